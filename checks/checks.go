@@ -1,0 +1,218 @@
+// Package checks turns a probe.Record into findings. Every check is a pure
+// function of the record, the trust settings and the clock carried in Env:
+// no network, no time.Now, no output. Anything a check needs from the
+// network must already be in the record.
+package checks
+
+import (
+	"crypto/x509"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/probe"
+)
+
+// Severity orders findings. The zero value is invalid.
+type Severity int
+
+const (
+	Info Severity = iota + 1
+	Warning
+	Error
+)
+
+var severityNames = map[Severity]string{Info: "info", Warning: "warning", Error: "error"}
+
+func (s Severity) String() string {
+	if n, ok := severityNames[s]; ok {
+		return n
+	}
+	return fmt.Sprintf("Severity(%d)", int(s))
+}
+
+// MarshalText writes the lowercase name.
+func (s Severity) MarshalText() ([]byte, error) {
+	if _, ok := severityNames[s]; !ok {
+		return nil, fmt.Errorf("invalid severity %d", int(s))
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText reads the lowercase name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	*s = v
+	return err
+}
+
+// ParseSeverity parses "info", "warning" or "error".
+func ParseSeverity(s string) (Severity, error) {
+	for k, v := range severityNames {
+		if v == strings.ToLower(s) {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want info, warning or error)", s)
+}
+
+// Finding is one problem found, with what shows it and how to fix it.
+type Finding struct {
+	// ID is stable kebab-case; IDs are a public contract.
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	Title    string   `json:"title"`
+	Detail   string   `json:"detail"`
+	Evidence []string `json:"evidence"`
+	// Remediation is the fix, with exact commands and settings.
+	Remediation string `json:"remediation"`
+	// Clients says how common clients react to this problem, with the
+	// message they print, so a user can match the error they were given.
+	Clients []ClientVerdict `json:"clients,omitempty"`
+}
+
+// ClientVerdict is how one client behaves faced with a finding.
+type ClientVerdict struct {
+	Client string `json:"client"`
+	// Fails is true when the client refuses the connection.
+	Fails bool `json:"fails"`
+	// Message is what the client prints, when it fails.
+	Message string `json:"message,omitempty"`
+}
+
+// Truststore is a named set of trust anchors.
+type Truststore struct {
+	// Name is how the store is shown: "system", "ca-file ca.pem", ...
+	Name  string
+	Certs []*x509.Certificate
+	pool  *x509.CertPool
+}
+
+// NewTruststore builds a store from its certificates.
+func NewTruststore(name string, certs []*x509.Certificate) Truststore {
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return Truststore{Name: name, Certs: certs, pool: pool}
+}
+
+// Pool returns the store as an x509.CertPool.
+func (t Truststore) Pool() *x509.CertPool {
+	if t.pool == nil {
+		return x509.NewCertPool()
+	}
+	return t.pool
+}
+
+// Env is everything a check may use besides the record.
+type Env struct {
+	// Now is the clock checks judge validity against.
+	Now time.Time
+	// Truststores are the stores to judge trust against; the first is the
+	// one the user's client is assumed to use.
+	Truststores []Truststore
+	// Name is the name the certificate must cover; empty means the SNI
+	// sent, or the target host.
+	Name string
+}
+
+// Check is one entry of the ordered list of checks.
+type Check struct {
+	ID       string
+	Severity Severity
+	// Title is what the check looks for, one line.
+	Title string
+	Run   func(*Input) []Finding
+}
+
+// All returns every check in the order they run and are listed.
+func All() []Check {
+	return []Check{
+		{"connect-failed", Error, "the TCP connection (or name resolution) failed, with the classified cause", connectFailed},
+		{"not-tls", Error, "the port answered, but not with TLS (for example plain HTTP)", notTLS},
+		{"handshake-failed", Error, "the TLS handshake failed: the alert received and what it usually means", handshakeFailed},
+		{"self-signed", Error, "the server's certificate is self-signed and not trusted", selfSigned},
+		{"chain-incomplete", Error, "the server does not send the intermediate certificate(s) its leaf needs", chainIncomplete},
+		{"untrusted-root", Error, "the chain ends at a root the truststore does not contain", untrustedRoot},
+		{"cert-expired", Error, "a certificate on the chain has expired", certExpired},
+		{"cert-not-yet-valid", Error, "a certificate on the chain is not valid yet (or a clock is wrong)", certNotYetValid},
+		{"hostname-mismatch", Error, "the certificate does not cover the name the client connects to", hostnameMismatch},
+	}
+}
+
+// Input is what each check receives: the record, the environment and the
+// parsed chain, computed once.
+type Input struct {
+	Rec *probe.Record
+	Env Env
+	// Chain is the server's chain as sent, parsed. Certificates that do
+	// not parse are left out and named in ParseErrors.
+	Chain       []*x509.Certificate
+	ParseErrors []string
+
+	trust []*TrustResult
+}
+
+// NewInput parses the record's chain.
+func NewInput(rec *probe.Record, env Env) *Input {
+	in := &Input{Rec: rec, Env: env}
+	for i, c := range rec.Chain() {
+		cert, err := x509.ParseCertificate(c.DER)
+		if err != nil {
+			in.ParseErrors = append(in.ParseErrors, fmt.Sprintf("certificate #%d: %v", i, err))
+			continue
+		}
+		in.Chain = append(in.Chain, cert)
+	}
+	return in
+}
+
+// Leaf is the server's certificate, or nil.
+func (in *Input) Leaf() *x509.Certificate {
+	if len(in.Chain) == 0 {
+		return nil
+	}
+	return in.Chain[0]
+}
+
+// ExpectedName is the name the leaf must cover.
+func (in *Input) ExpectedName() string {
+	switch {
+	case in.Env.Name != "":
+		return in.Env.Name
+	case in.Rec.Target.SNI != "":
+		return in.Rec.Target.SNI
+	}
+	return in.Rec.Target.Host
+}
+
+// Run runs every check and returns the findings, most severe first and in
+// check order within a severity.
+func Run(rec *probe.Record, env Env) []Finding {
+	in := NewInput(rec, env)
+	var out []Finding
+	for _, c := range All() {
+		for _, f := range c.Run(in) {
+			if f.ID == "" {
+				f.ID = c.ID
+			}
+			if f.Severity == 0 {
+				f.Severity = c.Severity
+			}
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity > out[j].Severity })
+	return out
+}
+
+// Worst returns the highest severity among findings, or 0.
+func Worst(fs []Finding) Severity {
+	var w Severity
+	for _, f := range fs {
+		w = max(w, f.Severity)
+	}
+	return w
+}

@@ -1,0 +1,111 @@
+package checks
+
+import "strings"
+
+// clientMessages are what real clients print for each fault, measured on
+// Java 17, curl 7.88 (OpenSSL 3.0), openssl s_client -verify_return_error
+// and a Go 1.26 net/http client (see shared/client-errors.md). HOST and
+// the other upper-case words are placeholders filled by the check.
+var clientMessages = map[string][]ClientVerdict{
+	"hostname-mismatch": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative DNS name matching HOST found."},
+		{Client: "curl", Fails: true, Message: "curl: (60) SSL: no alternative certificate subject name matches target host name 'HOST'"},
+		{Client: "openssl", Fails: true, Message: "Verification error: hostname mismatch (verify error:num=62)"},
+		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate is valid for NAMES, not HOST"},
+	},
+	"hostname-mismatch-ip": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative names matching IP address HOST found"},
+		{Client: "curl", Fails: true, Message: "curl: (60) SSL: no alternative certificate subject name matches target host name 'HOST'"},
+		{Client: "openssl", Fails: true, Message: "Verification error: hostname mismatch (verify error:num=62)"},
+		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate is valid for NAMES, not HOST"},
+	},
+	"cert-expired": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed (caused by java.security.cert.CertificateExpiredException: NotAfter: DATE)"},
+		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: certificate has expired"},
+		{Client: "openssl", Fails: true, Message: "Verification error: certificate has expired (verify error:num=10)"},
+		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time NOW is after LIMIT"},
+	},
+	"cert-not-yet-valid": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed (caused by java.security.cert.CertificateNotYetValidException: NotBefore: DATE)"},
+		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: certificate is not yet valid"},
+		{Client: "openssl", Fails: true, Message: "Verification error: certificate is not yet valid (verify error:num=9)"},
+		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time NOW is before LIMIT"},
+	},
+	"chain-incomplete": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"},
+		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: unable to get local issuer certificate"},
+		{Client: "openssl", Fails: true, Message: "Verification error: unable to get local issuer certificate (verify error:num=20)"},
+		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+		{Client: "browsers", Fails: false, Message: "browsers usually fetch the missing intermediate from the AIA URL (or have it cached) and connect"},
+	},
+	"self-signed": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"},
+		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: self-signed certificate"},
+		{Client: "openssl", Fails: true, Message: "Verification error: self-signed certificate (verify error:num=18)"},
+		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+	},
+	"untrusted-root": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"},
+		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: unable to get local issuer certificate"},
+		{Client: "openssl", Fails: true, Message: "Verification error: unable to get local issuer certificate (verify error:num=20)"},
+		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+	},
+	"untrusted-root-sent": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"},
+		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: self-signed certificate in certificate chain"},
+		{Client: "openssl", Fails: true, Message: "Verification error: self-signed certificate in certificate chain (verify error:num=19)"},
+		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+	},
+	"not-tls": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLException: Unsupported or unrecognized SSL message"},
+		{Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0A00010B:SSL routines::wrong version number"},
+		{Client: "openssl", Fails: true, Message: "error:0A00010B:SSL routines:ssl3_get_record:wrong version number"},
+		{Client: "go", Fails: true, Message: "tls: first record does not look like a TLS handshake"},
+	},
+	"alert-protocol_version": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version"},
+		{Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0A00042E:SSL routines::tlsv1 alert protocol version"},
+		{Client: "openssl", Fails: true, Message: "error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version (SSL alert number 70)"},
+		{Client: "go", Fails: true, Message: "remote error: tls: protocol version not supported"},
+	},
+	"alert-handshake_failure": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure"},
+		{Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0A000410:SSL routines::sslv3 alert handshake failure"},
+		{Client: "openssl", Fails: true, Message: "error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure (SSL alert number 40)"},
+		{Client: "go", Fails: true, Message: "remote error: tls: handshake failure"},
+	},
+	"alert-certificate_required": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: certificate_required"},
+		{Client: "curl", Fails: true, Message: "curl: (56) OpenSSL SSL_read: OpenSSL/3.0: error:0A00045C:SSL routines::tlsv13 alert certificate required, errno 0"},
+		{Client: "openssl", Fails: true, Message: "error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required (SSL alert number 116)"},
+		{Client: "go", Fails: true, Message: "remote error: tls: certificate required"},
+	},
+	"alert-unknown_ca": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: unknown_ca"},
+		{Client: "curl", Fails: true, Message: "curl: (56) OpenSSL SSL_read: OpenSSL/3.0: error:0A000418:SSL routines::tlsv1 alert unknown ca, errno 0"},
+		{Client: "openssl", Fails: true, Message: "error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca (SSL alert number 48)"},
+		{Client: "go", Fails: true, Message: "remote error: tls: unknown certificate authority"},
+	},
+	"alert-certificate_expired": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: certificate_expired"},
+		{Client: "curl", Fails: true, Message: "curl: (56) OpenSSL SSL_read: OpenSSL/3.0: error:0A000415:SSL routines::sslv3 alert certificate expired, errno 0"},
+		{Client: "openssl", Fails: true, Message: "error:0A000415:SSL routines:ssl3_read_bytes:sslv3 alert certificate expired (SSL alert number 45)"},
+		{Client: "go", Fails: true, Message: "remote error: tls: expired certificate"},
+	},
+}
+
+// clients returns the verdicts for key with placeholders replaced by the
+// pairs given (placeholder, value, ...).
+func clients(key string, repl ...string) []ClientVerdict {
+	src := clientMessages[key]
+	if len(src) == 0 {
+		return nil
+	}
+	r := strings.NewReplacer(repl...)
+	out := make([]ClientVerdict, len(src))
+	for i, v := range src {
+		v.Message = r.Replace(v.Message)
+		out[i] = v
+	}
+	return out
+}

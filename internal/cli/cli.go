@@ -1,0 +1,271 @@
+// Package cli is tlsdoctor's command line: flags, subcommands, exit codes
+// and the one voice errors are printed in. It wires probe -> checks ->
+// report and never writes to os.Stdout or exits itself; cmd/tlsdoctor does.
+package cli
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/pflag"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/probe"
+	"github.com/tlsdoctor/tlsdoctor/report"
+	"github.com/tlsdoctor/tlsdoctor/truststore"
+)
+
+// Version is stamped by the Makefile (-ldflags "-X ...cli.Version=...").
+var Version = "dev"
+
+// Exit codes, documented in the README.
+const (
+	ExitOK       = 0 // no finding at or above --fail-on
+	ExitFindings = 1 // findings at or above --fail-on
+	ExitUsage    = 2 // usage or input error
+	ExitNoProbe  = 3 // could not probe at all: DNS, refused, timeout, unreachable
+)
+
+// usageError is a bad flag or argument: exit 2 with a hint.
+type usageError struct {
+	msg, hint string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// inputError is an unusable input file: exit 2.
+type inputError struct{ err error }
+
+func (e *inputError) Error() string { return e.err.Error() }
+func (e *inputError) Unwrap() error { return e.err }
+
+// Env is the process environment Run reads, injectable for tests.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Now            func() time.Time
+}
+
+// Run executes tlsdoctor with args (without the program name) and returns
+// the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return RunEnv(ctx, args, Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Now: time.Now})
+}
+
+// RunEnv is Run with an explicit environment.
+func RunEnv(ctx context.Context, args []string, env Env) int {
+	code, err := dispatch(ctx, args, env)
+	if err != nil {
+		var ue *usageError
+		fmt.Fprintf(env.Stderr, "tlsdoctor: error: %s\n", err)
+		switch {
+		case errors.As(err, &ue):
+			hint := ue.hint
+			if hint == "" {
+				hint = "run 'tlsdoctor --help' for usage"
+			}
+			fmt.Fprintf(env.Stderr, "hint: %s\n", hint)
+			return ExitUsage
+		}
+		var ie *inputError
+		if errors.As(err, &ie) {
+			return ExitUsage
+		}
+		return ExitNoProbe
+	}
+	return code
+}
+
+func dispatch(ctx context.Context, args []string, env Env) (int, error) {
+	if len(args) > 0 {
+		switch args[0] {
+		case "diagnose":
+			return runDiagnose(ctx, args[1:], env)
+		case "checks":
+			return runChecks(args[1:], env)
+		case "demo":
+			return runDemo(ctx, args[1:], env)
+		case "version":
+			fmt.Fprintf(env.Stdout, "tlsdoctor %s\n", Version)
+			return ExitOK, nil
+		case "help":
+			fmt.Fprint(env.Stdout, usage)
+			return ExitOK, nil
+		}
+	}
+	return runProbe(ctx, args, env)
+}
+
+// outputOptions are the flags every reporting subcommand shares.
+type outputOptions struct {
+	format  string
+	color   string
+	failOn  string
+	quiet   bool
+	verbose bool
+}
+
+func (o *outputOptions) register(fs *pflag.FlagSet) {
+	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	fs.StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
+	fs.StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: info, warning or error")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only the findings, one line each")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "print every handshake attempt and progress on stderr")
+}
+
+func (o *outputOptions) validate() (checks.Severity, error) {
+	switch o.format {
+	case "text", "json":
+	default:
+		return 0, &usageError{msg: fmt.Sprintf("--format %q is not supported", o.format), hint: "use --format text or --format json"}
+	}
+	switch o.color {
+	case "auto", "always", "never":
+	default:
+		return 0, &usageError{msg: fmt.Sprintf("--color %q is not supported", o.color), hint: "use --color auto, always or never"}
+	}
+	sev, err := checks.ParseSeverity(o.failOn)
+	if err != nil {
+		return 0, &usageError{msg: "--fail-on: " + err.Error()}
+	}
+	return sev, nil
+}
+
+func (o *outputOptions) useColor(env Env) bool {
+	switch o.color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if env.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := env.Stdout.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+// newFlagSet makes a FlagSet whose errors come back to us instead of
+// being printed by pflag.
+func newFlagSet(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	return fs
+}
+
+func parseFlags(fs *pflag.FlagSet, args []string, env Env, text string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(env.Stdout, text)
+			return true, nil
+		}
+		return false, &usageError{msg: err.Error()}
+	}
+	return false, nil
+}
+
+// trustOptions are the truststore flags.
+type trustOptions struct {
+	caFiles []string
+}
+
+func (t *trustOptions) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&t.caFiles, "ca-file", nil, "trust the CA certificates in FILE (PEM or DER; repeatable) instead of the system roots")
+}
+
+// load returns the truststores to judge against and, for a record, the
+// certificates to embed so that an offline diagnosis uses the same trust.
+func (t *trustOptions) load() ([]checks.Truststore, []probe.RecordedTruststore, error) {
+	if len(t.caFiles) == 0 {
+		certs, err := truststore.System()
+		if err != nil {
+			return nil, nil, &inputError{err: err}
+		}
+		return []checks.Truststore{checks.NewTruststore("system", certs)}, []probe.RecordedTruststore{{Name: "system"}}, nil
+	}
+	var all []*x509.Certificate
+	for _, f := range t.caFiles {
+		certs, err := truststore.LoadFile(f)
+		if err != nil {
+			return nil, nil, &inputError{err: fmt.Errorf("--ca-file: %w", err)}
+		}
+		all = append(all, certs...)
+	}
+	name := "ca-file " + strings.Join(t.caFiles, ", ")
+	rt := probe.RecordedTruststore{Name: name}
+	for _, c := range all {
+		rt.Certificates = append(rt.Certificates, probe.Certificate{DER: c.Raw})
+	}
+	return []checks.Truststore{checks.NewTruststore(name, all)}, []probe.RecordedTruststore{rt}, nil
+}
+
+func storeNames(ts []checks.Truststore) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Name)
+	}
+	return out
+}
+
+// render writes the report in the chosen format and returns the exit code.
+func render(rec *probe.Record, stores []checks.Truststore, now time.Time, o outputOptions, failOn checks.Severity, env Env) (int, error) {
+	findings := checks.Run(rec, checks.Env{Now: now, Truststores: stores})
+	r := report.Report{Record: rec, Findings: findings, Truststores: storeNames(stores), Now: now}
+	var err error
+	if o.format == "json" {
+		err = report.JSON(env.Stdout, r)
+	} else {
+		err = report.Text(env.Stdout, r, report.TextOptions{Color: o.useColor(env), Quiet: o.quiet, Verbose: o.verbose})
+	}
+	if err != nil {
+		return ExitNoProbe, fmt.Errorf("writing the report: %w", err)
+	}
+	return exitCode(rec, findings, failOn), nil
+}
+
+func exitCode(rec *probe.Record, fs []checks.Finding, failOn checks.Severity) int {
+	if couldNotProbe(rec) {
+		return ExitNoProbe
+	}
+	if checks.Worst(fs) >= failOn {
+		return ExitFindings
+	}
+	return ExitOK
+}
+
+// couldNotProbe is true when no TCP connection was made at all.
+func couldNotProbe(rec *probe.Record) bool {
+	if rec.DNS.Error != nil {
+		return true
+	}
+	a := rec.Primary()
+	return a == nil || (a.Error != nil && a.Error.Stage == probe.StageConnect)
+}
+
+func writeRecord(path string, rec *probe.Record) error {
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return &inputError{err: fmt.Errorf("--save-record: cannot write %s: %w", path, unwrapPath(err))}
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

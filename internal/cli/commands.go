@@ -1,0 +1,369 @@
+package cli
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/fixtures"
+	"github.com/tlsdoctor/tlsdoctor/probe"
+)
+
+const usage = `tlsdoctor: connect to a TLS server, explain every problem, print the fix.
+
+Usage:
+  tlsdoctor [flags] TARGET              diagnose a live server
+  tlsdoctor diagnose --record FILE      diagnose a saved record, offline
+  tlsdoctor checks                      list every check
+  tlsdoctor demo [SCENARIO...]          run the built-in fault servers (no network needed)
+  tlsdoctor version
+
+TARGET is host, host:port, [ipv6]:port or https://host:port/path (port 443 by default).
+
+Connection:
+      --sni NAME           send NAME as SNI and check the certificate against it
+      --no-sni             send no SNI
+      --connect-to H[:P]   connect to H:P instead of the target's address (the name is still checked)
+      --alpn LIST          offer these ALPN protocols, comma-separated (e.g. h2,http/1.1)
+      --timeout DURATION   bound on the whole run (default 10s)
+Trust:
+      --ca-file FILE       trust the CA certificates in FILE (PEM or DER, repeatable) instead of the system roots
+Output:
+      --format text|json   output format (default text); JSON is {"record":…, "findings":[…]}
+      --color auto|always|never
+                           colour (default auto: only on a terminal, never with NO_COLOR)
+      --fail-on info|warning|error
+                           exit 1 when a finding is at least this severe (default error)
+      --save-record FILE   also write the raw record to FILE, to diagnose elsewhere
+  -q, --quiet              print only the findings, one line each
+  -v, --verbose            print every handshake attempt; progress on stderr
+  -h, --help               this help
+      --version            print the version
+
+Examples:
+  tlsdoctor example.com
+  tlsdoctor good.internal:8443 --ca-file ca.pem
+  tlsdoctor 10.0.0.5:443 --sni api.partner.com
+  tlsdoctor api.partner.com --connect-to 10.0.0.5:8443
+  tlsdoctor https://api.partner.com:8443/health --format json > diag.json
+  tlsdoctor api.partner.com --save-record rec.json && tlsdoctor diagnose --record rec.json
+
+Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage or input error (bad flag, unreadable file)
+  3  could not probe at all (DNS failure, connection refused, timeout)
+`
+
+type probeOptions struct {
+	out        outputOptions
+	trust      trustOptions
+	sni        string
+	noSNI      bool
+	connectTo  string
+	alpn       []string
+	timeout    time.Duration
+	saveRecord string
+	version    bool
+}
+
+func runProbe(ctx context.Context, args []string, env Env) (int, error) {
+	var o probeOptions
+	fs := newFlagSet("tlsdoctor")
+	fs.StringVar(&o.sni, "sni", "", "")
+	fs.BoolVar(&o.noSNI, "no-sni", false, "")
+	fs.StringVar(&o.connectTo, "connect-to", "", "")
+	fs.StringSliceVar(&o.alpn, "alpn", nil, "")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "")
+	fs.StringVar(&o.saveRecord, "save-record", "", "")
+	fs.BoolVar(&o.version, "version", false, "")
+	o.trust.register(fs)
+	o.out.register(fs)
+	if help, err := parseFlags(fs, args, env, usage); help || err != nil {
+		return ExitOK, err
+	}
+	if o.version {
+		fmt.Fprintf(env.Stdout, "tlsdoctor %s\n", Version)
+		return ExitOK, nil
+	}
+	failOn, err := o.out.validate()
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case fs.NArg() == 0:
+		return 0, &usageError{msg: "no target given", hint: "tlsdoctor example.com, or 'tlsdoctor demo' to try it without network"}
+	case fs.NArg() > 1:
+		return 0, &usageError{msg: fmt.Sprintf("one target at a time, got %d: %s", fs.NArg(), strings.Join(fs.Args(), " ")), hint: "flags may come before or after the target"}
+	case o.sni != "" && o.noSNI:
+		return 0, &usageError{msg: "--sni and --no-sni contradict each other", hint: "--sni NAME sends NAME; --no-sni sends none"}
+	case o.timeout <= 0:
+		return 0, &usageError{msg: "--timeout must be positive", hint: "for example --timeout 10s"}
+	}
+	target, err := probe.ParseTarget(fs.Arg(0))
+	if err != nil {
+		return 0, &usageError{msg: err.Error(), hint: "examples: example.com, example.com:8443, [::1]:443, https://example.com/path"}
+	}
+	if o.connectTo != "" {
+		h, p, err := probe.ParseConnectTo(o.connectTo, target.Port)
+		if err != nil {
+			return 0, &usageError{msg: "--connect-to: " + err.Error(), hint: "--connect-to 10.0.0.5:8443 or --connect-to backend.internal"}
+		}
+		target.ConnectHost, target.ConnectPort = h, p
+	}
+	target.SNI = o.sni
+	target.ALPN = o.alpn
+	stores, recorded, err := o.trust.load()
+	if err != nil {
+		return 0, err
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	if o.out.verbose {
+		fmt.Fprintf(env.Stderr, "tlsdoctor: probing %s:%d (timeout %s)\n", target.ConnectHost, target.ConnectPort, o.timeout)
+	}
+	rec, err := probe.Run(ctx, probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version})
+	if err != nil {
+		return 0, err
+	}
+	rec.Truststores = recorded
+	if o.saveRecord != "" {
+		if err := writeRecord(o.saveRecord, rec); err != nil {
+			return 0, err
+		}
+	}
+	return render(rec, stores, env.Now(), o.out, failOn, env)
+}
+
+const diagnoseUsage = `Usage: tlsdoctor diagnose --record FILE [flags]
+
+Diagnose a record saved with --save-record, offline. The verdict is judged at
+the time the record was made and with the truststore it recorded, so it is the
+same on any machine; --now and --ca-file override them.
+
+Flags:
+      --record FILE        the record to read (required)
+      --now TIME           judge validity at TIME (RFC 3339, or "now"); default: when recorded
+      --ca-file FILE       trust these CAs instead of the recorded truststore (repeatable)
+      --format, --color, --fail-on, -q, -v  as for a live run
+`
+
+func runDiagnose(_ context.Context, args []string, env Env) (int, error) {
+	var (
+		out    outputOptions
+		trust  trustOptions
+		path   string
+		nowArg string
+	)
+	fs := newFlagSet("diagnose")
+	fs.StringVar(&path, "record", "", "")
+	fs.StringVar(&nowArg, "now", "", "")
+	trust.register(fs)
+	out.register(fs)
+	if help, err := parseFlags(fs, args, env, diagnoseUsage); help || err != nil {
+		return ExitOK, err
+	}
+	failOn, err := out.validate()
+	if err != nil {
+		return 0, err
+	}
+	if path == "" {
+		if fs.NArg() == 1 {
+			path = fs.Arg(0)
+		} else {
+			return 0, &usageError{msg: "diagnose needs --record FILE", hint: "tlsdoctor diagnose --record rec.json"}
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, &inputError{err: fmt.Errorf("--record: cannot read %s: %w", path, unwrapPath(err))}
+	}
+	rec, err := probe.DecodeRecord(data)
+	if err != nil {
+		return 0, &inputError{err: fmt.Errorf("--record: %s is %w", path, err)}
+	}
+	now := rec.StartedAt
+	switch nowArg {
+	case "":
+	case "now":
+		now = env.Now()
+	default:
+		t, err := time.Parse(time.RFC3339, nowArg)
+		if err != nil {
+			return 0, &usageError{msg: fmt.Sprintf("--now %q is not an RFC 3339 time", nowArg), hint: "--now 2026-01-02T15:04:05Z or --now now"}
+		}
+		now = t
+	}
+	var stores []checks.Truststore
+	if len(trust.caFiles) > 0 {
+		if stores, _, err = trust.load(); err != nil {
+			return 0, err
+		}
+	} else if stores, err = recordedStores(rec, path); err != nil {
+		return 0, err
+	}
+	return render(rec, stores, now, out, failOn, env)
+}
+
+// recordedStores rebuilds the truststores a record was judged with.
+func recordedStores(rec *probe.Record, path string) ([]checks.Truststore, error) {
+	if len(rec.Truststores) == 0 {
+		rec.Truststores = []probe.RecordedTruststore{{Name: "system"}}
+	}
+	var out []checks.Truststore
+	for _, rt := range rec.Truststores {
+		if len(rt.Certificates) == 0 {
+			// A named store is this machine's version of it.
+			certs, _, err := (&trustOptions{}).load()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, certs[0])
+			continue
+		}
+		var certs []*x509.Certificate
+		for i, c := range rt.Certificates {
+			cert, err := x509.ParseCertificate(c.DER)
+			if err != nil {
+				return nil, &inputError{err: fmt.Errorf("--record: %s: truststore %q certificate #%d does not parse: %v", path, rt.Name, i, err)}
+			}
+			certs = append(certs, cert)
+		}
+		out = append(out, checks.NewTruststore(rt.Name, certs))
+	}
+	return out, nil
+}
+
+func runChecks(args []string, env Env) (int, error) {
+	var format string
+	fs := newFlagSet("checks")
+	fs.StringVar(&format, "format", "text", "")
+	fs.Bool("list", true, "")
+	if help, err := parseFlags(fs, args, env, "Usage: tlsdoctor checks [--format text|json]\n\nList every check: id, severity and what it looks for, in the order they run.\n"); help || err != nil {
+		return ExitOK, err
+	}
+	type row struct {
+		ID       string `json:"id"`
+		Severity string `json:"severity"`
+		Title    string `json:"title"`
+	}
+	var rows []row
+	for _, c := range checks.All() {
+		rows = append(rows, row{c.ID, c.Severity.String(), c.Title})
+	}
+	switch format {
+	case "json":
+		return ExitOK, writeJSON(env.Stdout, rows)
+	case "text":
+	default:
+		return 0, &usageError{msg: fmt.Sprintf("--format %q is not supported", format), hint: "use --format text or --format json"}
+	}
+	tbl := tablewriter.NewTable(env.Stdout,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleLight)})),
+		tablewriter.WithHeader([]string{"ID", "Severity", "Looks for"}),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+	)
+	for _, r := range rows {
+		_ = tbl.Append([]string{r.ID, r.Severity, r.Title})
+	}
+	return ExitOK, tbl.Render()
+}
+
+const demoUsage = `Usage: tlsdoctor demo [flags] [SCENARIO...]
+
+Start the built-in fault servers on 127.0.0.1, diagnose each one and print
+the reports. Needs no network. The demo CA ("Example Root CA") is the
+truststore. Scenarios: %s.
+
+Flags:
+      --timeout DURATION   bound on each diagnosis (default 3s)
+      --format, --color, -q, -v  as for a live run
+`
+
+func runDemo(ctx context.Context, args []string, env Env) (int, error) {
+	var out outputOptions
+	var timeout time.Duration
+	fs := newFlagSet("demo")
+	fs.DurationVar(&timeout, "timeout", 3*time.Second, "")
+	out.register(fs)
+	if help, err := parseFlags(fs, args, env, fmt.Sprintf(demoUsage, strings.Join(fixtures.ScenarioNames(), ", "))); help || err != nil {
+		return ExitOK, err
+	}
+	if _, err := out.validate(); err != nil {
+		return 0, err
+	}
+	names := fs.Args()
+	if len(names) == 0 {
+		names = fixtures.ScenarioNames()
+	}
+	for _, n := range names {
+		if !contains(fixtures.ScenarioNames(), n) {
+			return 0, &usageError{msg: fmt.Sprintf("no demo scenario %q", n), hint: "scenarios: " + strings.Join(fixtures.ScenarioNames(), ", ")}
+		}
+	}
+	now := env.Now()
+	lab, err := fixtures.NewLab(now)
+	if err != nil {
+		return 0, err
+	}
+	store := checks.NewTruststore("demo CA (Example Root CA)", []*x509.Certificate{lab.PKI.Get("root").Cert})
+	for i, n := range names {
+		srv, err := lab.Start(n)
+		if err != nil {
+			return 0, err
+		}
+		if out.format == "text" {
+			if i > 0 {
+				fmt.Fprintln(env.Stdout)
+			}
+			fmt.Fprintf(env.Stdout, "════ demo %d/%d: %s — %s ════\n", i+1, len(names), n, description(n))
+		}
+		target := probe.Target{Input: fmt.Sprintf("%s:%d", fixtures.Host, srv.Port), Host: fixtures.Host, Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port}
+		pctx, cancel := context.WithTimeout(ctx, timeout)
+		rec, err := probe.Run(pctx, probe.Options{Target: target, Now: env.Now, Tool: "tlsdoctor " + Version})
+		cancel()
+		srv.Close()
+		if err != nil {
+			return 0, err
+		}
+		if _, err := render(rec, []checks.Truststore{store}, now, out, checks.Error, env); err != nil {
+			return 0, err
+		}
+	}
+	return ExitOK, nil
+}
+
+func description(name string) string {
+	for _, s := range fixtures.Scenarios() {
+		if s.Name == name {
+			return s.Description
+		}
+	}
+	return ""
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,405 @@
+// Package probe talks to the network and records what happened. It owns
+// dialing, the TLS handshakes and the post-handshake wait; it produces a
+// Record and never judges what it saw: no verification, no findings, no
+// output. Every network operation is bounded by the caller's context.
+package probe
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options say how to probe. The zero value of every field is a sensible
+// default except Target, which ParseTarget fills.
+type Options struct {
+	Target Target
+	// NoSNI sends no server_name extension even for a DNS name.
+	NoSNI bool
+	// ClientCertificate is offered when the server asks for one. It is used
+	// only for the handshake and never recorded beyond its chain.
+	ClientCertificate *tls.Certificate
+	// Resolver resolves Target.ConnectHost; nil means net.DefaultResolver.
+	Resolver *net.Resolver
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Tool names the program in the record ("tlsdoctor 1.2.3").
+	Tool string
+	// MinVersion and MaxVersion bound the primary attempt; zero means TLS
+	// 1.2 to TLS 1.3, what current clients offer.
+	MinVersion, MaxVersion uint16
+	// NoFallback disables the extra attempt made to explain a failed
+	// primary handshake.
+	NoFallback bool
+}
+
+// Purposes of handshake attempts, as recorded.
+const (
+	PurposePrimary = "primary"
+	// PurposeLegacy retries a failed handshake offering TLS 1.0 to 1.2 and
+	// every cipher suite crypto/tls speaks, to tell a version or cipher
+	// mismatch from other failures.
+	PurposeLegacy = "legacy-versions"
+)
+
+// Run probes the target and returns its record. It returns a record in
+// every case; err is non-nil only when the options are unusable.
+func Run(ctx context.Context, opts Options) (*Record, error) {
+	if opts.Target.Host == "" {
+		return nil, errors.New("probe: no target host")
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := time.Now()
+	rec := &Record{
+		RecordVersion: RecordVersion,
+		Tool:          opts.Tool,
+		StartedAt:     now().UTC().Truncate(time.Second),
+		Target:        opts.Target,
+	}
+	if rec.Target.ConnectHost == "" {
+		rec.Target.ConnectHost = rec.Target.Host
+	}
+	if rec.Target.ConnectPort == 0 {
+		rec.Target.ConnectPort = rec.Target.Port
+	}
+	if rec.Target.SNI == "" && !opts.NoSNI && !IsIP(rec.Target.Host) {
+		rec.Target.SNI = rec.Target.Host
+	}
+	if opts.NoSNI {
+		rec.Target.SNI = ""
+	}
+	defer func() { rec.DurationMS = ms(time.Since(start)) }()
+
+	addrs := resolve(ctx, opts.Resolver, rec)
+	if len(addrs) == 0 {
+		return rec, nil
+	}
+
+	minV, maxV := opts.MinVersion, opts.MaxVersion
+	if minV == 0 {
+		minV = tls.VersionTLS12
+	}
+	if maxV == 0 {
+		maxV = tls.VersionTLS13
+	}
+	primary := attempt(ctx, attemptSpec{
+		purpose: PurposePrimary, target: rec.Target, addrs: addrs,
+		minV: minV, maxV: maxV, cert: opts.ClientCertificate,
+	})
+	rec.Attempts = append(rec.Attempts, primary)
+
+	if !opts.NoFallback && needsLegacyRetry(&primary) && minV > tls.VersionTLS10 && ctx.Err() == nil {
+		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
+			purpose: PurposeLegacy, target: rec.Target, addrs: []string{primary.Address},
+			minV: tls.VersionTLS10, maxV: tls.VersionTLS12, cert: opts.ClientCertificate,
+			allSuites: true,
+		}))
+	}
+	return rec, nil
+}
+
+// needsLegacyRetry reports whether a failed primary attempt looks like the
+// server refused our versions or suites: it failed in the handshake before
+// sending any certificate, with an alert or a dropped connection.
+func needsLegacyRetry(a *Attempt) bool {
+	if a.Error == nil || a.Error.Stage != StageHandshake || len(a.Certificates) > 0 {
+		return false
+	}
+	switch a.Error.Kind {
+	case KindLocal, KindClosed, KindReset:
+		return true
+	case KindAlert:
+		switch a.Error.Alert.Name {
+		case "protocol_version", "handshake_failure", "insufficient_security", "illegal_parameter":
+			return true
+		}
+	}
+	return false
+}
+
+func resolve(ctx context.Context, r *net.Resolver, rec *Record) []string {
+	port := strconv.Itoa(rec.Target.ConnectPort)
+	host := rec.Target.ConnectHost
+	if IsIP(host) {
+		rec.DNS.Addresses = []string{host}
+		return []string{net.JoinHostPort(host, port)}
+	}
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	t0 := time.Now()
+	ips, err := r.LookupIPAddr(ctx, host)
+	rec.DNS.DurationMS = ms(time.Since(t0))
+	if err == nil && len(ips) == 0 {
+		err = &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+	}
+	if err != nil {
+		rec.DNS.Error = classify(StageDNS, err, nil)
+		return nil
+	}
+	var out []string
+	for _, ip := range ips {
+		rec.DNS.Addresses = append(rec.DNS.Addresses, ip.String())
+		out = append(out, net.JoinHostPort(ip.String(), port))
+	}
+	return out
+}
+
+type attemptSpec struct {
+	purpose    string
+	target     Target
+	addrs      []string
+	minV, maxV uint16
+	cert       *tls.Certificate
+	allSuites  bool
+}
+
+// attempt makes one TCP connection (trying each address until one
+// answers) and one TLS handshake, and records everything it saw.
+func attempt(ctx context.Context, s attemptSpec) Attempt {
+	a := Attempt{
+		Purpose: s.purpose,
+		Outcome: "failed",
+		Offered: Offer{
+			MinVersion: tls.VersionName(s.minV), MaxVersion: tls.VersionName(s.maxV),
+			SNI: s.target.SNI, ALPN: s.target.ALPN,
+		},
+	}
+	var d net.Dialer
+	var raw net.Conn
+	var err error
+	t0 := time.Now()
+	for _, addr := range s.addrs {
+		a.Address = addr
+		raw, err = d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			break
+		}
+	}
+	connect := time.Since(t0)
+	if err != nil {
+		a.Error = classify(StageConnect, err, nil)
+		return a
+	}
+	a.Timings.ConnectMS = ms(connect)
+	rc := &recordingConn{Conn: raw}
+	defer rc.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = rc.SetDeadline(dl)
+	}
+
+	var mu sync.Mutex // the callbacks run on the handshake goroutine; be explicit anyway
+	cfg := &tls.Config{
+		ServerName: s.target.SNI,
+		// The probe never verifies: it records the chain and the checks
+		// judge it against each truststore.
+		InsecureSkipVerify: true,
+		MinVersion:         s.minV,
+		MaxVersion:         s.maxV,
+		NextProtos:         s.target.ALPN,
+		VerifyPeerCertificate: func(rawCerts [][]byte, _ [][]*x509.Certificate) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range rawCerts {
+				a.Certificates = append(a.Certificates, Certificate{DER: append([]byte(nil), c...)})
+			}
+			return nil
+		},
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			mu.Lock()
+			defer mu.Unlock()
+			a.OCSPStaple = cs.OCSPResponse
+			a.SCTs = cs.SignedCertificateTimestamps
+			return nil
+		},
+		GetClientCertificate: func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			a.CertificateRequest = certificateRequest(cri)
+			if s.cert != nil {
+				a.ClientCertificateSent = true
+				return s.cert, nil
+			}
+			return &tls.Certificate{}, nil
+		},
+	}
+	if s.allSuites {
+		for _, cs := range tls.CipherSuites() {
+			cfg.CipherSuites = append(cfg.CipherSuites, cs.ID)
+		}
+		for _, cs := range tls.InsecureCipherSuites() {
+			cfg.CipherSuites = append(cfg.CipherSuites, cs.ID)
+		}
+	}
+	conn := tls.Client(rc, cfg)
+	t1 := time.Now()
+	err = conn.HandshakeContext(ctx)
+	a.Timings.HandshakeMS = ms(time.Since(t1))
+	if err != nil {
+		a.Error = classify(StageHandshake, err, rc.first())
+		if a.Error.Kind == KindTimeout && len(rc.first()) == 0 {
+			a.Error.Message = "the server accepted the TCP connection but sent nothing within the timeout"
+		}
+		return a
+	}
+	st := conn.ConnectionState()
+	a.Version, a.VersionID = tls.VersionName(st.Version), st.Version
+	a.CipherSuite, a.CipherID = tls.CipherSuiteName(st.CipherSuite), st.CipherSuite
+	if st.CurveID != 0 {
+		a.Group, a.GroupID = st.CurveID.String(), uint16(st.CurveID)
+	}
+	a.ALPN = st.NegotiatedProtocol
+	a.Resumed = st.DidResume
+	a.Outcome = "ok"
+
+	// In TLS 1.3 the server judges our certificate (or its absence) after
+	// its Finished; the verdict arrives with the first read. Wait for it
+	// only when a certificate was requested.
+	if st.Version == tls.VersionTLS13 && a.CertificateRequest != nil {
+		t2 := time.Now()
+		a.PostHandshake = waitVerdict(ctx, conn, s.target, st.NegotiatedProtocol, connect)
+		a.Timings.PostHandshakeMS = ms(time.Since(t2))
+		if a.PostHandshake.Verdict == "rejected" {
+			a.Outcome = "failed"
+			a.Error = a.PostHandshake.Error
+		}
+	}
+	return a
+}
+
+func certificateRequest(cri *tls.CertificateRequestInfo) *CertificateRequest {
+	cr := &CertificateRequest{AcceptableCAs: []DistinguishedName{}}
+	for _, dn := range cri.AcceptableCAs {
+		cr.AcceptableCAs = append(cr.AcceptableCAs, DistinguishedName{DER: append([]byte(nil), dn...), Text: DNText(dn)})
+	}
+	for _, s := range cri.SignatureSchemes {
+		cr.SignatureSchemes = append(cr.SignatureSchemes, s.String())
+	}
+	return cr
+}
+
+// DNText renders a DER distinguished name the way OpenSSL's RFC 2253 mode
+// does ("CN=Example CA,O=Example,C=XX"); undecodable names are shown as hex.
+func DNText(der []byte) string {
+	var rdn pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(der, &rdn); err != nil || len(rest) > 0 {
+		return fmt.Sprintf("(undecodable name %x)", der)
+	}
+	var n pkix.Name
+	n.FillFromRDNSequence(&rdn)
+	return n.String()
+}
+
+// verdictWait is how long to wait for a post-handshake alert: several
+// round trips, at least half a second.
+func verdictWait(rtt time.Duration) time.Duration {
+	w := 4 * rtt
+	if w < 500*time.Millisecond {
+		w = 500 * time.Millisecond
+	}
+	return w
+}
+
+func waitVerdict(ctx context.Context, conn *tls.Conn, t Target, alpn string, rtt time.Duration) *PostHandshake {
+	ph := &PostHandshake{Method: "read"}
+	deadline := time.Now().Add(verdictWait(rtt))
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	_ = conn.SetDeadline(deadline)
+	isHTTP := alpn == "http/1.1" || (alpn == "" && (t.Scheme == "https" || t.Port == 443))
+	if isHTTP {
+		ph.Method = "http"
+		path := t.Path
+		if path == "" {
+			path = "/"
+		}
+		host := t.Host
+		if IsIP(host) && strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		if t.Port != 443 {
+			host += ":" + strconv.Itoa(t.Port)
+		}
+		req := "HEAD " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: tlsdoctor\r\nConnection: close\r\n\r\n"
+		if _, err := conn.Write([]byte(req)); err != nil {
+			return verdictFromErr(ph, err)
+		}
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil && line == "" {
+			return verdictFromErr(ph, err)
+		}
+		ph.HTTPStatus = strings.TrimRight(line, "\r\n")
+		ph.Verdict = "accepted"
+		return ph
+	}
+	buf := make([]byte, 1)
+	if n, err := conn.Read(buf); n > 0 || err == nil {
+		ph.Verdict = "accepted"
+		return ph
+	} else {
+		return verdictFromErr(ph, err)
+	}
+}
+
+func verdictFromErr(ph *PostHandshake, err error) *PostHandshake {
+	pe := classify(StagePostHandshake, err, nil)
+	switch pe.Kind {
+	case KindAlert:
+		if pe.Alert.Code == 0 { // close_notify: an orderly close, not a rejection
+			ph.Verdict = "closed"
+			return ph
+		}
+		ph.Verdict = "rejected"
+		ph.Error = pe
+	case KindTimeout:
+		ph.Verdict = "no-answer"
+	default:
+		ph.Verdict = "closed"
+		ph.Error = pe
+	}
+	return ph
+}
+
+// recordingConn keeps the first bytes the peer sent, to name the protocol
+// of a peer that does not speak TLS.
+type recordingConn struct {
+	net.Conn
+	mu  sync.Mutex
+	buf []byte
+}
+
+const recordBytes = 64
+
+func (c *recordingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.mu.Lock()
+		if room := recordBytes - len(c.buf); room > 0 {
+			c.buf = append(c.buf, p[:min(n, room)]...)
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *recordingConn) first() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]byte(nil), c.buf...)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,266 @@
+package probe
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// RecordVersion is the version of the record JSON format written by this
+// package. It changes only when a field changes meaning or is removed; new
+// optional fields do not bump it. See docs/record.md.
+const RecordVersion = 1
+
+// Record is everything the probe observed about one target. It is the only
+// input of the checks: anything a check needs must be here. It never holds a
+// private key or a password.
+type Record struct {
+	RecordVersion int       `json:"record_version"`
+	Tool          string    `json:"tool"`
+	StartedAt     time.Time `json:"started_at"`
+	Target        Target    `json:"target"`
+	// DNS is the name resolution done once for the whole run.
+	DNS DNSResult `json:"dns"`
+	// Attempts lists every handshake in the order it was made. The first is
+	// the primary attempt; later ones exist only to explain a failure of the
+	// first (for example a retry with older protocol versions).
+	Attempts []Attempt `json:"attempts"`
+	// DurationMS is the wall time of the whole probe.
+	DurationMS float64 `json:"duration_ms"`
+	// Truststores are the trust settings in force when the record was
+	// made, so that an offline diagnosis judges with the same trust. A
+	// named store ("system") is recorded by name only; certificates the
+	// user supplied are embedded (they are public).
+	Truststores []RecordedTruststore `json:"truststores,omitempty"`
+}
+
+// RecordedTruststore is a truststore as recorded.
+type RecordedTruststore struct {
+	Name         string        `json:"name"`
+	Certificates []Certificate `json:"certificates,omitempty"`
+}
+
+// Target is what the user asked for, normalised.
+type Target struct {
+	// Input is the target argument exactly as given.
+	Input string `json:"input"`
+	// Host is the name (or IP literal) the certificate is checked against.
+	Host string `json:"host"`
+	Port int    `json:"port"`
+	// Scheme is "https" when the target was given as an https:// URL.
+	Scheme string `json:"scheme,omitempty"`
+	// Path is the URL path, used for the post-handshake HTTP request.
+	Path string `json:"path,omitempty"`
+	// SNI is the server name sent, empty when none was sent.
+	SNI string `json:"sni,omitempty"`
+	// ConnectHost and ConnectPort are where the TCP connection went, when
+	// --connect-to or an IP target made them differ from Host.
+	ConnectHost string `json:"connect_host"`
+	ConnectPort int    `json:"connect_port"`
+	// ALPN is the list of protocols offered.
+	ALPN []string `json:"alpn,omitempty"`
+}
+
+// DNSResult is the outcome of resolving Target.ConnectHost.
+type DNSResult struct {
+	Addresses  []string    `json:"addresses,omitempty"`
+	DurationMS float64     `json:"duration_ms"`
+	Error      *ProbeError `json:"error,omitempty"`
+}
+
+// Attempt is one TCP connection and TLS handshake.
+type Attempt struct {
+	// Purpose says why this handshake was made: "primary", or the variant,
+	// for example "legacy-versions".
+	Purpose string `json:"purpose"`
+	Offered Offer  `json:"offered"`
+	// Address is the IP:port the TCP connection was made to.
+	Address string  `json:"address,omitempty"`
+	Timings Timings `json:"timings"`
+	// Outcome is "ok" when the handshake (and any post-handshake verdict)
+	// succeeded, "failed" otherwise.
+	Outcome string      `json:"outcome"`
+	Error   *ProbeError `json:"error,omitempty"`
+
+	// Negotiated parameters; empty when the handshake did not finish.
+	Version     string `json:"version,omitempty"`
+	VersionID   uint16 `json:"version_id,omitempty"`
+	CipherSuite string `json:"cipher_suite,omitempty"`
+	CipherID    uint16 `json:"cipher_suite_id,omitempty"`
+	// Group is the key-exchange group (for example X25519MLKEM768).
+	Group   string `json:"group,omitempty"`
+	GroupID uint16 `json:"group_id,omitempty"`
+	ALPN    string `json:"alpn,omitempty"`
+	Resumed bool   `json:"resumed"`
+
+	// Certificates is the server's chain exactly as sent, in order.
+	Certificates []Certificate `json:"certificates,omitempty"`
+	// CertificateRequest is set when the server asked for a client
+	// certificate.
+	CertificateRequest *CertificateRequest `json:"certificate_request,omitempty"`
+	// ClientCertificateSent says whether we answered a CertificateRequest
+	// with a certificate.
+	ClientCertificateSent bool `json:"client_certificate_sent"`
+	// OCSPStaple is the stapled OCSP response, DER.
+	OCSPStaple []byte `json:"ocsp_staple,omitempty"`
+	// SCTs are the signed certificate timestamps sent in the TLS extension.
+	SCTs [][]byte `json:"scts,omitempty"`
+	// PostHandshake is set when we waited for the server's verdict after the
+	// handshake (TLS 1.3 with a CertificateRequest).
+	PostHandshake *PostHandshake `json:"post_handshake,omitempty"`
+}
+
+// Offer is what our ClientHello offered.
+type Offer struct {
+	MinVersion string   `json:"min_version"`
+	MaxVersion string   `json:"max_version"`
+	SNI        string   `json:"sni,omitempty"`
+	ALPN       []string `json:"alpn,omitempty"`
+}
+
+// Timings are in milliseconds; zero means the stage was not reached.
+type Timings struct {
+	ConnectMS       float64 `json:"connect_ms"`
+	HandshakeMS     float64 `json:"handshake_ms"`
+	PostHandshakeMS float64 `json:"post_handshake_ms,omitempty"`
+}
+
+// Certificate is one certificate as the peer sent it.
+type Certificate struct {
+	DER []byte `json:"der"`
+}
+
+// CertificateRequest is the server's request for a client certificate.
+type CertificateRequest struct {
+	// AcceptableCAs are the distinguished names the server named, in order.
+	AcceptableCAs []DistinguishedName `json:"acceptable_cas"`
+	// SignatureSchemes are the schemes the server will verify, by name.
+	SignatureSchemes []string `json:"signature_schemes,omitempty"`
+}
+
+// DistinguishedName is an X.501 name, raw and as text.
+type DistinguishedName struct {
+	DER  []byte `json:"der"`
+	Text string `json:"text"`
+}
+
+// PostHandshake records how we learned the server's verdict on our
+// (possibly absent) client certificate after a TLS 1.3 handshake.
+type PostHandshake struct {
+	// Method is "http" (a minimal request was sent) or "read" (a short
+	// bounded read).
+	Method string `json:"method"`
+	// HTTPStatus is the status line of the response, when one came.
+	HTTPStatus string `json:"http_status,omitempty"`
+	// Verdict is "accepted", "rejected" or "no-answer" (the read ended
+	// without data or an alert; the server did not object in time).
+	Verdict string      `json:"verdict"`
+	Error   *ProbeError `json:"error,omitempty"`
+}
+
+// Stage names where in a connection an error happened.
+type Stage string
+
+const (
+	StageDNS           Stage = "dns"
+	StageConnect       Stage = "connect"
+	StageHandshake     Stage = "handshake"
+	StagePostHandshake Stage = "post-handshake"
+)
+
+// ErrorKind classifies a failure. The values are part of the record format.
+type ErrorKind string
+
+const (
+	KindDNS       ErrorKind = "dns-failure"
+	KindRefused   ErrorKind = "connection-refused"
+	KindTimeout   ErrorKind = "timeout"
+	KindReset     ErrorKind = "connection-reset"
+	KindClosed    ErrorKind = "connection-closed"
+	KindNotTLS    ErrorKind = "not-tls"
+	KindAlert     ErrorKind = "alert"
+	KindLocal     ErrorKind = "local-error"
+	KindNoRoute   ErrorKind = "unreachable"
+	KindOther     ErrorKind = "other"
+	KindCancelled ErrorKind = "cancelled"
+)
+
+// ProbeError is a classified failure.
+type ProbeError struct {
+	Stage   Stage     `json:"stage"`
+	Kind    ErrorKind `json:"kind"`
+	Message string    `json:"message"`
+	// Alert is set when Kind is "alert": the alert the server sent, or
+	// (Direction "sent") the one we sent.
+	Alert *Alert `json:"alert,omitempty"`
+	// FirstBytes are the first bytes the peer sent when it was not speaking
+	// TLS, and Protocol what they look like ("HTTP", "SSH", "SMTP", ...).
+	FirstBytes []byte `json:"first_bytes,omitempty"`
+	Protocol   string `json:"protocol,omitempty"`
+}
+
+func (e *ProbeError) Error() string { return string(e.Stage) + ": " + e.Message }
+
+// Alert is a TLS alert.
+type Alert struct {
+	Code      uint8  `json:"code"`
+	Name      string `json:"name"`
+	Direction string `json:"direction"` // "received" or "sent"
+}
+
+// Primary returns the first attempt, or nil when no connection was tried
+// (for example when DNS failed).
+func (r *Record) Primary() *Attempt {
+	if len(r.Attempts) == 0 {
+		return nil
+	}
+	return &r.Attempts[0]
+}
+
+// Attempt returns the first attempt with the given purpose, or nil.
+func (r *Record) Attempt(purpose string) *Attempt {
+	for i := range r.Attempts {
+		if r.Attempts[i].Purpose == purpose {
+			return &r.Attempts[i]
+		}
+	}
+	return nil
+}
+
+// Chain returns the certificates of the first attempt that received any.
+func (r *Record) Chain() []Certificate {
+	for _, a := range r.Attempts {
+		if len(a.Certificates) > 0 {
+			return a.Certificates
+		}
+	}
+	return nil
+}
+
+// ErrRecordVersion is returned by DecodeRecord for a record written by a
+// newer, incompatible version of the format.
+var ErrRecordVersion = errors.New("unsupported record_version")
+
+// DecodeRecord parses a record's JSON and checks that it is one this
+// version of tlsdoctor understands.
+func DecodeRecord(data []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("not valid JSON (at byte %d): %w", se.Offset, err)
+		}
+		return nil, fmt.Errorf("not a tlsdoctor record: %w", err)
+	}
+	switch {
+	case r.RecordVersion == 0:
+		return nil, errors.New("not a tlsdoctor record: record_version is missing")
+	case r.RecordVersion > RecordVersion:
+		return nil, fmt.Errorf("%w %d (this tlsdoctor reads version %d; upgrade tlsdoctor)", ErrRecordVersion, r.RecordVersion, RecordVersion)
+	}
+	if r.Target.Host == "" {
+		return nil, errors.New("not a tlsdoctor record: target.host is missing")
+	}
+	return &r, nil
+}

@@ -1,0 +1,30 @@
+# tlsdoctor — see README.md.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/tlsdoctor/tlsdoctor/internal/cli.Version=$(VERSION)
+GO ?= go
+
+.PHONY: all build test demo lint bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o tlsdoctor ./cmd/tlsdoctor
+
+# Built-in fault servers on 127.0.0.1, diagnosed one by one. No network needed.
+demo: build
+	./tlsdoctor demo
+
+test:
+	$(GO) test -race -timeout 15m ./...
+
+lint:
+	$(GO) vet ./...
+	@command -v staticcheck >/dev/null && staticcheck ./... || echo "staticcheck not installed: go install honnef.co/go/tools/cmd/staticcheck@latest"
+	@command -v govulncheck >/dev/null && govulncheck ./... || echo "govulncheck not installed: go install golang.org/x/vuln/cmd/govulncheck@latest"
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./probe/...
+	./scripts/bench-default-run.sh
+
+clean:
+	rm -f tlsdoctor

@@ -229,7 +229,30 @@ func render(rec *probe.Record, stores []checks.Truststore, now time.Time, o outp
 	if err != nil {
 		return ExitNoProbe, fmt.Errorf("writing the report: %w", err)
 	}
+	sayFailure(env, rec, findings)
 	return exitCode(rec, findings, failOn), nil
+}
+
+// connectionChecks are the findings that mean no TLS session was
+// established; their title is also printed as the one-line error on stderr.
+var connectionChecks = []string{"connect-failed", "not-tls", "handshake-failed"}
+
+// sayFailure prints one "tlsdoctor: error:" line on stderr when no TLS
+// session could be established, so scripts and people reading only stderr
+// see why (the report on stdout has the details and the fix).
+func sayFailure(env Env, rec *probe.Record, fs []checks.Finding) {
+	if a := rec.Primary(); rec.DNS.Error == nil && a != nil && a.Outcome == "ok" {
+		return
+	}
+	for _, f := range fs {
+		if contains(connectionChecks, f.ID) {
+			fmt.Fprintf(env.Stderr, "tlsdoctor: error: %s (%s)\n", f.Title, f.ID)
+			if hint, _, _ := strings.Cut(f.Remediation, "\n"); hint != "" {
+				fmt.Fprintf(env.Stderr, "hint: %s\n", hint)
+			}
+			return
+		}
+	}
 }
 
 func exitCode(rec *probe.Record, fs []checks.Finding, failOn checks.Severity) int {

@@ -306,7 +306,7 @@ func expiry(c *x509.Certificate, now time.Time) string {
 	d := c.NotAfter.Sub(now).Hours() / 24
 	date := c.NotAfter.UTC().Format("2006-01-02")
 	if d < 0 {
-		return fmt.Sprintf("%s (expired %d d ago)", date, int(math.Ceil(-d)))
+		return fmt.Sprintf("%s (expired %d d ago)", date, int(math.Floor(-d)))
 	}
 	return fmt.Sprintf("%s (%d d left)", date, int(math.Floor(d)))
 }

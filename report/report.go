@@ -207,7 +207,8 @@ func header(w io.Writer, p palette, r Report, o TextOptions) {
 		sni = "(none sent)"
 	}
 	kv("sni", sni)
-	if a != nil && a.Version != "" {
+	if ok := negotiated(rec); ok != nil {
+		a := ok
 		proto := a.Version + ", " + a.CipherSuite
 		if a.Group != "" {
 			proto += ", " + a.Group
@@ -217,6 +218,9 @@ func header(w io.Writer, p palette, r Report, o TextOptions) {
 		}
 		if a.Resumed {
 			proto += ", resumed"
+		}
+		if a.Purpose != probe.PurposePrimary {
+			proto += " (only on the " + a.Purpose + " retry)"
 		}
 		kv("negotiated", proto)
 	}
@@ -251,6 +255,16 @@ func header(w io.Writer, p palette, r Report, o TextOptions) {
 			kv(fmt.Sprintf("attempt %d", i+1), fmt.Sprintf("%s, offered %s–%s → %s", at.Purpose, at.Offered.MinVersion, at.Offered.MaxVersion, res))
 		}
 	}
+}
+
+// negotiated is the first attempt that completed a handshake.
+func negotiated(rec *probe.Record) *probe.Attempt {
+	for i := range rec.Attempts {
+		if rec.Attempts[i].Version != "" {
+			return &rec.Attempts[i]
+		}
+	}
+	return nil
 }
 
 func hostPort(h string, port int) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"net"
 	"os"
@@ -537,4 +538,50 @@ func waitListening(t testing.TB, p int) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("nothing listens on port %d", p)
+}
+
+// Every fixture scenario gives a record with the expected shape.
+func TestProbeEveryScenario(t *testing.T) {
+	want := map[string]struct {
+		outcome string
+		certs   int
+		kind    probe.ErrorKind
+	}{
+		"good":                 {"ok", 2, ""},
+		"wrong-host":           {"ok", 2, ""},
+		"expired":              {"ok", 2, ""},
+		"not-yet-valid":        {"ok", 2, ""},
+		"self-signed":          {"ok", 1, ""},
+		"untrusted-root":       {"ok", 2, ""},
+		"missing-intermediate": {"ok", 1, ""},
+		"wrong-order":          {"ok", 3, ""},
+		"client-cert-required": {"failed", 2, probe.KindAlert},
+		"tls10-only":           {"failed", 2, probe.KindAlert}, // the chain comes from the retry
+		"plain-http":           {"failed", 0, probe.KindNotTLS},
+		"stall":                {"failed", 0, probe.KindTimeout},
+		"reset":                {"failed", 0, probe.KindReset},
+		"garbage":              {"failed", 0, probe.KindNotTLS},
+	}
+	for _, name := range fixtures.ScenarioNames() {
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("scenario %s has no expectation here", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := start(t, name)
+			rec := run(t, probe.Options{Target: target(srv.Port)}, time.Second)
+			a := rec.Primary()
+			if a.Outcome != w.outcome || len(rec.Chain()) != w.certs {
+				t.Errorf("outcome %s with %d certs, want %s with %d", a.Outcome, len(rec.Chain()), w.outcome, w.certs)
+			}
+			if w.kind == "" && a.Error != nil || w.kind != "" && (a.Error == nil || a.Error.Kind != w.kind) {
+				t.Errorf("error = %+v, want kind %q", a.Error, w.kind)
+			}
+			if _, err := json.Marshal(rec); err != nil {
+				t.Errorf("record does not serialise: %v", err)
+			}
+		})
+	}
 }

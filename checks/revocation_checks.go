@@ -264,8 +264,8 @@ func ocspStapleInvalid(in *Input) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Title:  "the stapled OCSP response is not valid: " + a.Problem,
-		Detail: fmt.Sprintf("The server stapled an OCSP response for %q, but it cannot be used: %s. Clients that verify staples (Firefox, curl --cert-status, openssl s_client -status with verification) reject it or ignore it.", Name(cr.Cert), a.Problem),
+		Title:    "the stapled OCSP response is not valid: " + a.Problem,
+		Detail:   fmt.Sprintf("The server stapled an OCSP response for %q, but it cannot be used: %s. Clients that verify staples (Firefox, curl --cert-status, openssl s_client -status with verification) reject it or ignore it.", Name(cr.Cert), a.Problem),
 		Evidence: []string{"leaf: " + Describe(cr.Cert), a.describe()},
 		Remediation: "The server staples what its OCSP responder gave it; make it fetch a valid one and verify it before stapling:\n" +
 			"  nginx: ssl_stapling_verify on;  with ssl_trusted_certificate holding the issuer chain (nginx then drops invalid responses)\n" +
@@ -280,8 +280,8 @@ func ocspStapleStale(in *Input) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Title:  "the stapled OCSP response has expired: " + a.Problem,
-		Detail: fmt.Sprintf("The server stapled an OCSP response for %q that is correctly signed but out of date (%s). The server stopped refreshing it: clients that verify staples (Firefox, curl --cert-status) reject it.", Name(cr.Cert), a.Problem),
+		Title:    "the stapled OCSP response has expired: " + a.Problem,
+		Detail:   fmt.Sprintf("The server stapled an OCSP response for %q that is correctly signed but out of date (%s). The server stopped refreshing it: clients that verify staples (Firefox, curl --cert-status) reject it.", Name(cr.Cert), a.Problem),
 		Evidence: []string{"leaf: " + Describe(cr.Cert), a.describe()},
 		Remediation: "Make the server refresh its staple before nextUpdate:\n" +
 			"  nginx: stapled responses are refreshed from the responder; check the error log for OCSP errors and that nginx can resolve (`resolver`) and reach " + strings.Join(cr.Cert.OCSPServer, ", ") + "; a static ssl_stapling_file is never refreshed\n" +
@@ -311,8 +311,8 @@ func sctMissing(in *Input) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Title:  "no Certificate Transparency SCTs: not in the certificate, not in the TLS extension, not in the stapled OCSP response",
-		Detail: "Chrome and Safari require SCTs (proof the certificate was logged in Certificate Transparency) for publicly trusted certificates and refuse such a certificate without them. A certificate from a private CA needs none, and then this is expected.",
+		Title:    "no Certificate Transparency SCTs: not in the certificate, not in the TLS extension, not in the stapled OCSP response",
+		Detail:   "Chrome and Safari require SCTs (proof the certificate was logged in Certificate Transparency) for publicly trusted certificates and refuse such a certificate without them. A certificate from a private CA needs none, and then this is expected.",
 		Evidence: []string{"leaf: " + Describe(leaf), "SCTs: certificate extension 0, TLS extension 0, stapled OCSP 0"},
 		Remediation: "For a public certificate: reissue it from your CA (public CAs embed SCTs by default), or serve SCTs in the TLS extension (nginx-ct, Apache mod_ssl_ct).\n" +
 			"For a private CA: nothing to do; Chrome and Safari do not require CT for roots that users or enterprises installed.",

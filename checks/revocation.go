@@ -167,7 +167,7 @@ func revocationStatus(cr *CertRevocation, mode string, rev *probe.Revocation) (s
 	}
 	var problems []string
 	for _, a := range cr.Answers {
-		problems = append(problems, a.describe())
+		problems = append(problems, a.String())
 	}
 	switch {
 	case mode == "":
@@ -190,8 +190,8 @@ func revocationStatus(cr *CertRevocation, mode string, rev *probe.Revocation) (s
 	return RevocationUnknown, "no OCSP or CRL answer was recorded"
 }
 
-// describe is one line about an answer, for evidence and notes.
-func (a RevocationAnswer) describe() string {
+// String is one line about an answer, for evidence and notes.
+func (a RevocationAnswer) String() string {
 	s := a.Source
 	if a.URL != "" {
 		s += " " + a.URL

@@ -74,7 +74,7 @@ func certRevoked(in *Input) []Finding {
 				}
 				sources = append(sources, src)
 			}
-			ev = append(ev, a.describe())
+			ev = append(ev, a.String())
 		}
 		f := Finding{
 			Title: fmt.Sprintf("the %s certificate %q is revoked (%s, since %s)", cr.Role, Name(cr.Cert), first.Reason, first.RevokedAt.UTC().Format("2006-01-02 15:04 MST")),
@@ -121,7 +121,7 @@ func revocationUnknown(in *Input) []Finding {
 		kinds := map[string]bool{}
 		var hosts []string
 		for _, a := range cr.Answers {
-			ev = append(ev, a.describe())
+			ev = append(ev, a.String())
 			kinds[a.Verdict] = true
 			if a.Verdict == AnswerUnreachable && a.URL != "" {
 				if u, err := url.Parse(a.URL); err == nil && u.Host != "" {
@@ -266,7 +266,7 @@ func ocspStapleInvalid(in *Input) []Finding {
 	return []Finding{{
 		Title:    "the stapled OCSP response is not valid: " + a.Problem,
 		Detail:   fmt.Sprintf("The server stapled an OCSP response for %q, but it cannot be used: %s. Clients that verify staples (Firefox, curl --cert-status, openssl s_client -status with verification) reject it or ignore it.", Name(cr.Cert), a.Problem),
-		Evidence: []string{"leaf: " + Describe(cr.Cert), a.describe()},
+		Evidence: []string{"leaf: " + Describe(cr.Cert), a.String()},
 		Remediation: "The server staples what its OCSP responder gave it; make it fetch a valid one and verify it before stapling:\n" +
 			"  nginx: ssl_stapling_verify on;  with ssl_trusted_certificate holding the issuer chain (nginx then drops invalid responses)\n" +
 			"  Apache: SSLStaplingReturnResponderErrors off  (do not staple responder errors)\n" +
@@ -282,7 +282,7 @@ func ocspStapleStale(in *Input) []Finding {
 	return []Finding{{
 		Title:    "the stapled OCSP response has expired: " + a.Problem,
 		Detail:   fmt.Sprintf("The server stapled an OCSP response for %q that is correctly signed but out of date (%s). The server stopped refreshing it: clients that verify staples (Firefox, curl --cert-status) reject it.", Name(cr.Cert), a.Problem),
-		Evidence: []string{"leaf: " + Describe(cr.Cert), a.describe()},
+		Evidence: []string{"leaf: " + Describe(cr.Cert), a.String()},
 		Remediation: "Make the server refresh its staple before nextUpdate:\n" +
 			"  nginx: stapled responses are refreshed from the responder; check the error log for OCSP errors and that nginx can resolve (`resolver`) and reach " + strings.Join(cr.Cert.OCSPServer, ", ") + "; a static ssl_stapling_file is never refreshed\n" +
 			"  Apache: check SSLStaplingStandardCacheTimeout and that the responder is reachable from the server\n" +

@@ -290,4 +290,3 @@ func dump(fs []checks.Finding) string {
 	}
 	return b.String()
 }
-

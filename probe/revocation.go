@@ -175,11 +175,15 @@ type cacheEntry struct {
 // answer, then, if none did, each CRL URL until one parses.
 func (f *fetcher) statusOf(ctx context.Context, idx int, cert, issuer *x509.Certificate) []RevocationFetch {
 	var out []RevocationFetch
+	// Each request but the last may use half the budget, so that one
+	// stalled URL leaves time for the next.
+	left := len(cert.OCSPServer) + len(cert.CRLDistributionPoints)
+	bounded := func() bool { left--; return left > 0 }
 	if len(cert.OCSPServer) > 0 {
 		req, err := ocsp.CreateRequest(cert, issuer, nil)
 		if err == nil {
 			for _, u := range cert.OCSPServer {
-				r := f.ocsp(ctx, u, req)
+				r := f.ocsp(ctx, u, req, bounded())
 				r.CertIndex = idx
 				out = append(out, r)
 				if r.Error == nil && r.HTTPStatus == http.StatusOK {
@@ -191,7 +195,7 @@ func (f *fetcher) statusOf(ctx context.Context, idx int, cert, issuer *x509.Cert
 		}
 	}
 	for _, u := range cert.CRLDistributionPoints {
-		r := f.get(ctx, SourceCRL, u, nil, maxCRLBody)
+		r := f.get(ctx, SourceCRL, u, nil, maxCRLBody, bounded())
 		r.CertIndex = idx
 		out = append(out, r)
 		if r.Error == nil && r.HTTPStatus == http.StatusOK && !r.Truncated {
@@ -203,23 +207,24 @@ func (f *fetcher) statusOf(ctx context.Context, idx int, cert, issuer *x509.Cert
 	return out
 }
 
-func (f *fetcher) ocsp(ctx context.Context, responder string, req []byte) RevocationFetch {
+func (f *fetcher) ocsp(ctx context.Context, responder string, req []byte, bounded bool) RevocationFetch {
 	enc := base64.StdEncoding.EncodeToString(req)
 	if len(enc) < ocspGetLimit {
 		u := strings.TrimSuffix(responder, "/") + "/" + url.PathEscape(enc)
-		r := f.get(ctx, SourceOCSP, u, nil, maxOCSPBody)
+		r := f.get(ctx, SourceOCSP, u, nil, maxOCSPBody, bounded)
 		r.URL = responder
 		r.Request = req
 		return r
 	}
-	r := f.get(ctx, SourceOCSP, responder, req, maxOCSPBody)
+	r := f.get(ctx, SourceOCSP, responder, req, maxOCSPBody, bounded)
 	r.Request = req
 	return r
 }
 
 // get performs one request (POST when body is set) through the per-run
-// cache: identical requests are made once.
-func (f *fetcher) get(ctx context.Context, source, u string, body []byte, limit int64) RevocationFetch {
+// cache: identical requests are made once. A bounded request may take
+// only the per-request share of the budget.
+func (f *fetcher) get(ctx context.Context, source, u string, body []byte, limit int64, bounded bool) RevocationFetch {
 	key := source + " " + u + " " + string(body)
 	f.mu.Lock()
 	e, ok := f.cache[key]
@@ -238,7 +243,7 @@ func (f *fetcher) get(ctx context.Context, source, u string, body []byte, limit 
 			return RevocationFetch{Source: source, URL: u, Method: method(body), Error: classify(StageRevocation, ctx.Err(), nil)}
 		}
 	}
-	e.res = f.do(ctx, source, u, body, limit)
+	e.res = f.do(ctx, source, u, body, limit, bounded)
 	close(e.done)
 	return e.res
 }
@@ -250,7 +255,7 @@ func method(body []byte) string {
 	return http.MethodGet
 }
 
-func (f *fetcher) do(ctx context.Context, source, u string, body []byte, limit int64) RevocationFetch {
+func (f *fetcher) do(ctx context.Context, source, u string, body []byte, limit int64, bounded bool) RevocationFetch {
 	r := RevocationFetch{Source: source, URL: u, Method: method(body)}
 	t0 := time.Now()
 	defer func() { r.DurationMS = ms(time.Since(t0)) }()
@@ -259,8 +264,11 @@ func (f *fetcher) do(ctx context.Context, source, u string, body []byte, limit i
 		r.Error = &ProbeError{Stage: StageRevocation, Kind: KindOther, Message: fmt.Sprintf("not an http URL; only http(s) %s URLs are fetched", strings.ToUpper(source))}
 		return r
 	}
-	ctx, cancel := context.WithTimeout(ctx, f.perRequest)
-	defer cancel()
+	if bounded {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.perRequest)
+		defer cancel()
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)

@@ -144,8 +144,8 @@ func TestOCSPPostForLargeRequest(t *testing.T) {
 	_, r := revPKI(t, func(*fixtures.Responder) []fixtures.CertSpec { return nil })
 	f := &fetcher{client: nil, cache: map[string]*cacheEntry{}, perRequest: 2 * time.Second}
 	f.client = newTestClient()
-	small := f.ocsp(context.Background(), r.OCSPURL("root", fixtures.OCSPGood), make([]byte, 100))
-	large := f.ocsp(context.Background(), r.OCSPURL("root", fixtures.OCSPGood), make([]byte, 300))
+	small := f.ocsp(context.Background(), r.OCSPURL("root", fixtures.OCSPGood), make([]byte, 100), true)
+	large := f.ocsp(context.Background(), r.OCSPURL("root", fixtures.OCSPGood), make([]byte, 300), true)
 	if small.Method != "GET" || large.Method != "POST" {
 		t.Errorf("methods = %s (100-byte request), %s (300-byte request); want GET, POST", small.Method, large.Method)
 	}

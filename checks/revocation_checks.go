@@ -95,7 +95,7 @@ func certRevoked(in *Input) []Finding {
 		authority := cr.Cert.Issuer.String()
 		f.Clients = revClients("cert-revoked",
 			"REASON", javaReason(first.Reason),
-			"DATE", first.RevokedAt.Local().Format(javaDate),
+			"DATE", first.RevokedAt.UTC().Format(javaDate),
 			"AUTHORITY", strings.ReplaceAll(authority, ",", ", "))
 		out = append(out, f)
 	}
@@ -111,7 +111,7 @@ func revocationUnknown(in *Input) []Finding {
 		if cr.Status != RevocationUnknown {
 			continue
 		}
-		if len(cr.Answers) == 0 && cr.Issuer == nil && !in.trusted() {
+		if cr.Issuer == nil && !in.trusted() {
 			// The chain does not reach a trust anchor (chain-incomplete,
 			// untrusted-root say why); the missing issuer is that finding,
 			// not a revocation problem. The report still shows "unknown".

@@ -181,6 +181,8 @@ func TestRevocationChecks(t *testing.T) {
 			want: []string{"ocsp-must-staple-missing"}, status: []string{"good", "good"}, detail: []string{"status_request", "curl: (91) No OCSP response received"}},
 		{name: "no revocation URLs and no SCTs", rec: l.record(nil, full, []string{"bare", "int"}, intGood()),
 			want: []string{"revocation-unknown", "sct-missing"}, status: []string{"unknown", "good"}, detail: []string{"names no OCSP responder"}},
+		{name: "issuer not sent and not trusted: chain-incomplete says it, status unknown", rec: l.record(good("leaf"), full, []string{"leaf"}),
+			want: []string{"chain-incomplete"}, status: []string{"unknown"}},
 		{name: "stapled mode without staple", rec: l.record(nil, probe.RevocationStapled, []string{"leaf", "int"}),
 			want: []string{"ocsp-stapling-missing"}, status: []string{"not checked", "not checked"}},
 		{name: "off mode still reads the staple", rec: l.record(l.ocspResp(t, "revoked", "int", fixtures.OCSPGood), probe.RevocationOff, []string{"revoked", "int"}),

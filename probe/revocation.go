@@ -94,6 +94,7 @@ func fetchRevocation(ctx context.Context, o RevocationOptions, chain []Certifica
 	}
 	rev.BudgetMS = ms(max(budget, 0))
 	if budget <= 0 {
+		rev.DurationMS = ms(time.Since(start))
 		return rev
 	}
 	rctx, cancel := context.WithTimeout(ctx, budget)
@@ -255,8 +256,8 @@ func method(body []byte) string {
 	return http.MethodGet
 }
 
-func (f *fetcher) do(ctx context.Context, source, u string, body []byte, limit int64, bounded bool) RevocationFetch {
-	r := RevocationFetch{Source: source, URL: u, Method: method(body)}
+func (f *fetcher) do(ctx context.Context, source, u string, body []byte, limit int64, bounded bool) (r RevocationFetch) {
+	r = RevocationFetch{Source: source, URL: u, Method: method(body)}
 	t0 := time.Now()
 	defer func() { r.DurationMS = ms(time.Since(t0)) }()
 	pu, err := url.Parse(u)

@@ -57,7 +57,7 @@ func TestRevocationAgainstLab(t *testing.T) {
 	}
 	issuers := []string{"intermediate", "root"}
 	for i, f := range rv.Fetches {
-		if f.CertIndex != i || f.Source != SourceOCSP || f.Method != "GET" || f.HTTPStatus != 200 || f.Error != nil {
+		if f.CertIndex != i || f.Source != SourceOCSP || f.Method != "GET" || f.HTTPStatus != 200 || f.Error != nil || f.DurationMS <= 0 {
 			t.Fatalf("fetch %d = %+v", i, f)
 		}
 		resp, err := ocsp.ParseResponse(f.Response, lab.PKI.Get(issuers[i]).Cert)

@@ -25,7 +25,8 @@ const (
 )
 
 // RevocationOptions say how to fetch revocation information. The zero
-// value fetches nothing and records nothing.
+// value fetches nothing and records nothing; RevocationOff and
+// RevocationStapled fetch nothing but record the mode and the issuers.
 type RevocationOptions struct {
 	// Mode is RevocationOff, RevocationStapled or RevocationFull; only
 	// full fetches. Empty means off.
@@ -51,13 +52,14 @@ const (
 	ocspGetLimit = 255
 )
 
-// fetchRevocation asks the OCSP responders and, where OCSP gave no usable
+// fetchRevocation records the mode and the issuers the server did not
+// send, and in full mode asks the OCSP responders and, where OCSP gave no usable
 // answer, the CRL distribution points of every certificate of chain whose
 // issuer is known, concurrently, within the budget. It records raw
 // answers; validating them is the checks' job. The only judgement here is
 // whether an OCSP answer is usable enough to skip the CRL.
 func fetchRevocation(ctx context.Context, o RevocationOptions, chain []Certificate) *Revocation {
-	if o.Mode == "" || o.Mode == RevocationOff {
+	if o.Mode == "" {
 		return nil
 	}
 	start := time.Now()

@@ -76,8 +76,8 @@ func TestRevocationModes(t *testing.T) {
 	chain := chainOf(lab.PKI, "leaf", "intermediate")
 	root := []*x509.Certificate{lab.PKI.Get("root").Cert}
 	ctx := context.Background()
-	if rv := fetchRevocation(ctx, RevocationOptions{Mode: RevocationOff}, chain); rv != nil {
-		t.Errorf("off recorded %+v", rv)
+	if rv := fetchRevocation(ctx, RevocationOptions{Mode: RevocationOff, Issuers: root}, chain); rv == nil || rv.Mode != RevocationOff || len(rv.Fetches) != 0 || len(rv.Issuers) != 1 {
+		t.Errorf("off = %+v, want the mode and the root recorded, no fetch", rv)
 	}
 	if rv := fetchRevocation(ctx, RevocationOptions{}, chain); rv != nil {
 		t.Errorf("the zero value recorded %+v", rv)

@@ -57,7 +57,7 @@ const (
 // answer, the CRL distribution points of every certificate of chain whose
 // issuer is known, concurrently, within the budget. It records raw
 // answers; validating them is the checks' job. The only judgement here is
-// whether an OCSP answer is usable enough to skip the CRL.
+// whether an OCSP answer is usable enough to skip the CRL (usableOCSP).
 func fetchRevocation(ctx context.Context, o RevocationOptions, chain []Certificate) *Revocation {
 	if o.Mode == "" {
 		return nil
@@ -189,10 +189,8 @@ func (f *fetcher) statusOf(ctx context.Context, idx int, cert, issuer *x509.Cert
 				r := f.ocsp(ctx, u, req, bounded())
 				r.CertIndex = idx
 				out = append(out, r)
-				if r.Error == nil && r.HTTPStatus == http.StatusOK {
-					if resp, err := ocsp.ParseResponseForCert(r.Response, cert, nil); err == nil && resp.Status != ocsp.Unknown {
-						return out
-					}
+				if usableOCSP(r, cert, issuer) {
+					return out
 				}
 			}
 		}
@@ -208,6 +206,20 @@ func (f *fetcher) statusOf(ctx context.Context, idx int, cert, issuer *x509.Cert
 		}
 	}
 	return out
+}
+
+// usableOCSP decides whether an OCSP answer makes the CRL unnecessary: it
+// parses, is signed by the issuer (or a certificate the issuer signed),
+// says good or revoked, and is current. The checks validate it fully.
+func usableOCSP(r RevocationFetch, cert, issuer *x509.Certificate) bool {
+	if r.Error != nil || r.HTTPStatus != http.StatusOK {
+		return false
+	}
+	resp, err := ocsp.ParseResponseForCert(r.Response, cert, issuer)
+	if err != nil || resp.Status == ocsp.Unknown {
+		return false
+	}
+	return resp.NextUpdate.IsZero() || time.Now().Before(resp.NextUpdate.Add(5*time.Minute))
 }
 
 func (f *fetcher) ocsp(ctx context.Context, responder string, req []byte, bounded bool) RevocationFetch {

@@ -111,13 +111,16 @@ func TestRevocationFallsBackToCRL(t *testing.T) {
 			{Name: "try-later", Parent: "root", CommonName: "a", OCSPServer: []string{r.OCSPURL("root", fixtures.OCSPTryLater)}, CRLDistributionPoints: []string{r.CRLURL("root", false)}},
 			{Name: "unknown", Parent: "root", CommonName: "b", OCSPServer: []string{r.OCSPURL("root", fixtures.OCSPUnknown)}, CRLDistributionPoints: []string{r.CRLURL("root", false)}},
 			{Name: "good", Parent: "root", CommonName: "c", OCSPServer: []string{r.OCSPURL("root", fixtures.OCSPGood)}, CRLDistributionPoints: []string{r.CRLURL("root", false)}},
+			{Name: "stale", Parent: "root", CommonName: "d", OCSPServer: []string{r.OCSPURL("root", fixtures.OCSPStale)}, CRLDistributionPoints: []string{r.CRLURL("root", false)}},
+			{Name: "badsig", Parent: "root", CommonName: "e", OCSPServer: []string{r.OCSPURL("root", fixtures.OCSPBadSig)}, CRLDistributionPoints: []string{r.CRLURL("root", false)}},
 		}
 	})
 	_ = r
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	// Three "leaves" in one chain: each is fetched for, all share one CRL.
-	rv := fetchRevocation(ctx, RevocationOptions{Mode: RevocationFull}, chainOf(p, "try-later", "unknown", "good", "root"))
+	// Several "leaves" in one chain: each is fetched for, all share one
+	// CRL; only a good, current, correctly signed OCSP answer spares it.
+	rv := fetchRevocation(ctx, RevocationOptions{Mode: RevocationFull}, chainOf(p, "try-later", "unknown", "good", "stale", "badsig", "root"))
 	var got []string
 	cached := 0
 	for _, f := range rv.Fetches {
@@ -131,12 +134,12 @@ func TestRevocationFallsBackToCRL(t *testing.T) {
 			}
 		}
 	}
-	want := "0:ocsp 0:crl 1:ocsp 1:crl 2:ocsp"
+	want := "0:ocsp 0:crl 1:ocsp 1:crl 2:ocsp 3:ocsp 3:crl 4:ocsp 4:crl"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("fetches = %v, want %s", got, want)
 	}
-	if cached != 1 {
-		t.Errorf("%d fetches came from the per-run cache, want 1 (the shared CRL)", cached)
+	if cached != 3 {
+		t.Errorf("%d fetches came from the per-run cache, want 3 (the shared CRL, fetched once)", cached)
 	}
 }
 

@@ -143,6 +143,9 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 		return 0, err
 	}
 	rec.Truststores = recorded
+	if o.out.verbose {
+		revocationProgress(env.Stderr, rec)
+	}
 	if o.saveRecord != "" {
 		if err := writeRecord(o.saveRecord, rec); err != nil {
 			return 0, err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/pflag"
 
@@ -40,4 +41,19 @@ func (r *revocationOptions) probeOptions(stores []checks.Truststore) probe.Revoc
 		o.Issuers = append(o.Issuers, s.Certs...)
 	}
 	return o
+}
+
+// revocationProgress tells a verbose run what the revocation phase did.
+func revocationProgress(w io.Writer, rec *probe.Record) {
+	rv := rec.Revocation
+	if rv == nil || rv.Mode != probe.RevocationFull {
+		return
+	}
+	failed := 0
+	for _, f := range rv.Fetches {
+		if f.Error != nil || f.HTTPStatus != 200 {
+			failed++
+		}
+	}
+	fmt.Fprintf(w, "tlsdoctor: revocation: %d OCSP/CRL request(s), %d without an answer, in %.0f ms (budget %.0f ms)\n", len(rv.Fetches), failed, rv.DurationMS, rv.BudgetMS)
 }

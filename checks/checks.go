@@ -86,7 +86,12 @@ type Truststore struct {
 	// Name is how the store is shown: "system", "ca-file ca.pem", ...
 	Name  string
 	Certs []*x509.Certificate
-	pool  *x509.CertPool
+	// Public marks a store of publicly trusted roots (the system's, or
+	// Mozilla's), as opposed to a private CA bundle. Requirements that
+	// only apply to publicly trusted certificates (Certificate
+	// Transparency, lifetime limits) are judged only against these.
+	Public bool
+	pool   *x509.CertPool
 }
 
 // NewTruststore builds a store from its certificates.
@@ -139,6 +144,13 @@ func All() []Check {
 		{"cert-expired", Error, "a certificate on the chain has expired", certExpired},
 		{"cert-not-yet-valid", Error, "a certificate on the chain is not valid yet (or a clock is wrong)", certNotYetValid},
 		{"hostname-mismatch", Error, "the certificate does not cover the name the client connects to", hostnameMismatch},
+		{"cert-revoked", Error, "a certificate on the chain is revoked (stapled OCSP, live OCSP or CRL)", certRevoked},
+		{"revocation-unknown", Warning, "the revocation status could not be established: no URL, responder unreachable, invalid, stale or unknown answer", revocationUnknown},
+		{"ocsp-must-staple-missing", Error, "the leaf requires OCSP stapling (must-staple) but no staple came", ocspMustStapleMissing},
+		{"ocsp-staple-invalid", Warning, "the stapled OCSP response is invalid (signature, certificate, error status, unknown)", ocspStapleInvalid},
+		{"ocsp-staple-stale", Warning, "the stapled OCSP response is out of date", ocspStapleStale},
+		{"ocsp-stapling-missing", Info, "the server staples no OCSP response", ocspStaplingMissing},
+		{"sct-missing", Info, "no Certificate Transparency SCT in the certificate, the TLS extension or the staple", sctMissing},
 	}
 }
 

@@ -75,8 +75,11 @@ func TestRecordedHandshakesOtherTruststore(t *testing.T) {
 func TestRecordedHandshakesClock(t *testing.T) {
 	rec, env := loadRecord(t, "good")
 	env.Now = env.Now.AddDate(1, 0, 0)
-	if got := ids(checks.Run(rec, env)); !slices.Equal(got, []string{"cert-expired"}) {
-		t.Errorf("a year later: %v, want [cert-expired]", got)
+	// A year later the leaf has expired, and every OCSP answer recorded
+	// (live for both certificates, and the staple) is stale.
+	want := []string{"cert-expired", "revocation-unknown", "revocation-unknown", "ocsp-staple-stale"}
+	if got := ids(checks.Run(rec, env)); !slices.Equal(got, want) {
+		t.Errorf("a year later: %v, want %v", got, want)
 	}
 }
 
@@ -125,9 +128,13 @@ func record(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer lab.Close()
 	store := probe.RecordedTruststore{Name: "ca-file ca.pem", Certificates: []probe.Certificate{{DER: lab.PKI.Get("root").Cert.Raw}}}
 	for _, c := range recordCases {
-		opts := probe.Options{Now: func() time.Time { return now }, Tool: "tlsdoctor test"}
+		// The CLI's defaults: full revocation checking, the truststore's
+		// roots as issuer candidates.
+		opts := probe.Options{Now: func() time.Time { return now }, Tool: "tlsdoctor test",
+			Revocation: probe.RevocationOptions{Mode: probe.RevocationFull, Issuers: []*x509.Certificate{lab.PKI.Get("root").Cert}}}
 		switch c.name {
 		case "refused":
 			ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -88,6 +88,19 @@ func judgeTrust(chain []*x509.Certificate, ts Truststore) *TrustResult {
 	return r
 }
 
+// PubliclyTrusted reports whether the chain verifies against a public
+// truststore.
+func (in *Input) PubliclyTrusted() bool {
+	for i, ts := range in.Env.Truststores {
+		if ts.Public {
+			if tr := in.Trust(i); tr != nil && tr.Verdict == Trusted {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // linkChain follows issuer links through the sent certificates from the
 // leaf, ignoring order, and stops at a self-signed certificate.
 func linkChain(chain []*x509.Certificate) []*x509.Certificate {

@@ -41,6 +41,8 @@ type Options struct {
 	// NoFallback disables the extra attempt made to explain a failed
 	// primary handshake.
 	NoFallback bool
+	// Revocation says whether and how to fetch OCSP and CRL answers.
+	Revocation RevocationOptions
 }
 
 // Purposes of handshake attempts, as recorded.
@@ -108,6 +110,7 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			allSuites: true,
 		}))
 	}
+	rec.Revocation = fetchRevocation(ctx, opts.Revocation, rec.Chain())
 	return rec, nil
 }
 

@@ -561,6 +561,10 @@ func TestProbeEveryScenario(t *testing.T) {
 		"stall":                {"failed", 0, probe.KindTimeout},
 		"reset":                {"failed", 0, probe.KindReset},
 		"garbage":              {"failed", 0, probe.KindNotTLS},
+		"revoked":              {"ok", 2, ""},
+		"stale-staple":         {"ok", 2, ""},
+		"must-staple-missing":  {"ok", 2, ""},
+		"revocation-unknown":   {"ok", 2, ""},
 	}
 	for _, name := range fixtures.ScenarioNames() {
 		w, ok := want[name]

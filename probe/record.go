@@ -33,6 +33,8 @@ type Record struct {
 	// named store ("system") is recorded by name only; certificates the
 	// user supplied are embedded (they are public).
 	Truststores []RecordedTruststore `json:"truststores,omitempty"`
+	// Revocation holds the OCSP and CRL answers fetched for the chain.
+	Revocation *Revocation `json:"revocation,omitempty"`
 }
 
 // RecordedTruststore is a truststore as recorded.

@@ -190,7 +190,9 @@ func (t *trustOptions) load() ([]checks.Truststore, []probe.RecordedTruststore, 
 		if err != nil {
 			return nil, nil, &inputError{err: err}
 		}
-		return []checks.Truststore{checks.NewTruststore("system", certs)}, []probe.RecordedTruststore{{Name: "system"}}, nil
+		sys := checks.NewTruststore("system", certs)
+		sys.Public = true
+		return []checks.Truststore{sys}, []probe.RecordedTruststore{{Name: "system"}}, nil
 	}
 	var all []*x509.Certificate
 	for _, f := range t.caFiles {

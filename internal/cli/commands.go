@@ -36,7 +36,7 @@ Connection:
       --connect-to H[:P]   connect to H:P instead of the target's address (the name is still checked)
       --alpn LIST          offer these ALPN protocols, comma-separated (e.g. h2,http/1.1)
       --timeout DURATION   bound on the whole run (default 10s)
-Trust:
+` + revocationHelp + `Trust:
       --ca-file FILE       trust the CA certificates in FILE (PEM or DER, repeatable) instead of the system roots
 Output:
       --format text|json   output format (default text); JSON is {"record":…, "findings":[…]}
@@ -75,6 +75,7 @@ type probeOptions struct {
 	timeout    time.Duration
 	saveRecord string
 	version    bool
+	revocation revocationOptions
 }
 
 func runProbe(ctx context.Context, args []string, env Env) (int, error) {
@@ -88,6 +89,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	fs.StringVar(&o.saveRecord, "save-record", "", "")
 	fs.BoolVar(&o.version, "version", false, "")
 	o.trust.register(fs)
+	o.revocation.register(fs)
 	o.out.register(fs)
 	if help, err := parseFlags(fs, args, env, usage); help || err != nil {
 		return ExitOK, err
@@ -98,6 +100,9 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	failOn, err := o.out.validate()
 	if err != nil {
+		return 0, err
+	}
+	if err := o.revocation.validate(); err != nil {
 		return 0, err
 	}
 	switch {
@@ -133,11 +138,14 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if o.out.verbose {
 		fmt.Fprintf(env.Stderr, "tlsdoctor: probing %s:%d (timeout %s)\n", target.ConnectHost, target.ConnectPort, o.timeout)
 	}
-	rec, err := probe.Run(ctx, probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version})
+	rec, err := probe.Run(ctx, probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version, Revocation: o.revocation.probeOptions(stores)})
 	if err != nil {
 		return 0, err
 	}
 	rec.Truststores = recorded
+	if o.out.verbose {
+		revocationProgress(env.Stderr, rec)
+	}
 	if o.saveRecord != "" {
 		if err := writeRecord(o.saveRecord, rec); err != nil {
 			return 0, err
@@ -288,19 +296,24 @@ truststore. Scenarios: %s.
 
 Flags:
       --timeout DURATION   bound on each diagnosis (default 3s)
-      --format, --color, -q, -v  as for a live run
+      --revocation, --format, --color, -q, -v  as for a live run
 `
 
 func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 	var out outputOptions
 	var timeout time.Duration
+	var rev revocationOptions
 	fs := newFlagSet("demo")
 	fs.DurationVar(&timeout, "timeout", 3*time.Second, "")
+	rev.register(fs)
 	out.register(fs)
 	if help, err := parseFlags(fs, args, env, fmt.Sprintf(demoUsage, strings.Join(fixtures.ScenarioNames(), ", "))); help || err != nil {
 		return ExitOK, err
 	}
 	if _, err := out.validate(); err != nil {
+		return 0, err
+	}
+	if err := rev.validate(); err != nil {
 		return 0, err
 	}
 	names := fs.Args()
@@ -317,6 +330,7 @@ func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer lab.Close()
 	store := checks.NewTruststore("demo CA (Example Root CA)", []*x509.Certificate{lab.PKI.Get("root").Cert})
 	for i, n := range names {
 		srv, err := lab.Start(n)
@@ -331,7 +345,7 @@ func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 		}
 		target := probe.Target{Input: fmt.Sprintf("%s:%d", fixtures.Host, srv.Port), Host: fixtures.Host, Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port}
 		pctx, cancel := context.WithTimeout(ctx, timeout)
-		rec, err := probe.Run(pctx, probe.Options{Target: target, Now: env.Now, Tool: "tlsdoctor " + Version})
+		rec, err := probe.Run(pctx, probe.Options{Target: target, Now: env.Now, Tool: "tlsdoctor " + Version, Revocation: rev.probeOptions([]checks.Truststore{store})})
 		cancel()
 		srv.Close()
 		if err != nil {

@@ -1,0 +1,58 @@
+package probe
+
+// Revocation is what the probe fetched to establish the revocation status
+// of the chain: the raw OCSP and CRL responses (or why a fetch failed),
+// never a verdict. The checks validate and judge them offline, so a saved
+// record replays the same verdict. See docs/record-revocation.md.
+type Revocation struct {
+	// Mode is the --revocation setting the record was made with: "off",
+	// "stapled" (only the stapled response, no fetching) or "full".
+	Mode string `json:"mode"`
+	// Issuers are issuer certificates the server did not send (taken from
+	// the truststore) that the fetches were built against, so that an
+	// offline diagnosis can validate the responses with the same issuer.
+	Issuers []Certificate `json:"issuers,omitempty"`
+	// Fetches lists every OCSP and CRL request, grouped by certificate in
+	// chain order and, per certificate, in the order they were made.
+	Fetches []RevocationFetch `json:"fetches,omitempty"`
+	// BudgetMS is the time the fetching was allowed; DurationMS the time
+	// it took.
+	BudgetMS   float64 `json:"budget_ms"`
+	DurationMS float64 `json:"duration_ms"`
+}
+
+// Sources of revocation information, as recorded.
+const (
+	SourceOCSP = "ocsp"
+	SourceCRL  = "crl"
+)
+
+// RevocationFetch is one HTTP request to an OCSP responder or CRL
+// distribution point.
+type RevocationFetch struct {
+	// CertIndex is the position, in the chain as sent, of the certificate
+	// whose status was asked.
+	CertIndex int    `json:"cert_index"`
+	Source    string `json:"source"`
+	URL       string `json:"url"`
+	// Method is "GET" or "POST" (OCSP requests larger than 255 bytes
+	// encoded are POSTed, RFC 6960 appendix A.1).
+	Method string `json:"method"`
+	// Request is the DER OCSP request sent.
+	Request []byte `json:"request,omitempty"`
+	// HTTPStatus and ContentType describe the answer, when one came.
+	HTTPStatus  int    `json:"http_status,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	// Response is the body: a DER OCSP response or CRL.
+	Response []byte `json:"response,omitempty"`
+	// Truncated is set when the body exceeded the size limit and was cut.
+	Truncated  bool    `json:"truncated,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+	// Cached is set when the answer was reused from an identical request
+	// made earlier in the same run (a CRL shared by two certificates).
+	Cached bool        `json:"cached,omitempty"`
+	Error  *ProbeError `json:"error,omitempty"`
+}
+
+// StageRevocation names errors of revocation fetches.
+const StageRevocation Stage = "revocation"

@@ -1,0 +1,327 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+)
+
+// Revocation modes (--revocation).
+const (
+	RevocationOff     = "off"
+	RevocationStapled = "stapled"
+	RevocationFull    = "full"
+)
+
+// RevocationOptions say how to fetch revocation information. The zero
+// value fetches nothing and records nothing; RevocationOff and
+// RevocationStapled fetch nothing but record the mode and the issuers.
+type RevocationOptions struct {
+	// Mode is RevocationOff, RevocationStapled or RevocationFull; only
+	// full fetches. Empty means off.
+	Mode string
+	// Issuers are extra issuer candidates (the truststore's roots) for
+	// certificates whose issuer the server did not send.
+	Issuers []*x509.Certificate
+	// Budget bounds the whole revocation phase; zero means what is left of
+	// the caller's context, less a small reserve for the rest of the run.
+	// The phase never outlives the caller's context.
+	Budget time.Duration
+	// Client makes the HTTP requests; nil means a client that honours the
+	// proxy environment variables.
+	Client *http.Client
+}
+
+// Size limits of fetched bodies; larger bodies are cut and marked.
+const (
+	maxOCSPBody = 256 << 10
+	maxCRLBody  = 16 << 20
+	// ocspGetLimit is the largest encoded request sent with GET (RFC 6960
+	// appendix A.1 and RFC 5019 section 5: GET when under 255 bytes).
+	ocspGetLimit = 255
+)
+
+// fetchRevocation records the mode and the issuers the server did not
+// send, and in full mode asks the OCSP responders and, where OCSP gave no usable
+// answer, the CRL distribution points of every certificate of chain whose
+// issuer is known, concurrently, within the budget. It records raw
+// answers; validating them is the checks' job. The only judgement here is
+// whether an OCSP answer is usable enough to skip the CRL (usableOCSP).
+func fetchRevocation(ctx context.Context, o RevocationOptions, chain []Certificate) *Revocation {
+	if o.Mode == "" {
+		return nil
+	}
+	start := time.Now()
+	rev := &Revocation{Mode: o.Mode}
+	certs := make([]*x509.Certificate, len(chain))
+	for i, c := range chain {
+		certs[i], _ = x509.ParseCertificate(c.DER) // nil when it does not parse
+	}
+	issuers := make([]*x509.Certificate, len(certs))
+	for i, cert := range certs {
+		if cert == nil || selfIssued(cert) {
+			continue
+		}
+		issuer, extra := IssuerOf(cert, certs, o.Issuers)
+		if extra && !hasCert(rev.Issuers, issuer) {
+			rev.Issuers = append(rev.Issuers, Certificate{DER: issuer.Raw})
+		}
+		issuers[i] = issuer // nil: no request can be built; the checks say so
+	}
+	if o.Mode != RevocationFull {
+		return rev
+	}
+
+	budget := o.Budget
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		left -= min(left/10, 250*time.Millisecond)
+		if budget == 0 || left < budget {
+			budget = left
+		}
+	}
+	if budget == 0 {
+		budget = 10 * time.Second
+	}
+	rev.BudgetMS = ms(max(budget, 0))
+	if budget <= 0 {
+		rev.DurationMS = ms(time.Since(start))
+		return rev
+	}
+	rctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+
+	f := &fetcher{client: o.Client, cache: map[string]*cacheEntry{}, perRequest: max(budget/2, 100*time.Millisecond)}
+	if f.client == nil {
+		tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
+		defer tr.CloseIdleConnections()
+		f.client = &http.Client{Transport: tr}
+	}
+	results := make([][]RevocationFetch, len(certs))
+	var wg sync.WaitGroup
+	for i, cert := range certs {
+		if issuers[i] == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = f.statusOf(rctx, i, cert, issuers[i])
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		rev.Fetches = append(rev.Fetches, r...)
+	}
+	rev.DurationMS = ms(time.Since(start))
+	return rev
+}
+
+// IssuerOf finds the certificate that signed cert: first among the
+// certificates the server sent, then among extra (the truststore, later
+// also certificates fetched from AIA). extraUsed says it came from extra.
+func IssuerOf(cert *x509.Certificate, sent, extra []*x509.Certificate) (issuer *x509.Certificate, extraUsed bool) {
+	for _, c := range sent {
+		if c != nil && c != cert && signedBy(cert, c) {
+			return c, false
+		}
+	}
+	for _, c := range extra {
+		if c != nil && signedBy(cert, c) {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+func signedBy(child, parent *x509.Certificate) bool {
+	return bytes.Equal(child.RawIssuer, parent.RawSubject) && child.CheckSignatureFrom(parent) == nil
+}
+
+func selfIssued(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+func hasCert(cs []Certificate, c *x509.Certificate) bool {
+	for _, x := range cs {
+		if bytes.Equal(x.DER, c.Raw) {
+			return true
+		}
+	}
+	return false
+}
+
+type fetcher struct {
+	client     *http.Client
+	perRequest time.Duration
+	mu         sync.Mutex
+	cache      map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	done chan struct{}
+	res  RevocationFetch
+}
+
+// statusOf fetches cert's status: each OCSP URL until one gives a usable
+// answer, then, if none did, each CRL URL until one parses.
+func (f *fetcher) statusOf(ctx context.Context, idx int, cert, issuer *x509.Certificate) []RevocationFetch {
+	var out []RevocationFetch
+	// Each request but the last may use half the budget, so that one
+	// stalled URL leaves time for the next.
+	left := len(cert.OCSPServer) + len(cert.CRLDistributionPoints)
+	bounded := func() bool { left--; return left > 0 }
+	if len(cert.OCSPServer) > 0 {
+		req, err := ocsp.CreateRequest(cert, issuer, nil)
+		if err == nil {
+			for _, u := range cert.OCSPServer {
+				r := f.ocsp(ctx, u, req, bounded())
+				r.CertIndex = idx
+				out = append(out, r)
+				if usableOCSP(r, cert, issuer) {
+					return out
+				}
+			}
+		}
+	}
+	for _, u := range cert.CRLDistributionPoints {
+		r := f.get(ctx, SourceCRL, u, nil, maxCRLBody, bounded())
+		r.CertIndex = idx
+		out = append(out, r)
+		if r.Error == nil && r.HTTPStatus == http.StatusOK && !r.Truncated {
+			if _, err := x509.ParseRevocationList(r.Response); err == nil {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// usableOCSP decides whether an OCSP answer makes the CRL unnecessary: it
+// parses, is signed by the issuer (or a certificate the issuer signed),
+// says good or revoked, and is current. The checks validate it fully.
+func usableOCSP(r RevocationFetch, cert, issuer *x509.Certificate) bool {
+	if r.Error != nil || r.HTTPStatus != http.StatusOK {
+		return false
+	}
+	resp, err := ocsp.ParseResponseForCert(r.Response, cert, issuer)
+	if err != nil || resp.Status == ocsp.Unknown {
+		return false
+	}
+	return resp.NextUpdate.IsZero() || time.Now().Before(resp.NextUpdate.Add(5*time.Minute))
+}
+
+func (f *fetcher) ocsp(ctx context.Context, responder string, req []byte, bounded bool) RevocationFetch {
+	enc := base64.StdEncoding.EncodeToString(req)
+	if len(enc) < ocspGetLimit {
+		u := strings.TrimSuffix(responder, "/") + "/" + url.PathEscape(enc)
+		r := f.get(ctx, SourceOCSP, u, nil, maxOCSPBody, bounded)
+		r.URL = responder
+		r.Request = req
+		return r
+	}
+	r := f.get(ctx, SourceOCSP, responder, req, maxOCSPBody, bounded)
+	r.Request = req
+	return r
+}
+
+// get performs one request (POST when body is set) through the per-run
+// cache: identical requests are made once. A bounded request may take
+// only the per-request share of the budget.
+func (f *fetcher) get(ctx context.Context, source, u string, body []byte, limit int64, bounded bool) RevocationFetch {
+	key := source + " " + u + " " + string(body)
+	f.mu.Lock()
+	e, ok := f.cache[key]
+	if !ok {
+		e = &cacheEntry{done: make(chan struct{})}
+		f.cache[key] = e
+	}
+	f.mu.Unlock()
+	if ok {
+		select {
+		case <-e.done:
+			r := e.res
+			r.Cached = true
+			return r
+		case <-ctx.Done():
+			return RevocationFetch{Source: source, URL: u, Method: method(body), Error: classify(StageRevocation, ctx.Err(), nil)}
+		}
+	}
+	e.res = f.do(ctx, source, u, body, limit, bounded)
+	close(e.done)
+	return e.res
+}
+
+func method(body []byte) string {
+	if body != nil {
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
+func (f *fetcher) do(ctx context.Context, source, u string, body []byte, limit int64, bounded bool) (r RevocationFetch) {
+	r = RevocationFetch{Source: source, URL: u, Method: method(body)}
+	t0 := time.Now()
+	defer func() { r.DurationMS = ms(time.Since(t0)) }()
+	pu, err := url.Parse(u)
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") {
+		r.Error = &ProbeError{Stage: StageRevocation, Kind: KindOther, Message: fmt.Sprintf("not an http URL; only http(s) %s URLs are fetched", strings.ToUpper(source))}
+		return r
+	}
+	if bounded {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.perRequest)
+		defer cancel()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, u, rd)
+	if err != nil {
+		r.Error = &ProbeError{Stage: StageRevocation, Kind: KindOther, Message: err.Error()}
+		return r
+	}
+	req.Header.Set("User-Agent", "tlsdoctor")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/ocsp-request")
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		r.Error = classify(StageRevocation, unwrapURL(err), nil)
+		return r
+	}
+	defer resp.Body.Close()
+	r.HTTPStatus = resp.StatusCode
+	r.ContentType = resp.Header.Get("Content-Type")
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if int64(len(data)) > limit {
+		data, r.Truncated = data[:limit], true
+	}
+	r.Response = data
+	if err != nil {
+		r.Error = classify(StageRevocation, unwrapURL(err), nil)
+	}
+	return r
+}
+
+// unwrapURL drops net/http's *url.Error wrapper, whose message repeats the
+// (long, for OCSP GET) URL; the record has the URL already.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -313,9 +313,9 @@ func sctMissing(in *Input) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Title:    "no Certificate Transparency SCTs: not in the certificate, not in the TLS extension, not in the stapled OCSP response",
-		Detail:   "The certificate chains to a publicly trusted root, and Chrome and Safari require SCTs (proof the certificate was logged in Certificate Transparency) for those: they refuse it without them.",
-		Evidence: []string{"leaf: " + Describe(leaf), "SCTs: certificate extension 0, TLS extension 0, stapled OCSP 0"},
+		Title:       "no Certificate Transparency SCTs: not in the certificate, not in the TLS extension, not in the stapled OCSP response",
+		Detail:      "The certificate chains to a publicly trusted root, and Chrome and Safari require SCTs (proof the certificate was logged in Certificate Transparency) for those: they refuse it without them.",
+		Evidence:    []string{"leaf: " + Describe(leaf), "SCTs: certificate extension 0, TLS extension 0, stapled OCSP 0"},
 		Remediation: "Reissue it from your CA (public CAs embed SCTs by default), or serve SCTs in the TLS extension (nginx-ct, Apache mod_ssl_ct).",
 	}}
 }

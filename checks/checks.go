@@ -139,6 +139,16 @@ func All() []Check {
 		{"cert-expired", Error, "a certificate on the chain has expired", certExpired},
 		{"cert-not-yet-valid", Error, "a certificate on the chain is not valid yet (or a clock is wrong)", certNotYetValid},
 		{"hostname-mismatch", Error, "the certificate does not cover the name the client connects to", hostnameMismatch},
+		{"client-cert-required", Error, "mutual TLS: the server requires a client certificate and none was given", clientCertRequired},
+		{"client-cert-ca-not-accepted", Error, "mutual TLS: our client chain reaches none of the CAs the server accepts", clientCertCANotAccepted},
+		{"client-cert-rejected", Error, "mutual TLS: the server refused the client certificate we sent, with the likely causes ranked", clientCertRejected},
+		{"client-chain-incomplete", Error, "mutual TLS: we did not send the intermediate our client certificate needs", clientChainIncomplete},
+		{"client-cert-expired", Error, "mutual TLS: our client certificate (or its chain) has expired", clientCertExpired},
+		{"client-cert-not-yet-valid", Error, "mutual TLS: our client certificate is not valid yet", clientCertNotYetValid},
+		{"client-eku-missing", Error, "mutual TLS: our client certificate is not valid for client authentication (no clientAuth)", clientEKUMissing},
+		{"client-key-weak", Warning, "mutual TLS: our client certificate has a weak key or signature", clientKeyWeak},
+		{"client-ca-list-empty", Info, "mutual TLS: the server names no acceptable CA, or sends a malformed empty list (TLS 1.3)", clientCAListEmpty},
+		{"client-auth-optional", Info, "mutual TLS: the server requests a client certificate but does not require one", clientAuthOptional},
 	}
 }
 
@@ -152,7 +162,8 @@ type Input struct {
 	Chain       []*x509.Certificate
 	ParseErrors []string
 
-	trust []*TrustResult
+	trust     []*TrustResult
+	mtlsCache *mtls
 }
 
 // NewInput parses the record's chain.

@@ -29,6 +29,9 @@ type Options struct {
 	// ClientCertificate is offered when the server asks for one. It is used
 	// only for the handshake and never recorded beyond its chain.
 	ClientCertificate *tls.Certificate
+	// ClientSource says where ClientCertificate was loaded from, for the
+	// record.
+	ClientSource string
 	// Resolver resolves Target.ConnectHost; nil means net.DefaultResolver.
 	Resolver *net.Resolver
 	// Now is the clock; nil means time.Now.
@@ -64,10 +67,11 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	}
 	start := time.Now()
 	rec := &Record{
-		RecordVersion: RecordVersion,
-		Tool:          opts.Tool,
-		StartedAt:     now().UTC().Truncate(time.Second),
-		Target:        opts.Target,
+		RecordVersion:  RecordVersion,
+		Tool:           opts.Tool,
+		StartedAt:      now().UTC().Truncate(time.Second),
+		Target:         opts.Target,
+		ClientIdentity: recordClientIdentity(opts.ClientCertificate, opts.ClientSource),
 	}
 	if rec.Target.ConnectHost == "" {
 		rec.Target.ConnectHost = rec.Target.Host
@@ -106,6 +110,12 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			purpose: PurposeLegacy, target: rec.Target, addrs: []string{primary.Address},
 			minV: tls.VersionTLS10, maxV: tls.VersionTLS12, cert: opts.ClientCertificate,
 			allSuites: true,
+		}))
+	}
+	if !opts.NoFallback && opts.ClientCertificate != nil && needsNoClientCertAttempt(&primary) && ctx.Err() == nil {
+		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
+			purpose: PurposeNoClientCert, target: rec.Target, addrs: []string{primary.Address},
+			minV: minV, maxV: maxV, noCertReason: ReasonWithheld,
 		}))
 	}
 	return rec, nil
@@ -165,6 +175,9 @@ type attemptSpec struct {
 	minV, maxV uint16
 	cert       *tls.Certificate
 	allSuites  bool
+	// noCertReason is recorded when a certificate is requested and cert
+	// is nil; empty means ReasonNoIdentity.
+	noCertReason string
 }
 
 // attempt makes one TCP connection (trying each address until one
@@ -232,6 +245,10 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 			if s.cert != nil {
 				a.ClientCertificateSent = true
 				return s.cert, nil
+			}
+			a.NoClientCertificateReason = s.noCertReason
+			if a.NoClientCertificateReason == "" {
+				a.NoClientCertificateReason = ReasonNoIdentity
 			}
 			return &tls.Certificate{}, nil
 		},

@@ -33,6 +33,9 @@ type Record struct {
 	// named store ("system") is recorded by name only; certificates the
 	// user supplied are embedded (they are public).
 	Truststores []RecordedTruststore `json:"truststores,omitempty"`
+	// ClientIdentity is the client certificate chain offered, when one
+	// was given (see record_mtls.go).
+	ClientIdentity *ClientIdentity `json:"client_identity,omitempty"`
 }
 
 // RecordedTruststore is a truststore as recorded.
@@ -102,6 +105,9 @@ type Attempt struct {
 	// ClientCertificateSent says whether we answered a CertificateRequest
 	// with a certificate.
 	ClientCertificateSent bool `json:"client_certificate_sent"`
+	// NoClientCertificateReason says why no certificate was sent when one
+	// was requested.
+	NoClientCertificateReason string `json:"no_client_certificate_reason,omitempty"`
 	// OCSPStaple is the stapled OCSP response, DER.
 	OCSPStaple []byte `json:"ocsp_staple,omitempty"`
 	// SCTs are the signed certificate timestamps sent in the TLS extension.

@@ -156,10 +156,22 @@ func sameName(a, b []byte) bool {
 	return na.String() == nb.String()
 }
 
-// chainComplete is true when our chain links from the leaf up to a
-// self-signed certificate.
+// chainComplete is false when we sent only the leaf and it is not
+// self-signed: its issuer, an intermediate (CAs issue leaves from
+// intermediates), is missing. A chain that reaches a CA certificate is
+// complete: the root is the server's to hold.
 func (m *mtls) chainComplete() bool {
-	return len(m.linked) > 0 && isSelfSigned(m.linked[len(m.linked)-1])
+	return len(m.linked) > 1 || (len(m.linked) == 1 && isSelfSigned(m.linked[0]))
+}
+
+// rootName names the root our chain leads to: the top certificate when it
+// is self-signed, else its issuer.
+func (m *mtls) rootName() string {
+	top := m.linked[len(m.linked)-1]
+	if isSelfSigned(top) {
+		return top.Subject.String()
+	}
+	return top.Issuer.String()
 }
 
 // mtlsExplainsFailure reports whether an mTLS check explains the primary
@@ -374,17 +386,17 @@ func clientCertCANotAccepted(in *Input) []Finding {
 	if m.req == nil || len(m.chain) == 0 || len(m.req.AcceptableCAs) == 0 || m.match != nil || !m.chainComplete() {
 		return nil
 	}
-	ours := m.linked[len(m.linked)-1]
+	root := m.rootName()
 	f := Finding{
 		Severity: Error,
-		Title:    fmt.Sprintf("our client certificate chains to %q, which is not among the CAs the server accepts", Name(ours)),
+		Title:    fmt.Sprintf("our client certificate chains to %q, which is not among the CAs the server accepts", root),
 		Detail: fmt.Sprintf("The server named the CAs it accepts client certificates from (%s); no certificate of our chain was issued by any of them, up to our root %q. OpenSSL and curl send the certificate anyway and the server refuses it (usually unknown_ca); Java's key manager only offers a certificate issued by a listed CA, so Java sends none at all.",
-			strings.Join(caNames(m.req), "; "), ours.Subject.String()),
+			strings.Join(caNames(m.req), "; "), root),
 		Evidence: append(append(caListEvidence(m.req), m.chainEvidence()...), verdictEvidence(m.primary, "with our certificate")),
 		Remediation: "Two ways out:\n" +
 			"1. Client side: get a client certificate issued by one of the listed CAs (" + strings.Join(caNames(m.req), "; ") + "), then rebuild the keystore with its chain:\n" +
 			"  openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -out client.p12\n" +
-			"2. Server side: add our CA (" + ours.Subject.String() + ") to the server's client-CA truststore (send them its PEM; fingerprint " + Fingerprint(ours) + "):\n" +
+			"2. Server side: add our CA (" + root + ") to the server's client-CA truststore (send them its PEM and fingerprint):\n" +
 			trustOnServerRemediation("client-ca.pem"),
 	}
 	if admitted(m.verdict) {
@@ -541,7 +553,7 @@ func rejectionCauses(in *Input, m *mtls, alert string) []cause {
 			s = 80
 		}
 		if m.chainComplete() {
-			out = append(out, cause{s, fmt.Sprintf("our chain ends at %q, which is not among the CAs the server accepts (%s): get a certificate from one of them, or have the server trust ours.", Name(m.linked[len(m.linked)-1]), strings.Join(caNames(m.req), "; ")),
+			out = append(out, cause{s, fmt.Sprintf("our chain ends at %q, which is not among the CAs the server accepts (%s): get a certificate from one of them, or have the server trust ours.", m.rootName(), strings.Join(caNames(m.req), "; ")),
 				[]string{"none of the server's acceptable CAs issued any certificate we sent"}})
 		} else {
 			top := m.linked[len(m.linked)-1]

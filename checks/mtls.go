@@ -178,7 +178,8 @@ func (m *mtls) rootName() string {
 // attempt's failure, so that handshake-failed does not repeat it.
 func mtlsExplainsFailure(in *Input) bool {
 	m := in.mtls()
-	return m.verdict == verdictRejected || malformedCAList(in) != nil
+	malformed, _ := malformedCAList(in)
+	return m.verdict == verdictRejected || malformed
 }
 
 func caNames(req *probe.CertificateRequest) []string {
@@ -345,8 +346,8 @@ func clientCertRequired(in *Input) []Finding {
 	if m.verdict == verdictHTTP400 {
 		f.Detail = "The server asked for a client certificate and, when none came, completed the handshake but refused the request with HTTP 400: nginx with `ssl_verify_client on` does this (its page says \"No required SSL certificate was sent\")."
 		f.Clients = []ClientVerdict{
-			{Client: "curl", Fails: true, Message: "HTTP/1.1 400 Bad Request (400 No required SSL certificate was sent)"},
-			{Client: "java", Fails: true, Message: "HTTP 400 from the server (the TLS handshake itself succeeds)"},
+			{Client: "curl", Fails: true, Message: "<head><title>400 No required SSL certificate was sent</title></head> (nginx's page; curl exits 0 unless --fail)"},
+			{Client: "any", Fails: true, Message: "HTTP 400 Bad Request: the TLS handshake succeeds, the request is refused"},
 		}
 	}
 	f.Remediation = supplyRemediation(in)
@@ -488,7 +489,11 @@ func clientCertRejected(in *Input) []Finding {
 			f.Detail = "The alert means " + mean + "."
 		}
 	} else {
-		f.Detail = "The handshake completed but the server answered HTTP 400, which is how nginx reports a client certificate that `ssl_verify_client on` refused (\"The SSL certificate error\")."
+		f.Detail = "The handshake completed but the server answered HTTP 400, which is how nginx reports a client certificate that `ssl_verify_client on` refused (\"The SSL certificate error\"; its error log says why: `client SSL certificate verify error`)."
+		f.Clients = []ClientVerdict{
+			{Client: "curl", Fails: true, Message: "<head><title>400 The SSL certificate error</title></head> (nginx's page; curl exits 0 unless --fail)"},
+			{Client: "any", Fails: true, Message: "HTTP 400 Bad Request: the TLS handshake succeeds, the request is refused"},
+		}
 	}
 	if m.req != nil {
 		f.Evidence = append(f.Evidence, caListEvidence(m.req)...)
@@ -779,47 +784,50 @@ func clientKeyWeak(in *Input) []Finding {
 
 // malformedCAList recognises a TLS 1.3 CertificateRequest our TLS stack
 // could not decode: the primary attempt (offering TLS 1.3) failed with a
-// decode_error alert that we sent, before any server certificate (which
-// follows the CertificateRequest), while the TLS 1.2 retry shows that the
-// server requests client certificates. It returns the retry, or nil.
-func malformedCAList(in *Input) *probe.Attempt {
+// decode_error alert that we sent, before any server certificate (in TLS
+// 1.3 only EncryptedExtensions and CertificateRequest precede it). It
+// returns the legacy retry (nil when none was made).
+func malformedCAList(in *Input) (bool, *probe.Attempt) {
 	a := in.Rec.Primary()
 	if a == nil || a.Error == nil || a.Error.Stage != probe.StageHandshake || a.Error.Alert == nil ||
 		a.Error.Alert.Direction != "sent" || a.Error.Alert.Name != "decode_error" || len(a.Certificates) > 0 ||
 		a.Offered.MaxVersion != "TLS 1.3" {
-		return nil
+		return false, nil
 	}
-	l := in.Rec.Attempt(probe.PurposeLegacy)
-	if l == nil || l.CertificateRequest == nil {
-		return nil
-	}
-	return l
+	return true, in.Rec.Attempt(probe.PurposeLegacy)
 }
 
 func clientCAListEmpty(in *Input) []Finding {
-	if l := malformedCAList(in); l != nil {
-		names := "naming no CA"
-		if n := caNames(l.CertificateRequest); len(n) > 0 {
-			names = "naming " + strings.Join(n, "; ")
-		}
+	if ok, l := malformedCAList(in); ok {
 		f := Finding{
-			Severity: Warning,
+			Severity: Error,
 			Title:    "the server's TLS 1.3 CertificateRequest is malformed: most likely an empty certificate_authorities extension",
-			Detail: "Offering TLS 1.3, our TLS stack (Go crypto/tls) aborted with decode_error while reading the server's encrypted handshake messages, before the server's certificate; in TLS 1.3 only EncryptedExtensions and the CertificateRequest come before it. " +
-				"A TLS 1.2 retry worked up to the server's CertificateRequest (" + names + "). That is the signature of a TLS 1.3 CertificateRequest with an empty certificate_authorities extension, which RFC 8446 forbids (at least one name). " +
-				"Java and Go clients abort on it with a decode error; OpenSSL and curl tolerate it. Servers send it when their client truststore is empty or holds no CA.",
-			Evidence: []string{
-				fmt.Sprintf("TLS 1.3 attempt: we sent alert decode_error (%s) before receiving any server certificate", a0(in).Error.Message),
-				verdictEvidence(l, "TLS 1.2 retry") + ", CertificateRequest " + names,
-			},
-			Remediation: "Server side: give the server a non-empty client-CA list (nginx `ssl_client_certificate ca.pem;`, Spring `server.ssl.trust-store` holding the client CA, a Java server's trust manager holding at least one CA).\n" +
-				"Client side stop-gap: cap the client at TLS 1.2 (Java `-Djdk.tls.client.protocols=TLSv1.2`; curl `--tls-max 1.2`).",
+			Detail: "Offering TLS 1.3, our TLS stack (Go crypto/tls) aborted with decode_error on the server's encrypted handshake, before the server's certificate; in TLS 1.3 only EncryptedExtensions and the CertificateRequest come before it. " +
+				"The known cause is a CertificateRequest whose certificate_authorities extension is present but empty, which RFC 8446 forbids (it must name at least one CA): OpenSSL 3.0 servers send it with `-no_ca_names` (SSL_OP_DISABLE_TLSEXT_CA_NAMES), and servers whose client-CA list is empty. " +
+				"Go and Java clients abort on it with a decode error; OpenSSL and curl tolerate it and go on.",
+			Evidence: []string{fmt.Sprintf("TLS 1.3 attempt: we sent alert decode_error (%s) before receiving any server certificate", in.Rec.Primary().Error.Message)},
+			Remediation: "Server side: name the client CAs instead of an empty list: OpenSSL-based servers, drop `-no_ca_names` / SSL_OP_DISABLE_TLSEXT_CA_NAMES and load the CA list (nginx `ssl_client_certificate ca.pem;`); Java servers, put the client CA in the server's truststore (Spring `server.ssl.trust-store`).\n" +
+				"Client side stop-gap: cap the failing Go or Java client at TLS 1.2 (Java `-Djdk.tls.client.protocols=TLSv1.2`; Go `tls.Config{MaxVersion: tls.VersionTLS12}`), where an empty CA list is legal.",
 			Clients: []ClientVerdict{
 				{Client: "java", Fails: true},
 				{Client: "go", Fails: true, Message: "local error: tls: error decoding message"},
 				{Client: "openssl", Fails: false},
 				{Client: "curl", Fails: false},
 			},
+		}
+		switch {
+		case l != nil && l.CertificateRequest != nil:
+			names := "naming no CA"
+			if n := caNames(l.CertificateRequest); len(n) > 0 {
+				names = "naming " + strings.Join(n, "; ")
+			}
+			f.Evidence = append(f.Evidence, "TLS 1.2 retry: the server sent a CertificateRequest "+names+"; "+verdictEvidence(l, "its verdict"))
+			f.Detail += " A TLS 1.2 retry confirms that the server requests client certificates (" + names + ")."
+		case l != nil && l.Error != nil:
+			f.Evidence = append(f.Evidence, "TLS 1.2 retry failed: "+l.Error.Message)
+			f.Detail += " The server speaks only TLS 1.3 (a TLS 1.2 retry failed), so this could not be confirmed at TLS 1.2; `openssl s_client -connect " + target(in) + " -tls1_3 -trace` shows the CertificateRequest."
+		default:
+			f.Detail += " `openssl s_client -connect " + target(in) + " -tls1_3 -trace` shows the CertificateRequest and its extensions."
 		}
 		return []Finding{f}
 	}
@@ -840,5 +848,3 @@ func clientCAListEmpty(in *Input) []Finding {
 	}
 	return []Finding{f}
 }
-
-func a0(in *Input) *probe.Attempt { return in.Rec.Primary() }

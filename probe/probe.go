@@ -284,8 +284,9 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 
 	// In TLS 1.3 the server judges our certificate (or its absence) after
 	// its Finished; the verdict arrives with the first read. Wait for it
-	// only when a certificate was requested.
-	if st.Version == tls.VersionTLS13 && a.CertificateRequest != nil {
+	// only when a certificate was requested (and, for HTTP servers such as
+	// nginx that answer 400 instead of an alert, in TLS 1.2 too).
+	if a.CertificateRequest != nil && wantsVerdict(st.Version, s.target, st.NegotiatedProtocol) {
 		t2 := time.Now()
 		a.PostHandshake = waitVerdict(ctx, conn, s.target, st.NegotiatedProtocol, connect)
 		a.Timings.PostHandshakeMS = ms(time.Since(t2))
@@ -337,7 +338,7 @@ func waitVerdict(ctx context.Context, conn *tls.Conn, t Target, alpn string, rtt
 		deadline = dl
 	}
 	_ = conn.SetDeadline(deadline)
-	isHTTP := alpn == "http/1.1" || (alpn == "" && (t.Scheme == "https" || t.Port == 443))
+	isHTTP := isHTTPTarget(t, alpn)
 	if isHTTP {
 		ph.Method = "http"
 		path := t.Path

@@ -179,6 +179,23 @@ func TestMTLSAgainstOpenSSLServer(t *testing.T) {
 	}
 }
 
+// TestMalformedCAListConfirmedByTLS12: a server that also speaks TLS 1.2
+// lets the legacy retry confirm that it requests client certificates.
+func TestMalformedCAListConfirmedByTLS12(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed (apt-get install -y openssl)")
+	}
+	l := liveLab(t)
+	f := writePeerFiles(t, l)
+	port := freePort(t)
+	startPeer(t, port, filepath.Join(f.dir, "s_server.log"), openssl, "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+		"-cert", f.leaf, "-cert_chain", f.chain, "-key", f.key, "-Verify", "1", "-verify_return_error", "-CAfile", f.root, "-no_ca_names", "-www", "-quiet")
+	runPeerCases(t, l, port, 0, []peerCase{
+		{name: "no certificate", want: []string{"client-ca-list-empty"}, detail: []string{"empty certificate_authorities extension", "A TLS 1.2 retry confirms that the server requests client certificates (naming no CA)"}},
+	})
+}
+
 func TestMTLSAgainstNginx(t *testing.T) {
 	nginx, err := exec.LookPath("nginx")
 	if err != nil {

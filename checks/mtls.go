@@ -119,13 +119,14 @@ func (in *Input) mtls() *mtls {
 	m.noCert = in.Rec.Attempt(probe.PurposeNoClientCert)
 	m.noCertVerd = clientVerdict(m.noCert)
 	if m.req != nil && len(m.chain) > 0 {
-		m.match = matchCA(m.chain, m.req.AcceptableCAs)
+		m.match = matchCA(m.linked, m.req.AcceptableCAs)
 	}
 	return m
 }
 
 // matchCA returns the first CA name the server listed that our chain
-// reaches: a certificate we send was issued by it, or is it.
+// (linked from the leaf by issuer) reaches: a certificate of it was issued
+// by that CA, or is it.
 func matchCA(chain []*x509.Certificate, cas []probe.DistinguishedName) *probe.DistinguishedName {
 	for i := range cas {
 		for j, c := range chain {

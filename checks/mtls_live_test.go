@@ -227,3 +227,25 @@ func TestClientCertRequiredReplacesHandshakeFailed(t *testing.T) {
 		t.Errorf("java verdict = %+v, want the certificate_required message of shared/client-errors.md", f.Clients)
 	}
 }
+
+// TestIdentityNotRequested: a server that does not ask for a client
+// certificate gets no extra handshake, and only the identity's own
+// problems are reported, as warnings.
+func TestIdentityNotRequested(t *testing.T) {
+	l := liveLab(t)
+	srv, err := l.Start("good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	rec, fs := probeMTLS(t, l, srv.Port, 0, "client-expired", "intermediate")
+	if len(rec.Attempts) != 1 {
+		t.Errorf("made %d attempts, want only the primary: the server did not ask for a certificate", len(rec.Attempts))
+	}
+	if rec.Primary().ClientCertificateSent {
+		t.Error("recorded a client certificate as sent, but none was requested")
+	}
+	if got := ids(fs); len(got) != 1 || got[0] != "client-cert-expired" || fs[0].Severity != checks.Warning {
+		t.Errorf("findings = %v (%v), want only client-cert-expired as a warning", got, fs)
+	}
+}

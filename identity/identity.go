@@ -393,6 +393,9 @@ func parseKeyBlock(b *pem.Block, flag, path string, password *string) (crypto.Pr
 		if password == nil {
 			return nil, needPW("PKCS#8 key")
 		}
+		if err := checkIterations(der); err != nil {
+			return nil, &Error{Flag: flag, File: path, Msg: err.Error(), Err: err}
+		}
 		k, _, err := pkcs8.ParsePrivateKey(der, []byte(*password))
 		if err != nil {
 			if isUnsupportedPKCS8(err) {
@@ -446,6 +449,9 @@ func loadPKCS12(data []byte, flag, path string, password *string, pwFlag string)
 	pw := ""
 	if password != nil {
 		pw = *password
+	}
+	if err := checkIterations(data); err != nil {
+		return nil, &Error{Flag: flag, File: path, Msg: err.Error(), Err: err}
 	}
 	key, leaf, cas, err := pkcs12.DecodeChain(data, pw)
 	if err != nil {
@@ -564,6 +570,9 @@ func loadJKS(data []byte, o Options) (*Identity, error) {
 	if o.KeystorePassword == nil {
 		return nil, &Error{Flag: "--keystore", File: o.Keystore, Msg: "is a JKS keystore and no password was given", Err: ErrNeedPassword,
 			Hint: "give it with --keystore-password-file FILE, --keystore-password or TLSDOCTOR_KEYSTORE_PASSWORD"}
+	}
+	if err := checkJKS(data); err != nil {
+		return nil, &Error{Flag: "--keystore", File: o.Keystore, Msg: err.Error(), Err: err}
 	}
 	ks := keystore.New(keystore.WithOrderedAliases())
 	if err := ks.Load(bytes.NewReader(data), []byte(*o.KeystorePassword)); err != nil {

@@ -198,14 +198,20 @@ func TestKeytoolKeystores(t *testing.T) {
 }
 
 func FuzzDetectAndLoad(f *testing.F) {
-	l, err := fixtures.NewLab(testNow)
+	// A small EC-only PKI: RSA key generation is slow under the fuzzer's
+	// coverage instrumentation.
+	p, err := fixtures.Build(testNow,
+		fixtures.CertSpec{Name: "ca", CommonName: "Fuzz CA", IsCA: true},
+		fixtures.CertSpec{Name: "client", Parent: "ca", CommonName: "fuzz client"})
 	if err != nil {
 		f.Fatal(err)
 	}
-	p12, _ := l.PKI.PKCS12("pw", "client", "intermediate")
-	jks, _ := l.PKI.JKS("changeit", fixtures.JKSEntry{Alias: "a", Chain: []string{"client"}})
-	f.Add(l.PKI.ChainPEM("client", "intermediate"))
-	f.Add(l.PKI.Get("client").KeyPEM())
+	p12, _ := p.PKCS12("pw", "client", "ca")
+	jks, _ := p.JKS("changeit", fixtures.JKSEntry{Alias: "a", Chain: []string{"client"}})
+	enc, _ := p.KeyPEMAs("client", "pkcs8-encrypted", "pw")
+	f.Add(p.ChainPEM("client", "ca"))
+	f.Add(p.Get("client").KeyPEM())
+	f.Add(enc)
 	f.Add(p12)
 	f.Add(jks)
 	f.Fuzz(func(t *testing.T, data []byte) {

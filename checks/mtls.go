@@ -392,7 +392,7 @@ func clientCertCANotAccepted(in *Input) []Finding {
 	f := Finding{
 		Severity: Error,
 		Title:    fmt.Sprintf("our client certificate chains to %q, which is not among the CAs the server accepts", root),
-		Detail: fmt.Sprintf("The server named the CAs it accepts client certificates from (%s); no certificate of our chain was issued by any of them, up to our root %q. OpenSSL and curl send the certificate anyway and the server refuses it (usually unknown_ca); Java's key manager only offers a certificate issued by a listed CA, so Java sends none at all.",
+		Detail: fmt.Sprintf("The server named the CAs it accepts client certificates from (%s); no certificate of our chain was issued by any of them, up to our root %q. OpenSSL and curl send the certificate anyway and the server refuses it (usually unknown_ca); Java's key manager and Go's crypto/tls only offer a certificate whose chain matches a listed CA, so they send none at all.",
 			strings.Join(caNames(m.req), "; "), root),
 		Evidence: append(append(caListEvidence(m.req), m.chainEvidence()...), verdictEvidence(m.primary, "with our certificate")),
 		Remediation: "Two ways out:\n" +
@@ -403,25 +403,33 @@ func clientCertCANotAccepted(in *Input) []Finding {
 	}
 	if admitted(m.verdict) {
 		f.Severity = Warning
-		f.Detail += " This server accepted our certificate anyway (it trusts more than it advertises), but Java clients using the same keystore will not send it."
+		f.Detail += " This server accepted our certificate anyway (it trusts more than it advertises), but Java and Go clients using the same certificate will not send it."
 	}
 	f.Clients = javaFiltersClients(m, in)
 	return []Finding{f}
 }
 
 // javaFiltersClients describes a client whose certificate is not from a
-// listed CA: Java sends none (and gets what our no-certificate handshake
-// got); the others send it and get the primary attempt's verdict.
+// listed CA. Java's key manager and Go's crypto/tls (with
+// tls.Config.Certificates) offer only a certificate whose chain matches
+// the server's CA list, so they send none and get what our no-certificate
+// handshake got; OpenSSL and curl send it and get the primary verdict.
 func javaFiltersClients(m *mtls, _ *Input) []ClientVerdict {
 	var out []ClientVerdict
 	switch {
 	case m.noCert != nil && m.noCertVerd == verdictRejected:
-		out = append(out, ClientVerdict{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: " + m.noCert.Error.Alert.Name + " (Java sent no certificate: none in its keystore is from a listed CA)"})
+		name := m.noCert.Error.Alert.Name
+		out = append(out, ClientVerdict{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: " + name + " (Java sent no certificate: none in its keystore is from a listed CA)"})
+		if t, ok := goAlertText[name]; ok {
+			out = append(out, ClientVerdict{Client: "go", Fails: true, Message: "remote error: tls: " + t + " (Go sent no certificate: its chain matches no listed CA)"})
+		}
 	case m.noCert != nil && admitted(m.noCertVerd):
-		out = append(out, ClientVerdict{Client: "java", Fails: false, Message: "connects without a client certificate (none in its keystore is from a listed CA), then is treated as anonymous"})
+		out = append(out,
+			ClientVerdict{Client: "java", Fails: false, Message: "connects without a client certificate (none in its keystore is from a listed CA), then is treated as anonymous"},
+			ClientVerdict{Client: "go", Fails: false, Message: "connects without a client certificate (its chain matches no listed CA), then is treated as anonymous"})
 	}
 	for _, v := range alertClients(m.primary) {
-		if v.Client != "java" {
+		if v.Client != "java" && v.Client != "go" {
 			out = append(out, v)
 		}
 	}
@@ -804,13 +812,12 @@ func clientCAListEmpty(in *Input) []Finding {
 			Severity: Error,
 			Title:    "the server's TLS 1.3 CertificateRequest is malformed: most likely an empty certificate_authorities extension",
 			Detail: "Offering TLS 1.3, our TLS stack (Go crypto/tls) aborted with decode_error on the server's encrypted handshake, before the server's certificate; in TLS 1.3 only EncryptedExtensions and the CertificateRequest come before it. " +
-				"The known cause is a CertificateRequest whose certificate_authorities extension is present but empty, which RFC 8446 forbids (it must name at least one CA): OpenSSL 3.0 servers send it with `-no_ca_names` (SSL_OP_DISABLE_TLSEXT_CA_NAMES), and servers whose client-CA list is empty. " +
+				"The known cause is a CertificateRequest whose certificate_authorities extension is present but empty, which RFC 8446 forbids (it must name at least one CA): OpenSSL 3.0 servers send it with `-no_ca_names` (SSL_OP_DISABLE_TLSEXT_CA_NAMES; `openssl s_client -trace` shows `certificate_authorities(47), length=2`), and other stacks may when their client-CA list is empty. " +
 				"Go and Java clients abort on it with a decode error; OpenSSL and curl tolerate it and go on.",
 			Evidence: []string{fmt.Sprintf("TLS 1.3 attempt: we sent alert decode_error (%s) before receiving any server certificate", in.Rec.Primary().Error.Message)},
-			Remediation: "Server side: name the client CAs instead of an empty list: OpenSSL-based servers, drop `-no_ca_names` / SSL_OP_DISABLE_TLSEXT_CA_NAMES and load the CA list (nginx `ssl_client_certificate ca.pem;`); Java servers, put the client CA in the server's truststore (Spring `server.ssl.trust-store`).\n" +
-				"Client side stop-gap: cap the failing Go or Java client at TLS 1.2 (Java `-Djdk.tls.client.protocols=TLSv1.2`; Go `tls.Config{MaxVersion: tls.VersionTLS12}`), where an empty CA list is legal.",
+			Remediation: "Server side: name the client CAs instead of an empty list: OpenSSL-based servers, drop `-no_ca_names` / SSL_OP_DISABLE_TLSEXT_CA_NAMES and load the CA list (nginx `ssl_client_certificate ca.pem;`); Java servers, put the client CA in the server's truststore (Spring `server.ssl.trust-store`).",
 			Clients: []ClientVerdict{
-				{Client: "java", Fails: true},
+				{Client: "java", Fails: true, Message: "aborts the handshake with a decode error (the exact text depends on the JDK)"},
 				{Client: "go", Fails: true, Message: "local error: tls: error decoding message"},
 				{Client: "openssl", Fails: false},
 				{Client: "curl", Fails: false},
@@ -824,9 +831,11 @@ func clientCAListEmpty(in *Input) []Finding {
 			}
 			f.Evidence = append(f.Evidence, "TLS 1.2 retry: the server sent a CertificateRequest "+names+"; "+verdictEvidence(l, "its verdict"))
 			f.Detail += " A TLS 1.2 retry confirms that the server requests client certificates (" + names + ")."
+			f.Remediation += "\nClient side stop-gap: cap the failing Go or Java client at TLS 1.2, where an empty CA list is legal and this server works: Java `-Djdk.tls.client.protocols=TLSv1.2`, Go `tls.Config{MaxVersion: tls.VersionTLS12}`."
 		case l != nil && l.Error != nil:
 			f.Evidence = append(f.Evidence, "TLS 1.2 retry failed: "+l.Error.Message)
 			f.Detail += " The server speaks only TLS 1.3 (a TLS 1.2 retry failed), so this could not be confirmed at TLS 1.2; `openssl s_client -connect " + target(in) + " -tls1_3 -trace` shows the CertificateRequest."
+			f.Remediation += "\nThe server speaks only TLS 1.3, so Go and Java clients have no workaround: the fix is on the server."
 		default:
 			f.Detail += " `openssl s_client -connect " + target(in) + " -tls1_3 -trace` shows the CertificateRequest and its extensions."
 		}

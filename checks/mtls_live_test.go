@@ -94,7 +94,7 @@ func TestMTLSAgainstGoServers(t *testing.T) {
 		{name: "required, other CA", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}},
 			identity: []string{"client-other", "other-intermediate", "other-root"}, want: []string{"client-cert-rejected", "client-cert-ca-not-accepted"}, detail: []string{"unknown_ca", "1. our chain ends at \"CN=Other Root CA,O=Other\""}},
 		{name: "required, other CA without its root", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}},
-			identity: []string{"client-other", "other-intermediate"}, want: []string{"client-cert-ca-not-accepted", "client-cert-rejected"}, detail: []string{"CN=Other Root CA,O=Other", "Java sends none at all"}},
+			identity: []string{"client-other", "other-intermediate"}, want: []string{"client-cert-ca-not-accepted", "client-cert-rejected"}, detail: []string{"CN=Other Root CA,O=Other", "so they send none at all"}},
 		{name: "required, other CA leaf only", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}},
 			identity: []string{"client-other"}, want: []string{"client-cert-rejected", "client-chain-incomplete"}, detail: []string{"unknown_ca"}},
 		{name: "intermediate named, leaf only is enough", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"intermediate"}},
@@ -152,6 +152,26 @@ func TestMTLSAgainstGoServers(t *testing.T) {
 								t.Errorf("%s does not say %q:\n%s", f.ID, d, text)
 							}
 						}
+					}
+				}
+				if f := find(fs, "client-cert-ca-not-accepted"); f != nil && v.max == tls.VersionTLS13 && c.spec.ClientAuth == tls.RequireAndVerifyClientCert {
+					// shared/client-errors.md, fault client-cert-ca-not-accepted:
+					// Java and Go send no certificate, curl sends it.
+					want := map[string]string{
+						"java": "Received fatal alert: certificate_required",
+						"go":   "remote error: tls: certificate required",
+						"curl": "error:0A000418:SSL routines::tlsv1 alert unknown ca, errno 0",
+					}
+					for _, cv := range f.Clients {
+						if w, ok := want[cv.Client]; ok {
+							if !strings.Contains(cv.Message, w) || !cv.Fails {
+								t.Errorf("%s verdict %+v, want it to fail with %q", cv.Client, cv, w)
+							}
+							delete(want, cv.Client)
+						}
+					}
+					if len(want) > 0 {
+						t.Errorf("no verdict for %v in %+v", want, f.Clients)
 					}
 				}
 				checkRecord(t, rec, c.identity)

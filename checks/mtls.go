@@ -814,7 +814,7 @@ func clientCAListEmpty(in *Input) []Finding {
 			Detail: "Offering TLS 1.3, our TLS stack (Go crypto/tls) aborted with decode_error on the server's encrypted handshake, before the server's certificate; in TLS 1.3 only EncryptedExtensions and the CertificateRequest come before it. " +
 				"The known cause is a CertificateRequest whose certificate_authorities extension is present but empty, which RFC 8446 forbids (it must name at least one CA): OpenSSL 3.0 servers send it with `-no_ca_names` (SSL_OP_DISABLE_TLSEXT_CA_NAMES; `openssl s_client -trace` shows `certificate_authorities(47), length=2`), and other stacks may when their client-CA list is empty. " +
 				"Go and Java clients abort on it with a decode error; OpenSSL and curl tolerate it and go on.",
-			Evidence: []string{fmt.Sprintf("TLS 1.3 attempt: we sent alert decode_error (%s) before receiving any server certificate", in.Rec.Primary().Error.Message)},
+			Evidence:    []string{fmt.Sprintf("TLS 1.3 attempt: we sent alert decode_error (%s) before receiving any server certificate", in.Rec.Primary().Error.Message)},
 			Remediation: "Server side: name the client CAs instead of an empty list: OpenSSL-based servers, drop `-no_ca_names` / SSL_OP_DISABLE_TLSEXT_CA_NAMES and load the CA list (nginx `ssl_client_certificate ca.pem;`); Java servers, put the client CA in the server's truststore (Spring `server.ssl.trust-store`).",
 			Clients: []ClientVerdict{
 				{Client: "java", Fails: true, Message: "aborts the handshake with a decode error (the exact text depends on the JDK)"},

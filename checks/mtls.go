@@ -200,10 +200,20 @@ func caListEvidence(req *probe.CertificateRequest) []string {
 		out = append(out, "server accepts client certificates issued by: "+dn.Text)
 	}
 	if len(req.SignatureSchemes) > 0 {
-		out = append(out, "signature schemes it verifies: "+strings.Join(req.SignatureSchemes, ", "))
+		out = append(out, "signature schemes it verifies: "+schemeNames.Replace(strings.Join(req.SignatureSchemes, ", ")))
 	}
 	return out
 }
+
+// schemeNames gives the IANA names of the signature schemes crypto/tls
+// prints as numbers.
+var schemeNames = strings.NewReplacer(
+	"SignatureScheme(2056)", "ed448", "SignatureScheme(2057)", "rsa_pss_pss_sha256",
+	"SignatureScheme(2058)", "rsa_pss_pss_sha384", "SignatureScheme(2059)", "rsa_pss_pss_sha512",
+	"SignatureScheme(771)", "ecdsa_sha224", "SignatureScheme(769)", "rsa_pkcs1_sha224",
+	"SignatureScheme(770)", "dsa_sha224", "SignatureScheme(1026)", "dsa_sha256",
+	"SignatureScheme(1282)", "dsa_sha384", "SignatureScheme(1538)", "dsa_sha512",
+)
 
 func verdictEvidence(a *probe.Attempt, label string) string {
 	switch v := clientVerdict(a); v {
@@ -423,6 +433,10 @@ func javaFiltersClients(m *mtls, _ *Input) []ClientVerdict {
 		if t, ok := goAlertText[name]; ok {
 			out = append(out, ClientVerdict{Client: "go", Fails: true, Message: "remote error: tls: " + t + " (Go sent no certificate: its chain matches no listed CA)"})
 		}
+	case m.noCert != nil && m.noCertVerd == verdictHTTP400:
+		out = append(out,
+			ClientVerdict{Client: "java", Fails: true, Message: "HTTP 400 \"No required SSL certificate was sent\" (Java sent no certificate: none in its keystore is from a listed CA)"},
+			ClientVerdict{Client: "go", Fails: true, Message: "HTTP 400 \"No required SSL certificate was sent\" (Go sent no certificate: its chain matches no listed CA)"})
 	case m.noCert != nil && admitted(m.noCertVerd):
 		out = append(out,
 			ClientVerdict{Client: "java", Fails: false, Message: "connects without a client certificate (none in its keystore is from a listed CA), then is treated as anonymous"},
@@ -432,6 +446,9 @@ func javaFiltersClients(m *mtls, _ *Input) []ClientVerdict {
 		if v.Client != "java" && v.Client != "go" {
 			out = append(out, v)
 		}
+	}
+	if m.verdict == verdictHTTP400 {
+		out = append(out, ClientVerdict{Client: "curl", Fails: true, Message: "<head><title>400 The SSL certificate error</title></head> (nginx's page; curl exits 0 unless --fail)"})
 	}
 	return out
 }

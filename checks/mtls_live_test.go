@@ -269,3 +269,56 @@ func TestIdentityNotRequested(t *testing.T) {
 		t.Errorf("findings = %v (%v), want only client-cert-expired as a warning", got, fs)
 	}
 }
+
+// TestRejectionCausesByAlert: alerts our fixtures cannot provoke are
+// decoded from a record whose verdict is replaced, the way a partner's
+// server would answer.
+func TestRejectionCausesByAlert(t *testing.T) {
+	l := liveLab(t)
+	srv, err := l.StartMTLS(fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	base, _ := probeMTLS(t, l, srv.Port, 0, "client", "intermediate")
+	data, err := json.Marshal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		alert string
+		code  uint8
+		first string // start of the most likely cause
+	}{
+		{"access_denied", 49, "1. the chain was accepted but this identity (\"CN=client.example.test\") is not authorized"},
+		{"certificate_revoked", 44, "1. the server's revocation data (CRL or OCSP) says our certificate is revoked"},
+		{"decrypt_error", 51, "1. the server could not verify our CertificateVerify signature"},
+		{"certificate_required", 116, "1. the server says it got no certificate although we sent one"},
+		{"bad_certificate", 42, "1. nothing tlsdoctor can see on our side"},
+	} {
+		t.Run(tc.alert, func(t *testing.T) {
+			rec, err := probe.DecodeRecord(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := rec.Primary()
+			p.Outcome = "failed"
+			p.Error = &probe.ProbeError{Stage: probe.StagePostHandshake, Kind: probe.KindAlert, Message: "remote error",
+				Alert: &probe.Alert{Code: tc.code, Name: tc.alert, Direction: "received"}}
+			fs := checks.Run(rec, checks.Env{Now: l.PKI.Now})
+			f := find(fs, "client-cert-rejected")
+			if f == nil {
+				t.Fatalf("no client-cert-rejected; got %v", ids(fs))
+			}
+			if !strings.Contains(f.Detail, tc.first) {
+				t.Errorf("detail does not rank %q first:\n%s", tc.first, f.Detail)
+			}
+			if find(fs, "handshake-failed") != nil {
+				t.Error("handshake-failed repeats the rejection")
+			}
+			if len(f.Clients) == 0 || f.Clients[0].Message != "javax.net.ssl.SSLHandshakeException: Received fatal alert: "+tc.alert {
+				t.Errorf("java verdict = %+v", f.Clients)
+			}
+		})
+	}
+}

@@ -768,10 +768,10 @@ func clientEKUMissing(in *Input) []Finding {
 	leaf := m.chain[0]
 	var problems []string
 	if !hasClientAuthEKU(leaf) {
-		problems = append(problems, "its extended key usage is "+ekuNames(leaf)+", without clientAuth")
+		problems = append(problems, "extended key usage is "+ekuNames(leaf)+", without clientAuth")
 	}
 	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
-		problems = append(problems, "its key usage lacks digitalSignature, which the client's CertificateVerify needs")
+		problems = append(problems, "key usage lacks digitalSignature, which the client's CertificateVerify needs")
 	}
 	if len(problems) == 0 {
 		return nil

@@ -36,7 +36,8 @@ const (
 	verdictQuiet    = "quiet"     // finished; the server sent nothing and did not object in time
 	verdictRejected = "rejected"  // a client-certificate alert
 	verdictHTTP400  = "http-400"  // finished, but the HTTP request got 400 (nginx's ssl_verify_client)
-	verdictUnknown  = "unknown"   // closed without a word, or failed for another reason
+	verdictClosed   = "closed"    // finished, then the server closed without an alert or an answer
+	verdictUnknown  = "unknown"   // failed for another reason
 	verdictNotAsked = "not-asked" // no CertificateRequest
 )
 
@@ -57,7 +58,7 @@ func clientVerdict(a *probe.Attempt) string {
 		case ph.Verdict == "no-answer":
 			return verdictQuiet
 		case ph.Verdict == "closed":
-			return verdictUnknown
+			return verdictClosed
 		}
 	}
 	return verdictAccepted
@@ -232,6 +233,8 @@ func verdictEvidence(a *probe.Attempt, label string) string {
 		return fmt.Sprintf("%s: accepted (%s handshake completed)", label, a.Version)
 	case verdictQuiet:
 		return fmt.Sprintf("%s: the %s handshake completed and the server did not object within %.0f ms", label, a.Version, a.Timings.PostHandshakeMS)
+	case verdictClosed:
+		return label + ": the handshake completed, then the server closed the connection without an alert or an answer (servers that refuse a client certificate silently do this)"
 	case verdictUnknown:
 		if a.Error != nil {
 			return fmt.Sprintf("%s: failed (%s)", label, a.Error.Message)
@@ -341,7 +344,7 @@ func trustOnServerRemediation(caFile string) string {
 
 func clientCertRequired(in *Input) []Finding {
 	m := in.mtls()
-	if m.req == nil || m.sent || len(m.chain) > 0 || !refused(m.verdict) {
+	if m.req == nil || m.sent || len(m.chain) > 0 || !(refused(m.verdict) || m.verdict == verdictClosed) {
 		return nil
 	}
 	a := m.primary
@@ -360,6 +363,12 @@ func clientCertRequired(in *Input) []Finding {
 			{Client: "curl", Fails: true, Message: "<head><title>400 No required SSL certificate was sent</title></head> (nginx's page; curl exits 0 unless --fail)"},
 			{Client: "any", Fails: true, Message: "HTTP 400 Bad Request: the TLS handshake succeeds, the request is refused"},
 		}
+	}
+	if m.verdict == verdictClosed {
+		f.Severity = Warning
+		f.Title = "the server asked for a client certificate and closed the connection when none came"
+		f.Detail = "The server asked for a client certificate, we had none, and after the handshake it closed the connection without an alert or an answer. That is how some servers and load balancers refuse a missing certificate; it may also be a server that closes idle connections, so test with a certificate to be sure."
+		f.Clients = nil
 	}
 	f.Remediation = supplyRemediation(in)
 	return []Finding{f}
@@ -494,11 +503,11 @@ type cause struct {
 
 func clientCertRejected(in *Input) []Finding {
 	m := in.mtls()
-	if !m.sent || !refused(m.verdict) {
+	if !m.sent || !(refused(m.verdict) || m.verdict == verdictClosed) {
 		return nil
 	}
 	a := m.primary
-	alert := "http-400"
+	alert := m.verdict // http-400 or closed
 	if m.verdict == verdictRejected {
 		alert = a.Error.Alert.Name
 	}
@@ -509,12 +518,21 @@ func clientCertRejected(in *Input) []Finding {
 		Evidence: append(m.chainEvidence(), verdictEvidence(a, "with our certificate")),
 		Clients:  alertClients(a),
 	}
-	if m.verdict == verdictRejected {
+	switch m.verdict {
+	case verdictRejected:
 		f.Title = fmt.Sprintf("the server rejected our client certificate with alert %s (%d)", alert, a.Error.Alert.Code)
 		if mean, ok := alertMeanings[alert]; ok {
 			f.Detail = "The alert means " + mean + "."
 		}
-	} else {
+	case verdictClosed:
+		f.Severity = Warning
+		f.Title = "the server closed the connection after receiving our client certificate, without an alert"
+		f.Detail = "The handshake completed and the server then closed the connection without an alert or an answer: some servers and load balancers refuse a client certificate silently; it may also be a server that closes idle connections."
+		f.Clients = nil
+		if m.noCert != nil && m.noCertVerd == verdictClosed {
+			f.Detail += " It closed a handshake without a certificate the same way: either it wants a valid certificate and refuses silently, or it closes every connection and this is not about certificates."
+		}
+	default:
 		f.Detail = "The handshake completed but the server answered HTTP 400, which is how nginx reports a client certificate that `ssl_verify_client on` refused (\"The SSL certificate error\"; its error log says why: `client SSL certificate verify error`)."
 		f.Clients = []ClientVerdict{
 			{Client: "curl", Fails: true, Message: "<head><title>400 The SSL certificate error</title></head> (nginx's page; curl exits 0 unless --fail)"},
@@ -552,7 +570,7 @@ func rejectionCauses(in *Input, m *mtls, alert string) []cause {
 		}
 		return false
 	}
-	generic := strong("bad_certificate", "certificate_unknown", "handshake_failure", "http-400", "certificate_required")
+	generic := strong("bad_certificate", "certificate_unknown", "handshake_failure", "http-400", "certificate_required", "closed")
 	for i, c := range m.chain {
 		if now.After(c.NotAfter) {
 			s := 40

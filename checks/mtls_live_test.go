@@ -114,6 +114,12 @@ func TestMTLSAgainstGoServers(t *testing.T) {
 			identity: []string{"client-other", "other-intermediate"}, want: []string{"client-ca-list-empty", "client-auth-optional"}},
 		{name: "require any, no CAs, none given", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAnyClientCert},
 			want: []string{"client-cert-required", "client-ca-list-empty"}, detail: []string{"names no CA"}},
+		{name: "silent close, none given", spec: fixtures.MTLSSpec{SilentClose: true, ClientCAs: []string{"root"}},
+			want: []string{"client-cert-required"}, detail: []string{"closed the connection when none came", "without an alert or an answer"}},
+		{name: "silent close, other CA", spec: fixtures.MTLSSpec{SilentClose: true, ClientCAs: []string{"root"}},
+			identity: []string{"client-other", "other-intermediate"}, want: []string{"client-cert-rejected", "client-cert-ca-not-accepted"}, detail: []string{"closed the connection after receiving our client certificate", "1. our chain ends at"}},
+		{name: "silent close, good chain", spec: fixtures.MTLSSpec{SilentClose: true, ClientCAs: []string{"root"}},
+			identity: []string{"client", "intermediate"}},
 		{name: "require and verify without ClientCAs", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert},
 			identity: []string{"client", "intermediate"}, want: []string{"client-cert-rejected", "client-ca-list-empty"}, detail: []string{"unknown_ca"}},
 	}

@@ -151,6 +151,16 @@ func All() []Check {
 		{"ocsp-staple-stale", Warning, "the stapled OCSP response is out of date", ocspStapleStale},
 		{"ocsp-stapling-missing", Info, "the server staples no OCSP response", ocspStaplingMissing},
 		{"sct-missing", Info, "no Certificate Transparency SCT in the certificate, the TLS extension or the staple", sctMissing},
+		{"client-cert-required", Error, "mutual TLS: the server requires a client certificate and none was given", clientCertRequired},
+		{"client-cert-ca-not-accepted", Error, "mutual TLS: our client chain reaches none of the CAs the server accepts", clientCertCANotAccepted},
+		{"client-cert-rejected", Error, "mutual TLS: the server refused the client certificate we sent, with the likely causes ranked", clientCertRejected},
+		{"client-chain-incomplete", Error, "mutual TLS: we did not send the intermediate our client certificate needs", clientChainIncomplete},
+		{"client-cert-expired", Error, "mutual TLS: our client certificate (or its chain) has expired", clientCertExpired},
+		{"client-cert-not-yet-valid", Error, "mutual TLS: our client certificate is not valid yet", clientCertNotYetValid},
+		{"client-eku-missing", Error, "mutual TLS: our client certificate is not valid for client authentication (no clientAuth)", clientEKUMissing},
+		{"client-key-weak", Warning, "mutual TLS: our client certificate has a weak key or signature", clientKeyWeak},
+		{"client-ca-list-empty", Info, "mutual TLS: the server names no acceptable CA, or sends a malformed empty list (TLS 1.3)", clientCAListEmpty},
+		{"client-auth-optional", Info, "mutual TLS: the server requests a client certificate but does not require one", clientAuthOptional},
 	}
 }
 
@@ -164,7 +174,8 @@ type Input struct {
 	Chain       []*x509.Certificate
 	ParseErrors []string
 
-	trust []*TrustResult
+	trust     []*TrustResult
+	mtlsCache *mtls
 }
 
 // NewInput parses the record's chain.

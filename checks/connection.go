@@ -138,6 +138,9 @@ func handshakeFailed(in *Input) []Finding {
 	if e.Stage != probe.StageHandshake && e.Stage != probe.StagePostHandshake || e.Kind == probe.KindNotTLS {
 		return nil
 	}
+	if mtlsExplainsFailure(in) { // the client-cert-* checks explain it (checks/mtls.go)
+		return nil
+	}
 	t := in.Rec.Target
 	where := hostPort(t.ConnectHost, t.ConnectPort)
 	f := Finding{Evidence: []string{fmt.Sprintf("offered %s to %s, SNI %s", versionRange(a.Offered), where, orNone(a.Offered.SNI))}}

@@ -37,7 +37,7 @@ var recordCases = []struct {
 	{"self-signed", []string{"self-signed"}},
 	{"untrusted-root", []string{"untrusted-root"}},
 	{"missing-intermediate", []string{"chain-incomplete"}},
-	{"client-cert-required", []string{"handshake-failed"}},
+	{"client-cert-required", []string{"client-cert-required"}},
 	{"tls10-only", []string{"handshake-failed"}},
 	{"plain-http", []string{"not-tls"}},
 	{"stall", []string{"handshake-failed"}},

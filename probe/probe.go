@@ -29,6 +29,9 @@ type Options struct {
 	// ClientCertificate is offered when the server asks for one. It is used
 	// only for the handshake and never recorded beyond its chain.
 	ClientCertificate *tls.Certificate
+	// ClientSource says where ClientCertificate was loaded from, for the
+	// record.
+	ClientSource string
 	// Resolver resolves Target.ConnectHost; nil means net.DefaultResolver.
 	Resolver *net.Resolver
 	// Now is the clock; nil means time.Now.
@@ -66,10 +69,11 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	}
 	start := time.Now()
 	rec := &Record{
-		RecordVersion: RecordVersion,
-		Tool:          opts.Tool,
-		StartedAt:     now().UTC().Truncate(time.Second),
-		Target:        opts.Target,
+		RecordVersion:  RecordVersion,
+		Tool:           opts.Tool,
+		StartedAt:      now().UTC().Truncate(time.Second),
+		Target:         opts.Target,
+		ClientIdentity: recordClientIdentity(opts.ClientCertificate, opts.ClientSource),
 	}
 	if rec.Target.ConnectHost == "" {
 		rec.Target.ConnectHost = rec.Target.Host
@@ -108,6 +112,12 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			purpose: PurposeLegacy, target: rec.Target, addrs: []string{primary.Address},
 			minV: tls.VersionTLS10, maxV: tls.VersionTLS12, cert: opts.ClientCertificate,
 			allSuites: true,
+		}))
+	}
+	if !opts.NoFallback && opts.ClientCertificate != nil && needsNoClientCertAttempt(&primary) && ctx.Err() == nil {
+		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
+			purpose: PurposeNoClientCert, target: rec.Target, addrs: []string{primary.Address},
+			minV: minV, maxV: maxV, noCertReason: ReasonWithheld,
 		}))
 	}
 	rec.Revocation = fetchRevocation(ctx, opts.Revocation, rec.Chain())
@@ -168,6 +178,9 @@ type attemptSpec struct {
 	minV, maxV uint16
 	cert       *tls.Certificate
 	allSuites  bool
+	// noCertReason is recorded when a certificate is requested and cert
+	// is nil; empty means ReasonNoIdentity.
+	noCertReason string
 }
 
 // attempt makes one TCP connection (trying each address until one
@@ -236,6 +249,10 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 				a.ClientCertificateSent = true
 				return s.cert, nil
 			}
+			a.NoClientCertificateReason = s.noCertReason
+			if a.NoClientCertificateReason == "" {
+				a.NoClientCertificateReason = ReasonNoIdentity
+			}
 			return &tls.Certificate{}, nil
 		},
 	}
@@ -270,8 +287,9 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 
 	// In TLS 1.3 the server judges our certificate (or its absence) after
 	// its Finished; the verdict arrives with the first read. Wait for it
-	// only when a certificate was requested.
-	if st.Version == tls.VersionTLS13 && a.CertificateRequest != nil {
+	// only when a certificate was requested (and, for HTTP servers such as
+	// nginx that answer 400 instead of an alert, in TLS 1.2 too).
+	if a.CertificateRequest != nil && wantsVerdict(st.Version, s.target, st.NegotiatedProtocol) {
 		t2 := time.Now()
 		a.PostHandshake = waitVerdict(ctx, conn, s.target, st.NegotiatedProtocol, connect)
 		a.Timings.PostHandshakeMS = ms(time.Since(t2))
@@ -323,7 +341,7 @@ func waitVerdict(ctx context.Context, conn *tls.Conn, t Target, alpn string, rtt
 		deadline = dl
 	}
 	_ = conn.SetDeadline(deadline)
-	isHTTP := alpn == "http/1.1" || (alpn == "" && (t.Scheme == "https" || t.Port == 443))
+	isHTTP := isHTTPTarget(t, alpn)
 	if isHTTP {
 		ph.Method = "http"
 		path := t.Path

@@ -565,6 +565,7 @@ func TestProbeEveryScenario(t *testing.T) {
 		"stale-staple":         {"ok", 2, ""},
 		"must-staple-missing":  {"ok", 2, ""},
 		"revocation-unknown":   {"ok", 2, ""},
+		"client-auth-optional": {"ok", 2, ""},
 	}
 	for _, name := range fixtures.ScenarioNames() {
 		w, ok := want[name]

@@ -35,6 +35,9 @@ type Record struct {
 	Truststores []RecordedTruststore `json:"truststores,omitempty"`
 	// Revocation holds the OCSP and CRL answers fetched for the chain.
 	Revocation *Revocation `json:"revocation,omitempty"`
+	// ClientIdentity is the client certificate chain offered, when one
+	// was given (see record_mtls.go).
+	ClientIdentity *ClientIdentity `json:"client_identity,omitempty"`
 }
 
 // RecordedTruststore is a truststore as recorded.
@@ -104,6 +107,9 @@ type Attempt struct {
 	// ClientCertificateSent says whether we answered a CertificateRequest
 	// with a certificate.
 	ClientCertificateSent bool `json:"client_certificate_sent"`
+	// NoClientCertificateReason says why no certificate was sent when one
+	// was requested.
+	NoClientCertificateReason string `json:"no_client_certificate_reason,omitempty"`
 	// OCSPStaple is the stapled OCSP response, DER.
 	OCSPStaple []byte `json:"ocsp_staple,omitempty"`
 	// SCTs are the signed certificate timestamps sent in the TLS extension.

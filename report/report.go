@@ -150,6 +150,11 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 		sent := "no"
 		if a.ClientCertificateSent {
 			sent = "yes"
+			if ci := rec.ClientIdentity; ci != nil {
+				sent = fmt.Sprintf("yes, %d certificate(s) from %s", len(ci.Certificates), ci.Source)
+			}
+		} else if a.NoClientCertificateReason != "" {
+			sent = "no: " + a.NoClientCertificateReason
 		}
 		fmt.Fprintln(w, "  certificate sent: "+sent)
 		if ph := a.PostHandshake; ph != nil {
@@ -158,6 +163,15 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 				v += " (" + ph.HTTPStatus + ")"
 			}
 			fmt.Fprintln(w, "  server verdict: "+v)
+		}
+		if nc := rec.Attempt(probe.PurposeNoClientCert); nc != nil {
+			v := nc.Outcome
+			if nc.Error != nil {
+				v += ": " + nc.Error.Message
+			} else if ph := nc.PostHandshake; ph != nil && ph.HTTPStatus != "" {
+				v += " (" + ph.HTTPStatus + ")"
+			}
+			fmt.Fprintln(w, "  without a certificate: "+v)
 		}
 	}
 	fmt.Fprintln(w)

@@ -38,6 +38,21 @@ Connection:
       --timeout DURATION   bound on the whole run (default 10s)
 ` + revocationHelp + `Trust:
       --ca-file FILE       trust the CA certificates in FILE (PEM or DER, repeatable) instead of the system roots
+Client identity (mutual TLS):
+      --cert FILE          client certificate: PEM (leaf first, then its intermediates; may hold the key too),
+                           DER, or a PKCS#12 file (.p12/.pfx) holding key and chain
+      --key FILE           private key for a PEM/DER --cert: PKCS#1, PKCS#8, EC, encrypted PKCS#8 or legacy encrypted PEM
+      --key-password-file FILE, --key-password PW
+                           password of an encrypted --key (or env TLSDOCTOR_KEY_PASSWORD)
+      --cert-password-file FILE, --cert-password PW
+                           password of a PKCS#12 --cert (or env TLSDOCTOR_CERT_PASSWORD)
+      --keystore FILE      Java keystore (JKS, or PKCS#12) holding a PrivateKeyEntry with its chain
+      --keystore-password-file FILE, --keystore-password PW
+                           keystore password (or env TLSDOCTOR_KEYSTORE_PASSWORD); the entry's key password
+                           defaults to it, --key-password overrides
+      --alias NAME         keystore entry to use (default: the only private key entry)
+                           Passwords given as flags are visible to other users in ps: prefer the -file
+                           flags or the environment. Passwords are never printed or recorded.
 Output:
       --format text|json   output format (default text); JSON is {"record":…, "findings":[…]}
       --color auto|always|never
@@ -57,6 +72,8 @@ Examples:
   tlsdoctor api.partner.com --connect-to 10.0.0.5:8443
   tlsdoctor https://api.partner.com:8443/health --format json > diag.json
   tlsdoctor api.partner.com --save-record rec.json && tlsdoctor diagnose --record rec.json
+  tlsdoctor partner.example:8443 --cert client.crt --key client.key --ca-file ca.pem
+  tlsdoctor partner.example:8443 --keystore client.jks --keystore-password-file pw.txt --alias client
 
 Exit codes:
   0  no finding at or above --fail-on
@@ -76,6 +93,7 @@ type probeOptions struct {
 	saveRecord string
 	version    bool
 	revocation revocationOptions
+	identity   identityOptions
 }
 
 func runProbe(ctx context.Context, args []string, env Env) (int, error) {
@@ -90,6 +108,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	fs.BoolVar(&o.version, "version", false, "")
 	o.trust.register(fs)
 	o.revocation.register(fs)
+	o.identity.register(fs)
 	o.out.register(fs)
 	if help, err := parseFlags(fs, args, env, usage); help || err != nil {
 		return ExitOK, err
@@ -132,13 +151,19 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	popts := probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version, Revocation: o.revocation.probeOptions(stores)}
+	if id, err := o.identity.load(fs, env); err != nil {
+		return 0, err
+	} else if id != nil {
+		popts.ClientCertificate, popts.ClientSource = &id.Certificate, id.Format+" "+id.Source
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	if o.out.verbose {
 		fmt.Fprintf(env.Stderr, "tlsdoctor: probing %s:%d (timeout %s)\n", target.ConnectHost, target.ConnectPort, o.timeout)
 	}
-	rec, err := probe.Run(ctx, probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version, Revocation: o.revocation.probeOptions(stores)})
+	rec, err := probe.Run(ctx, popts)
 	if err != nil {
 		return 0, err
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
 )
 
-func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+func runRevCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = RunEnv(context.Background(), args, Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Now: time.Now})
@@ -41,7 +41,7 @@ func serveTLS(t *testing.T, cert tls.Certificate) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func writeFile(t *testing.T, name string, data []byte) string {
+func writeTemp(t *testing.T, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, data, 0o600); err != nil {
@@ -58,7 +58,7 @@ func TestRevocationFlagErrors(t *testing.T) {
 		{[]string{"--revocation", "bogus", "example.com"}, "bogus"},
 		{[]string{"demo", "--revocation=maybe"}, "maybe"},
 	} {
-		stdout, stderr, code := runCLI(t, tc.args...)
+		stdout, stderr, code := runRevCLI(t, tc.args...)
 		want := fmt.Sprintf("tlsdoctor: error: --revocation %q is not supported\nhint: use --revocation off, stapled or full\n", tc.bad)
 		if code != ExitUsage || stdout != "" || stderr != want {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2, no stdout, %q", tc.args, code, stdout, stderr, want)
@@ -70,7 +70,7 @@ func TestRevocationFlagErrors(t *testing.T) {
 // revocation checking on (the default) and checks each verdict; the good
 // scenario must stay clean, its status established by valid answers.
 func TestDemoRevocationScenarios(t *testing.T) {
-	stdout, stderr, code := runCLI(t, "demo", "--color", "never", "good", "revoked", "stale-staple", "must-staple-missing", "revocation-unknown")
+	stdout, stderr, code := runRevCLI(t, "demo", "--color", "never", "good", "revoked", "stale-staple", "must-staple-missing", "revocation-unknown")
 	if code != ExitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -115,10 +115,10 @@ func TestStalledResponderKeepsTimeout(t *testing.T) {
 	}
 	r.Use(p)
 	port := serveTLS(t, p.TLSCert("leaf"))
-	ca := writeFile(t, "root.pem", p.PEMBundle("root"))
+	ca := writeTemp(t, "root.pem", p.PEMBundle("root"))
 	const timeout = time.Second
 	start := time.Now()
-	stdout, stderr, code := runCLI(t, "--timeout", timeout.String(), "--ca-file", ca, "--color", "never", "--fail-on", "warning", "-v",
+	stdout, stderr, code := runRevCLI(t, "--timeout", timeout.String(), "--ca-file", ca, "--color", "never", "--fail-on", "warning", "-v",
 		"--connect-to", "127.0.0.1", fmt.Sprintf("localhost:%d", port))
 	elapsed := time.Since(start)
 	if elapsed > timeout+200*time.Millisecond {
@@ -161,7 +161,7 @@ func TestSavedRecordReplaysRevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(lab.Close)
-	ca := writeFile(t, "root.pem", lab.RootPEM())
+	ca := writeTemp(t, "root.pem", lab.RootPEM())
 	type run struct {
 		scenario, record, out string
 		code                  int
@@ -173,7 +173,7 @@ func TestSavedRecordReplaysRevocation(t *testing.T) {
 			t.Fatal(err)
 		}
 		rec := filepath.Join(t.TempDir(), "rec.json")
-		out, stderr, code := runCLI(t, "--ca-file", ca, "--format", "json", "--save-record", rec, "--connect-to", "127.0.0.1", fmt.Sprintf("localhost:%d", srv.Port))
+		out, stderr, code := runRevCLI(t, "--ca-file", ca, "--format", "json", "--save-record", rec, "--connect-to", "127.0.0.1", fmt.Sprintf("localhost:%d", srv.Port))
 		srv.Close()
 		if stderr != "" {
 			t.Fatalf("%s: stderr %q", sc, stderr)
@@ -184,7 +184,7 @@ func TestSavedRecordReplaysRevocation(t *testing.T) {
 	lab.Responder.Close()
 	want := map[string]string{"good": "", "revoked": "cert-revoked", "revocation-unknown": "revocation-unknown", "stale-staple": "ocsp-staple-stale"}
 	for _, r := range runs {
-		replay, stderr, code := runCLI(t, "diagnose", "--record", r.record, "--format", "json")
+		replay, stderr, code := runRevCLI(t, "diagnose", "--record", r.record, "--format", "json")
 		if stderr != "" || code != r.code {
 			t.Fatalf("%s: replay exit %d (live %d), stderr %q", r.scenario, code, r.code, stderr)
 		}
@@ -227,10 +227,10 @@ func TestOpenSSLResponderEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(o.Close)
-	ca := writeFile(t, "ca.pem", p.PEMBundle("ca"))
+	ca := writeTemp(t, "ca.pem", p.PEMBundle("ca"))
 
 	port := serveTLS(t, p.TLSCert("revoked"))
-	stdout, stderr, code := runCLI(t, "--ca-file", ca, "--color", "never", "--connect-to", "127.0.0.1", fmt.Sprintf("localhost:%d", port))
+	stdout, stderr, code := runRevCLI(t, "--ca-file", ca, "--color", "never", "--connect-to", "127.0.0.1", fmt.Sprintf("localhost:%d", port))
 	if code != ExitFindings || stderr != "" {
 		t.Fatalf("revoked: exit %d, stderr %q\n%s", code, stderr, stdout)
 	}
@@ -241,7 +241,7 @@ func TestOpenSSLResponderEndToEnd(t *testing.T) {
 	}
 
 	port = serveTLS(t, p.TLSCert("good"))
-	stdout, stderr, code = runCLI(t, "--ca-file", ca, "--color", "never", "--connect-to", "127.0.0.1", fmt.Sprintf("localhost:%d", port))
+	stdout, stderr, code = runRevCLI(t, "--ca-file", ca, "--color", "never", "--connect-to", "127.0.0.1", fmt.Sprintf("localhost:%d", port))
 	if code != ExitOK || stderr != "" {
 		t.Fatalf("good: exit %d, stderr %q\n%s", code, stderr, stdout)
 	}

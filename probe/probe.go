@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,10 @@ type Options struct {
 	// NoFallback disables the extra attempt made to explain a failed
 	// primary handshake.
 	NoFallback bool
+	// NoAIA disables downloading missing issuers from AIA caIssuers URLs;
+	// AIAClient, when set, is the HTTP client used for them.
+	NoAIA     bool
+	AIAClient *http.Client
 }
 
 // Purposes of handshake attempts, as recorded.
@@ -107,6 +112,9 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			minV: tls.VersionTLS10, maxV: tls.VersionTLS12, cert: opts.ClientCertificate,
 			allSuites: true,
 		}))
+	}
+	if !opts.NoAIA && ctx.Err() == nil {
+		rec.AIA = fetchAIA(ctx, opts.AIAClient, rec.Chain())
 	}
 	return rec, nil
 }

@@ -33,6 +33,8 @@ type Record struct {
 	// named store ("system") is recorded by name only; certificates the
 	// user supplied are embedded (they are public).
 	Truststores []RecordedTruststore `json:"truststores,omitempty"`
+	// AIA lists the caIssuers downloads made to complete the chain.
+	AIA []AIAFetch `json:"aia_fetches,omitempty"`
 }
 
 // RecordedTruststore is a truststore as recorded.

@@ -37,7 +37,17 @@ Connection:
       --alpn LIST          offer these ALPN protocols, comma-separated (e.g. h2,http/1.1)
       --timeout DURATION   bound on the whole run (default 10s)
 Trust:
-      --ca-file FILE       trust the CA certificates in FILE (PEM or DER, repeatable) instead of the system roots
+      --truststore FILE|system|mozilla|java
+                           judge trust against this store (repeatable): a PEM, DER, PKCS#12 or JKS file
+                           (format read from the content), or a named store; default: system, and
+                           mozilla and java are reported too
+      --ca-file FILE       same as --truststore FILE (repeatable)
+      --truststore-password PASS, --truststore-password-file FILE
+                           password of PKCS#12/JKS truststores (or TLSDOCTOR_TRUSTSTORE_PASSWORD);
+                           Java's own cacerts uses "changeit" unless one is given
+      --warn-days N        warn about certificates expiring within N days (default 30; 0 disables)
+      --fix-bundle FILE    write the corrected full chain (leaf, then intermediates; PEM) to FILE
+      --no-aia             do not download missing intermediates from AIA caIssuers URLs
 Output:
       --format text|json   output format (default text); JSON is {"record":…, "findings":[…]}
       --color auto|always|never
@@ -123,7 +133,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	target.SNI = o.sni
 	target.ALPN = o.alpn
-	stores, recorded, err := o.trust.load()
+	stores, recorded, err := o.trust.load(env)
 	if err != nil {
 		return 0, err
 	}
@@ -133,7 +143,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if o.out.verbose {
 		fmt.Fprintf(env.Stderr, "tlsdoctor: probing %s:%d (timeout %s)\n", target.ConnectHost, target.ConnectPort, o.timeout)
 	}
-	rec, err := probe.Run(ctx, probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version})
+	rec, err := probe.Run(ctx, probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version, NoAIA: o.trust.noAIA})
 	if err != nil {
 		return 0, err
 	}
@@ -143,7 +153,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 			return 0, err
 		}
 	}
-	return render(rec, stores, env.Now(), o.out, failOn, env)
+	return render(rec, o.trust.judgement(stores), env.Now(), o.out, failOn, env)
 }
 
 const diagnoseUsage = `Usage: tlsdoctor diagnose --record FILE [flags]
@@ -155,7 +165,8 @@ same on any machine; --now and --ca-file override them.
 Flags:
       --record FILE        the record to read (required)
       --now TIME           judge validity at TIME (RFC 3339, or "now"); default: when recorded
-      --ca-file FILE       trust these CAs instead of the recorded truststore (repeatable)
+      --truststore FILE|NAME, --ca-file FILE  judge against these stores instead of the recorded ones
+      --truststore-password[-file], --warn-days N, --fix-bundle FILE  as for a live run
       --format, --color, --fail-on, -q, -v  as for a live run
 `
 
@@ -206,18 +217,18 @@ func runDiagnose(_ context.Context, args []string, env Env) (int, error) {
 		now = t
 	}
 	var stores []checks.Truststore
-	if len(trust.caFiles) > 0 {
-		if stores, _, err = trust.load(); err != nil {
+	if trust.given() {
+		if stores, _, err = trust.load(env); err != nil {
 			return 0, err
 		}
-	} else if stores, err = recordedStores(rec, path); err != nil {
+	} else if stores, err = recordedStores(rec, path, &trust, env); err != nil {
 		return 0, err
 	}
-	return render(rec, stores, now, out, failOn, env)
+	return render(rec, trust.judgement(stores), now, out, failOn, env)
 }
 
 // recordedStores rebuilds the truststores a record was judged with.
-func recordedStores(rec *probe.Record, path string) ([]checks.Truststore, error) {
+func recordedStores(rec *probe.Record, path string, trust *trustOptions, env Env) ([]checks.Truststore, error) {
 	if len(rec.Truststores) == 0 {
 		rec.Truststores = []probe.RecordedTruststore{{Name: "system"}}
 	}
@@ -225,11 +236,11 @@ func recordedStores(rec *probe.Record, path string) ([]checks.Truststore, error)
 	for _, rt := range rec.Truststores {
 		if len(rt.Certificates) == 0 {
 			// A named store is this machine's version of it.
-			certs, _, err := (&trustOptions{}).load()
+			ts, err := trust.named(rt.Name, env)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, certs[0])
+			out = append(out, ts)
 			continue
 		}
 		var certs []*x509.Certificate
@@ -337,7 +348,7 @@ func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if _, err := render(rec, []checks.Truststore{store}, now, out, checks.Error, env); err != nil {
+		if _, err := render(rec, judgement{stores: []checks.Truststore{store}}, now, out, checks.Error, env); err != nil {
 			return 0, err
 		}
 	}

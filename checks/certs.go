@@ -260,6 +260,8 @@ func certExpired(in *Input) []Finding {
 		}
 		if i == 0 {
 			f.Remediation = "Renew the certificate with your CA and deploy it with its chain; then reload the server (`nginx -s reload`, `systemctl reload apache2`). Check what is served afterwards with `tlsdoctor " + in.Rec.Target.Input + "`."
+		} else if !containsCert(in.Chain, c) && in.FetchedFrom(c) == nil {
+			f.Remediation = fmt.Sprintf("The expired %q is the trust anchor the client's truststore holds, not something the server sends: update the truststore with the CA's current root (for Java: `keytool -delete -alias ... -keystore truststore.jks`, then `keytool -importcert -trustcacerts -alias %s -file newroot.pem -keystore truststore.jks`), or have the server send a chain that leads to a current root.", Name(c), alias(c))
 		} else {
 			f.Remediation = fmt.Sprintf("Replace the expired %s %q in the server's chain file with the current one from your CA (its renewed or cross-signed version), keeping the same leaf; then reload the server.", role, Name(c))
 		}

@@ -159,7 +159,7 @@ func certExpiringSoon(in *Input) []Finding {
 			continue
 		}
 		role := pathRole(in, i)
-		left := int(math.Floor(c.NotAfter.Sub(now).Hours() / 24))
+		left := int(math.Ceil(c.NotAfter.Sub(now).Hours() / 24))
 		f := Finding{
 			Title:    fmt.Sprintf("the %s certificate %q expires in %d day(s), on %s", role, Name(c), left, c.NotAfter.UTC().Format("2006-01-02")),
 			Detail:   fmt.Sprintf("It is valid now but expires within the %d-day warning window (--warn-days). Clients will refuse it after %s.", days, c.NotAfter.UTC().Format(time.RFC3339)),

@@ -138,9 +138,7 @@ func untrustedRoot(in *Input) []Finding {
 	if same := sameNameDifferentKey(top, tr.Store); same != nil {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s has a CA named %q but with a different key (SHA-256 %s): it may be an old or renewed root", tr.Store.Name, same.Subject.String(), Fingerprint(same)))
 	}
-	if isSelfSigned(top) {
-		f.Evidence = append(f.Evidence, trustedElsewhere(in, top)...)
-	}
+	f.Evidence = append(f.Evidence, trustedElsewhere(in, top)...)
 	f.Remediation = "Trust the root in the client that fails (not by disabling verification):\n" +
 		"  Java:    keytool -importcert -trustcacerts -alias " + aliasName(rootName) + " -file root.pem -keystore truststore.jks\n" +
 		"           then run with -Djavax.net.ssl.trustStore=truststore.jks -Djavax.net.ssl.trustStorePassword=...\n" +
@@ -229,7 +227,7 @@ func crossSigned(in *Input, c *x509.Certificate) bool {
 
 // trustedElsewhere names the other stores that do trust root, as evidence
 // ("works in the browser, fails in Java").
-func trustedElsewhere(in *Input, root *x509.Certificate) []string {
+func trustedElsewhere(in *Input, _ *x509.Certificate) []string {
 	var yes []string
 	for i := 1; i < len(in.Env.Truststores); i++ {
 		if tr := in.Trust(i); tr != nil && tr.Verdict == Trusted {

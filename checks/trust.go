@@ -422,21 +422,3 @@ func FixBundle(in *Input) ([]*x509.Certificate, error) {
 	}
 	return path, nil
 }
-
-// validInstant returns a time at which every certificate is valid if there
-// is one, else the leaf's midpoint.
-func validInstant(chain []*x509.Certificate) time.Time {
-	lo, hi := chain[0].NotBefore, chain[0].NotAfter
-	for _, c := range chain[1:] {
-		if c.NotBefore.After(lo) {
-			lo = c.NotBefore
-		}
-		if c.NotAfter.Before(hi) {
-			hi = c.NotAfter
-		}
-	}
-	if lo.Before(hi) {
-		return lo.Add(hi.Sub(lo) / 2)
-	}
-	return chain[0].NotBefore.Add(chain[0].NotAfter.Sub(chain[0].NotBefore) / 2)
-}

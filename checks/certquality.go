@@ -185,9 +185,14 @@ func caConstraints(in *Input) []Finding {
 		if len(problems) == 0 {
 			continue
 		}
-		key := "ca-not-ca"
-		if strings.HasPrefix(problems[0], "its pathLen") {
-			key = "ca-pathlen"
+		// Java names the first check that fails: key usage, then basic
+		// constraints, then path length; the others say the same for all.
+		key := "ca-pathlen"
+		switch {
+		case c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageCertSign == 0:
+			key = "ca-no-certsign"
+		case !c.BasicConstraintsValid || !c.IsCA:
+			key = "ca-not-ca"
 		}
 		out = append(out, Finding{
 			Title:       fmt.Sprintf("the %s %q may not issue certificates: %s", role, Name(c), problems[0]),

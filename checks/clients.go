@@ -83,6 +83,12 @@ var clientMessages = map[string][]ClientVerdict{
 		{Client: "openssl", Fails: true, Message: "Verification error: unsuitable certificate purpose (verify error:num=26)"},
 		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate specifies an incompatible key usage"},
 	},
+	"ca-no-certsign": {
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: CA key usage check failed: keyCertSign bit is not set"},
+		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: invalid CA certificate"},
+		{Client: "openssl", Fails: true, Message: "Verification error: invalid CA certificate (verify error:num=24)"},
+		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate signed by unknown authority (possibly because of \"x509: invalid signature: parent certificate cannot sign this kind of certificate\" ...)"},
+	},
 	"ca-not-ca": {
 		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: basic constraints check failed: this is not a CA certificate"},
 		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: invalid CA certificate"},

@@ -249,7 +249,8 @@ func TestGoMessages(t *testing.T) {
 		key   string
 		chain []string
 	}{
-		{"ca-not-ca", []string{"leaf-under-not-a-ca", "not-a-ca", "intermediate"}},
+		{"ca-no-certsign", []string{"leaf-under-not-a-ca", "not-a-ca", "intermediate"}},
+		{"ca-not-ca", []string{"leaf-under-ca-false", "ca-false-signer", "intermediate"}},
 		{"ca-pathlen", []string{"pl-leaf", "under-pl0", "pl0"}},
 		{"eku-missing", []string{"eku-client-only", "intermediate"}},
 		{"no-san", []string{"no-san", "intermediate"}},

@@ -272,6 +272,8 @@ func TestDemoScenarios(t *testing.T) {
 		"no-san":                   {"no-san"},
 		"eku-client-only":          {"eku-missing"},
 		"not-a-ca":                 {"ca-constraints"},
+		"ca-false":                 {"ca-constraints"},
+		"path-length":              {"ca-constraints"},
 		"self-signed":              {"self-signed"},
 		"untrusted-root":           {"untrusted-root"},
 		"expired":                  {"cert-expired"},

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
 )
 
 // TestOpenSSLMessages connects the real openssl s_client (verifying,
@@ -179,5 +181,64 @@ func TestJavaMessages(t *testing.T) {
 		if !strings.Contains(got, strings.TrimSpace(stable)) {
 			t.Errorf("%s: we quote java %q; it printed %q", cases[i].scenario, stable, got)
 		}
+	}
+}
+
+// TestCurlMessages runs the real curl against each fault and checks each
+// finding's curl verdict: fails with the quoted message, or connects.
+func TestCurlMessages(t *testing.T) {
+	bin, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl not installed (apt-get install -y curl)")
+	}
+	l := newLab(t)
+	ca := writeFile(t, t.TempDir(), "root.pem", l.RootPEM())
+	for _, tc := range []struct{ scenario, id string }{
+		{"missing-intermediate", "chain-incomplete"},
+		{"missing-intermediate-aia", "chain-incomplete"},
+		{"self-signed", "self-signed"},
+		{"untrusted-root", "untrusted-root"},
+		{"expired", "cert-expired"},
+		{"wrong-host", "hostname-mismatch"},
+		{"no-san", "no-san"},
+		{"weak-key", "weak-key"},
+		{"sha1", "weak-signature"},
+		{"eku-client-only", "eku-missing"},
+		{"not-a-ca", "ca-constraints"},
+		{"path-length", "ca-constraints"},
+		{"wrong-order", "chain-order"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			srv := startScenario(t, l, tc.scenario)
+			r := runCLI(t, nil, append(target(srv.Port), "--format", "json", "--ca-file", ca)...)
+			var v *checks.ClientVerdict
+			for _, f := range reports(t, r.stdout)[0].Findings {
+				for i, c := range f.Clients {
+					if f.ID == tc.id && c.Client == "curl" {
+						v = &f.Clients[i]
+					}
+				}
+			}
+			if v == nil {
+				t.Fatalf("no %s finding with a curl verdict", tc.id)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "-sS", "-o", "/dev/null", "--cacert", ca, "--resolve", fmt.Sprintf("localhost:%d:127.0.0.1", srv.Port), fmt.Sprintf("https://localhost:%d/", srv.Port))
+			out, err := cmd.CombinedOutput()
+			if !v.Fails {
+				if err != nil {
+					t.Errorf("we say curl connects; it printed %q (%v)", out, err)
+				}
+				return
+			}
+			want := v.Message
+			if i := strings.Index(want, "'HOST'"); i > 0 {
+				want = want[:i]
+			}
+			if !strings.Contains(string(out), want) {
+				t.Errorf("we quote curl %q; it printed %q", want, out)
+			}
+		})
 	}
 }

@@ -329,6 +329,9 @@ func hostnameMismatch(in *Input) []Finding {
 			}
 		}
 	}
+	if !isIP && len(leaf.DNSNames) == 0 && len(leaf.IPAddresses) > 0 {
+		why = append(why, "The certificate holds only IP SANs: a DNS name never matches an IP SAN (nor the reverse); it needs a DNS:"+name+" entry.")
+	}
 	if len(leaf.DNSNames) == 0 && len(leaf.IPAddresses) == 0 {
 		why = append(why, "The certificate has no subjectAltName at all; modern clients ignore the CN.")
 	}

@@ -546,3 +546,27 @@ func (s *syncWriter) String() string {
 	defer s.mu.Unlock()
 	return s.buf.String()
 }
+
+// TestDiagnoseNamedStore: a record naming a store ("mozilla") is judged
+// with that store on this machine, not the system one.
+func TestDiagnoseNamedStore(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "records", "wrong-order.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]json.RawMessage
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	rec["truststores"] = json.RawMessage(`[{"name":"mozilla"}]`)
+	data, _ = json.Marshal(rec)
+	path := writeFile(t, t.TempDir(), "rec.json", data)
+	r := runCLI(t, nil, "diagnose", "--record", path, "--format", "json")
+	rep := reports(t, r.stdout)[0]
+	if len(rep.Trust) != 1 || rep.Trust[0].Store != "mozilla" || rep.Trust[0].Trusted {
+		t.Errorf("trust %+v, want one untrusted verdict for mozilla", rep.Trust)
+	}
+	if got := findingIDs(rep); !slices.Contains(got, "untrusted-root") {
+		t.Errorf("findings %v, want untrusted-root against mozilla", got)
+	}
+}

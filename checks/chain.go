@@ -72,23 +72,42 @@ func fileNames(cs []*x509.Certificate) []string {
 	return out
 }
 
-// chainContainsRoot fires when the server sends a self-signed root.
+// chainContainsRoot fires when the server sends a self-signed root, or a
+// certificate for the key of the store's trust anchor (a cross-signed
+// version of the root).
 func chainContainsRoot(in *Input) []Finding {
 	var out []Finding
+	var anchorStore *Truststore
+	if len(in.Env.Truststores) > 0 {
+		anchorStore = &in.Env.Truststores[0]
+	}
 	for i, c := range in.Chain {
-		if i == 0 || !isSelfSigned(c) {
+		if i == 0 {
+			continue
+		}
+		kind := ""
+		switch {
+		case isSelfSigned(c):
+			kind = "root"
+		case anchorStore != nil && anchorStore.anchorFor(c) != nil:
+			kind = "cross-signed root"
+		default:
 			continue
 		}
 		f := Finding{
-			Title:    fmt.Sprintf("the server sends the root certificate %q", Name(c)),
-			Detail:   "A root is trusted only when the client already has it, so sending it is useless: clients ignore it and use their own copy. It costs bytes in every handshake.",
-			Evidence: []string{fmt.Sprintf("sent #%d (root): %s", i, Describe(c))},
+			Title:    fmt.Sprintf("the server sends the %s certificate %q", kind, Name(c)),
+			Detail:   "A root is trusted only when the client already has it, so sending it is useless: clients that trust the root use their own copy. It costs bytes in every handshake.",
+			Evidence: []string{fmt.Sprintf("sent #%d (%s): %s", i, kind, Describe(c))},
 			Remediation: "Remove the root from the chain file (nginx `ssl_certificate`, Apache `SSLCertificateFile`): keep the leaf and the intermediate(s) only. " +
 				"Clients that need the root must have it in their truststore.",
 		}
+		if kind == "cross-signed root" {
+			f.Detail = fmt.Sprintf("%q is the key of the trust anchor in %s, signed by another CA (%q) for clients that do not have this root yet. Clients that have the root do not need it.", Name(c), anchorStore.Name, c.Issuer.String())
+		}
 		if in.Env.Now.After(c.NotAfter) {
 			f.Severity = Warning
-			f.Detail += fmt.Sprintf(" This root expired on %s: clients that build the path through the sent copy instead of their own (older OpenSSL, some Java and embedded clients) fail with \"certificate has expired\".", c.NotAfter.UTC().Format("2006-01-02"))
+			f.Detail += fmt.Sprintf(" This %s expired on %s: clients that build the path through the sent copy instead of their own root (older OpenSSL, some Java and embedded clients) fail with \"certificate has expired\".", kind, c.NotAfter.UTC().Format("2006-01-02"))
+			f.Remediation = "Remove the expired " + kind + " from the chain file; clients that still need a cross-sign need a current one from the CA."
 		}
 		out = append(out, f)
 	}

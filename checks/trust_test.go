@@ -332,3 +332,37 @@ func TestAnchorMatchedByKey(t *testing.T) {
 		t.Errorf("findings %v, want none", ids(fs))
 	}
 }
+
+// TestExpiredCrossSign: the server sends an expired cross-sign of a root.
+// A client with the new root builds the short path and only gets the
+// warning; a client with only the old root goes through the expired
+// cross-sign.
+func TestExpiredCrossSign(t *testing.T) {
+	l := testLab(t)
+	for _, s := range []fixtures.CertSpec{
+		{Name: "new-root", CommonName: "Example New Root CA", IsCA: true},
+		{Name: "new-root-cross", Parent: "root", KeyFrom: "new-root", CommonName: "Example New Root CA", IsCA: true, NotBefore: -400 * 24 * time.Hour, NotAfter: -24 * time.Hour},
+		{Name: "new-inter", Parent: "new-root", CommonName: "Example New Intermediate", IsCA: true},
+		{Name: "new-leaf", Parent: "new-inter", CommonName: "localhost", DNSNames: []string{"localhost"}},
+	} {
+		if _, err := l.PKI.Issue(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := func(n string) *x509.Certificate { return l.PKI.Get(n).Cert }
+	rec := record(g("new-leaf"), g("new-inter"), g("new-root-cross"))
+	both := Env{Now: testNow, Truststores: []Truststore{NewTruststore("new", []*x509.Certificate{g("root"), g("new-root")})}}
+	fs := Run(rec, both)
+	if got := ids(fs); !slices.Equal(got, []string{"chain-contains-root"}) {
+		t.Fatalf("with the new root: findings %v, want [chain-contains-root]", got)
+	}
+	if fs[0].Severity != Warning || !strings.Contains(fs[0].Title, "cross-signed root") || !strings.Contains(fs[0].Detail, "expired") {
+		t.Errorf("finding %+v, want a warning naming the expired cross-signed root", fs[0])
+	}
+	old := Env{Now: testNow, Truststores: []Truststore{NewTruststore("old", []*x509.Certificate{g("root")})}}
+	fs = Run(rec, old)
+	f := find(fs, "cert-expired")
+	if f == nil || !strings.Contains(f.Title, `"Example New Root CA" expired`) {
+		t.Errorf("with the old root only: findings %v, want cert-expired on the cross-sign", ids(fs))
+	}
+}

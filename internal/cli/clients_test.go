@@ -242,3 +242,51 @@ func TestCurlMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestJavaAIA: for a chain completed from AIA, Java fails by default and
+// connects with com.sun.security.enableAIAcaIssuers, as the
+// chain-incomplete finding says.
+func TestJavaAIA(t *testing.T) {
+	java, err := exec.LookPath("java")
+	if err != nil {
+		t.Skip("java not installed (apt-get install -y default-jdk-headless)")
+	}
+	l := newLab(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "root.pem", l.RootPEM())
+	keytool(t, dir, "-importcert", "-noprompt", "-alias", "root", "-file", "root.pem", "-keystore", "ts.p12", "-storepass", "changeit", "-storetype", "PKCS12")
+	src := writeFile(t, dir, "TlsClient.java", []byte(javaClient))
+	srv := startScenario(t, l, "missing-intermediate-aia")
+	addr := fmt.Sprintf("localhost:%d", srv.Port)
+	r := runCLI(t, nil, append(target(srv.Port), "--format", "json", "--ca-file", filepath.Join(dir, "root.pem"))...)
+	verdict := map[string]checks.ClientVerdict{}
+	for _, f := range reports(t, r.stdout)[0].Findings {
+		if f.ID == "chain-incomplete" {
+			for _, c := range f.Clients {
+				verdict[c.Client] = c
+			}
+		}
+	}
+	if !verdict["java"].Fails || verdict["java-aia"].Fails {
+		t.Fatalf("verdicts %+v: want java failing and java-aia connecting", verdict)
+	}
+	for _, aia := range []bool{false, true} {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		args := []string{"-Djavax.net.ssl.trustStore=" + filepath.Join(dir, "ts.p12"), "-Djavax.net.ssl.trustStorePassword=changeit"}
+		if aia {
+			args = append(args, "-Dcom.sun.security.enableAIAcaIssuers=true")
+		}
+		out, err := exec.CommandContext(ctx, java, append(args, src, addr)...).CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("java: %v\n%s", err, out)
+		}
+		got := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(out)), addr))
+		switch {
+		case aia && got != "OK":
+			t.Errorf("java with AIA fetching: %q, want OK", got)
+		case !aia && !strings.Contains(got, verdict["java"].Message):
+			t.Errorf("java: %q, want %q", got, verdict["java"].Message)
+		}
+	}
+}

@@ -36,6 +36,7 @@ var clientMessages = map[string][]ClientVerdict{
 		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: unable to get local issuer certificate"},
 		{Client: "openssl", Fails: true, Message: "Verification error: unable to get local issuer certificate (verify error:num=20)"},
 		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+		{Client: "python", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate"},
 		{Client: "browsers", Fails: true, Message: "NET::ERR_CERT_AUTHORITY_INVALID (Chrome), unless the intermediate is already cached"},
 	},
 	"chain-incomplete-aia": {
@@ -44,6 +45,7 @@ var clientMessages = map[string][]ClientVerdict{
 		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: unable to get local issuer certificate"},
 		{Client: "openssl", Fails: true, Message: "Verification error: unable to get local issuer certificate (verify error:num=20)"},
 		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+		{Client: "python", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate"},
 		{Client: "browsers", Fails: false, Message: "fetch the missing intermediate from the AIA URL (or have it cached) and connect"},
 	},
 	"chain-order": {
@@ -106,18 +108,21 @@ var clientMessages = map[string][]ClientVerdict{
 		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: self-signed certificate"},
 		{Client: "openssl", Fails: true, Message: "Verification error: self-signed certificate (verify error:num=18)"},
 		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+		{Client: "python", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"},
 	},
 	"untrusted-root": {
 		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"},
 		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: unable to get local issuer certificate"},
 		{Client: "openssl", Fails: true, Message: "Verification error: unable to get local issuer certificate (verify error:num=20)"},
 		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+		{Client: "python", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate"},
 	},
 	"untrusted-root-sent": {
 		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"},
 		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: self-signed certificate in certificate chain"},
 		{Client: "openssl", Fails: true, Message: "Verification error: self-signed certificate in certificate chain (verify error:num=19)"},
 		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate signed by unknown authority"},
+		{Client: "python", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain"},
 	},
 	"not-tls": {
 		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLException: Unsupported or unrecognized SSL message"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -288,5 +289,58 @@ func TestJavaAIA(t *testing.T) {
 		case !aia && !strings.Contains(got, verdict["java"].Message):
 			t.Errorf("java: %q, want %q", got, verdict["java"].Message)
 		}
+	}
+}
+
+// TestPythonMessages runs Python's ssl module (OpenSSL underneath, the
+// default context) against the trust faults and checks the quoted
+// python message.
+func TestPythonMessages(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not installed")
+	}
+	l := newLab(t)
+	ca := writeFile(t, t.TempDir(), "root.pem", l.RootPEM())
+	const client = `
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=5) as s:
+        with ctx.wrap_socket(s, server_hostname="localhost"):
+            print("OK")
+except Exception as e:
+    print("%s.%s: %s" % (type(e).__module__, type(e).__name__, e))
+`
+	for _, tc := range []struct{ scenario, id string }{
+		{"missing-intermediate", "chain-incomplete"},
+		{"missing-intermediate-aia", "chain-incomplete"},
+		{"self-signed", "self-signed"},
+		{"untrusted-root", "untrusted-root"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			srv := startScenario(t, l, tc.scenario)
+			r := runCLI(t, nil, append(target(srv.Port), "--format", "json", "--ca-file", ca)...)
+			var want string
+			for _, f := range reports(t, r.stdout)[0].Findings {
+				for _, c := range f.Clients {
+					if f.ID == tc.id && c.Client == "python" {
+						want = c.Message
+					}
+				}
+			}
+			if want == "" {
+				t.Fatalf("no %s finding with a python verdict", tc.id)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, py, "-c", client, ca, strconv.Itoa(srv.Port)).CombinedOutput()
+			if err != nil {
+				t.Fatalf("python: %v\n%s", err, out)
+			}
+			if !strings.Contains(string(out), want) {
+				t.Errorf("we quote python %q; it printed %q", want, out)
+			}
+		})
 	}
 }

@@ -29,20 +29,24 @@ const (
 // (and of every certificate fetched) whose issuer is not among the
 // certificates already known, the way browsers complete a chain. Each URL
 // is fetched at most once per run (the cache is the list itself).
-func fetchAIA(ctx context.Context, client *http.Client, sent []Certificate) []AIAFetch {
-	var known []*x509.Certificate
+//
+// known are the raw subjects of the caller's trust anchors: a certificate
+// whose issuer is one of them needs no download (this only saves work;
+// the checks still judge the path).
+func fetchAIA(ctx context.Context, client *http.Client, sent []Certificate, known [][]byte) []AIAFetch {
+	var have []*x509.Certificate
 	for _, c := range sent {
 		if cert, err := x509.ParseCertificate(c.DER); err == nil {
-			known = append(known, cert)
+			have = append(have, cert)
 		}
 	}
 	var out []AIAFetch
 	seen := map[string]bool{}
-	queue := append([]*x509.Certificate(nil), known...)
+	queue := append([]*x509.Certificate(nil), have...)
 	for len(queue) > 0 && len(out) < aiaMaxFetches && ctx.Err() == nil {
 		cur := queue[0]
 		queue = queue[1:]
-		if hasIssuer(cur, known) {
+		if hasIssuer(cur, have) || isKnown(cur.RawIssuer, known) {
 			continue
 		}
 		for _, u := range cur.IssuingCertificateURL {
@@ -57,16 +61,25 @@ func fetchAIA(ctx context.Context, client *http.Client, sent []Certificate) []AI
 			out = append(out, f)
 			for _, c := range f.Certificates {
 				if cert, err := x509.ParseCertificate(c.DER); err == nil {
-					known = append(known, cert)
+					have = append(have, cert)
 					queue = append(queue, cert)
 				}
 			}
-			if hasIssuer(cur, known) {
+			if hasIssuer(cur, have) {
 				break
 			}
 		}
 	}
 	return out
+}
+
+func isKnown(rawIssuer []byte, known [][]byte) bool {
+	for _, k := range known {
+		if bytes.Equal(k, rawIssuer) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasIssuer reports whether cur is self-signed or one of known issued it.

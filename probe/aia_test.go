@@ -43,7 +43,7 @@ func TestFetchAIAFormats(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			got := fetchAIA(ctx, nil, []Certificate{{DER: leaf.Cert.Raw}})
+			got := fetchAIA(ctx, nil, []Certificate{{DER: leaf.Cert.Raw}}, nil)
 			if len(got) != 2 {
 				t.Fatalf("%d fetches recorded, want 2 (the ldap URL skipped, the http one fetched): %+v", len(got), got)
 			}
@@ -89,7 +89,7 @@ func TestFetchAIAFailures(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	got := fetchAIA(ctx, nil, []Certificate{{DER: p.Get("leaf").Cert.Raw}, {DER: p.Get("leaf2").Cert.Raw}})
+	got := fetchAIA(ctx, nil, []Certificate{{DER: p.Get("leaf").Cert.Raw}, {DER: p.Get("leaf2").Cert.Raw}}, nil)
 	if len(got) != 3 {
 		t.Fatalf("%d fetches, want 3 (each URL once): %+v", len(got), got)
 	}
@@ -149,5 +149,33 @@ func TestParseCertificateBodyRejects(t *testing.T) {
 		if _, _, err := ParseCertificateBody(b); err == nil {
 			t.Errorf("%q parsed as certificates", b)
 		}
+	}
+}
+
+// TestFetchAIASkipsKnownIssuers: no download for a certificate issued by
+// a trust anchor the caller has, nor for one whose issuer was sent.
+func TestFetchAIASkipsKnownIssuers(t *testing.T) {
+	a := aiaServer(t)
+	p, err := fixtures.Build(time.Now(), fixtures.CertSpec{Name: "root", CommonName: "Root", IsCA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := a.Publish("root", p.Get("root").Cert) + ".der"
+	inter, err := p.Issue(fixtures.CertSpec{Name: "inter", Parent: "root", CommonName: "Inter", IsCA: true, IssuingCertificateURL: []string{url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := p.Issue(fixtures.CertSpec{Name: "leaf", Parent: "inter", CommonName: "localhost", IssuingCertificateURL: []string{a.Base + "/inter.der"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sent := []Certificate{{DER: leaf.Cert.Raw}, {DER: inter.Cert.Raw}}
+	if got := fetchAIA(ctx, nil, sent, [][]byte{p.Get("root").Cert.RawSubject}); len(got) != 0 {
+		t.Errorf("fetched %+v; the root is known and the leaf's issuer was sent", got)
+	}
+	if got := fetchAIA(ctx, nil, sent, nil); len(got) != 1 || got[0].URL != url {
+		t.Errorf("without known roots: %+v, want one fetch of the root", got)
 	}
 }

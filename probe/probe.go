@@ -46,6 +46,9 @@ type Options struct {
 	// AIAClient, when set, is the HTTP client used for them.
 	NoAIA     bool
 	AIAClient *http.Client
+	// AIAKnownSubjects are the raw subjects of the caller's trust anchors;
+	// no download is made for a certificate one of them issued.
+	AIAKnownSubjects [][]byte
 }
 
 // Purposes of handshake attempts, as recorded.
@@ -114,7 +117,7 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 		}))
 	}
 	if !opts.NoAIA && ctx.Err() == nil {
-		rec.AIA = fetchAIA(ctx, opts.AIAClient, rec.Chain())
+		rec.AIA = fetchAIA(ctx, opts.AIAClient, rec.Chain(), opts.AIAKnownSubjects)
 	}
 	return rec, nil
 }

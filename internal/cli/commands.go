@@ -143,7 +143,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if o.out.verbose {
 		fmt.Fprintf(env.Stderr, "tlsdoctor: probing %s:%d (timeout %s)\n", target.ConnectHost, target.ConnectPort, o.timeout)
 	}
-	rec, err := probe.Run(ctx, probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version, NoAIA: o.trust.noAIA})
+	rec, err := probe.Run(ctx, probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version, NoAIA: o.trust.noAIA, AIAKnownSubjects: anchorSubjects(stores)})
 	if err != nil {
 		return 0, err
 	}
@@ -342,7 +342,7 @@ func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 		}
 		target := probe.Target{Input: fmt.Sprintf("%s:%d", fixtures.Host, srv.Port), Host: fixtures.Host, Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port}
 		pctx, cancel := context.WithTimeout(ctx, timeout)
-		rec, err := probe.Run(pctx, probe.Options{Target: target, Now: env.Now, Tool: "tlsdoctor " + Version})
+		rec, err := probe.Run(pctx, probe.Options{Target: target, Now: env.Now, Tool: "tlsdoctor " + Version, AIAKnownSubjects: anchorSubjects([]checks.Truststore{store})})
 		cancel()
 		srv.Close()
 		if err != nil {

@@ -257,3 +257,15 @@ func chainNames(cs []*x509.Certificate) string {
 	}
 	return strings.Join(ns, " → ")
 }
+
+// anchorSubjects are the raw subjects of every store's certificates, so
+// that the probe does not download issuers the client already has.
+func anchorSubjects(stores []checks.Truststore) [][]byte {
+	var out [][]byte
+	for _, s := range stores {
+		for _, c := range s.Certs {
+			out = append(out, c.RawSubject)
+		}
+	}
+	return out
+}

@@ -179,3 +179,19 @@ func TestFetchAIASkipsKnownIssuers(t *testing.T) {
 		t.Errorf("without known roots: %+v, want one fetch of the root", got)
 	}
 }
+
+func FuzzParseCertificateBody(f *testing.F) {
+	p, err := fixtures.Build(time.Now(), fixtures.CertSpec{Name: "root", CommonName: "Root", IsCA: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(p.Get("root").Cert.Raw)
+	f.Add(p.PEMBundle("root"))
+	f.Add(fixtures.PKCS7(p.Get("root").Cert))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		certs, _, err := ParseCertificateBody(body)
+		if err == nil && len(certs) == 0 {
+			t.Error("no error and no certificate")
+		}
+	})
+}

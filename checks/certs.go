@@ -31,7 +31,7 @@ func selfSigned(in *Input) []Finding {
 			"To trust this exact certificate deliberately (only if you control the server), save it and import it:\n" +
 			"  openssl s_client -connect " + hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort) + " -servername " + name + " </dev/null | openssl x509 -out server.pem\n" +
 			"  keytool -importcert -trustcacerts -alias " + alias(leaf) + " -file server.pem -keystore truststore.jks\n" +
-			"  curl --cacert server.pem https://" + name + "/",
+			"  curl --cacert server.pem " + httpsURL(in),
 		Clients: clients("self-signed"),
 	}}
 }
@@ -144,7 +144,7 @@ func untrustedRoot(in *Input) []Finding {
 		"           then run with -Djavax.net.ssl.trustStore=truststore.jks -Djavax.net.ssl.trustStorePassword=...\n" +
 		"  Spring:  server.ssl.trust-store=classpath:truststore.jks (or spring.ssl.bundle.jks.<name>.truststore.location)\n" +
 		"  MuleSoft: add root.pem to the TLS context's truststore\n" +
-		"  curl:    curl --cacert root.pem https://" + in.ExpectedName() + "/\n" +
+		"  curl:    curl --cacert root.pem " + httpsURL(in) + "\n" +
 		"  Debian:  cp root.pem /usr/local/share/ca-certificates/" + aliasName(rootName) + ".crt && update-ca-certificates\n" +
 		fileHint
 	return []Finding{f}
@@ -430,4 +430,21 @@ func aliasName(s string) string {
 		return "server"
 	}
 	return b.String()
+}
+
+// httpsURL is the URL a user would give curl for the target: the name
+// checked, the port when not 443, and the path.
+func httpsURL(in *Input) string {
+	host := in.ExpectedName()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p := in.Rec.Target.Port; p != 0 && p != 443 {
+		host += fmt.Sprintf(":%d", p)
+	}
+	path := in.Rec.Target.Path
+	if path == "" {
+		path = "/"
+	}
+	return "https://" + host + path
 }

@@ -217,7 +217,7 @@ func TestFindingDetails(t *testing.T) {
 	})
 	t.Run("untrusted root gives the import command and settings", func(t *testing.T) {
 		f := find(Run(record(g("other-leaf"), g("other-intermediate"), g("other-root")), env), "untrusted-root")
-		for _, want := range []string{"keytool -importcert -trustcacerts -alias other-root-ca -file root.pem -keystore truststore.jks", "-Djavax.net.ssl.trustStore", "server.ssl.trust-store", "spring.ssl.bundle", "MuleSoft", "--cacert", Fingerprint(g("other-root"))} {
+		for _, want := range []string{"keytool -importcert -trustcacerts -alias other-root-ca -file root.pem -keystore truststore.jks", "-Djavax.net.ssl.trustStore", "server.ssl.trust-store", "spring.ssl.bundle", "MuleSoft", "curl --cacert root.pem https://localhost:8443/", Fingerprint(g("other-root"))} {
 			if !strings.Contains(f.Remediation+strings.Join(f.Evidence, "\n"), want) {
 				t.Errorf("untrusted-root lacks %q", want)
 			}

@@ -233,10 +233,15 @@ func recordedStores(rec *probe.Record, path string, trust *trustOptions, env Env
 		rec.Truststores = []probe.RecordedTruststore{{Name: "system"}}
 	}
 	var out []checks.Truststore
-	for _, rt := range rec.Truststores {
+	for i, rt := range rec.Truststores {
 		if len(rt.Certificates) == 0 {
-			// A named store is this machine's version of it.
+			// A named store is this machine's version of it. The java
+			// store judged alongside the first is left out on a machine
+			// without a JDK.
 			ts, err := trust.named(rt.Name, env)
+			if err != nil && i > 0 && rt.Name == storeJava {
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -122,6 +122,11 @@ func untrustedRoot(in *Input) []Finding {
 		fileHint = "The root is the last certificate the server sends; save it with:\n" +
 			"  openssl s_client -connect " + hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort) + " -servername " + in.ExpectedName() + " -showcerts </dev/null  (copy the last PEM block to root.pem)\n" +
 			"and compare its fingerprint with the one above before trusting it."
+		if src := in.FetchedFrom(top); src != nil && !containsCert(in.Chain, top) {
+			f.Detail = fmt.Sprintf("The chain leads to root %q (downloaded from %s, not sent by the server), but a root is trusted only if it is already in the client's truststore, and %s does not contain it.", top.Subject.String(), src.URL, tr.Store.Name)
+			f.Clients = clients("untrusted-root")
+			fileHint = "Download it with `curl -o root.crt " + src.URL + "` and compare its fingerprint with the one above (and with the CA's published one) before trusting it."
+		}
 	} else {
 		rootName = top.Issuer.CommonName
 		if rootName == "" {

@@ -96,6 +96,7 @@ func TestChainFindings(t *testing.T) {
 		{name: "self-signed", chain: []string{"self-signed"}, want: []string{"self-signed"}},
 		{name: "leaf only, no AIA", chain: []string{"leaf"}, want: []string{"chain-incomplete"}},
 		{name: "leaf only, fetched", chain: []string{"leaf"}, aia: fetched("http://127.0.0.1:1/i.der", g("intermediate")), want: []string{"chain-incomplete"}},
+		{name: "leaf only, fetched up to an untrusted root", chain: []string{"other-leaf"}, aia: fetched("http://127.0.0.1:1/o.p7c", g("other-intermediate"), g("other-root")), want: []string{"chain-incomplete", "untrusted-root"}},
 		{name: "wrong order", chain: []string{"deep-leaf", "intermediate", "issuing"}, want: []string{"chain-order"}},
 		{name: "root sent", chain: []string{"leaf", "intermediate", "root"}, want: []string{"chain-contains-root"}},
 		{name: "extra cert", chain: []string{"leaf", "intermediate", "other-intermediate"}, want: []string{"chain-extra-certs"}},

@@ -365,7 +365,8 @@ type StoreVerdict struct {
 	// Verdict is "trusted", "chain-incomplete", "untrusted-root" or
 	// "self-signed".
 	Verdict string `json:"verdict"`
-	// Reason says what is missing, when not trusted.
+	// Reason says what is missing, when not trusted, or what still fails
+	// on a trusted path (an expired certificate).
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -380,6 +381,17 @@ func StoreVerdicts(in *Input) []StoreVerdict {
 		v := StoreVerdict{Store: tr.Store.Name, Verdict: tr.Verdict, Trusted: tr.Verdict == Trusted}
 		switch {
 		case tr.Verdict == Trusted:
+			for _, c := range tr.Path {
+				switch {
+				case in.Env.Now.After(c.NotAfter):
+					v.Reason = fmt.Sprintf("but %q on the path expired on %s", Name(c), c.NotAfter.UTC().Format("2006-01-02"))
+				case in.Env.Now.Before(c.NotBefore):
+					v.Reason = fmt.Sprintf("but %q on the path is not valid before %s", Name(c), c.NotBefore.UTC().Format("2006-01-02"))
+				}
+				if v.Reason != "" {
+					break
+				}
+			}
 		case tr.TrustedWithAIA():
 			v.Reason = fmt.Sprintf("missing intermediate %q; only clients that fetch it from AIA (browsers) connect", Name(tr.Fetched[0]))
 		case tr.Verdict == MissingIssuer:

@@ -367,3 +367,13 @@ func TestExpiredCrossSign(t *testing.T) {
 		t.Errorf("with the old root only: findings %v, want cert-expired on the cross-sign", ids(fs))
 	}
 }
+
+func TestStoreVerdictExpiredPath(t *testing.T) {
+	l := testLab(t)
+	g := func(n string) *x509.Certificate { return l.PKI.Get(n).Cert }
+	env := Env{Now: testNow, Truststores: []Truststore{NewTruststore("lab", []*x509.Certificate{g("root")})}}
+	vs := StoreVerdicts(NewInput(record(g("leaf-under-expired"), g("expired-intermediate")), env))
+	if len(vs) != 1 || !vs[0].Trusted || !strings.Contains(vs[0].Reason, `but "Example Old Intermediate CA" on the path expired`) {
+		t.Errorf("verdicts %+v", vs)
+	}
+}

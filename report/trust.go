@@ -19,7 +19,11 @@ func trustLine(w io.Writer, p palette, vs []checks.StoreVerdict) {
 	var parts []string
 	for _, v := range vs {
 		if v.Trusted {
-			parts = append(parts, v.Store+" "+p.ok.Sprint("✓"))
+			s := v.Store + " " + p.ok.Sprint("✓")
+			if v.Reason != "" {
+				s += " (" + v.Reason + ")"
+			}
+			parts = append(parts, s)
 			continue
 		}
 		s := v.Store + " " + p.err.Sprint("✗")

@@ -188,3 +188,20 @@ func FuzzParse(f *testing.F) {
 		_, _, _ = Parse(data, Password{Value: "changeit", Set: true})
 	})
 }
+
+// TestKeystoreAsTruststore: a keystore holding a key entry (used as a
+// truststore, as Java allows) yields the key entry's certificate.
+func TestKeystoreAsTruststore(t *testing.T) {
+	dir := t.TempDir()
+	for _, typ := range []string{"JKS", "PKCS12"} {
+		file := "ks-" + typ
+		keytool(t, dir, "-genkeypair", "-noprompt", "-alias", "server", "-keyalg", "EC", "-dname", "CN=keystore.example.test", "-keystore", file, "-storepass", "changeit", "-keypass", "changeit", "-storetype", typ)
+		certs, _, err := Load(filepath.Join(dir, file), Password{Value: "changeit", Set: true})
+		if err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		if len(certs) != 1 || certs[0].Subject.CommonName != "keystore.example.test" {
+			t.Errorf("%s: read %d certificates, want the key entry's", typ, len(certs))
+		}
+	}
+}

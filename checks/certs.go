@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"bytes"
 	"crypto/x509"
 	"fmt"
 	"math"
@@ -30,36 +31,78 @@ func selfSigned(in *Input) []Finding {
 			"To trust this exact certificate deliberately (only if you control the server), save it and import it:\n" +
 			"  openssl s_client -connect " + hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort) + " -servername " + name + " </dev/null | openssl x509 -out server.pem\n" +
 			"  keytool -importcert -trustcacerts -alias " + alias(leaf) + " -file server.pem -keystore truststore.jks\n" +
-			"  curl --cacert server.pem https://" + name + "/",
+			"  curl --cacert server.pem " + httpsURL(in),
 		Clients: clients("self-signed"),
 	}}
 }
 
 func chainIncomplete(in *Input) []Finding {
 	tr := in.Trust(0)
-	if tr == nil || tr.Verdict != MissingIssuer {
+	if tr == nil || (tr.Verdict != MissingIssuer && len(tr.Fetched) == 0) {
 		return nil
 	}
-	top := tr.Top()
-	return []Finding{{
-		Title: fmt.Sprintf("the server does not send the intermediate certificate %q", top.Issuer.CommonName),
-		Detail: fmt.Sprintf("The server sent %d certificate(s); the leaf was issued by %q, which the server did not send and %s does not contain. Browsers usually fill the gap from the AIA URL or their cache, so the site may look fine in a browser while Java, curl, OpenSSL, Go and Python fail.",
-			len(in.Chain), top.Issuer.String(), tr.Store.Name),
-		Evidence: append(chainEvidence(in.Chain),
-			"missing issuer: "+top.Issuer.String()+aiaHint(top)),
-		Remediation: "Fix the server, not the clients: configure the full chain (leaf first, then each intermediate) from your CA's bundle.\n" +
-			"  nginx: `ssl_certificate` must point to a file with the leaf followed by the intermediate(s): `cat server.crt intermediate.crt > fullchain.pem`\n" +
-			"  Apache 2.4.8+: the same full chain in `SSLCertificateFile`\n" +
-			"  Java/Tomcat/Spring keystore: `openssl pkcs12 -export -in server.crt -inkey server.key -certfile intermediate.crt -out server.p12`",
-		Clients: clients("chain-incomplete"),
-	}}
+	f := Finding{Evidence: chainEvidence(in.Chain)}
+	name := in.ExpectedName()
+	if len(tr.Fetched) > 0 {
+		var names []string
+		for _, c := range tr.Fetched {
+			names = append(names, fmt.Sprintf("%q", Name(c)))
+			src := in.FetchedFrom(c)
+			f.Evidence = append(f.Evidence, fmt.Sprintf("missing intermediate, fetched from %s (%s): %s", src.URL, strings.ToUpper(src.Format), Describe(c)))
+		}
+		f.Title = fmt.Sprintf("the server does not send the intermediate certificate %s", strings.Join(names, ", "))
+		f.Detail = fmt.Sprintf("The server sent %d certificate(s). The path to a root needs %s, which the server did not send; tlsdoctor downloaded it from the AIA caIssuers URL named in the certificate below it. Browsers do the same (or have it cached), so the site may look fine in a browser, while Java (by default), curl, OpenSSL, Go and Python do not fetch it and fail.",
+			len(in.Chain), strings.Join(names, ", "))
+		if tr.Anchor != nil {
+			f.Detail += fmt.Sprintf(" With it, the chain reaches %q, which %s trusts.", Name(tr.Anchor), tr.Store.Name)
+		}
+		f.Clients = clients("chain-incomplete-aia")
+	} else {
+		end := tr.End()
+		f.Title = fmt.Sprintf("the server does not send the intermediate certificate %q", issuerName(end))
+		f.Detail = fmt.Sprintf("The server sent %d certificate(s); %q was issued by %q, which the server did not send and %s does not contain.",
+			len(in.Chain), Name(end), end.Issuer.String(), tr.Store.Name)
+		f.Evidence = append(f.Evidence, "missing issuer: "+end.Issuer.String())
+		f.Evidence = append(f.Evidence, aiaEvidence(in, end)...)
+		if len(end.IssuingCertificateURL) > 0 {
+			f.Detail += " Browsers may fetch it from the AIA URL, but tlsdoctor could not, so it cannot name the certificate for sure."
+			f.Clients = clients("chain-incomplete-aia")
+		} else {
+			f.Detail += " The certificate names no AIA caIssuers URL, so no client can fetch it: every client fails."
+			f.Clients = clients("chain-incomplete")
+		}
+	}
+	f.Remediation = "Fix the server, not the clients: configure the full chain, leaf first, then each intermediate in order.\n" +
+		"  tlsdoctor " + in.Rec.Target.Input + " --fix-bundle fullchain.pem   writes that chain (PEM) when it can be built\n" +
+		"  nginx:   ssl_certificate /etc/nginx/fullchain.pem;   (leaf followed by the intermediate(s))\n" +
+		"  Apache 2.4.8+: SSLCertificateFile /etc/apache2/fullchain.pem\n" +
+		"  Java/Tomcat/Spring keystore: openssl pkcs12 -export -in server.crt -inkey server.key -certfile intermediates.pem -chain -CAfile root.pem -out server.p12\n" +
+		"  check afterwards: openssl s_client -connect " + hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort) + " -servername " + name + " -showcerts </dev/null"
+	return []Finding{f}
 }
 
-func aiaHint(c *x509.Certificate) string {
+// aiaEvidence says what became of the AIA URLs of c.
+func aiaEvidence(in *Input, c *x509.Certificate) []string {
 	if len(c.IssuingCertificateURL) == 0 {
-		return " (the leaf names no AIA caIssuers URL to download it from)"
+		return []string{fmt.Sprintf("%q names no AIA caIssuers URL to download its issuer from", Name(c))}
 	}
-	return " (download it from the leaf's AIA caIssuers URL: " + strings.Join(c.IssuingCertificateURL, ", ") + ")"
+	var out []string
+	for _, u := range c.IssuingCertificateURL {
+		res := "not fetched (AIA fetching was off, or the fetch budget was spent)"
+		for _, f := range in.Rec.AIA {
+			if f.URL != u {
+				continue
+			}
+			switch {
+			case f.Error != "":
+				res = "could not be fetched: " + f.Error
+			default:
+				res = fmt.Sprintf("fetched %d certificate(s) (%s), none of which issued it", len(f.Certificates), f.Format)
+			}
+		}
+		out = append(out, "AIA caIssuers "+u+": "+res)
+	}
+	return out
 }
 
 func untrustedRoot(in *Input) []Finding {
@@ -67,7 +110,7 @@ func untrustedRoot(in *Input) []Finding {
 	if tr == nil || tr.Verdict != UntrustedRoot {
 		return nil
 	}
-	top := tr.Top()
+	top := tr.End()
 	f := Finding{Evidence: chainEvidence(in.Chain)}
 	var rootName, fileHint string
 	if isSelfSigned(top) {
@@ -79,27 +122,34 @@ func untrustedRoot(in *Input) []Finding {
 		fileHint = "The root is the last certificate the server sends; save it with:\n" +
 			"  openssl s_client -connect " + hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort) + " -servername " + in.ExpectedName() + " -showcerts </dev/null  (copy the last PEM block to root.pem)\n" +
 			"and compare its fingerprint with the one above before trusting it."
+		if src := in.FetchedFrom(top); src != nil && !containsCert(in.Chain, top) {
+			f.Detail = fmt.Sprintf("The chain leads to root %q (downloaded from %s, not sent by the server), but a root is trusted only if it is already in the client's truststore, and %s does not contain it.", top.Subject.String(), src.URL, tr.Store.Name)
+			f.Clients = clients("untrusted-root")
+			fileHint = "Download it with `curl -o root.crt " + src.URL + "` and compare its fingerprint with the one above (and with the CA's published one) before trusting it."
+		}
 	} else {
 		rootName = top.Issuer.CommonName
 		if rootName == "" {
 			rootName = top.Issuer.String()
 		}
 		f.Title = fmt.Sprintf("the chain leads to root %q, which %s does not trust", rootName, tr.Store.Name)
-		f.Detail = fmt.Sprintf("The server's chain ends at %q, issued by %q. That issuer is not in %s, so the path cannot reach a trust anchor: the client is missing this (usually private or corporate) root CA.",
-			top.Subject.String(), top.Issuer.String(), tr.Store.Name)
-		f.Evidence = append(f.Evidence, "missing trust anchor: "+top.Issuer.String()+aiaHint(top))
+		f.Detail = fmt.Sprintf("The server's chain ends at %q, issued by %q. That issuer is not in %s, so the path cannot reach a trust anchor: the client is missing this (usually private or corporate) root CA. tlsdoctor cannot see the issuer itself: if %q is an intermediate rather than a root, the server must send it instead.",
+			top.Subject.String(), top.Issuer.String(), tr.Store.Name, rootName)
+		f.Evidence = append(f.Evidence, "missing trust anchor: "+top.Issuer.String())
+		f.Evidence = append(f.Evidence, aiaEvidence(in, top)...)
 		f.Clients = clients("untrusted-root")
 		fileHint = "Get root.pem from the CA's owner (your PKI team or the partner) and verify its fingerprint with them."
 	}
 	if same := sameNameDifferentKey(top, tr.Store); same != nil {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s has a CA named %q but with a different key (SHA-256 %s): it may be an old or renewed root", tr.Store.Name, same.Subject.String(), Fingerprint(same)))
 	}
+	f.Evidence = append(f.Evidence, trustedElsewhere(in, top)...)
 	f.Remediation = "Trust the root in the client that fails (not by disabling verification):\n" +
 		"  Java:    keytool -importcert -trustcacerts -alias " + aliasName(rootName) + " -file root.pem -keystore truststore.jks\n" +
 		"           then run with -Djavax.net.ssl.trustStore=truststore.jks -Djavax.net.ssl.trustStorePassword=...\n" +
 		"  Spring:  server.ssl.trust-store=classpath:truststore.jks (or spring.ssl.bundle.jks.<name>.truststore.location)\n" +
 		"  MuleSoft: add root.pem to the TLS context's truststore\n" +
-		"  curl:    curl --cacert root.pem https://" + in.ExpectedName() + "/\n" +
+		"  curl:    curl --cacert root.pem " + httpsURL(in) + "\n" +
 		"  Debian:  cp root.pem /usr/local/share/ca-certificates/" + aliasName(rootName) + ".crt && update-ca-certificates\n" +
 		fileHint
 	return []Finding{f}
@@ -122,13 +172,77 @@ func chainEvidence(chain []*x509.Certificate) []string {
 	return ev
 }
 
-// pathCerts are the certificates whose validity matters: the verified path
-// against the primary store when there is one, else the sent chain.
+// pathCerts are the certificates whose validity matters: the best path
+// built against the primary store (sent, fetched and anchor
+// certificates), else the sent chain.
 func pathCerts(in *Input) []*x509.Certificate {
-	if tr := in.Trust(0); tr != nil && tr.Verdict == Trusted {
+	if tr := in.Trust(0); tr != nil {
 		return tr.Path
 	}
 	return in.Chain
+}
+
+// pathRole names the i-th certificate of the chosen path for people:
+// leaf, intermediate, root, cross-signed root, with "(trust anchor)" or
+// "(fetched from AIA)" when it was not sent.
+func pathRole(in *Input, i int) string {
+	path := pathCerts(in)
+	c := path[i]
+	var role string
+	switch {
+	case i == 0:
+		role = "leaf"
+	case isSelfSigned(c):
+		role = "root"
+	case crossSigned(in, c):
+		role = "cross-signed root"
+	default:
+		role = "intermediate"
+	}
+	if tr := in.Trust(0); tr != nil && i == len(path)-1 && tr.Anchor != nil && tr.Anchor.Equal(c) && !containsCert(in.Chain, c) {
+		role += " (trust anchor in " + tr.Store.Name + ")"
+	} else if in.FetchedFrom(c) != nil && !containsCert(in.Chain, c) {
+		role += " (fetched from AIA)"
+	}
+	return role
+}
+
+// crossSigned reports whether c is a CA certificate issued by another CA
+// for a key that also has a self-signed root certificate somewhere (sent,
+// fetched or in a store): a cross-sign.
+func crossSigned(in *Input, c *x509.Certificate) bool {
+	if !c.IsCA || isSelfSigned(c) {
+		return false
+	}
+	var pool []*x509.Certificate
+	pool = append(pool, in.Chain...)
+	for _, f := range in.Fetched() {
+		pool = append(pool, f.Cert)
+	}
+	for _, ts := range in.Env.Truststores {
+		pool = append(pool, ts.bySubject(c.RawSubject)...)
+	}
+	for _, p := range pool {
+		if bytes.Equal(p.RawSubject, c.RawSubject) && bytes.Equal(p.RawSubjectPublicKeyInfo, c.RawSubjectPublicKeyInfo) && isSelfSigned(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// trustedElsewhere names the other stores that do trust root, as evidence
+// ("works in the browser, fails in Java").
+func trustedElsewhere(in *Input, _ *x509.Certificate) []string {
+	var yes []string
+	for i := 1; i < len(in.Env.Truststores); i++ {
+		if tr := in.Trust(i); tr != nil && tr.Verdict == Trusted {
+			yes = append(yes, in.Env.Truststores[i].Name)
+		}
+	}
+	if len(yes) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("the chain is trusted by %s, so clients using that store connect", strings.Join(yes, ", "))}
 }
 
 func certExpired(in *Input) []Finding {
@@ -138,7 +252,7 @@ func certExpired(in *Input) []Finding {
 		if !now.After(c.NotAfter) {
 			continue
 		}
-		role := Role(i, c)
+		role := pathRole(in, i)
 		days := int(math.Floor(now.Sub(c.NotAfter).Hours() / 24))
 		f := Finding{
 			Title:    fmt.Sprintf("the %s certificate %q expired %s", role, Name(c), ago(days)),
@@ -149,6 +263,8 @@ func certExpired(in *Input) []Finding {
 		}
 		if i == 0 {
 			f.Remediation = "Renew the certificate with your CA and deploy it with its chain; then reload the server (`nginx -s reload`, `systemctl reload apache2`). Check what is served afterwards with `tlsdoctor " + in.Rec.Target.Input + "`."
+		} else if !containsCert(in.Chain, c) && in.FetchedFrom(c) == nil {
+			f.Remediation = fmt.Sprintf("The expired %q is the trust anchor the client's truststore holds, not something the server sends: update the truststore with the CA's current root (for Java: `keytool -delete -alias ... -keystore truststore.jks`, then `keytool -importcert -trustcacerts -alias %s -file newroot.pem -keystore truststore.jks`), or have the server send a chain that leads to a current root.", Name(c), alias(c))
 		} else {
 			f.Remediation = fmt.Sprintf("Replace the expired %s %q in the server's chain file with the current one from your CA (its renewed or cross-signed version), keeping the same leaf; then reload the server.", role, Name(c))
 		}
@@ -164,7 +280,7 @@ func certNotYetValid(in *Input) []Finding {
 		if !now.Before(c.NotBefore) {
 			continue
 		}
-		role := Role(i, c)
+		role := pathRole(in, i)
 		wait := c.NotBefore.Sub(now)
 		f := Finding{
 			Title:    fmt.Sprintf("the %s certificate %q is not valid until %s (in %s)", role, Name(c), c.NotBefore.UTC().Format(time.RFC3339), human(wait)),
@@ -217,6 +333,9 @@ func hostnameMismatch(in *Input) []Finding {
 				why = append(why, fmt.Sprintf("The wildcard %s does not cover the bare domain %s.", d, name))
 			}
 		}
+	}
+	if !isIP && len(leaf.DNSNames) == 0 && len(leaf.IPAddresses) > 0 {
+		why = append(why, "The certificate holds only IP SANs: a DNS name never matches an IP SAN (nor the reverse); it needs a DNS:"+name+" entry.")
 	}
 	if len(leaf.DNSNames) == 0 && len(leaf.IPAddresses) == 0 {
 		why = append(why, "The certificate has no subjectAltName at all; modern clients ignore the CN.")
@@ -316,4 +435,21 @@ func aliasName(s string) string {
 		return "server"
 	}
 	return b.String()
+}
+
+// httpsURL is the URL a user would give curl for the target: the name
+// checked, the port when not 443, and the path.
+func httpsURL(in *Input) string {
+	host := in.ExpectedName()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p := in.Rec.Target.Port; p != 0 && p != 443 {
+		host += fmt.Sprintf(":%d", p)
+	}
+	path := in.Rec.Target.Path
+	if path == "" {
+		path = "/"
+	}
+	return "https://" + host + path
 }

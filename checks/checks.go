@@ -86,12 +86,14 @@ type Truststore struct {
 	// Name is how the store is shown: "system", "ca-file ca.pem", ...
 	Name  string
 	Certs []*x509.Certificate
-	// Public marks a store of publicly trusted roots (the system's, or
-	// Mozilla's), as opposed to a private CA bundle. Requirements that
-	// only apply to publicly trusted certificates (Certificate
-	// Transparency, lifetime limits) are judged only against these.
+	pool  *x509.CertPool
+	// Source is where the store was read from (a file, "embedded"), for
+	// evidence. Public marks a store of publicly trusted roots (mozilla):
+	// requirements that only apply to publicly trusted certificates
+	// (Certificate Transparency, lifetime limits) are judged only against
+	// these.
+	Source string
 	Public bool
-	pool   *x509.CertPool
 }
 
 // NewTruststore builds a store from its certificates.
@@ -121,6 +123,9 @@ type Env struct {
 	// Name is the name the certificate must cover; empty means the SNI
 	// sent, or the target host.
 	Name string
+	// WarnDays is how close to expiry a certificate must be for
+	// cert-expiring-soon; 0 means 30, negative disables the check.
+	WarnDays int
 }
 
 // Check is one entry of the ordered list of checks.
@@ -144,6 +149,16 @@ func All() []Check {
 		{"cert-expired", Error, "a certificate on the chain has expired", certExpired},
 		{"cert-not-yet-valid", Error, "a certificate on the chain is not valid yet (or a clock is wrong)", certNotYetValid},
 		{"hostname-mismatch", Error, "the certificate does not cover the name the client connects to", hostnameMismatch},
+		{"chain-order", Warning, "the server sends its chain out of order", chainOrder},
+		{"chain-extra-certs", Warning, "the server sends certificates that belong to no path (left over after a renewal?)", chainExtraCerts},
+		{"chain-contains-root", Info, "the server sends the root certificate (useless; harmful when expired)", chainContainsRoot},
+		{"cert-expiring-soon", Warning, "a certificate on the path expires within --warn-days (default 30)", certExpiringSoon},
+		{"no-san", Error, "the leaf has no subjectAltName, only a CN (Go and browsers refuse it)", noSAN},
+		{"weak-key", Error, "a key on the path is weak: RSA < 2048, EC < 256 bits, or DSA", weakKey},
+		{"weak-signature", Error, "a certificate on the path is signed with MD5 or SHA-1", weakSignature},
+		{"eku-missing", Error, "a certificate restricts its extended key usage and serverAuth is not allowed", ekuMissing},
+		{"ca-constraints", Error, "an issuer on the path is not a CA (CA:TRUE, keyCertSign) or its path length is exceeded", caConstraints},
+		{"validity-too-long", Info, "a publicly trusted leaf is valid for more than 398 days", validityTooLong},
 		{"cert-revoked", Error, "a certificate on the chain is revoked (stapled OCSP, live OCSP or CRL)", certRevoked},
 		{"revocation-unknown", Warning, "the revocation status could not be established: no URL, responder unreachable, invalid, stale or unknown answer", revocationUnknown},
 		{"ocsp-must-staple-missing", Error, "the leaf requires OCSP stapling (must-staple) but no staple came", ocspMustStapleMissing},
@@ -176,6 +191,7 @@ type Input struct {
 
 	trust     []*TrustResult
 	mtlsCache *mtls
+	chain     chainCache
 }
 
 // NewInput parses the record's chain.

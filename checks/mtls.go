@@ -476,7 +476,7 @@ func clientChainIncomplete(in *Input) []Finding {
 		Title:    fmt.Sprintf("we did not send the intermediate %q that our client certificate needs", top.Issuer.CommonName),
 		Detail: fmt.Sprintf("The client identity holds %d certificate(s); %q was issued by %q, which is not in the file, so the server cannot build a path from our certificate to a CA it trusts. Servers usually hold only the root in their client truststore and expect the client to send the intermediate.",
 			len(m.chain), top.Subject.String(), top.Issuer.String()),
-		Evidence: append(append(caListEvidence(m.req), m.chainEvidence()...), "missing issuer: "+top.Issuer.String()+aiaHint(top), verdictEvidence(m.primary, "with our certificate")),
+		Evidence: append(append(caListEvidence(m.req), m.chainEvidence()...), "missing issuer: "+top.Issuer.String()+clientAIAHint(top), verdictEvidence(m.primary, "with our certificate")),
 		Remediation: "Put the intermediate(s) in the client identity, leaf first:\n" +
 			"  PEM:    cat client.crt intermediate.crt > client-chain.pem; then --cert client-chain.pem --key client.key (curl --cert client-chain.pem)\n" +
 			"  PKCS12: openssl pkcs12 -export -in client.crt -inkey client.key -certfile intermediate.crt -out client.p12\n" +
@@ -622,7 +622,7 @@ func rejectionCauses(in *Input, m *mtls, alert string) []cause {
 		out = append(out, cause{s, "our certificate's extended key usage does not allow TLS client authentication (" + ekuNames(leaf) + "): reissue it with clientAuth.",
 			[]string{"our leaf's extended key usage: " + ekuNames(leaf)}})
 	}
-	if w := weakKey(leaf); w != "" {
+	if w := clientKeyWeakness(leaf); w != "" {
 		s := 30
 		if strong("insufficient_security", "handshake_failure", "bad_certificate", "http-400") {
 			s = 55
@@ -707,7 +707,9 @@ func ekuNames(c *x509.Certificate) string {
 	return strings.Join(out, ", ")
 }
 
-func weakKey(c *x509.Certificate) string {
+// clientKeyWeakness says what is weak about a client certificate (its key
+// or its signature), or "".
+func clientKeyWeakness(c *x509.Certificate) string {
 	switch k := c.PublicKey.(type) {
 	case *rsa.PublicKey:
 		if n := k.N.BitLen(); n < 2048 {
@@ -813,7 +815,7 @@ func clientKeyWeak(in *Input) []Finding {
 	if len(m.chain) == 0 {
 		return nil
 	}
-	w := weakKey(m.chain[0])
+	w := clientKeyWeakness(m.chain[0])
 	if w == "" {
 		return nil
 	}
@@ -892,4 +894,13 @@ func clientCAListEmpty(in *Input) []Finding {
 		f.Severity = Warning
 	}
 	return []Finding{f}
+}
+
+// clientAIAHint says where the missing issuer of our client certificate can
+// be downloaded from, when the certificate names an AIA caIssuers URL.
+func clientAIAHint(c *x509.Certificate) string {
+	if len(c.IssuingCertificateURL) == 0 {
+		return ""
+	}
+	return " (download it from its AIA caIssuers URL: " + strings.Join(c.IssuingCertificateURL, ", ") + ")"
 }

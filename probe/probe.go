@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +47,13 @@ type Options struct {
 	NoFallback bool
 	// Revocation says whether and how to fetch OCSP and CRL answers.
 	Revocation RevocationOptions
+	// NoAIA disables downloading missing issuers from AIA caIssuers URLs;
+	// AIAClient, when set, is the HTTP client used for them.
+	NoAIA     bool
+	AIAClient *http.Client
+	// AIAKnownSubjects are the raw subjects of the caller's trust anchors;
+	// no download is made for a certificate one of them issued.
+	AIAKnownSubjects [][]byte
 }
 
 // Purposes of handshake attempts, as recorded.
@@ -120,7 +128,14 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			minV: minV, maxV: maxV, noCertReason: ReasonWithheld,
 		}))
 	}
-	rec.Revocation = fetchRevocation(ctx, opts.Revocation, rec.Chain())
+	if !opts.NoAIA && ctx.Err() == nil {
+		rec.AIA = fetchAIA(ctx, opts.AIAClient, rec.Chain(), opts.AIAKnownSubjects)
+	}
+	// Revocation runs after AIA so that fetched intermediates can serve as
+	// issuers of the certificates whose issuer the server did not send.
+	rev := opts.Revocation
+	rev.Issuers = append(append([]*x509.Certificate(nil), rev.Issuers...), aiaCertificates(rec.AIA)...)
+	rec.Revocation = fetchRevocation(ctx, rev, rec.Chain())
 	return rec, nil
 }
 

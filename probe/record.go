@@ -38,6 +38,8 @@ type Record struct {
 	// ClientIdentity is the client certificate chain offered, when one
 	// was given (see record_mtls.go).
 	ClientIdentity *ClientIdentity `json:"client_identity,omitempty"`
+	// AIA lists the caIssuers downloads made to complete the chain.
+	AIA []AIAFetch `json:"aia_fetches,omitempty"`
 }
 
 // RecordedTruststore is a truststore as recorded.

@@ -145,10 +145,6 @@ func IssuerOf(cert *x509.Certificate, sent, extra []*x509.Certificate) (issuer *
 	return nil, false
 }
 
-func signedBy(child, parent *x509.Certificate) bool {
-	return bytes.Equal(child.RawIssuer, parent.RawSubject) && child.CheckSignatureFrom(parent) == nil
-}
-
 func selfIssued(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }

@@ -33,6 +33,8 @@ type Report struct {
 	Truststores []string
 	// Now is the clock used for "days left".
 	Now time.Time
+	// Trust is the chain's verdict per truststore.
+	Trust []checks.StoreVerdict
 }
 
 // JSONVersion is the version of the JSON report format (docs/json.md).
@@ -44,6 +46,8 @@ type jsonReport struct {
 	Truststores   []string         `json:"truststores"`
 	Summary       jsonSummary      `json:"summary"`
 	Findings      []checks.Finding `json:"findings"`
+	// Trust is the verdict per truststore (docs/trust.md).
+	Trust []checks.StoreVerdict `json:"trust,omitempty"`
 }
 
 type jsonSummary struct {
@@ -58,7 +62,7 @@ func JSON(w io.Writer, r Report) error {
 	if fs == nil {
 		fs = []checks.Finding{}
 	}
-	out := jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: fs, Summary: summarize(fs)}
+	out := jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: fs, Summary: summarize(fs), Trust: r.Trust}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
@@ -132,6 +136,7 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 		return nil
 	}
 	header(w, p, r, o)
+	trustLine(w, p, r.Trust)
 	if chain := rec.Chain(); len(chain) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, p.bold.Sprint("Certificate chain (as sent by the server)"))

@@ -5,7 +5,6 @@ package cli
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 	"github.com/tlsdoctor/tlsdoctor/report"
-	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
 
 // Version is stamped by the Makefile (-ldflags "-X ...cli.Version=...").
@@ -173,43 +171,6 @@ func parseFlags(fs *pflag.FlagSet, args []string, env Env, text string) (help bo
 	return false, nil
 }
 
-// trustOptions are the truststore flags.
-type trustOptions struct {
-	caFiles []string
-}
-
-func (t *trustOptions) register(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&t.caFiles, "ca-file", nil, "trust the CA certificates in FILE (PEM or DER; repeatable) instead of the system roots")
-}
-
-// load returns the truststores to judge against and, for a record, the
-// certificates to embed so that an offline diagnosis uses the same trust.
-func (t *trustOptions) load() ([]checks.Truststore, []probe.RecordedTruststore, error) {
-	if len(t.caFiles) == 0 {
-		certs, err := truststore.System()
-		if err != nil {
-			return nil, nil, &inputError{err: err}
-		}
-		sys := checks.NewTruststore("system", certs)
-		sys.Public = true
-		return []checks.Truststore{sys}, []probe.RecordedTruststore{{Name: "system"}}, nil
-	}
-	var all []*x509.Certificate
-	for _, f := range t.caFiles {
-		certs, err := truststore.LoadFile(f)
-		if err != nil {
-			return nil, nil, &inputError{err: fmt.Errorf("--ca-file: %w", err)}
-		}
-		all = append(all, certs...)
-	}
-	name := "ca-file " + strings.Join(t.caFiles, ", ")
-	rt := probe.RecordedTruststore{Name: name}
-	for _, c := range all {
-		rt.Certificates = append(rt.Certificates, probe.Certificate{DER: c.Raw})
-	}
-	return []checks.Truststore{checks.NewTruststore(name, all)}, []probe.RecordedTruststore{rt}, nil
-}
-
 func storeNames(ts []checks.Truststore) []string {
 	var out []string
 	for _, t := range ts {
@@ -219,9 +180,15 @@ func storeNames(ts []checks.Truststore) []string {
 }
 
 // render writes the report in the chosen format and returns the exit code.
-func render(rec *probe.Record, stores []checks.Truststore, now time.Time, o outputOptions, failOn checks.Severity, env Env) (int, error) {
-	findings := checks.Run(rec, checks.Env{Now: now, Truststores: stores})
+func render(rec *probe.Record, j judgement, now time.Time, o outputOptions, failOn checks.Severity, env Env) (int, error) {
+	stores := j.stores
+	cenv := checks.Env{Now: now, Truststores: stores, WarnDays: j.warnDays}
+	findings := checks.Run(rec, cenv)
 	r := report.Report{Record: rec, Findings: findings, Truststores: storeNames(stores), Now: now}
+	r.Trust = checks.StoreVerdicts(checks.NewInput(rec, cenv))
+	if err := j.writeFixBundle(rec, cenv, env); err != nil {
+		return 0, err
+	}
 	var err error
 	if o.format == "json" {
 		err = report.JSON(env.Stdout, r)

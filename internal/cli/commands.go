@@ -37,7 +37,17 @@ Connection:
       --alpn LIST          offer these ALPN protocols, comma-separated (e.g. h2,http/1.1)
       --timeout DURATION   bound on the whole run (default 10s)
 ` + revocationHelp + `Trust:
-      --ca-file FILE       trust the CA certificates in FILE (PEM or DER, repeatable) instead of the system roots
+      --truststore FILE|system|mozilla|java
+                           judge trust against this store (repeatable): a PEM, DER, PKCS#12 or JKS file
+                           (format read from the content), or a named store; default: system, and
+                           mozilla and java are reported too
+      --ca-file FILE       same as --truststore FILE (repeatable)
+      --truststore-password PASS, --truststore-password-file FILE
+                           password of PKCS#12/JKS truststores (or TLSDOCTOR_TRUSTSTORE_PASSWORD);
+                           Java's own cacerts uses "changeit" unless one is given
+      --warn-days N        warn about certificates expiring within N days (default 30; 0 disables)
+      --fix-bundle FILE    write the corrected full chain (leaf, then intermediates; PEM) to FILE
+      --no-aia             do not download missing intermediates from AIA caIssuers URLs
 Client identity (mutual TLS):
       --cert FILE          client certificate: PEM (leaf first, then its intermediates; may hold the key too),
                            DER, or a PKCS#12 file (.p12/.pfx) holding key and chain
@@ -147,11 +157,12 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	target.SNI = o.sni
 	target.ALPN = o.alpn
-	stores, recorded, err := o.trust.load()
+	stores, recorded, err := o.trust.load(env)
 	if err != nil {
 		return 0, err
 	}
-	popts := probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version, Revocation: o.revocation.probeOptions(stores)}
+	popts := probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version,
+		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: anchorSubjects(stores)}
 	if id, err := o.identity.load(fs, env); err != nil {
 		return 0, err
 	} else if id != nil {
@@ -176,7 +187,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 			return 0, err
 		}
 	}
-	return render(rec, stores, env.Now(), o.out, failOn, env)
+	return render(rec, o.trust.judgement(stores), env.Now(), o.out, failOn, env)
 }
 
 const diagnoseUsage = `Usage: tlsdoctor diagnose --record FILE [flags]
@@ -188,7 +199,8 @@ same on any machine; --now and --ca-file override them.
 Flags:
       --record FILE        the record to read (required)
       --now TIME           judge validity at TIME (RFC 3339, or "now"); default: when recorded
-      --ca-file FILE       trust these CAs instead of the recorded truststore (repeatable)
+      --truststore FILE|NAME, --ca-file FILE  judge against these stores instead of the recorded ones
+      --truststore-password[-file], --warn-days N, --fix-bundle FILE  as for a live run
       --format, --color, --fail-on, -q, -v  as for a live run
 `
 
@@ -239,30 +251,35 @@ func runDiagnose(_ context.Context, args []string, env Env) (int, error) {
 		now = t
 	}
 	var stores []checks.Truststore
-	if len(trust.caFiles) > 0 {
-		if stores, _, err = trust.load(); err != nil {
+	if trust.given() {
+		if stores, _, err = trust.load(env); err != nil {
 			return 0, err
 		}
-	} else if stores, err = recordedStores(rec, path); err != nil {
+	} else if stores, err = recordedStores(rec, path, &trust, env); err != nil {
 		return 0, err
 	}
-	return render(rec, stores, now, out, failOn, env)
+	return render(rec, trust.judgement(stores), now, out, failOn, env)
 }
 
 // recordedStores rebuilds the truststores a record was judged with.
-func recordedStores(rec *probe.Record, path string) ([]checks.Truststore, error) {
+func recordedStores(rec *probe.Record, path string, trust *trustOptions, env Env) ([]checks.Truststore, error) {
 	if len(rec.Truststores) == 0 {
 		rec.Truststores = []probe.RecordedTruststore{{Name: "system"}}
 	}
 	var out []checks.Truststore
-	for _, rt := range rec.Truststores {
+	for i, rt := range rec.Truststores {
 		if len(rt.Certificates) == 0 {
-			// A named store is this machine's version of it.
-			certs, _, err := (&trustOptions{}).load()
+			// A named store is this machine's version of it. The java
+			// store judged alongside the first is left out on a machine
+			// without a JDK.
+			ts, err := trust.named(rt.Name, env)
+			if err != nil && i > 0 && rt.Name == storeJava {
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, certs[0])
+			out = append(out, ts)
 			continue
 		}
 		var certs []*x509.Certificate
@@ -370,13 +387,14 @@ func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 		}
 		target := probe.Target{Input: fmt.Sprintf("%s:%d", fixtures.Host, srv.Port), Host: fixtures.Host, Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port}
 		pctx, cancel := context.WithTimeout(ctx, timeout)
-		rec, err := probe.Run(pctx, probe.Options{Target: target, Now: env.Now, Tool: "tlsdoctor " + Version, Revocation: rev.probeOptions([]checks.Truststore{store})})
+		rec, err := probe.Run(pctx, probe.Options{Target: target, Now: env.Now, Tool: "tlsdoctor " + Version,
+			Revocation: rev.probeOptions([]checks.Truststore{store}), AIAKnownSubjects: anchorSubjects([]checks.Truststore{store})})
 		cancel()
 		srv.Close()
 		if err != nil {
 			return 0, err
 		}
-		if _, err := render(rec, []checks.Truststore{store}, now, out, checks.Error, env); err != nil {
+		if _, err := render(rec, judgement{stores: []checks.Truststore{store}}, now, out, checks.Error, env); err != nil {
 			return 0, err
 		}
 	}

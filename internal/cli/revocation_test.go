@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -134,23 +133,14 @@ func TestStalledResponderKeepsTimeout(t *testing.T) {
 	}
 }
 
-type jsonOut struct {
-	Findings []struct {
-		ID string `json:"id"`
-	} `json:"findings"`
-}
-
-func findingIDs(t *testing.T, out string) []string {
+// reportIDs are the sorted finding IDs of the one JSON report on stdout.
+func reportIDs(t *testing.T, out string) []string {
 	t.Helper()
-	var j jsonOut
-	if err := json.Unmarshal([]byte(out), &j); err != nil {
-		t.Fatalf("%v:\n%s", err, out)
+	rs := reports(t, out)
+	if len(rs) != 1 {
+		t.Fatalf("want one JSON report, got %d:\n%s", len(rs), out)
 	}
-	var ids []string
-	for _, f := range j.Findings {
-		ids = append(ids, f.ID)
-	}
-	return ids
+	return findingIDs(rs[0])
 }
 
 // TestSavedRecordReplaysRevocation: the verdict of a saved record, judged
@@ -188,8 +178,8 @@ func TestSavedRecordReplaysRevocation(t *testing.T) {
 		if stderr != "" || code != r.code {
 			t.Fatalf("%s: replay exit %d (live %d), stderr %q", r.scenario, code, r.code, stderr)
 		}
-		live := findingIDs(t, r.out)
-		if got := findingIDs(t, replay); !slices.Equal(live, got) {
+		live := reportIDs(t, r.out)
+		if got := reportIDs(t, replay); !slices.Equal(live, got) {
 			t.Errorf("%s: live findings %v, replayed %v", r.scenario, live, got)
 		}
 		if w := want[r.scenario]; (w == "" && len(live) > 0) || (w != "" && !slices.Contains(live, w)) {

@@ -1,0 +1,271 @@
+package cli
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/probe"
+	"github.com/tlsdoctor/tlsdoctor/truststore"
+)
+
+// Named truststores.
+const (
+	storeSystem  = "system"
+	storeMozilla = "mozilla"
+	storeJava    = "java"
+)
+
+// trustOptions are the truststore and chain flags.
+type trustOptions struct {
+	caFiles     []string
+	truststores []string
+	password    string
+	passwordSet bool
+	passFile    string
+	warnDays    int
+	fixBundle   string
+	noAIA       bool
+
+	// lookPath finds `java`; nil means exec.LookPath.
+	lookPath func(string) (string, error)
+}
+
+func (t *trustOptions) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&t.truststores, "truststore", nil, "")
+	fs.StringArrayVar(&t.caFiles, "ca-file", nil, "")
+	fs.Func("truststore-password", "", func(s string) error { t.password, t.passwordSet = s, true; return nil })
+	fs.StringVar(&t.passFile, "truststore-password-file", "", "")
+	fs.IntVar(&t.warnDays, "warn-days", 30, "")
+	fs.StringVar(&t.fixBundle, "fix-bundle", "", "")
+	fs.BoolVar(&t.noAIA, "no-aia", false, "")
+}
+
+// given reports whether the user named any truststore.
+func (t *trustOptions) given() bool { return len(t.caFiles)+len(t.truststores) > 0 }
+
+// judgement is what render needs besides the record: the stores and the
+// flags that change how the checks judge.
+type judgement struct {
+	stores    []checks.Truststore
+	warnDays  int
+	fixBundle string
+}
+
+func (t *trustOptions) judgement(stores []checks.Truststore) judgement {
+	wd := t.warnDays
+	if wd == 0 {
+		wd = -1 // --warn-days 0 disables the check
+	}
+	return judgement{stores: stores, warnDays: wd, fixBundle: t.fixBundle}
+}
+
+// passwordFor returns the password given by flag, file or environment.
+func (t *trustOptions) passwordFor(env Env) (truststore.Password, error) {
+	switch {
+	case t.passwordSet && t.passFile != "":
+		return truststore.Password{}, &usageError{msg: "--truststore-password and --truststore-password-file contradict each other", hint: "give the password one way"}
+	case t.passwordSet:
+		return truststore.Password{Value: t.password, Set: true}, nil
+	case t.passFile != "":
+		data, err := os.ReadFile(t.passFile)
+		if err != nil {
+			return truststore.Password{}, &inputError{err: fmt.Errorf("--truststore-password-file: cannot read %s: %w", t.passFile, unwrapPath(err))}
+		}
+		return truststore.Password{Value: strings.TrimRight(string(data), "\r\n"), Set: true}, nil
+	}
+	if v, ok := lookupEnv(env, "TLSDOCTOR_TRUSTSTORE_PASSWORD"); ok {
+		return truststore.Password{Value: v, Set: true}, nil
+	}
+	return truststore.Password{}, nil
+}
+
+func lookupEnv(env Env, k string) (string, bool) {
+	v := env.Getenv(k)
+	return v, v != ""
+}
+
+// load returns the truststores to judge against and, for a record, how to
+// record them: named stores by name, files with their certificates (they
+// are public) so that an offline diagnosis uses the same trust. With no
+// store given it is system, plus mozilla and java (when a JDK is found)
+// for the per-store verdict.
+func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTruststore, error) {
+	if t.warnDays < 0 {
+		return nil, nil, &usageError{msg: fmt.Sprintf("--warn-days %d must not be negative", t.warnDays), hint: "--warn-days 30, or 0 to disable the warning"}
+	}
+	var stores []checks.Truststore
+	var recorded []probe.RecordedTruststore
+	if !t.given() {
+		sys, err := t.named(storeSystem, env)
+		if err != nil {
+			return nil, nil, err
+		}
+		stores = append(stores, sys)
+		if moz, err := t.named(storeMozilla, env); err == nil {
+			stores = append(stores, moz)
+		}
+		if jv, err := t.named(storeJava, env); err == nil {
+			stores = append(stores, jv)
+		}
+		for _, s := range stores {
+			recorded = append(recorded, probe.RecordedTruststore{Name: s.Name})
+		}
+		return stores, recorded, nil
+	}
+	pw, err := t.passwordFor(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	add := func(flag, arg string) error {
+		switch arg {
+		case storeSystem, storeMozilla, storeJava:
+			if flag == "--truststore" {
+				ts, err := t.named(arg, env)
+				if err != nil {
+					return err
+				}
+				stores = append(stores, ts)
+				recorded = append(recorded, probe.RecordedTruststore{Name: arg})
+				return nil
+			}
+		}
+		certs, format, err := truststore.Load(arg, pw)
+		if err != nil {
+			return storeError(flag, arg, err)
+		}
+		name := arg
+		if flag == "--ca-file" {
+			name = "ca-file " + arg
+		}
+		ts := checks.NewTruststore(name, certs)
+		ts.Source = fmt.Sprintf("%s (%s, %d certificates)", arg, format, len(certs))
+		stores = append(stores, ts)
+		rt := probe.RecordedTruststore{Name: name}
+		for _, c := range certs {
+			rt.Certificates = append(rt.Certificates, probe.Certificate{DER: c.Raw})
+		}
+		recorded = append(recorded, rt)
+		return nil
+	}
+	for _, f := range t.truststores {
+		if err := add("--truststore", f); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, f := range t.caFiles {
+		if err := add("--ca-file", f); err != nil {
+			return nil, nil, err
+		}
+	}
+	return stores, recorded, nil
+}
+
+// named loads a named store: system, mozilla or java.
+func (t *trustOptions) named(name string, env Env) (checks.Truststore, error) {
+	switch name {
+	case storeSystem:
+		certs, err := truststore.System()
+		if err != nil {
+			return checks.Truststore{}, &inputError{err: err}
+		}
+		ts := checks.NewTruststore(storeSystem, certs)
+		ts.Source = "system roots"
+		return ts, nil
+	case storeMozilla:
+		certs, err := truststore.Mozilla()
+		if err != nil {
+			return checks.Truststore{}, &inputError{err: err}
+		}
+		ts := checks.NewTruststore(storeMozilla, certs)
+		ts.Source, ts.Public = "Mozilla roots embedded in tlsdoctor", true
+		return ts, nil
+	case storeJava:
+		lp := t.lookPath
+		if lp == nil {
+			lp = exec.LookPath
+		}
+		path, err := truststore.JavaCacerts(env.Getenv, lp)
+		if err != nil {
+			return checks.Truststore{}, &usageError{msg: "--truststore java: " + err.Error(), hint: "set JAVA_HOME to the JDK your application runs on, or pass its cacerts as --truststore FILE"}
+		}
+		pw, err := t.passwordFor(env)
+		if err != nil {
+			return checks.Truststore{}, err
+		}
+		certs, err := truststore.Java(path, pw)
+		if err != nil {
+			return checks.Truststore{}, storeError("--truststore java", path, err)
+		}
+		ts := checks.NewTruststore(storeJava, certs)
+		ts.Source = path
+		return ts, nil
+	}
+	return checks.Truststore{}, &inputError{err: fmt.Errorf("unknown truststore %q", name)}
+}
+
+// storeError turns a truststore load error into one line and a hint.
+func storeError(flag, path string, err error) error {
+	msg := flag + ": " + err.Error()
+	switch {
+	case errors.Is(err, truststore.ErrWrongPassword):
+		return &usageError{msg: msg, hint: "check the password with: keytool -list -keystore " + path}
+	case errors.Is(err, truststore.ErrPasswordNeeded):
+		return &usageError{msg: msg, hint: "give it with --truststore-password, TLSDOCTOR_TRUSTSTORE_PASSWORD or --truststore-password-file"}
+	case errors.Is(err, truststore.ErrUnsupported):
+		return &usageError{msg: msg, hint: "convert it: keytool -importkeystore -srckeystore " + path + " -srcstoretype JCEKS -destkeystore truststore.p12 -deststoretype PKCS12"}
+	case errors.Is(err, truststore.ErrNoCertificates):
+		return &usageError{msg: msg, hint: "a truststore holds CA certificates: a PEM bundle, a DER certificate, a PKCS#12 or a JKS file"}
+	}
+	return &inputError{err: errors.New(msg)}
+}
+
+// writeFixBundle writes the corrected chain for --fix-bundle. When no
+// complete chain can be built it says so on stderr and writes nothing.
+func (j judgement) writeFixBundle(rec *probe.Record, cenv checks.Env, env Env) error {
+	if j.fixBundle == "" {
+		return nil
+	}
+	certs, err := checks.FixBundle(checks.NewInput(rec, cenv))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tlsdoctor: --fix-bundle: %s not written: %s\n", j.fixBundle, err)
+		return nil
+	}
+	var out []byte
+	for _, c := range certs {
+		out = append(out, []byte(fmt.Sprintf("# %s\n# issuer: %s\n", c.Subject.String(), c.Issuer.String()))...)
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	if err := os.WriteFile(j.fixBundle, out, 0o644); err != nil {
+		return &inputError{err: fmt.Errorf("--fix-bundle: cannot write %s: %w", j.fixBundle, unwrapPath(err))}
+	}
+	fmt.Fprintf(env.Stderr, "tlsdoctor: wrote the full chain (%s) to %s\n", chainNames(certs), j.fixBundle)
+	return nil
+}
+
+func chainNames(cs []*x509.Certificate) string {
+	var ns []string
+	for _, c := range cs {
+		ns = append(ns, checks.Name(c))
+	}
+	return strings.Join(ns, " → ")
+}
+
+// anchorSubjects are the raw subjects of every store's certificates, so
+// that the probe does not download issuers the client already has.
+func anchorSubjects(stores []checks.Truststore) [][]byte {
+	var out [][]byte
+	for _, s := range stores {
+		for _, c := range s.Certs {
+			out = append(out, c.RawSubject)
+		}
+	}
+	return out
+}

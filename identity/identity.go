@@ -29,6 +29,8 @@ import (
 	"github.com/pavlo-v-chernykh/keystore-go/v4"
 	"github.com/youmark/pkcs8"
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
 
 // Options say where the identity is. Either CertFile (PEM or DER with
@@ -165,7 +167,7 @@ func Detect(data []byte) Kind {
 		if _, err := parseDERKey(data); err == nil {
 			return KindDERKey
 		}
-		if isPKCS12(data) {
+		if truststore.IsPKCS12(data) {
 			return KindPKCS12
 		}
 		if isPKCS7(data) {
@@ -178,25 +180,8 @@ func Detect(data []byte) Kind {
 }
 
 var (
-	oidData       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
 	oidSignedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
 )
-
-// isPKCS12 reports whether data is a PFX: SEQUENCE { INTEGER 3, ContentInfo }.
-func isPKCS12(data []byte) bool {
-	var pfx struct {
-		Version  int
-		AuthSafe struct {
-			ContentType asn1.ObjectIdentifier
-			Content     asn1.RawValue `asn1:"tag:0,explicit,optional"`
-		}
-		MacData asn1.RawValue `asn1:"optional"`
-	}
-	if _, err := asn1.Unmarshal(data, &pfx); err != nil {
-		return false
-	}
-	return pfx.Version == 3 && pfx.AuthSafe.ContentType.Equal(oidData)
-}
 
 func isPKCS7(data []byte) bool {
 	var ci struct {

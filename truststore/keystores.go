@@ -53,7 +53,7 @@ func Detect(data []byte) (Format, error) {
 		return FormatJCEKS, nil
 	case bytes.Contains(data, []byte("-----BEGIN ")):
 		return FormatPEM, nil
-	case isPKCS12(data):
+	case IsPKCS12(data):
 		return FormatPKCS12, nil
 	}
 	if _, err := x509.ParseCertificate(data); err == nil {
@@ -65,9 +65,10 @@ func Detect(data []byte) (Format, error) {
 	return "", fmt.Errorf("is not a certificate store (%s): %w", sniff(data), ErrNoCertificates)
 }
 
-// isPKCS12 recognises a PFX: SEQUENCE { INTEGER 3, ContentInfo { OID
-// pkcs7-data or pkcs7-signedData, ... }, ... }.
-func isPKCS12(data []byte) bool {
+// IsPKCS12 recognises a PFX (RFC 7292): SEQUENCE { INTEGER 3, ContentInfo
+// { pkcs7-data or pkcs7-signedData, ... }, ... }. The identity package uses
+// it too, so that truststores and client keystores are told apart alike.
+func IsPKCS12(data []byte) bool {
 	var pfx struct {
 		Version  int
 		AuthSafe struct {
@@ -80,7 +81,7 @@ func isPKCS12(data []byte) bool {
 		return false
 	}
 	return pfx.Version == 3 && (pfx.AuthSafe.ContentType.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}) ||
-		pfx.AuthSafe.ContentType.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 6}))
+		pfx.AuthSafe.ContentType.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}))
 }
 
 // Load reads a truststore file in any supported format. Errors name the

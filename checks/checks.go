@@ -116,6 +116,9 @@ type Env struct {
 	// Name is the name the certificate must cover; empty means the SNI
 	// sent, or the target host.
 	Name string
+	// Client is the client the user connects with (--client, or
+	// --tls-min/--tls-max/--ciphers); nil means none named.
+	Client *ClientProfile
 }
 
 // Check is one entry of the ordered list of checks.
@@ -139,6 +142,14 @@ func All() []Check {
 		{"cert-expired", Error, "a certificate on the chain has expired", certExpired},
 		{"cert-not-yet-valid", Error, "a certificate on the chain is not valid yet (or a clock is wrong)", certNotYetValid},
 		{"hostname-mismatch", Error, "the certificate does not cover the name the client connects to", hostnameMismatch},
+		{"protocol-legacy", Warning, "the server accepts SSL 3.0 (error) or TLS 1.0/1.1 (warning), which current clients refuse", protocolLegacy},
+		{"weak-cipher", Warning, "the server accepts weak cipher suites: NULL, EXPORT, anon, RC4, DES, 3DES, no forward secrecy, CBC with SHA-1", weakCipher},
+		{"weak-dh", Warning, "the server's DHE parameters are smaller than 2048 bits (Logjam)", weakDH},
+		{"tls13-missing", Info, "the server does not speak TLS 1.3", tls13Missing},
+		{"no-forward-secrecy", Warning, "the server offers no forward-secret key exchange, or prefers one without", noForwardSecrecy},
+		{"server-ignores-preference", Info, "the server follows the client's cipher order instead of its own (TLS 1.2 and older)", serverIgnoresPreference},
+		{"version-mismatch", Error, "the named client (--client or --tls-min/--tls-max) and the server share no protocol version", versionMismatch},
+		{"cipher-mismatch", Error, "the named client and the server share no cipher suite, group or signature algorithm", cipherMismatch},
 	}
 }
 

@@ -33,6 +33,8 @@ type Record struct {
 	// named store ("system") is recorded by name only; certificates the
 	// user supplied are embedded (they are public).
 	Truststores []RecordedTruststore `json:"truststores,omitempty"`
+	// Scan is set by --scan: every version, suite and group accepted.
+	Scan *Scan `json:"scan,omitempty"`
 }
 
 // RecordedTruststore is a truststore as recorded.

@@ -137,6 +137,7 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 		fmt.Fprintln(w, p.bold.Sprint("Certificate chain (as sent by the server)"))
 		chainTable(w, chain, r.Now)
 	}
+	scanTables(w, p, rec.Scan)
 	if a := rec.Primary(); a != nil && a.CertificateRequest != nil {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, p.bold.Sprint("Client certificate requested"))

@@ -111,6 +111,8 @@ type outputOptions struct {
 	failOn  string
 	quiet   bool
 	verbose bool
+	// client is the profile --client (or --tls-min/--tls-max/--ciphers) names.
+	client *checks.ClientProfile
 }
 
 func (o *outputOptions) register(fs *pflag.FlagSet) {
@@ -218,7 +220,7 @@ func storeNames(ts []checks.Truststore) []string {
 
 // render writes the report in the chosen format and returns the exit code.
 func render(rec *probe.Record, stores []checks.Truststore, now time.Time, o outputOptions, failOn checks.Severity, env Env) (int, error) {
-	findings := checks.Run(rec, checks.Env{Now: now, Truststores: stores})
+	findings := checks.Run(rec, checks.Env{Now: now, Truststores: stores, Client: o.client})
 	r := report.Report{Record: rec, Findings: findings, Truststores: storeNames(stores), Now: now}
 	var err error
 	if o.format == "json" {

@@ -75,6 +75,7 @@ type probeOptions struct {
 	timeout    time.Duration
 	saveRecord string
 	version    bool
+	scan       scanOptions
 }
 
 func runProbe(ctx context.Context, args []string, env Env) (int, error) {
@@ -89,7 +90,8 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	fs.BoolVar(&o.version, "version", false, "")
 	o.trust.register(fs)
 	o.out.register(fs)
-	if help, err := parseFlags(fs, args, env, usage); help || err != nil {
+	o.scan.register(fs)
+	if help, err := parseFlags(fs, args, env, usage+fmt.Sprintf(scanUsage, strings.Join(checks.ClientProfileNames(), ", "))); help || err != nil {
 		return ExitOK, err
 	}
 	if o.version {
@@ -99,6 +101,12 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	failOn, err := o.out.validate()
 	if err != nil {
 		return 0, err
+	}
+	if o.out.client, err = o.scan.profile(); err != nil {
+		return 0, err
+	}
+	if o.scan.scan && !fs.Changed("timeout") {
+		o.timeout = 60 * time.Second
 	}
 	switch {
 	case fs.NArg() == 0:
@@ -137,6 +145,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	o.scan.run(ctx, rec, env, o.out.verbose)
 	rec.Truststores = recorded
 	if o.saveRecord != "" {
 		if err := writeRecord(o.saveRecord, rec); err != nil {

@@ -1,0 +1,352 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
+	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
+)
+
+// ScanOptions bound how hard --scan may push a server.
+type ScanOptions struct {
+	// MaxConns is the most connections open at once; 0 means 4.
+	MaxConns int
+	// Delay is the least time between two connection starts.
+	Delay time.Duration
+	// HandshakeTimeout bounds each connection; 0 means 5s. The caller's
+	// context bounds the whole scan.
+	HandshakeTimeout time.Duration
+}
+
+// ScanVersions are the versions --scan tests, oldest first.
+var ScanVersions = []uint16{legacytls.VersionSSL30, tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13}
+
+// VersionName names a protocol version as the record does ("TLS 1.2",
+// "SSL 3.0").
+func VersionName(v uint16) string {
+	if v == legacytls.VersionSSL30 {
+		return "SSL 3.0"
+	}
+	return tls.VersionName(v)
+}
+
+// RunScan enumerates the target's versions, suites and groups and stores
+// the result in rec.Scan. It connects to the address the primary attempt
+// used (or the first resolved address). It never fails: what it could not
+// establish is marked Incomplete with the reason.
+func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 4
+	}
+	if opts.HandshakeTimeout <= 0 {
+		opts.HandshakeTimeout = 5 * time.Second
+	}
+	start := time.Now()
+	sc := &Scan{MaxConns: opts.MaxConns, DelayMS: ms(opts.Delay)}
+	rec.Scan = sc
+	defer func() { sc.DurationMS = ms(time.Since(start)) }()
+	addr := ""
+	if a := rec.Primary(); a != nil && a.Address != "" && (a.Error == nil || a.Error.Stage != StageConnect) {
+		addr = a.Address
+	}
+	if addr == "" {
+		sc.Incomplete = true
+		sc.Errors = append(sc.Errors, "no TCP connection could be made; nothing was scanned")
+		return
+	}
+	s := &scanner{addr: addr, sni: rec.Target.SNI, opts: opts, sem: make(chan struct{}, opts.MaxConns)}
+	sc.Versions = make([]ScanVersion, len(ScanVersions))
+	var wg sync.WaitGroup
+	for i, v := range ScanVersions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc.Versions[i] = s.version(ctx, v)
+		}()
+	}
+	var groups []ScanGroup
+	var groupsVersion string
+	var tls13Groups []ScanGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tls13Groups = s.groupsTLS13(ctx)
+	}()
+	wg.Wait()
+	groups, groupsVersion = tls13Groups, "TLS 1.3"
+	if len(groups) == 0 {
+		if v12 := sc.Versions[3]; v12.Supported {
+			groups, groupsVersion = s.groupsTLS12(ctx, v12), "TLS 1.2"
+		}
+	}
+	if len(groups) > 0 {
+		sc.Groups, sc.GroupsVersion = groups, groupsVersion
+	}
+	sc.Handshakes = int(s.count.Load())
+	s.mu.Lock()
+	sc.Errors = append(sc.Errors, s.errs...)
+	s.mu.Unlock()
+	if len(sc.Errors) > 0 || ctx.Err() != nil {
+		sc.Incomplete = true
+		if ctx.Err() != nil {
+			sc.Errors = append(sc.Errors, "the scan was cut short: "+ctx.Err().Error())
+		}
+	}
+}
+
+type scanner struct {
+	addr, sni string
+	opts      ScanOptions
+	sem       chan struct{}
+	count     atomic.Int64
+
+	mu        sync.Mutex
+	nextStart time.Time
+	errs      []string
+}
+
+// slot waits for a free connection slot and for the pacing delay; it
+// returns a release func, or nil when ctx ended first.
+func (s *scanner) slot(ctx context.Context) func() {
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil
+	}
+	if s.opts.Delay > 0 {
+		s.mu.Lock()
+		now := time.Now()
+		at := s.nextStart
+		if at.Before(now) {
+			at = now
+		}
+		s.nextStart = at.Add(s.opts.Delay)
+		s.mu.Unlock()
+		t := time.NewTimer(time.Until(at))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			<-s.sem
+			return nil
+		}
+	}
+	s.count.Add(1)
+	return func() { <-s.sem }
+}
+
+func (s *scanner) fail(format string, args ...any) {
+	s.mu.Lock()
+	s.errs = append(s.errs, fmt.Sprintf(format, args...))
+	s.mu.Unlock()
+}
+
+func (s *scanner) hello(ctx context.Context, h legacytls.Hello) (legacytls.Result, bool) {
+	release := s.slot(ctx)
+	if release == nil {
+		return legacytls.Result{}, false
+	}
+	defer release()
+	hctx, cancel := context.WithTimeout(ctx, s.opts.HandshakeTimeout)
+	defer cancel()
+	h.SNI = s.sni
+	return legacytls.Send(hctx, s.addr, h), true
+}
+
+// version enumerates one version by elimination.
+func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
+	out := ScanVersion{Version: VersionName(v), VersionID: v}
+	var offer []uint16
+	switch v {
+	case tls.VersionTLS13:
+		offer = ciphersuite.TLS13()
+	case legacytls.VersionSSL30:
+		for _, id := range ciphersuite.Scannable() {
+			if id < 0x0100 {
+				offer = append(offer, id)
+			}
+		}
+	default:
+		for _, id := range ciphersuite.Scannable() {
+			if !slices.Contains(ciphersuite.TLS13(), id) {
+				offer = append(offer, id)
+			}
+		}
+	}
+	for len(offer) > 0 {
+		r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: offer})
+		if !ok {
+			return out
+		}
+		if !r.Answered || r.Version != v {
+			if len(out.Suites) == 0 {
+				out.Refusal = refusal(r, v)
+			}
+			break
+		}
+		i := slices.Index(offer, r.Suite)
+		if i < 0 {
+			s.fail("%s: the server chose %s, which was not offered", out.Version, ciphersuite.Name(r.Suite))
+			break
+		}
+		out.Supported = true
+		out.Suites = append(out.Suites, scanSuite(r))
+		if r.DHBits > 0 {
+			out.DHBits = r.DHBits
+		}
+		offer = slices.Delete(offer, i, i+1)
+	}
+	if n := len(out.Suites); n >= 2 {
+		first, last := out.Suites[0].ID, out.Suites[n-1].ID
+		if r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: []uint16{last, first}}); ok && r.Answered && r.Version == v {
+			switch r.Suite {
+			case first:
+				out.Preference = "server"
+			case last:
+				out.Preference = "client"
+			}
+		}
+	}
+	if out.DHBits == 0 && v != tls.VersionTLS13 {
+		var dhe []uint16
+		for _, su := range out.Suites {
+			if ciphersuite.Lookup(su.ID).KeyExchange == "DHE" && slices.Contains(legacytls.DHESuites(), su.ID) {
+				dhe = append(dhe, su.ID)
+			}
+		}
+		if len(dhe) > 0 {
+			if r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: dhe}); ok && r.DHBits > 0 {
+				out.DHBits = r.DHBits
+				for i := range out.Suites {
+					if out.Suites[i].ID == r.Suite {
+						out.Suites[i].DHBits = r.DHBits
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func scanSuite(r legacytls.Result) ScanSuite {
+	su := ScanSuite{Name: ciphersuite.Name(r.Suite), ID: r.Suite, DHBits: r.DHBits}
+	if r.Group != 0 {
+		su.Group = GroupName(r.Group)
+	}
+	return su
+}
+
+func refusal(r legacytls.Result, v uint16) string {
+	switch {
+	case r.AlertSeen:
+		return "alert " + AlertName(r.Alert)
+	case r.Answered:
+		return "the server answered with " + VersionName(r.Version)
+	case r.Err != nil:
+		pe := classify(StageHandshake, r.Err, nil)
+		return string(pe.Kind) + ": " + pe.Message
+	}
+	return "no answer"
+}
+
+// GroupName names a named group the way crypto/tls does (X25519,
+// X25519MLKEM768, CurveP256...), with IANA names for the others.
+func GroupName(id uint16) string {
+	switch id {
+	case 256:
+		return "ffdhe2048"
+	case 257:
+		return "ffdhe3072"
+	case 258:
+		return "ffdhe4096"
+	case 259:
+		return "ffdhe6144"
+	case 260:
+		return "ffdhe8192"
+	case 30:
+		return "X448"
+	}
+	return tls.CurveID(id).String()
+}
+
+// tls13Groups are the groups crypto/tls can complete a TLS 1.3 handshake
+// with, in its default order of preference.
+var tls13Groups = []tls.CurveID{tls.X25519MLKEM768, tls.X25519, tls.CurveP256, tls.CurveP384, tls.CurveP521}
+
+// groupsTLS13 finds the TLS 1.3 groups by elimination with crypto/tls,
+// which speaks the post-quantum hybrid X25519MLKEM768.
+func (s *scanner) groupsTLS13(ctx context.Context) []ScanGroup {
+	var out []ScanGroup
+	offer := slices.Clone(tls13Groups)
+	for len(offer) > 0 {
+		release := s.slot(ctx)
+		if release == nil {
+			return out
+		}
+		cid, ok := s.stdHandshake(ctx, offer)
+		release()
+		if !ok {
+			break
+		}
+		i := slices.Index(offer, cid)
+		if i < 0 {
+			break
+		}
+		out = append(out, ScanGroup{Name: GroupName(uint16(cid)), ID: uint16(cid)})
+		offer = slices.Delete(offer, i, i+1)
+	}
+	return out
+}
+
+func (s *scanner) stdHandshake(ctx context.Context, groups []tls.CurveID) (tls.CurveID, bool) {
+	hctx, cancel := context.WithTimeout(ctx, s.opts.HandshakeTimeout)
+	defer cancel()
+	d := tls.Dialer{Config: &tls.Config{
+		ServerName:         s.sni,
+		InsecureSkipVerify: true, // the scan only reads the negotiated group
+		MinVersion:         tls.VersionTLS13,
+		MaxVersion:         tls.VersionTLS13,
+		CurvePreferences:   groups,
+	}}
+	c, err := d.DialContext(hctx, "tcp", s.addr)
+	if err != nil {
+		return 0, false
+	}
+	defer c.Close()
+	return c.(*tls.Conn).ConnectionState().CurveID, true
+}
+
+// groupsTLS12 finds the ECDHE groups of a TLS 1.2-only server by
+// elimination, offering only the ECDHE suites it accepted.
+func (s *scanner) groupsTLS12(ctx context.Context, v ScanVersion) []ScanGroup {
+	var suites []uint16
+	for _, su := range v.Suites {
+		if ciphersuite.Lookup(su.ID).KeyExchange == "ECDHE" {
+			suites = append(suites, su.ID)
+		}
+	}
+	if len(suites) == 0 {
+		return nil
+	}
+	var out []ScanGroup
+	offer := legacytls.ECDHEGroups()
+	for len(offer) > 0 {
+		r, ok := s.hello(ctx, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, Groups: offer})
+		if !ok || !r.Answered || r.Group == 0 {
+			break
+		}
+		i := slices.Index(offer, r.Group)
+		if i < 0 {
+			break
+		}
+		out = append(out, ScanGroup{Name: GroupName(r.Group), ID: r.Group})
+		offer = slices.Delete(offer, i, i+1)
+	}
+	return out
+}

@@ -173,4 +173,19 @@ func (in Info) CBC() bool { return strings.Contains(in.Cipher, "CBC") }
 
 // OpenSSL returns the OpenSSL name of the suite, or "" when OpenSSL has none
 // we know of.
-func (in Info) OpenSSL() string { return opensslNames[in.ID] }
+func (in Info) OpenSSL() string {
+	if n, ok := opensslNames[in.ID]; ok {
+		return n
+	}
+	return legacyOpenSSLNames[in.ID]
+}
+
+// legacyOpenSSLNames are OpenSSL 1.x names of suites OpenSSL 3 no longer
+// builds (RC4, single DES, 3DES, EXPORT), from OpenSSL 1.1.1's
+// ssl/s3_lib.c; users still meet them in old nginx/Apache configs.
+var legacyOpenSSLNames = map[uint16]string{
+	0x0003: "EXP-RC4-MD5", 0x0004: "RC4-MD5", 0x0005: "RC4-SHA", 0x0009: "DES-CBC-SHA",
+	0x000A: "DES-CBC3-SHA", 0x0013: "EDH-DSS-DES-CBC3-SHA", 0x0016: "EDH-RSA-DES-CBC3-SHA",
+	0x0018: "ADH-RC4-MD5", 0x001B: "ADH-DES-CBC3-SHA", 0xC007: "ECDHE-ECDSA-RC4-SHA",
+	0xC008: "ECDHE-ECDSA-DES-CBC3-SHA", 0xC011: "ECDHE-RSA-RC4-SHA", 0xC012: "ECDHE-RSA-DES-CBC3-SHA",
+}

@@ -1,0 +1,126 @@
+package checks_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/probe"
+)
+
+// protocolIDs are the IDs owned by the protocol/cipher checks.
+var protocolIDs = []string{"protocol-legacy", "weak-cipher", "weak-dh", "tls13-missing", "no-forward-secrecy", "server-ignores-preference", "version-mismatch", "cipher-mismatch", "client-compatible"}
+
+func loadRecord(t *testing.T, name string) *probe.Record {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "records", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := probe.DecodeRecord(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// run judges a record at its own time and returns the protocol findings
+// as "id:severity" strings.
+func run(t *testing.T, rec *probe.Record, client string) ([]string, []checks.Finding) {
+	t.Helper()
+	env := checks.Env{Now: rec.StartedAt}
+	if client != "" {
+		p, ok := checks.LookupClient(client)
+		if !ok {
+			t.Fatalf("no client profile %q", client)
+		}
+		env.Client = &p
+	}
+	var got []string
+	var fs []checks.Finding
+	for _, f := range checks.Run(rec, env) {
+		if slices.Contains(protocolIDs, f.ID) {
+			got = append(got, f.ID+":"+f.Severity.String())
+			fs = append(fs, f)
+		}
+	}
+	slices.Sort(got)
+	return got, fs
+}
+
+func TestProtocolChecksFromScans(t *testing.T) {
+	tests := []struct {
+		record, client string
+		want           []string
+		// titles that must appear (a word each), to pin the verdict
+		titles []string
+	}{
+		{"scan-tls10-only", "", []string{"protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:error", "weak-cipher:info", "weak-cipher:warning"}, []string{"TLS 1.0"}},
+		{"scan-tls10-only", "java17", []string{"protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "version-mismatch:error", "weak-cipher:error", "weak-cipher:info", "weak-cipher:warning"}, []string{"java17 cannot connect: no common protocol version"}},
+		{"scan-tls10-only", "openssl1.0.2", []string{"client-compatible:info", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:error", "weak-cipher:info", "weak-cipher:warning"}, []string{"openssl1.0.2 can connect: TLS 1.0"}},
+		// -no_tls1_3 at SECLEVEL 0 leaves TLS 1.0 and 1.1 on: protocol-legacy is right.
+		{"scan-null", "", []string{"protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:error", "weak-cipher:warning"}, []string{"insecure"}},
+		{"scan-null", "go", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:error", "weak-cipher:warning"}, []string{"go cannot connect: no common cipher suite at TLS 1.2"}},
+		{"scan-dhe1024", "", []string{"protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-dh:warning"}, []string{"1024-bit"}},
+		{"scan-dhe1024", "openssl3", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-dh:warning"}, []string{"DH group is too small"}},
+		{"scan-dhe1024", "java17", []string{"client-compatible:info", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-dh:warning"}, []string{"java17 can connect: TLS 1.2 with TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"}},
+		{"scan-dhe1024", "go", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-dh:warning"}, []string{"no common cipher suite"}},
+		{"scan-tls13-only", "", nil, nil},
+		{"scan-tls13-only", "openssl1.0.2", []string{"version-mismatch:error"}, []string{"no common protocol version"}},
+		{"scan-tls13-only", "java8", []string{"client-compatible:info"}, nil},
+		{"scan-serverpref", "", []string{"tls13-missing:info", "weak-cipher:warning"}, nil},
+		{"scan-nofs-preferred", "", []string{"no-forward-secrecy:warning", "tls13-missing:info", "weak-cipher:warning"}, []string{"prefers suites without forward secrecy"}},
+		{"scan-nofs", "", []string{"no-forward-secrecy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning"}, []string{"no forward-secret key exchange"}},
+		{"scan-clientpref", "", []string{"server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning"}, []string{"client's cipher order"}},
+		{"scan-go-rc4-3des", "", []string{"tls13-missing:info", "weak-cipher:error", "weak-cipher:warning"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.record+"/"+tt.client, func(t *testing.T) {
+			got, fs := run(t, loadRecord(t, tt.record), tt.client)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("findings = %v\nwant       %v", got, tt.want)
+			}
+			var titles []string
+			for _, f := range fs {
+				titles = append(titles, f.Title)
+			}
+			all := strings.Join(titles, " | ")
+			for _, w := range tt.titles {
+				if !strings.Contains(all, w) {
+					t.Errorf("no finding title contains %q; titles: %s", w, all)
+				}
+			}
+		})
+	}
+}
+
+func TestWeakCipherReasons(t *testing.T) {
+	rec := loadRecord(t, "scan-go-rc4-3des")
+	_, fs := run(t, rec, "")
+	ev := ""
+	for _, f := range fs {
+		if f.ID == "weak-cipher" {
+			ev += strings.Join(f.Evidence, "\n") + "\n"
+		}
+	}
+	for _, want := range []string{"TLS_RSA_WITH_RC4_128_SHA (RC4-SHA) — RC4", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "Sweet32", "no forward secrecy"} {
+		if !strings.Contains(ev, want) {
+			t.Errorf("weak-cipher evidence lacks %q:\n%s", want, ev)
+		}
+	}
+}
+
+func TestClientProfiles(t *testing.T) {
+	for _, p := range checks.ClientProfiles() {
+		if p.Source == "" || len(p.Versions) == 0 || len(p.Suites) == 0 {
+			t.Errorf("profile %s is incomplete: source %q, %d versions, %d suites", p.Name, p.Source, len(p.Versions), len(p.Suites))
+		}
+	}
+	want := []string{"java8", "java11", "java17", "java21", "openssl1.0.2", "openssl1.1.1", "openssl3", "curl", "go", "python", "node", "dotnet"}
+	if got := checks.ClientProfileNames(); !slices.Equal(got, want) {
+		t.Errorf("profiles = %v, want %v", got, want)
+	}
+}

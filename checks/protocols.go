@@ -463,7 +463,33 @@ func versionNames(vs []uint16) string {
 	return strings.Join(out, ", ")
 }
 
+// retryMismatch names the mismatch behind a failed default run from the
+// legacy-versions retry: the primary attempt (TLS 1.2–1.3, current
+// defaults) failed and the retry with TLS 1.0–1.2 and every suite
+// succeeded. It returns the retry and whether the version was the cause.
+func retryMismatch(in *Input) (*probe.Attempt, bool) {
+	p := in.Rec.Primary()
+	l := in.Rec.Attempt(probe.PurposeLegacy)
+	if in.Env.Client != nil || in.Rec.Scan != nil || p == nil || p.Outcome == "ok" || l == nil || l.Outcome != "ok" {
+		return nil, false
+	}
+	return l, l.VersionID < 0x0303
+}
+
 func versionMismatch(in *Input) []Finding {
+	if l, isVersion := retryMismatch(in); l != nil && isVersion {
+		return []Finding{{
+			Title:  "version mismatch: the server only speaks " + l.Version,
+			Detail: "Offered TLS 1.2–1.3 (what current clients send by default) the handshake failed; offered TLS 1.0–1.2 the server chose " + l.Version + ". Every client with TLS 1.0/1.1 disabled fails the same way. " + legacyClientsNote,
+			Evidence: []string{
+				fmt.Sprintf("offered %s: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+				fmt.Sprintf("offered %s: negotiated %s, %s", versionRange(l.Offered), l.Version, l.CipherSuite),
+			},
+			Remediation: "Enable TLS 1.2 and 1.3 on the server: nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`.\n" +
+				"Only as a stop-gap on the client: Java, remove " + strings.ReplaceAll(l.Version, "TLS ", "TLSv") + " from `jdk.tls.disabledAlgorithms` and set `-Djdk.tls.client.protocols=" + strings.ReplaceAll(l.Version, "TLS ", "TLSv") + ",TLSv1.2`; curl `--tlsv1.0 --ciphers 'DEFAULT:@SECLEVEL=0'`. Run `tlsdoctor --scan` to see every version and suite.",
+			Clients: protocolLegacyClients(),
+		}}
+	}
 	c, sc := in.Env.Client, scanOf(in)
 	if c == nil || sc == nil {
 		return nil
@@ -542,6 +568,24 @@ func onlyClient(vs []ClientVerdict, c *ClientProfile) []ClientVerdict {
 }
 
 func cipherMismatch(in *Input) []Finding {
+	if l, isVersion := retryMismatch(in); l != nil && !isVersion {
+		info := ciphersuite.Lookup(l.CipherID)
+		_, why := suiteWeakness(info)
+		detail := "Offered TLS 1.2–1.3 with current default cipher suites the handshake failed; offered every suite crypto/tls knows, the server chose " + suiteLabel(l.CipherID) + ", which current clients no longer offer by default"
+		if len(why) > 0 {
+			detail += " (" + strings.Join(why, "; ") + ")"
+		}
+		return []Finding{{
+			Title:  "cipher mismatch: the server only accepts suites current clients do not offer, such as " + l.CipherSuite,
+			Detail: detail + ".",
+			Evidence: []string{
+				fmt.Sprintf("offered %s with default suites: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+				fmt.Sprintf("offered %s with every suite: negotiated %s, %s", versionRange(l.Offered), l.Version, l.CipherSuite),
+			},
+			Remediation: "Server: enable ECDHE AES-GCM suites, e.g. nginx `ssl_ciphers " + mozillaIntermediateCiphers + ";`. Run `tlsdoctor --scan` to list every suite the server accepts, and `--client NAME` to check a given client.",
+			Clients:     clients("alert-handshake_failure"),
+		}}
+	}
 	c, sc := in.Env.Client, scanOf(in)
 	if c == nil || sc == nil {
 		return nil

@@ -124,3 +124,36 @@ func TestClientProfiles(t *testing.T) {
 		t.Errorf("profiles = %v, want %v", got, want)
 	}
 }
+
+// TestDefaultRunMismatch judges the default run's attempts alone (the
+// scan removed): the legacy-versions retry names the mismatch.
+func TestDefaultRunMismatch(t *testing.T) {
+	tests := []struct {
+		record string
+		want   []string
+		title  string
+	}{
+		{"scan-tls10-only", []string{"protocol-legacy:warning", "version-mismatch:error"}, "version mismatch: the server only speaks TLS 1.0"},
+		{"scan-nofs", []string{"cipher-mismatch:error"}, "cipher mismatch: the server only accepts suites current clients do not offer, such as TLS_RSA_WITH_AES_"},
+		{"scan-tls13-only", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.record, func(t *testing.T) {
+			rec := loadRecord(t, tt.record)
+			rec.Scan = nil
+			got, fs := run(t, rec, "")
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("findings = %v, want %v", got, tt.want)
+			}
+			found := tt.title == ""
+			for _, f := range fs {
+				if strings.HasPrefix(f.Title, tt.title) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no finding titled %q", tt.title)
+			}
+		})
+	}
+}

@@ -85,9 +85,6 @@ func Send(ctx context.Context, addr string, h Hello) Result {
 		CipherSuites:       h.Suites,
 		ForceSuites:        true,
 		ClientDSAEnabled:   true,
-		// The exchange ends once the server's first flight is read; we
-		// never need application data.
-		CertsOnly: h.Version < ztls.VersionTLS13,
 	}
 	if h.Groups != nil {
 		cfg.ExplicitCurvePreferences = true
@@ -95,7 +92,7 @@ func Send(ctx context.Context, addr string, h Hello) Result {
 			cfg.CurvePreferences = append(cfg.CurvePreferences, ztls.CurveID(g))
 		}
 	}
-	conn := ztls.Client(raw, cfg)
+	conn := ztls.Client(&helloOnly{Conn: raw}, cfg)
 	err = conn.HandshakeContext(ctx)
 	res := Result{Err: err}
 	log := conn.GetHandshakeLog()
@@ -148,3 +145,22 @@ func DHESuites() []uint16 {
 // ECDHEGroups are the named groups zcrypto can read a TLS 1.2
 // ServerKeyExchange for: x25519, secp256r1, secp384r1, secp521r1.
 func ECDHEGroups() []uint16 { return []uint16{29, 23, 24, 25} }
+
+// helloOnly lets the ClientHello through and fails every later write:
+// zcrypto reads the server's whole first flight (ServerHello, Certificate,
+// ServerKeyExchange) and stops where it would send its key exchange. The
+// scan needs nothing more, and it saves the server a round trip of work.
+type helloOnly struct {
+	net.Conn
+	wrote bool
+}
+
+var errHelloOnly = errors.New("legacytls: stopped after the server's first flight")
+
+func (h *helloOnly) Write(p []byte) (int, error) {
+	if h.wrote {
+		return 0, errHelloOnly
+	}
+	h.wrote = true
+	return h.Conn.Write(p)
+}

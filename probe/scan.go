@@ -179,6 +179,7 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 			}
 		}
 	}
+	offerOrder := slices.Clone(offer)
 	for len(offer) > 0 {
 		r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: offer})
 		if !ok {
@@ -202,17 +203,7 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		}
 		offer = slices.Delete(offer, i, i+1)
 	}
-	if n := len(out.Suites); n >= 2 {
-		first, last := out.Suites[0].ID, out.Suites[n-1].ID
-		if r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: []uint16{last, first}}); ok && r.Answered && r.Version == v {
-			switch r.Suite {
-			case first:
-				out.Preference = "server"
-			case last:
-				out.Preference = "client"
-			}
-		}
-	}
+	out.Preference = s.preference(ctx, v, out.Suites, offerOrder)
 	if out.DHBits == 0 && v != tls.VersionTLS13 {
 		var dhe []uint16
 		for _, su := range out.Suites {
@@ -232,6 +223,37 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		}
 	}
 	return out
+}
+
+// preference tells server order from client order. A server that follows
+// the client's order picks, at every elimination step, the remaining
+// accepted suite we listed first; any other pick proves it uses its own
+// order, at no extra cost. Otherwise one more handshake offering the last
+// and the first suite found, in that order, decides.
+func (s *scanner) preference(ctx context.Context, v uint16, found []ScanSuite, offered []uint16) string {
+	n := len(found)
+	if n < 2 {
+		return ""
+	}
+	for i := 0; i < n-1; i++ {
+		for _, later := range found[i+1:] {
+			if slices.Index(offered, later.ID) < slices.Index(offered, found[i].ID) {
+				return "server"
+			}
+		}
+	}
+	first, last := found[0].ID, found[n-1].ID
+	r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: []uint16{last, first}})
+	if !ok || !r.Answered || r.Version != v {
+		return ""
+	}
+	switch r.Suite {
+	case first:
+		return "server"
+	case last:
+		return "client"
+	}
+	return ""
 }
 
 func scanSuite(r legacytls.Result) ScanSuite {

@@ -119,6 +119,8 @@ type Env struct {
 	// Client is the client the user connects with (--client, or
 	// --tls-min/--tls-max/--ciphers); nil means none named.
 	Client *ClientProfile
+	// Policy is the --policy profile to compare against; nil means none.
+	Policy *Policy
 }
 
 // Check is one entry of the ordered list of checks.
@@ -150,6 +152,7 @@ func All() []Check {
 		{"server-ignores-preference", Info, "the server follows the client's cipher order instead of its own (TLS 1.2 and older)", serverIgnoresPreference},
 		{"version-mismatch", Error, "the named client (--client or --tls-min/--tls-max) and the server share no protocol version", versionMismatch},
 		{"cipher-mismatch", Error, "the named client and the server share no cipher suite, group or signature algorithm", cipherMismatch},
+		{"policy-deviation", Warning, "every deviation from the --policy profile (Mozilla modern/intermediate/old): versions, suites, groups, DH and key size, lifetime", policyDeviation},
 	}
 }
 

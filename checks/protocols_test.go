@@ -12,7 +12,7 @@ import (
 )
 
 // protocolIDs are the IDs owned by the protocol/cipher checks.
-var protocolIDs = []string{"protocol-legacy", "weak-cipher", "weak-dh", "tls13-missing", "no-forward-secrecy", "server-ignores-preference", "version-mismatch", "cipher-mismatch", "client-compatible"}
+var protocolIDs = []string{"protocol-legacy", "weak-cipher", "weak-dh", "tls13-missing", "no-forward-secrecy", "server-ignores-preference", "version-mismatch", "cipher-mismatch", "client-compatible", "policy-deviation"}
 
 func loadRecord(t *testing.T, name string) *probe.Record {
 	t.Helper()
@@ -153,6 +153,46 @@ func TestDefaultRunMismatch(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("no finding titled %q", tt.title)
+			}
+		})
+	}
+}
+
+func TestPolicyDeviation(t *testing.T) {
+	tests := []struct {
+		record, policy string
+		want           []string // evidence lines that must appear, as prefixes
+		count          int
+	}{
+		{"scan-tls13-only", "mozilla-modern", []string{"group: CurveP521 is accepted", "certificate: RSA key; mozilla-modern requires ECDSA"}, 2},
+		{"scan-tls13-only", "mozilla-intermediate", []string{"version: TLS 1.2 is not enabled", "group: CurveP521 is accepted"}, 2},
+		{"scan-dhe1024", "mozilla-intermediate", []string{"version: TLS 1.0 is enabled", "version: TLS 1.1 is enabled", "version: TLS 1.3 is not enabled", "suite: TLS 1.2 accepts TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA", "key exchange: TLS 1.2 DH parameters are 1024 bits; mozilla-intermediate requires 2048"}, 5},
+		{"scan-dhe1024", "mozilla-modern", []string{"version: TLS 1.2 is enabled; mozilla-modern allows only TLS 1.3", "version: TLS 1.3 is not enabled"}, 4},
+		{"scan-go-rc4-3des", "mozilla-old", []string{"suite: TLS 1.2 accepts TLS_RSA_WITH_RC4_128_SHA (RC4-SHA), not in mozilla-old", "version: TLS 1.3 is not enabled"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.record+"/"+tt.policy, func(t *testing.T) {
+			rec := loadRecord(t, tt.record)
+			p, ok := checks.LookupPolicy(tt.policy)
+			if !ok {
+				t.Fatal("no policy", tt.policy)
+			}
+			var f *checks.Finding
+			for _, x := range checks.Run(rec, checks.Env{Now: rec.StartedAt, Policy: &p}) {
+				if x.ID == "policy-deviation" {
+					f = &x
+				}
+			}
+			if f == nil || f.Severity != checks.Warning {
+				t.Fatalf("policy-deviation finding = %+v, want a warning", f)
+			}
+			if tt.count > 0 && len(f.Evidence) != tt.count {
+				t.Errorf("%d deviations, want %d: %q", len(f.Evidence), tt.count, f.Evidence)
+			}
+			for _, w := range tt.want {
+				if !slices.ContainsFunc(f.Evidence, func(e string) bool { return strings.HasPrefix(e, w) }) {
+					t.Errorf("no deviation starting %q in %q", w, f.Evidence)
+				}
 			}
 		})
 	}

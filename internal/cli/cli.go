@@ -113,6 +113,8 @@ type outputOptions struct {
 	verbose bool
 	// client is the profile --client (or --tls-min/--tls-max/--ciphers) names.
 	client *checks.ClientProfile
+	// policy is the --policy profile.
+	policy *checks.Policy
 }
 
 func (o *outputOptions) register(fs *pflag.FlagSet) {
@@ -220,7 +222,7 @@ func storeNames(ts []checks.Truststore) []string {
 
 // render writes the report in the chosen format and returns the exit code.
 func render(rec *probe.Record, stores []checks.Truststore, now time.Time, o outputOptions, failOn checks.Severity, env Env) (int, error) {
-	findings := checks.Run(rec, checks.Env{Now: now, Truststores: stores, Client: o.client})
+	findings := checks.Run(rec, checks.Env{Now: now, Truststores: stores, Client: o.client, Policy: o.policy})
 	r := report.Report{Record: rec, Findings: findings, Truststores: storeNames(stores), Now: now}
 	var err error
 	if o.format == "json" {

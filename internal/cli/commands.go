@@ -105,6 +105,9 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if o.out.client, err = o.scan.profile(); err != nil {
 		return 0, err
 	}
+	if o.out.policy, err = o.scan.policyProfile(); err != nil {
+		return 0, err
+	}
 	if o.scan.scan && !fs.Changed("timeout") {
 		o.timeout = 60 * time.Second
 	}

@@ -22,6 +22,8 @@ const scanUsage = `Scan (protocols and ciphers):
       --tls-min V, --tls-max V
                            a custom client offering versions V (1.0, 1.1, 1.2, 1.3; implies --scan)
       --ciphers LIST       the custom client's suites, comma-separated IANA or OpenSSL names
+      --policy NAME        list every deviation from a Mozilla profile (implies --scan):
+                           mozilla-modern, mozilla-intermediate or mozilla-old (guidelines 5.7)
 `
 
 // scanOptions are the --scan flags.
@@ -33,6 +35,7 @@ type scanOptions struct {
 	tlsMin   string
 	tlsMax   string
 	ciphers  []string
+	policy   string
 }
 
 func (s *scanOptions) register(fs *pflag.FlagSet) {
@@ -43,6 +46,21 @@ func (s *scanOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&s.tlsMin, "tls-min", "", "")
 	fs.StringVar(&s.tlsMax, "tls-max", "", "")
 	fs.StringSliceVar(&s.ciphers, "ciphers", nil, "")
+	fs.StringVar(&s.policy, "policy", "", "")
+}
+
+// policyProfile returns the --policy profile, or nil. A policy turns on
+// --scan.
+func (s *scanOptions) policyProfile() (*checks.Policy, error) {
+	if s.policy == "" {
+		return nil, nil
+	}
+	p, ok := checks.LookupPolicy(s.policy)
+	if !ok {
+		return nil, &usageError{msg: fmt.Sprintf("--policy %q is not a known policy", s.policy), hint: "policies: " + strings.Join(checks.PolicyNames(), ", ")}
+	}
+	s.scan = true
+	return &p, nil
 }
 
 // profile validates the flags and returns the client profile they name,

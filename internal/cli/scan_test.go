@@ -37,6 +37,7 @@ func TestScanFlagErrors(t *testing.T) {
 		{[]string{"--tls-min", "1.3", "--tls-max", "1.2", "example.com"}, "tlsdoctor: error: --tls-min 1.3 is above --tls-max 1.2", "hint: for example"},
 		{[]string{"--ciphers", "NOT-A-SUITE", "example.com"}, `tlsdoctor: error: --ciphers: "NOT-A-SUITE" is not a cipher suite name`, "hint: use IANA names"},
 		{[]string{"--client", "java17", "--tls-min", "1.2", "example.com"}, "tlsdoctor: error: --client and --tls-min/--tls-max/--ciphers contradict each other", "hint: --client names"},
+		{[]string{"--policy", "strict", "example.com"}, `tlsdoctor: error: --policy "strict" is not a known policy`, "hint: policies: mozilla-modern, mozilla-intermediate, mozilla-old"},
 		{[]string{"--max-conns", "x", "example.com"}, `tlsdoctor: error: invalid argument "x" for "--max-conns" flag`, "hint: run 'tlsdoctor --help'"},
 	}
 	for _, tt := range tests {

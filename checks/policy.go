@@ -44,7 +44,7 @@ var policies = []Policy{
 	{Name: "mozilla-intermediate", Versions: []uint16{vTLS12, vTLS13}, Suites: policyIntermediate, TLS13Suites: policyTLS13, Groups: []uint16{29, 23, 24},
 		CertKeys: []string{"ecdsa", "rsa"}, RSAMinBits: 2048, ECCurves: []string{"P-256", "P-384"}, DHMinBits: 2048, MaxLifetimeDays: 366},
 	{Name: "mozilla-old", Versions: []uint16{vTLS10, vTLS11, vTLS12, vTLS13}, TLS13Suites: policyTLS13, Groups: []uint16{29, 23, 24},
-		Suites: append(slices.Clone(policyIntermediate), "ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384", "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA", "DHE-RSA-AES128-SHA256", "DHE-RSA-AES256-SHA256", "AES128-GCM-SHA256", "AES256-GCM-SHA384", "AES128-SHA256", "AES256-SHA256", "AES128-SHA", "AES256-SHA", "DES-CBC3-SHA"),
+		Suites:   append(slices.Clone(policyIntermediate), "ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384", "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA", "DHE-RSA-AES128-SHA256", "DHE-RSA-AES256-SHA256", "AES128-GCM-SHA256", "AES256-GCM-SHA384", "AES128-SHA256", "AES256-SHA256", "AES128-SHA", "AES256-SHA", "DES-CBC3-SHA"),
 		CertKeys: []string{"rsa", "ecdsa"}, RSAMinBits: 2048, ECCurves: []string{"P-256", "P-384"}, DHMinBits: 1024, MaxLifetimeDays: 366},
 }
 

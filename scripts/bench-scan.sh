@@ -80,7 +80,43 @@ bench() { # NAME
 	done
 }
 
+# start_nginx NAME: the same 22 suites on nginx (4 workers: connections in
+# parallel, unlike s_server), behind the proxy; sets ADDR.
+start_nginx() {
+	local name=$1 port; port=$(free_port)
+	mkdir -p "$work/nginx/logs"
+	cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 4;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log crit;
+events { worker_connections 256; }
+http {
+	access_log off;
+	client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+	server {
+		listen 127.0.0.1:$port ssl;
+		ssl_certificate $work/cert.pem;
+		ssl_certificate_key $work/key.pem;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		ssl_ciphers $SUITES;
+		return 200 "ok";
+	}
+}
+CONF
+	nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' 2>/dev/null &
+	pids+=($!)
+	for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+	"$work/latencyproxy" -backend "127.0.0.1:$port" -delay "$DELAY" -addr-file "$work/$name.addr" -count-file "$work/$name.count" &
+	pids+=($!)
+	for _ in $(seq 50); do [ -s "$work/$name.addr" ] && break; sleep 0.1; done
+	ADDR=$(cat "$work/$name.addr")
+}
+
 start_server tls12-13-22suites -no_ssl3 -no_tls1 -no_tls1_1 -cipher "$SUITES"
 bench tls12-13-22suites
 start_server tls10-only -tls1 -cipher 'ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA:AES128-SHA:AES256-SHA:@SECLEVEL=0'
 bench tls10-only
+if command -v nginx >/dev/null; then
+	start_nginx nginx-22suites
+	bench nginx-22suites
+fi

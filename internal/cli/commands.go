@@ -168,6 +168,8 @@ Flags:
       --record FILE        the record to read (required)
       --now TIME           judge validity at TIME (RFC 3339, or "now"); default: when recorded
       --ca-file FILE       trust these CAs instead of the recorded truststore (repeatable)
+      --client, --tls-min, --tls-max, --ciphers, --policy
+                           judge a record saved from a --scan run against a client or policy
       --format, --color, --fail-on, -q, -v  as for a live run
 `
 
@@ -183,11 +185,16 @@ func runDiagnose(_ context.Context, args []string, env Env) (int, error) {
 	fs.StringVar(&nowArg, "now", "", "")
 	trust.register(fs)
 	out.register(fs)
+	var judge scanOptions
+	judge.registerJudge(fs)
 	if help, err := parseFlags(fs, args, env, diagnoseUsage); help || err != nil {
 		return ExitOK, err
 	}
 	failOn, err := out.validate()
 	if err != nil {
+		return 0, err
+	}
+	if err := judge.judge(&out); err != nil {
 		return 0, err
 	}
 	if path == "" {

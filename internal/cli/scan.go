@@ -42,6 +42,12 @@ func (s *scanOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&s.scan, "scan", false, "")
 	fs.IntVar(&s.maxConns, "max-conns", 4, "")
 	fs.DurationVar(&s.delay, "delay", 0, "")
+	s.registerJudge(fs)
+}
+
+// registerJudge registers the flags that only change the verdict, not the
+// probe: diagnose takes them to judge a saved scan offline.
+func (s *scanOptions) registerJudge(fs *pflag.FlagSet) {
 	fs.StringVar(&s.client, "client", "", "")
 	fs.StringVar(&s.tlsMin, "tls-min", "", "")
 	fs.StringVar(&s.tlsMax, "tls-max", "", "")
@@ -147,6 +153,18 @@ func parseVersionFlag(flag, v string) (uint16, error) {
 		return 0x0304, nil
 	}
 	return 0, &usageError{msg: fmt.Sprintf("%s %q is not a TLS version", flag, v), hint: flag + " 1.2 (one of 1.0, 1.1, 1.2, 1.3)"}
+}
+
+// judge validates the verdict flags into out (for diagnose, which never
+// scans: a record without a scan gets no client or policy verdict).
+func (s *scanOptions) judge(out *outputOptions) error {
+	s.maxConns = 4
+	var err error
+	if out.client, err = s.profile(); err != nil {
+		return err
+	}
+	out.policy, err = s.policyProfile()
+	return err
 }
 
 // runScan adds the scan to the record when --scan (or a client) asks.

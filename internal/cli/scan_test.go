@@ -136,3 +136,21 @@ func TestScanTextTable(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagnoseClientOffline judges a recorded scan against a client with
+// no network.
+func TestDiagnoseClientOffline(t *testing.T) {
+	rec := "../../checks/testdata/records/scan-tls10-only.json"
+	code, stdout, stderr := runCLI(t, "diagnose", "--record", rec, "--client", "java17", "-q")
+	if code != ExitFindings || !strings.Contains(stdout, "ERROR version-mismatch: java17 cannot connect: no common protocol version") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and a java17 version-mismatch", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLI(t, "diagnose", "--record", rec, "--policy", "mozilla-old", "-q")
+	if code != ExitFindings || !strings.Contains(stdout, "WARNING policy-deviation:") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want a policy-deviation", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "diagnose", "--record", rec, "--client", "java99")
+	if code != ExitUsage || !strings.HasPrefix(stderr, `tlsdoctor: error: --client "java99" is not a known client`) {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming --client", code, stderr)
+	}
+}

@@ -469,11 +469,36 @@ func versionNames(vs []uint16) string {
 // succeeded. It returns the retry and whether the version was the cause.
 func retryMismatch(in *Input) (*probe.Attempt, bool) {
 	p := in.Rec.Primary()
-	l := in.Rec.Attempt(probe.PurposeLegacy)
-	if in.Env.Client != nil || in.Rec.Scan != nil || p == nil || p.Outcome == "ok" || l == nil || l.Outcome != "ok" {
+	if in.Env.Client != nil || in.Rec.Scan != nil || p == nil || p.Outcome == "ok" {
 		return nil, false
 	}
-	return l, l.VersionID < 0x0303
+	if l := in.Rec.Attempt(probe.PurposeLegacy); l != nil && l.Outcome == "ok" {
+		return l, l.VersionID < 0x0303
+	}
+	if a := in.Rec.Attempt(probe.PurposeAllSuites); a != nil && a.Outcome == "server-hello" {
+		return a, a.VersionID < 0x0303
+	}
+	return nil, false
+}
+
+// clientsOffering splits the built-in client profiles by whether they
+// offer the suite at the version by default.
+func clientsOffering(id, version uint16) (yes, no []string) {
+	for _, p := range clientProfiles {
+		if slices.Contains(p.Suites, id) && slices.Contains(p.Versions, version) {
+			yes = append(yes, p.Name)
+		} else {
+			no = append(no, p.Name)
+		}
+	}
+	return yes, no
+}
+
+func serverWord(a *probe.Attempt) string {
+	if a.Purpose == probe.PurposeAllSuites {
+		return "the ServerHello"
+	}
+	return "the handshake"
 }
 
 func versionMismatch(in *Input) []Finding {
@@ -571,16 +596,22 @@ func cipherMismatch(in *Input) []Finding {
 	if l, isVersion := retryMismatch(in); l != nil && !isVersion {
 		info := ciphersuite.Lookup(l.CipherID)
 		_, why := suiteWeakness(info)
-		detail := "Offered TLS 1.2–1.3 with current default cipher suites the handshake failed; offered every suite crypto/tls knows, the server chose " + suiteLabel(l.CipherID) + ", which current clients no longer offer by default"
+		yes, no := clientsOffering(l.CipherID, l.VersionID)
+		how := "offered every suite crypto/tls speaks (TLS 1.0–1.2)"
+		if l.Purpose == probe.PurposeAllSuites {
+			how = "offered every registered suite (TLS 1.2), after TLS 1.0–1.2 with every suite crypto/tls speaks failed too"
+		}
+		detail := "Offered TLS 1.2–1.3 with Go's default cipher suites the handshake failed; " + how + ", the server chose " + suiteLabel(l.CipherID)
 		if len(why) > 0 {
 			detail += " (" + strings.Join(why, "; ") + ")"
 		}
+		detail += ". Clients that offer it by default: " + orNone(strings.Join(yes, ", ")) + "; clients that do not, and fail the same way: " + orNone(strings.Join(no, ", ")) + "."
 		return []Finding{{
-			Title:  "cipher mismatch: the server only accepts suites current clients do not offer, such as " + l.CipherSuite,
-			Detail: detail + ".",
+			Title:  "cipher mismatch: the server only accepts suites Go's defaults do not offer, such as " + l.CipherSuite,
+			Detail: detail,
 			Evidence: []string{
 				fmt.Sprintf("offered %s with default suites: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
-				fmt.Sprintf("offered %s with every suite: negotiated %s, %s", versionRange(l.Offered), l.Version, l.CipherSuite),
+				fmt.Sprintf("offered %s with every suite: %s chose %s, %s", versionRange(l.Offered), serverWord(l), l.Version, l.CipherSuite),
 			},
 			Remediation: "Server: enable ECDHE AES-GCM suites, e.g. nginx `ssl_ciphers " + mozillaIntermediateCiphers + ";`. Run `tlsdoctor --scan` to list every suite the server accepts, and `--client NAME` to check a given client.",
 			Clients:     clients("alert-handshake_failure"),

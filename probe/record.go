@@ -81,7 +81,8 @@ type Attempt struct {
 	Address string  `json:"address,omitempty"`
 	Timings Timings `json:"timings"`
 	// Outcome is "ok" when the handshake (and any post-handshake verdict)
-	// succeeded, "failed" otherwise.
+	// succeeded, "failed" otherwise; "server-hello" for the all-suites
+	// attempt when the server answered (see PurposeAllSuites).
 	Outcome string      `json:"outcome"`
 	Error   *ProbeError `json:"error,omitempty"`
 

@@ -13,6 +13,47 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
 )
 
+// PurposeAllSuites is the default run's third attempt, made when the
+// legacy-versions retry failed too: one ClientHello for TLS 1.2 offering
+// every registered suite, including those crypto/tls cannot speak (DHE,
+// CAMELLIA, ARIA, 3DES…). The server's ServerHello names a suite it
+// accepts; the handshake is not finished. Its Outcome is "server-hello".
+const PurposeAllSuites = "all-suites"
+
+// allSuitesAttempt makes the PurposeAllSuites attempt.
+func allSuitesAttempt(ctx context.Context, t Target, addr string) Attempt {
+	a := Attempt{
+		Purpose: PurposeAllSuites, Outcome: "failed", Address: addr,
+		Offered: Offer{MinVersion: "TLS 1.2", MaxVersion: "TLS 1.2", SNI: t.SNI},
+	}
+	var suites []uint16
+	for _, id := range ciphersuite.Scannable() {
+		if !slices.Contains(ciphersuite.TLS13(), id) {
+			suites = append(suites, id)
+		}
+	}
+	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	r := legacytls.Send(hctx, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI})
+	a.Timings.HandshakeMS = ms(time.Since(t0))
+	switch {
+	case r.Answered:
+		a.Outcome = "server-hello"
+		a.Version, a.VersionID = VersionName(r.Version), r.Version
+		a.CipherSuite, a.CipherID = ciphersuite.Name(r.Suite), r.Suite
+		if r.Group != 0 {
+			a.Group, a.GroupID = GroupName(r.Group), r.Group
+		}
+	case r.AlertSeen:
+		a.Error = &ProbeError{Stage: StageHandshake, Kind: KindAlert, Message: "remote error: " + AlertName(r.Alert),
+			Alert: &Alert{Code: r.Alert, Name: AlertName(r.Alert), Direction: "received"}}
+	default:
+		a.Error = classify(StageHandshake, r.Err, nil)
+	}
+	return a
+}
+
 // ScanOptions bound how hard --scan may push a server.
 type ScanOptions struct {
 	// MaxConns is the most connections open at once; 0 means 4.

@@ -227,7 +227,11 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 			return out
 		}
 		if !r.Answered || r.Version != v {
-			if len(out.Suites) == 0 {
+			if why, unsure := inconclusive(r); unsure {
+				// A timeout or a failed connection is no refusal: say the
+				// answer is unknown rather than "not supported".
+				s.fail("%s: %s", out.Version, why)
+			} else if len(out.Suites) == 0 {
 				out.Refusal = refusal(r, v)
 			}
 			break
@@ -303,6 +307,22 @@ func scanSuite(r legacytls.Result) ScanSuite {
 		su.Group = GroupName(r.Group)
 	}
 	return su
+}
+
+// inconclusive says whether a failed hello tells nothing about the
+// server's choice: the connection could not be made or the server never
+// answered in time. A closed or reset connection after our hello, like an
+// alert, is how servers refuse.
+func inconclusive(r legacytls.Result) (string, bool) {
+	if r.Answered || r.AlertSeen || r.Err == nil {
+		return "", false
+	}
+	pe := classify(StageHandshake, r.Err, nil)
+	switch pe.Kind {
+	case KindTimeout, KindRefused, KindNoRoute, KindDNS, KindCancelled:
+		return string(pe.Kind) + ": " + pe.Message, true
+	}
+	return "", false
 }
 
 func refusal(r legacytls.Result, v uint16) string {

@@ -40,6 +40,9 @@ type ScanVersion struct {
 	// DHBits is the size of the DH prime the server used for DHE suites in
 	// this version, when a DHE handshake got that far.
 	DHBits int `json:"dh_bits,omitempty"`
+	// DHGroup names the DH prime when it is an RFC 7919 named group
+	// ("ffdhe2048"); empty for custom parameters.
+	DHGroup string `json:"dh_group,omitempty"`
 	// Refusal is how the server refused this version (alert name, closed
 	// connection, other version chosen), when it did.
 	Refusal string `json:"refusal,omitempty"`

@@ -244,7 +244,7 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		out.Supported = true
 		out.Suites = append(out.Suites, scanSuite(r))
 		if r.DHBits > 0 {
-			out.DHBits = r.DHBits
+			out.DHBits, out.DHGroup = r.DHBits, r.DHGroup
 		}
 		offer = slices.Delete(offer, i, i+1)
 	}
@@ -258,7 +258,7 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		}
 		if len(dhe) > 0 {
 			if r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: dhe}); ok && r.DHBits > 0 {
-				out.DHBits = r.DHBits
+				out.DHBits, out.DHGroup = r.DHBits, r.DHGroup
 				for i := range out.Suites {
 					if out.Suites[i].ID == r.Suite {
 						out.Suites[i].DHBits = r.DHBits

@@ -195,6 +195,24 @@ func TestScanDHE1024(t *testing.T) {
 	saveRecord(t, "scan-dhe1024", rec)
 }
 
+// TestScanFFDHENamed: DHE with the RFC 7919 ffdhe2048 prime is named.
+func TestScanFFDHENamed(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl is not installed: apt-get install -y openssl")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	params := filepath.Join(t.TempDir(), "ffdhe2048.pem")
+	if out, err := exec.CommandContext(ctx, "openssl", "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "group:ffdhe2048", "-out", params).CombinedOutput(); err != nil {
+		t.Fatalf("openssl genpkey: %v: %s", err, out)
+	}
+	s := startSServer(t, rsaLeaf(t, time.Now()), "-tls1_2", "-dhparam", params, "-cipher", "DHE-RSA-AES128-GCM-SHA256")
+	rec := scan(t, s.Port, probe.ScanOptions{})
+	if v := version(t, rec, "TLS 1.2"); v.DHBits != 2048 || v.DHGroup != "ffdhe2048" {
+		t.Errorf("TLS 1.2 DH = %d bits, group %q; want 2048, ffdhe2048", v.DHBits, v.DHGroup)
+	}
+}
+
 func TestScanTLS13Only(t *testing.T) {
 	s := startSServer(t, rsaLeaf(t, time.Now()), "-tls1_3")
 	rec := scan(t, s.Port, probe.ScanOptions{})

@@ -42,6 +42,9 @@ func scanTables(w io.Writer, p palette, sc *probe.Scan) {
 		dh := ""
 		if v.DHBits > 0 {
 			dh = fmt.Sprintf(", DH %d bits", v.DHBits)
+			if v.DHGroup != "" {
+				dh += " (" + v.DHGroup + ")"
+			}
 		}
 		verdict := p.ok.Sprint("yes")
 		if v.VersionID <= 0x0300 {

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"time"
 
@@ -48,6 +49,9 @@ type Result struct {
 	// DHBits is the size of the DH prime in a ServerKeyExchange (DHE
 	// suites zcrypto implements), 0 when none was seen.
 	DHBits int
+	// DHGroup names the DH prime when it is an RFC 7919 group
+	// ("ffdhe2048"), empty for custom parameters.
+	DHGroup string
 	// Certificates is the chain the server sent, DER, when it got that far.
 	Certificates [][]byte
 	// Alert is the alert the server sent; AlertSeen says whether one came.
@@ -121,6 +125,7 @@ func Send(ctx context.Context, addr string, h Hello) Result {
 		skx := log.ServerKeyExchange
 		if skx.DHParams != nil && skx.DHParams.Prime != nil {
 			res.DHBits = skx.DHParams.Prime.BitLen()
+			res.DHGroup = ffdheName(skx.DHParams.Prime)
 		}
 		if skx.ECDHParams != nil && skx.ECDHParams.TLSCurveID != 0 {
 			res.Group = uint16(skx.ECDHParams.TLSCurveID)
@@ -134,6 +139,16 @@ func Send(ctx context.Context, addr string, h Hello) Result {
 		res.Alert, res.AlertSeen = uint8(alert), true
 	}
 	return res
+}
+
+// ffdheName returns the RFC 7919 name of a DH prime, or "".
+func ffdheName(p *big.Int) string {
+	for name, hex := range ffdhePrimes {
+		if q, ok := new(big.Int).SetString(hex, 16); ok && q.Cmp(p) == 0 {
+			return name
+		}
+	}
+	return ""
 }
 
 // DHESuites are DHE suites zcrypto can carry as far as the

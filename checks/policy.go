@@ -109,8 +109,8 @@ func policyDeviation(in *Input) []Finding {
 		}
 	}
 	for _, g := range sc.Groups {
-		if g.ID == 4588 || g.ID == 4587 || g.ID == 4589 {
-			continue // hybrid post-quantum groups postdate guideline 5.7: not a deviation
+		if slices.Contains([]uint16{4587, 4588, 4589, 512, 513, 514}, g.ID) {
+			continue // post-quantum groups postdate guideline 5.7: not a deviation
 		}
 		if !slices.Contains(p.Groups, g.ID) {
 			dev = append(dev, fmt.Sprintf("group: %s is accepted; %s lists %s", g.Name, p.Name, groupNames(p.Groups)))

@@ -402,7 +402,7 @@ func judgeClient(in *Input, c *ClientProfile, sc *probe.Scan) clientOutcome {
 	if info.KeyExchange == "DHE" && best.DHBits > 0 && c.MinDHBits > 0 && best.DHBits < c.MinDHBits {
 		o.dhTooWeak = best.DHBits
 	}
-	if (info.KeyExchange == "TLS13" || info.KeyExchange == "ECDHE") && len(c.Groups) > 0 && len(sc.Groups) > 0 && allTested(c.Groups) {
+	if (info.KeyExchange == "TLS13" || info.KeyExchange == "ECDHE") && len(c.Groups) > 0 && len(sc.Groups) > 0 && allTested(c.Groups, probe.TestedGroups(sc.GroupsVersion)) {
 		common := false
 		for _, g := range sc.Groups {
 			if slices.Contains(c.Groups, g.ID) {
@@ -425,12 +425,10 @@ func judgeClient(in *Input, c *ClientProfile, sc *probe.Scan) clientOutcome {
 	return o
 }
 
-// allTested says whether every group is one the scan can detect.
-func allTested(groups []uint16) bool {
+// allTested says whether every group is one the scan tested.
+func allTested(groups, tested []uint16) bool {
 	for _, g := range groups {
-		switch g {
-		case 4588, 29, 23, 24, 25:
-		default:
+		if !slices.Contains(tested, g) {
 			return false
 		}
 	}

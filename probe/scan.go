@@ -354,55 +354,77 @@ func GroupName(id uint16) string {
 		return "ffdhe8192"
 	case 30:
 		return "X448"
+	case 31:
+		return "brainpoolP256r1tls13"
+	case 32:
+		return "brainpoolP384r1tls13"
+	case 33:
+		return "brainpoolP512r1tls13"
+	case 512:
+		return "MLKEM512"
+	case 513:
+		return "MLKEM768"
+	case 514:
+		return "MLKEM1024"
+	case 4587:
+		return "SecP256r1MLKEM768"
+	case 4589:
+		return "SecP384r1MLKEM1024"
 	}
 	return tls.CurveID(id).String()
 }
 
-// tls13Groups are the groups crypto/tls can complete a TLS 1.3 handshake
-// with, in its default order of preference.
-var tls13Groups = []tls.CurveID{tls.X25519MLKEM768, tls.X25519, tls.CurveP256, tls.CurveP384, tls.CurveP521}
+// tls13GroupCandidates are the named groups tested in TLS 1.3, in a fixed
+// order: hybrid post-quantum, elliptic curves, finite-field (RFC 7919),
+// brainpool (RFC 8734), pure ML-KEM.
+var tls13GroupCandidates = []uint16{
+	4588, 4587, 4589, // X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024
+	29, 23, 24, 25, 30, // X25519, P-256, P-384, P-521, X448
+	256, 257, 258, 259, 260, // ffdhe2048..ffdhe8192
+	31, 32, 33, // brainpoolP256r1tls13, brainpoolP384r1tls13, brainpoolP512r1tls13
+	512, 513, 514, // MLKEM512, MLKEM768, MLKEM1024
+}
 
-// groupsTLS13 finds the TLS 1.3 groups by elimination with crypto/tls,
-// which speaks the post-quantum hybrid X25519MLKEM768.
+// TestedGroups are the groups a scan tests for the given groups_version:
+// a group not listed there is unknown, not refused.
+func TestedGroups(groupsVersion string) []uint16 {
+	if groupsVersion == "TLS 1.3" {
+		return slices.Clone(tls13GroupCandidates)
+	}
+	return legacytls.ECDHEGroups()
+}
+
+// groupsTLS13 finds the TLS 1.3 groups by elimination: each ClientHello
+// carries an empty key_share, so the server names the group it wants in a
+// HelloRetryRequest, in its own order of preference. No key is made, so
+// every group can be tested, including X25519MLKEM768 and FFDHE.
 func (s *scanner) groupsTLS13(ctx context.Context) []ScanGroup {
 	var out []ScanGroup
-	offer := slices.Clone(tls13Groups)
+	offer := slices.Clone(tls13GroupCandidates)
 	for len(offer) > 0 {
 		release := s.slot(ctx)
 		if release == nil {
 			return out
 		}
-		cid, ok := s.stdHandshake(ctx, offer)
+		hctx, cancel := context.WithTimeout(ctx, s.opts.HandshakeTimeout)
+		r := legacytls.GroupHello(hctx, s.addr, s.sni, offer)
+		cancel()
 		release()
-		if !ok {
+		if !r.Answered || r.Version != tls.VersionTLS13 {
+			if why, unsure := inconclusive(r); unsure {
+				s.fail("TLS 1.3 groups: %s", why)
+			}
 			break
 		}
-		i := slices.Index(offer, cid)
+		i := slices.Index(offer, r.Group)
 		if i < 0 {
+			s.fail("TLS 1.3 groups: the server asked for %s, which was not offered", GroupName(r.Group))
 			break
 		}
-		out = append(out, ScanGroup{Name: GroupName(uint16(cid)), ID: uint16(cid)})
+		out = append(out, ScanGroup{Name: GroupName(r.Group), ID: r.Group})
 		offer = slices.Delete(offer, i, i+1)
 	}
 	return out
-}
-
-func (s *scanner) stdHandshake(ctx context.Context, groups []tls.CurveID) (tls.CurveID, bool) {
-	hctx, cancel := context.WithTimeout(ctx, s.opts.HandshakeTimeout)
-	defer cancel()
-	d := tls.Dialer{Config: &tls.Config{
-		ServerName:         s.sni,
-		InsecureSkipVerify: true, // the scan only reads the negotiated group
-		MinVersion:         tls.VersionTLS13,
-		MaxVersion:         tls.VersionTLS13,
-		CurvePreferences:   groups,
-	}}
-	c, err := d.DialContext(hctx, "tcp", s.addr)
-	if err != nil {
-		return 0, false
-	}
-	defer c.Close()
-	return c.(*tls.Conn).ConnectionState().CurveID, true
 }
 
 // groupsTLS12 finds the ECDHE groups of a TLS 1.2-only server by

@@ -230,8 +230,12 @@ func TestScanTLS13Only(t *testing.T) {
 	for _, g := range rec.Scan.Groups {
 		groups = append(groups, g.Name)
 	}
-	if rec.Scan.GroupsVersion != "TLS 1.3" || !slices.Contains(groups, "X25519") || !slices.Contains(groups, "CurveP256") {
-		t.Errorf("groups = %v (%s), want X25519 and CurveP256 in TLS 1.3", groups, rec.Scan.GroupsVersion)
+	// OpenSSL 3.0's default TLS 1.3 groups.
+	want = []string{"X25519", "CurveP256", "X448", "CurveP521", "CurveP384", "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192"}
+	slices.Sort(want)
+	slices.Sort(groups)
+	if rec.Scan.GroupsVersion != "TLS 1.3" || !slices.Equal(groups, want) {
+		t.Errorf("groups = %v (%s), want %v in TLS 1.3", groups, rec.Scan.GroupsVersion, want)
 	}
 	checkBudget(t, rec)
 	saveRecord(t, "scan-tls13-only", rec)
@@ -280,6 +284,40 @@ func TestScanNoForwardSecrecy(t *testing.T) {
 		}
 		saveRecord(t, "scan-nofs", rec)
 	})
+}
+
+// TestScanGoServerGroups: a crypto/tls server speaks the hybrid
+// post-quantum X25519MLKEM768 and names it first.
+func TestScanGoServerGroups(t *testing.T) {
+	leaf := rsaLeaf(t, time.Now())
+	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leaf.Cert.Raw}, PrivateKey: leaf.Key}},
+		CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.CurveP384}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				_ = tls.Server(c, cfg).Handshake()
+			}()
+		}
+	}()
+	rec := scan(t, ln.Addr().(*net.TCPAddr).Port, probe.ScanOptions{})
+	var groups []string
+	for _, g := range rec.Scan.Groups {
+		groups = append(groups, g.Name)
+	}
+	if want := []string{"X25519MLKEM768", "CurveP384"}; !slices.Equal(groups, want) {
+		t.Errorf("groups = %v, want %v in the server's order", groups, want)
+	}
 }
 
 // TestScanGoServerWeakSuites enumerates an in-process crypto/tls server

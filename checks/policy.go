@@ -108,7 +108,12 @@ func policyDeviation(in *Input) []Finding {
 			}
 		}
 	}
-	for _, g := range sc.Groups {
+	seen := map[uint16]bool{}
+	for _, g := range append(slices.Clone(sc.Groups), sc.GroupsTLS12...) {
+		if seen[g.ID] {
+			continue
+		}
+		seen[g.ID] = true
 		if slices.Contains([]uint16{4587, 4588, 4589, 512, 513, 514}, g.ID) {
 			continue // post-quantum groups postdate guideline 5.7: not a deviation
 		}

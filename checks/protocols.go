@@ -402,18 +402,16 @@ func judgeClient(in *Input, c *ClientProfile, sc *probe.Scan) clientOutcome {
 	if info.KeyExchange == "DHE" && best.DHBits > 0 && c.MinDHBits > 0 && best.DHBits < c.MinDHBits {
 		o.dhTooWeak = best.DHBits
 	}
-	if (info.KeyExchange == "TLS13" || info.KeyExchange == "ECDHE") && len(c.Groups) > 0 && len(sc.Groups) > 0 && allTested(c.Groups, probe.TestedGroups(sc.GroupsVersion)) {
+	if groups, tested := groupsAt(sc, best.VersionID); (info.KeyExchange == "TLS13" || info.KeyExchange == "ECDHE") && len(c.Groups) > 0 && len(groups) > 0 && allTested(c.Groups, tested) {
 		common := false
-		for _, g := range sc.Groups {
+		var names []string
+		for _, g := range groups {
+			names = append(names, g.Name)
 			if slices.Contains(c.Groups, g.ID) {
 				common = true
 			}
 		}
 		if !common {
-			var names []string
-			for _, g := range sc.Groups {
-				names = append(names, g.Name)
-			}
 			o.group = "the server accepts only " + strings.Join(names, ", ")
 		}
 	}
@@ -423,6 +421,20 @@ func judgeClient(in *Input, c *ClientProfile, sc *probe.Scan) clientOutcome {
 		}
 	}
 	return o
+}
+
+// groupsAt returns the groups the scan found for a version and the groups
+// it tested there (a group outside them is unknown, not refused).
+func groupsAt(sc *probe.Scan, version uint16) ([]probe.ScanGroup, []uint16) {
+	switch {
+	case version == vTLS13 && sc.GroupsVersion == "TLS 1.3":
+		return sc.Groups, probe.TestedGroups("TLS 1.3")
+	case version < vTLS13 && len(sc.GroupsTLS12) > 0:
+		return sc.GroupsTLS12, probe.TestedGroups("TLS 1.2")
+	case version < vTLS13 && sc.GroupsVersion == "TLS 1.2":
+		return sc.Groups, probe.TestedGroups("TLS 1.2")
+	}
+	return nil, nil
 }
 
 // allTested says whether every group is one the scan tested.

@@ -71,6 +71,9 @@ func TestProtocolChecksFromScans(t *testing.T) {
 		{"scan-tls13-only", "", nil, nil},
 		{"scan-tls13-only", "openssl1.0.2", []string{"version-mismatch:error"}, []string{"no common protocol version"}},
 		{"scan-tls13-only", "java8", []string{"client-compatible:info"}, nil},
+		// Java 8 has no X25519.
+		{"scan-x25519-only", "java8", []string{"cipher-mismatch:error"}, []string{"java8 cannot connect: no common key-exchange group"}},
+		{"scan-x25519-only", "java17", []string{"client-compatible:info"}, nil},
 		{"scan-serverpref", "", []string{"tls13-missing:info", "weak-cipher:warning"}, nil},
 		{"scan-nofs-preferred", "", []string{"no-forward-secrecy:warning", "tls13-missing:info", "weak-cipher:warning"}, []string{"prefers suites without forward secrecy"}},
 		{"scan-nofs", "", []string{"no-forward-secrecy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning"}, []string{"no forward-secret key exchange"}},

@@ -13,6 +13,9 @@ type Scan struct {
 	Groups []ScanGroup `json:"groups,omitempty"`
 	// GroupsVersion is the protocol version the groups were tested with.
 	GroupsVersion string `json:"groups_version,omitempty"`
+	// GroupsTLS12 are the ECDHE groups accepted in TLS 1.2, when Groups
+	// are TLS 1.3's (a server may allow different ones per version).
+	GroupsTLS12 []ScanGroup `json:"groups_tls12,omitempty"`
 	// Handshakes is the number of connections the scan made.
 	Handshakes int `json:"handshakes"`
 	// MaxConns and DelayMS are the politeness limits the scan ran under.

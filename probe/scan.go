@@ -111,23 +111,23 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 			sc.Versions[i] = s.version(ctx, v)
 		}()
 	}
-	var groups []ScanGroup
-	var groupsVersion string
-	var tls13Groups []ScanGroup
-	wg.Add(1)
+	var tls13Groups, tls12Groups []ScanGroup
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		tls13Groups = s.groupsTLS13(ctx)
 	}()
+	go func() {
+		defer wg.Done()
+		tls12Groups = s.groupsTLS12(ctx)
+	}()
 	wg.Wait()
-	groups, groupsVersion = tls13Groups, "TLS 1.3"
-	if len(groups) == 0 {
-		if v12 := sc.Versions[3]; v12.Supported {
-			groups, groupsVersion = s.groupsTLS12(ctx, v12), "TLS 1.2"
-		}
-	}
-	if len(groups) > 0 {
-		sc.Groups, sc.GroupsVersion = groups, groupsVersion
+	switch {
+	case len(tls13Groups) > 0:
+		sc.Groups, sc.GroupsVersion = tls13Groups, "TLS 1.3"
+		sc.GroupsTLS12 = tls12Groups
+	case len(tls12Groups) > 0:
+		sc.Groups, sc.GroupsVersion = tls12Groups, "TLS 1.2"
 	}
 	sc.Handshakes = int(s.count.Load())
 	s.mu.Lock()
@@ -427,18 +427,12 @@ func (s *scanner) groupsTLS13(ctx context.Context) []ScanGroup {
 	return out
 }
 
-// groupsTLS12 finds the ECDHE groups of a TLS 1.2-only server by
-// elimination, offering only the ECDHE suites it accepted.
-func (s *scanner) groupsTLS12(ctx context.Context, v ScanVersion) []ScanGroup {
-	var suites []uint16
-	for _, su := range v.Suites {
-		if ciphersuite.Lookup(su.ID).KeyExchange == "ECDHE" {
-			suites = append(suites, su.ID)
-		}
-	}
-	if len(suites) == 0 {
-		return nil
-	}
+// groupsTLS12 finds the ECDHE groups of TLS 1.2 by elimination, offering
+// the ECDHE suites whose ServerKeyExchange zcrypto reads. It runs
+// alongside the suite enumeration; a server without them refuses the
+// first hello.
+func (s *scanner) groupsTLS12(ctx context.Context) []ScanGroup {
+	suites := legacytls.ECDHESuites()
 	var out []ScanGroup
 	offer := legacytls.ECDHEGroups()
 	for len(offer) > 0 {

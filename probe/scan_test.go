@@ -213,6 +213,15 @@ func TestScanFFDHENamed(t *testing.T) {
 	}
 }
 
+func TestScanX25519Only(t *testing.T) {
+	s := startSServer(t, rsaLeaf(t, time.Now()), "-tls1_3", "-groups", "X25519")
+	rec := scan(t, s.Port, probe.ScanOptions{})
+	if len(rec.Scan.Groups) != 1 || rec.Scan.Groups[0].Name != "X25519" {
+		t.Errorf("groups = %+v, want only X25519", rec.Scan.Groups)
+	}
+	saveRecord(t, "scan-x25519-only", rec)
+}
+
 func TestScanTLS13Only(t *testing.T) {
 	s := startSServer(t, rsaLeaf(t, time.Now()), "-tls1_3")
 	rec := scan(t, s.Port, probe.ScanOptions{})

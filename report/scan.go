@@ -88,6 +88,13 @@ func scanTables(w io.Writer, p palette, sc *probe.Scan) {
 		}
 		fmt.Fprintf(w, "  groups (%s): %s\n", sc.GroupsVersion, strings.Join(names, ", "))
 	}
+	if len(sc.GroupsTLS12) > 0 {
+		var names []string
+		for _, g := range sc.GroupsTLS12 {
+			names = append(names, g.Name)
+		}
+		fmt.Fprintf(w, "  groups (TLS 1.2 ECDHE): %s\n", strings.Join(names, ", "))
+	}
 	for _, e := range sc.Errors {
 		fmt.Fprintln(w, p.warn.Sprint("  incomplete: ")+e)
 	}

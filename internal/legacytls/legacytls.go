@@ -157,6 +157,12 @@ func DHESuites() []uint16 {
 	return []uint16{0x009E, 0x009F, 0xCCAA, 0x0033, 0x0039, 0x0067, 0x006B, 0x0016}
 }
 
+// ECDHESuites are the TLS 1.2 ECDHE suites zcrypto carries as far as the
+// ServerKeyExchange, where the curve is read.
+func ECDHESuites() []uint16 {
+	return []uint16{0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC009, 0xC013, 0xC00A, 0xC014, 0xC023, 0xC027, 0xC012, 0xC011, 0xC007}
+}
+
 // ECDHEGroups are the named groups zcrypto can read a TLS 1.2
 // ServerKeyExchange for: x25519, secp256r1, secp384r1, secp521r1.
 func ECDHEGroups() []uint16 { return []uint16{29, 23, 24, 25} }

@@ -150,8 +150,8 @@ func All() []Check {
 		{"tls13-missing", Info, "the server does not speak TLS 1.3", tls13Missing},
 		{"no-forward-secrecy", Warning, "the server offers no forward-secret key exchange, or prefers one without", noForwardSecrecy},
 		{"server-ignores-preference", Info, "the server follows the client's cipher order instead of its own (TLS 1.2 and older)", serverIgnoresPreference},
-		{"version-mismatch", Error, "the named client (--client or --tls-min/--tls-max) and the server share no protocol version", versionMismatch},
-		{"cipher-mismatch", Error, "the named client and the server share no cipher suite, group or signature algorithm", cipherMismatch},
+		{"version-mismatch", Error, "the client (--client, --tls-min/--tls-max, or current defaults after a failed handshake) and the server share no protocol version", versionMismatch},
+		{"cipher-mismatch", Error, "the client and the server share no cipher suite, group or signature algorithm (--client also reports client-compatible when it connects)", cipherMismatch},
 		{"policy-deviation", Warning, "every deviation from the --policy profile (Mozilla modern/intermediate/old): versions, suites, groups, DH and key size, lifetime", policyDeviation},
 	}
 }

@@ -30,19 +30,11 @@ var legacyClientsNote = "Clients that refuse them by default: Java 8u291+, 11.0.
 
 func protocolLegacy(in *Input) []Finding {
 	serverFix := "Disable them on the server: nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`, Java server `jdk.tls.server.protocols=TLSv1.2,TLSv1.3`, Tomcat `protocols=\"TLSv1.2+TLSv1.3\"`."
+	// Without a scan, version-mismatch reports a legacy-only server from
+	// the default run's retry; saying it twice would be noise.
 	sc := scanOf(in)
 	if sc == nil {
-		l := in.Rec.Attempt(probe.PurposeLegacy)
-		if l == nil || l.Outcome != "ok" || (l.Version != "TLS 1.0" && l.Version != "TLS 1.1") {
-			return nil
-		}
-		return []Finding{{
-			Title:       "the server speaks " + l.Version + " (and nothing newer that we could negotiate)",
-			Detail:      "A retry offering TLS 1.0–1.2 negotiated " + l.Version + ". " + legacyClientsNote,
-			Evidence:    []string{fmt.Sprintf("retry offering %s: negotiated %s, %s", versionRange(l.Offered), l.Version, l.CipherSuite)},
-			Remediation: "Enable TLS 1.2 and 1.3 on the server. " + serverFix,
-			Clients:     protocolLegacyClients(),
-		}}
+		return nil
 	}
 	var out []Finding
 	for _, v := range sc.Versions {

@@ -136,7 +136,7 @@ func TestDefaultRunMismatch(t *testing.T) {
 		want   []string
 		title  string
 	}{
-		{"scan-tls10-only", []string{"protocol-legacy:warning", "version-mismatch:error"}, "version mismatch: the server only speaks TLS 1.0"},
+		{"scan-tls10-only", []string{"version-mismatch:error"}, "version mismatch: the server only speaks TLS 1.0"},
 		{"scan-nofs", []string{"cipher-mismatch:error"}, "cipher mismatch: the server only accepts suites Go's defaults do not offer, such as TLS_RSA_WITH_AES_"},
 		{"scan-tls13-only", nil, ""},
 		// Go cannot speak DHE: the all-suites ClientHello names the suite.

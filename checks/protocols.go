@@ -125,7 +125,7 @@ func suiteWeakness(info ciphersuite.Info) (Severity, []string) {
 
 func suiteLabel(id uint16) string {
 	info := ciphersuite.Lookup(id)
-	if o := info.OpenSSL(); o != "" {
+	if o := info.OpenSSL(); o != "" && o != info.Name {
 		return info.Name + " (" + o + ")"
 	}
 	return info.Name
@@ -215,7 +215,7 @@ func javaDHMessage(bits int) string {
 	if bits < 1024 {
 		return "javax.net.ssl.SSLHandshakeException: DH ServerKeyExchange does not comply to algorithm constraints"
 	}
-	return ""
+	return "connects: Java's default minimum (jdk.tls.disabledAlgorithms \"DH keySize < 1024\") allows it"
 }
 
 func tls13Missing(in *Input) []Finding {

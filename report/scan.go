@@ -55,7 +55,7 @@ func scanTables(w io.Writer, p palette, sc *probe.Scan) {
 		fmt.Fprintf(w, "  %-8s %s (%d suites%s%s)\n", v.Version, verdict, len(v.Suites), pref, dh)
 		tbl := tablewriter.NewTable(w,
 			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleLight)})),
-			tablewriter.WithHeader([]string{"Suite", "OpenSSL", "Kx", "Bits", "Verdict"}),
+			tablewriter.WithHeader([]string{"SUITE", "OPENSSL", "KX", "BITS", "VERDICT"}),
 			tablewriter.WithHeaderAutoFormat(tw.Off),
 		)
 		for _, su := range v.Suites {

@@ -45,6 +45,12 @@ func allSuitesAttempt(ctx context.Context, t Target, addr string) Attempt {
 		if r.Group != 0 {
 			a.Group, a.GroupID = GroupName(r.Group), r.Group
 		}
+		// The chain as sent, DER: the checks parse it with crypto/x509.
+		// For a server crypto/tls cannot talk to (DHE-only, CAMELLIA...)
+		// this is the only chain the record gets.
+		for _, c := range r.Certificates {
+			a.Certificates = append(a.Certificates, Certificate{DER: append([]byte(nil), c...)})
+		}
 	case r.AlertSeen:
 		a.Error = &ProbeError{Stage: StageHandshake, Kind: KindAlert, Message: "remote error: " + AlertName(r.Alert),
 			Alert: &Alert{Code: r.Alert, Name: AlertName(r.Alert), Direction: "received"}}

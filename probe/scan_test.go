@@ -192,6 +192,12 @@ func TestScanDHE1024(t *testing.T) {
 	if got := suiteNames(v); len(got) != 2 {
 		t.Errorf("TLS 1.2 suites = %v, want the 2 configured", got)
 	}
+	// crypto/tls cannot speak DHE: the default run's all-suites attempt
+	// names the suite and brings the chain.
+	a := rec.Attempt(probe.PurposeAllSuites)
+	if a == nil || a.Outcome != "server-hello" || !strings.HasPrefix(a.CipherSuite, "TLS_DHE_RSA_") || len(rec.Chain()) != 1 {
+		t.Errorf("all-suites attempt = %+v, chain %d certificates; want a DHE ServerHello and the 1-certificate chain", a, len(rec.Chain()))
+	}
 	saveRecord(t, "scan-dhe1024", rec)
 }
 

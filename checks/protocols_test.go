@@ -173,7 +173,7 @@ func TestPolicyDeviation(t *testing.T) {
 		{"scan-tls13-only", "mozilla-modern", []string{"group: CurveP521 is accepted", "group: X448 is accepted", "group: ffdhe2048 is accepted", "certificate: RSA key; mozilla-modern requires ECDSA"}, 8},
 		{"scan-tls13-only", "mozilla-intermediate", []string{"version: TLS 1.2 is not enabled", "group: CurveP521 is accepted", "group: ffdhe8192 is accepted"}, 8},
 		{"scan-dhe1024", "mozilla-intermediate", []string{"version: TLS 1.0 is enabled", "version: TLS 1.1 is enabled", "version: TLS 1.3 is not enabled", "suite: TLS 1.2 accepts TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA", "key exchange: TLS 1.2 DH parameters are 1024 bits; mozilla-intermediate requires 2048"}, 5},
-		{"scan-dhe1024", "mozilla-modern", []string{"version: TLS 1.2 is enabled; mozilla-modern allows only TLS 1.3", "version: TLS 1.3 is not enabled"}, 4},
+		{"scan-dhe1024", "mozilla-modern", []string{"version: TLS 1.2 is enabled; mozilla-modern allows only TLS 1.3", "version: TLS 1.3 is not enabled", "certificate: RSA key"}, 5},
 		{"scan-go-rc4-3des", "mozilla-old", []string{"suite: TLS 1.2 accepts TLS_RSA_WITH_RC4_128_SHA (RC4-SHA), not in mozilla-old", "version: TLS 1.3 is not enabled"}, 0},
 	}
 	for _, tt := range tests {

@@ -26,9 +26,11 @@ func allSuitesAttempt(ctx context.Context, t Target, addr string) Attempt {
 		Purpose: PurposeAllSuites, Outcome: "failed", Address: addr,
 		Offered: Offer{MinVersion: "TLS 1.2", MaxVersion: "TLS 1.2", SNI: t.SNI},
 	}
-	var suites []uint16
+	// Suites zcrypto can read through first, so that the answer brings
+	// the chain whenever the server accepts one of them.
+	suites := legacytls.Readable()
 	for _, id := range ciphersuite.Scannable() {
-		if !slices.Contains(ciphersuite.TLS13(), id) {
+		if !slices.Contains(ciphersuite.TLS13(), id) && !slices.Contains(suites, id) {
 			suites = append(suites, id)
 		}
 	}

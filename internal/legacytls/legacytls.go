@@ -163,6 +163,14 @@ func ECDHESuites() []uint16 {
 	return []uint16{0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC009, 0xC013, 0xC00A, 0xC014, 0xC023, 0xC027, 0xC012, 0xC011, 0xC007}
 }
 
+// Readable are the suites zcrypto carries through the server's whole first
+// flight (certificate and key exchange parsed): put first in an offer, a
+// server that follows the client's order picks one of them.
+func Readable() []uint16 {
+	rsaKx := []uint16{0x009C, 0x009D, 0x002F, 0x0035, 0x003C, 0x000A, 0x0005}
+	return append(append(ECDHESuites(), DHESuites()...), rsaKx...)
+}
+
 // ECDHEGroups are the named groups zcrypto can read a TLS 1.2
 // ServerKeyExchange for: x25519, secp256r1, secp384r1, secp521r1.
 func ECDHEGroups() []uint16 { return []uint16{29, 23, 24, 25} }

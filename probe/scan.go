@@ -109,7 +109,8 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 		sc.Errors = append(sc.Errors, "no TCP connection could be made; nothing was scanned")
 		return
 	}
-	s := &scanner{addr: addr, sni: rec.Target.SNI, opts: opts, sem: make(chan struct{}, opts.MaxConns)}
+	s := &scanner{addr: addr, sni: rec.Target.SNI, opts: opts, sem: make(chan struct{}, opts.MaxConns),
+		up: map[uint16]*versionSignal{tls.VersionTLS12: newVersionSignal(), tls.VersionTLS13: newVersionSignal()}}
 	sc.Versions = make([]ScanVersion, len(ScanVersions))
 	var wg sync.WaitGroup
 	for i, v := range ScanVersions {
@@ -121,13 +122,19 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 	}
 	var tls13Groups, tls12Groups []ScanGroup
 	wg.Add(2)
+	// Each group test waits for its version's first answer, so a server
+	// without that version costs no extra connection.
 	go func() {
 		defer wg.Done()
-		tls13Groups = s.groupsTLS13(ctx)
+		if s.up[tls.VersionTLS13].wait(ctx) {
+			tls13Groups = s.groupsTLS13(ctx)
+		}
 	}()
 	go func() {
 		defer wg.Done()
-		tls12Groups = s.groupsTLS12(ctx)
+		if s.up[tls.VersionTLS12].wait(ctx) {
+			tls12Groups = s.groupsTLS12(ctx)
+		}
 	}()
 	wg.Wait()
 	switch {
@@ -149,8 +156,29 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 	}
 }
 
+// versionSignal tells, once, whether a version was accepted.
+type versionSignal struct {
+	once sync.Once
+	ch   chan bool
+}
+
+func newVersionSignal() *versionSignal { return &versionSignal{ch: make(chan bool, 1)} }
+
+func (v *versionSignal) set(ok bool) { v.once.Do(func() { v.ch <- ok; close(v.ch) }) }
+
+func (v *versionSignal) wait(ctx context.Context) bool {
+	select {
+	case ok := <-v.ch:
+		return ok
+	case <-ctx.Done():
+		return false
+	}
+}
+
 type scanner struct {
 	addr, sni string
+	// up signals, for TLS 1.2 and 1.3, whether the version was accepted.
+	up map[uint16]*versionSignal
 	opts      ScanOptions
 	sem       chan struct{}
 	count     atomic.Int64
@@ -211,6 +239,9 @@ func (s *scanner) hello(ctx context.Context, h legacytls.Hello) (legacytls.Resul
 // version enumerates one version by elimination.
 func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 	out := ScanVersion{Version: VersionName(v), VersionID: v}
+	if sig := s.up[v]; sig != nil {
+		defer func() { sig.set(out.Supported) }()
+	}
 	var offer []uint16
 	switch v {
 	case tls.VersionTLS13:
@@ -250,6 +281,9 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 			break
 		}
 		out.Supported = true
+		if sig := s.up[v]; sig != nil {
+			sig.set(true)
+		}
 		out.Suites = append(out.Suites, scanSuite(r))
 		if r.DHBits > 0 {
 			out.DHBits, out.DHGroup = r.DHBits, r.DHGroup

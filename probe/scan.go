@@ -178,10 +178,10 @@ func (v *versionSignal) wait(ctx context.Context) bool {
 type scanner struct {
 	addr, sni string
 	// up signals, for TLS 1.2 and 1.3, whether the version was accepted.
-	up map[uint16]*versionSignal
-	opts      ScanOptions
-	sem       chan struct{}
-	count     atomic.Int64
+	up    map[uint16]*versionSignal
+	opts  ScanOptions
+	sem   chan struct{}
+	count atomic.Int64
 
 	mu        sync.Mutex
 	nextStart time.Time

@@ -13,6 +13,8 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,5 +165,17 @@ func TestECDHEGroupFromKeyExchange(t *testing.T) {
 	r := Send(ctx(t), addr, Hello{Version: ztls.VersionTLS12, Suites: []uint16{0xC02B}, Groups: []uint16{29, 23, 24}})
 	if !r.Answered || r.Suite != 0xC02B || r.Group != 24 {
 		t.Fatalf("result %+v, want ECDHE-ECDSA-AES128-GCM-SHA256 over secp384r1 (24)", r)
+	}
+}
+
+// TestGODEBUGRestored: zcrypto's init turns off crypto/rsa's 1024-bit
+// minimum for the whole process; this package turns it back on, so the
+// default run's crypto/tls behaves as without zcrypto.
+func TestGODEBUGRestored(t *testing.T) {
+	if strings.Contains(os.Getenv("GODEBUG"), "rsa1024min=0") {
+		t.Fatalf("GODEBUG=%q still disables the RSA minimum", os.Getenv("GODEBUG"))
+	}
+	if _, err := rsa.GenerateKey(rand.Reader, 512); err == nil {
+		t.Fatal("crypto/rsa made a 512-bit key: the rsa1024min=0 setting from zcrypto is still in force")
 	}
 }

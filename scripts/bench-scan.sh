@@ -6,8 +6,8 @@
 #   scripts/bench-scan.sh            (make bench runs it)
 #   DELAY=50ms scripts/bench-scan.sh
 #
-# Needs: go, openssl. Optional: testssl (apt-get install -y testssl.sh),
-# sslscan (apt-get install -y sslscan).
+# Needs: go, openssl, awk. Optional: testssl (apt-get install -y testssl.sh),
+# sslscan (apt-get install -y sslscan), nginx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DELAY=${DELAY:-25ms}
@@ -25,7 +25,14 @@ go build -o "$work/latencyproxy" ./internal/latencyproxy/cmd/latencyproxy
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
 	-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -days 2 2>/dev/null
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_port: a random high port nothing listens on.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
 
 # start_server NAME ARGS...: openssl s_server behind the proxy; sets ADDR.
 start_server() {
@@ -54,7 +61,7 @@ run_tool() { # NAME TOOL CMD...
 	"$@" >"$work/$name.$tool.out" 2>&1 || true
 	t1=$(date +%s.%N)
 	after=$(count "$work/$name.count")
-	local secs; secs=$(python3 -c "print(f'{$t1-$t0:.2f}')")
+	local secs; secs=$(awk "BEGIN{printf \"%.2f\", $t1-$t0}")
 	printf '%-22s %-10s %10s %12s\n' "$name" "$tool" "$secs" "$((after - before))"
 	eval "T_${name//[-.]/_}_$tool=$secs"
 }
@@ -75,7 +82,7 @@ bench() { # NAME
 	for other in sslscan testssl; do
 		local o=T_${name//[-.]/_}_$other
 		if [ -n "${!o:-}" ]; then
-			echo "    $other / tlsdoctor = $(python3 -c "print(f'{${!o}/${!t}:.1f}x')")"
+			echo "    $other / tlsdoctor = $(awk "BEGIN{printf \"%.1fx\", ${!o}/${!t}}")"
 		fi
 	done
 }

@@ -13,7 +13,8 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
-const scanUsage = `Scan (protocols and ciphers):
+const scanUsage = `
+Scan (protocols and ciphers):
       --scan               enumerate every protocol version (SSL 3.0–TLS 1.3), cipher suite,
                            key-exchange group and DH size the server accepts
       --max-conns N        at most N connections at once during --scan (default 4)
@@ -24,6 +25,9 @@ const scanUsage = `Scan (protocols and ciphers):
       --ciphers LIST       the custom client's suites, comma-separated IANA or OpenSSL names
       --policy NAME        list every deviation from a Mozilla profile (implies --scan):
                            mozilla-modern, mozilla-intermediate or mozilla-old (guidelines 5.7)
+  e.g. tlsdoctor --scan api.partner.com
+       tlsdoctor --client java8 api.partner.com
+       tlsdoctor --scan --max-conns 1 --delay 200ms --policy mozilla-intermediate api.partner.com
 `
 
 // scanOptions are the --scan flags.

@@ -154,3 +154,33 @@ func TestDiagnoseClientOffline(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want exit 2 naming --client", code, stderr)
 	}
 }
+
+// TestCustomClient: --tls-min/--tls-max/--ciphers describe a client; against
+// a TLS 1.3-only server a TLS 1.2 client has no common version, a TLS 1.3
+// one connects.
+func TestCustomClient(t *testing.T) {
+	p, err := fixtures.Build(time.Now(), fixtures.CertSpec{Name: "leaf", CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.ParseIP("127.0.0.1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	leaf := p.Get("leaf")
+	s, err := fixtures.StartSServer(ctx, t.TempDir(), leaf.PEM(), leaf.KeyPEM(), "-tls1_3")
+	if errors.Is(err, fixtures.ErrNoOpenSSL) {
+		t.Skip("openssl is not installed: apt-get install -y openssl")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	target := "127.0.0.1:" + strconv.Itoa(s.Port)
+	_, stdout, stderr := runCLI(t, "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256", "-q", target)
+	if !strings.Contains(stdout, "ERROR version-mismatch: custom client cannot connect: no common protocol version") {
+		t.Errorf("stdout %q, stderr %q; want a version-mismatch for the custom client", stdout, stderr)
+	}
+	_, stdout, stderr = runCLI(t, "--tls-min", "1.3", "-q", target)
+	if !strings.Contains(stdout, "INFO client-compatible: custom client can connect: TLS 1.3") {
+		t.Errorf("stdout %q, stderr %q; want the custom client to connect with TLS 1.3", stdout, stderr)
+	}
+}

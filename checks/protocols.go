@@ -521,6 +521,14 @@ func versionMismatch(in *Input) []Finding {
 	if c == nil || sc == nil {
 		return nil
 	}
+	if sc.Incomplete {
+		return []Finding{{
+			Severity: Info,
+			Title:    fmt.Sprintf("could not establish whether %s can connect: the scan is incomplete", c.Name),
+			Detail:   "Some handshakes of the scan got no answer, so a version or suite may be missing from what the server accepts. Re-run with a longer --timeout, or gently (--max-conns 1 --delay 200ms) if the server limits connections.",
+			Evidence: sc.Errors,
+		}}
+	}
 	o := judgeClient(in, c, sc)
 	if len(o.common) > 0 {
 		return nil
@@ -620,8 +628,8 @@ func cipherMismatch(in *Input) []Finding {
 		}}
 	}
 	c, sc := in.Env.Client, scanOf(in)
-	if c == nil || sc == nil {
-		return nil
+	if c == nil || sc == nil || sc.Incomplete {
+		return nil // version-mismatch says the verdict is unknown
 	}
 	o := judgeClient(in, c, sc)
 	if len(o.common) == 0 {

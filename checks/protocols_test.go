@@ -203,3 +203,18 @@ func TestPolicyDeviation(t *testing.T) {
 		})
 	}
 }
+
+func TestClientVerdictUnknownWhenIncomplete(t *testing.T) {
+	rec := loadRecord(t, "scan-tls10-only")
+	rec.Scan.Incomplete = true
+	rec.Scan.Errors = []string{"TLS 1.2: timeout: i/o timeout"}
+	got, fs := run(t, rec, "java17")
+	if !slices.Contains(got, "version-mismatch:info") || slices.Contains(got, "version-mismatch:error") || slices.Contains(got, "client-compatible:info") {
+		t.Fatalf("findings %v; want only an info saying the verdict is unknown", got)
+	}
+	for _, f := range fs {
+		if f.ID == "version-mismatch" && !strings.HasPrefix(f.Title, "could not establish whether java17 can connect") {
+			t.Errorf("title %q", f.Title)
+		}
+	}
+}

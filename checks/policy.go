@@ -81,7 +81,8 @@ func policyDeviation(in *Input) []Finding {
 		}
 	}
 	for _, v := range p.Versions {
-		if !slices.Contains(server, v) {
+		// A version missing from an incomplete scan may just be unanswered.
+		if !slices.Contains(server, v) && !sc.Incomplete {
 			dev = append(dev, "version: "+probe.VersionName(v)+" is not enabled; "+p.Name+" expects "+versionNames(p.Versions))
 		}
 	}
@@ -140,6 +141,9 @@ func policyDeviation(in *Input) []Finding {
 		if days > p.MaxLifetimeDays {
 			dev = append(dev, fmt.Sprintf("certificate: valid for %d days; %s allows at most %d", days, p.Name, p.MaxLifetimeDays))
 		}
+	}
+	if sc.Incomplete {
+		dev = append(dev, "note: the scan is incomplete ("+strings.Join(sc.Errors, "; ")+"); versions it could not see are not reported as missing")
 	}
 	if len(dev) == 0 {
 		return []Finding{{

@@ -142,18 +142,24 @@ func policyDeviation(in *Input) []Finding {
 			dev = append(dev, fmt.Sprintf("certificate: valid for %d days; %s allows at most %d", days, p.Name, p.MaxLifetimeDays))
 		}
 	}
+	n := len(dev)
 	if sc.Incomplete {
 		dev = append(dev, "note: the scan is incomplete ("+strings.Join(sc.Errors, "; ")+"); versions it could not see are not reported as missing")
 	}
-	if len(dev) == 0 {
-		return []Finding{{
+	if n == 0 {
+		f := Finding{
 			Severity: Info,
 			Title:    "the server conforms to " + p.Name + " (Mozilla guidelines 5.7)",
 			Detail:   "Every version, suite, group, DH size, certificate key and lifetime the scan saw is within the profile.",
-		}}
+			Evidence: dev,
+		}
+		if sc.Incomplete {
+			f.Title = "no deviation from " + p.Name + " seen, but the scan is incomplete"
+		}
+		return []Finding{f}
 	}
 	return []Finding{{
-		Title:       fmt.Sprintf("%d deviation(s) from %s (Mozilla guidelines 5.7)", len(dev), p.Name),
+		Title:       fmt.Sprintf("%d deviation(s) from %s (Mozilla guidelines 5.7)", n, p.Name),
 		Detail:      "Each line is something the scan observed that Mozilla's " + strings.TrimPrefix(p.Name, "mozilla-") + " configuration does not allow (https://wiki.mozilla.org/Security/Server_Side_TLS).",
 		Evidence:    dev,
 		Remediation: "Generate the configuration for your server at https://ssl-config.mozilla.org/ (choose \"" + strings.TrimPrefix(p.Name, "mozilla-") + "\"), e.g. nginx " + policyNginx(p) + ".",

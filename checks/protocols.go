@@ -474,10 +474,20 @@ func retryMismatch(in *Input) (*probe.Attempt, bool) {
 	if in.Env.Client != nil || in.Rec.Scan != nil || p == nil || p.Outcome == "ok" {
 		return nil, false
 	}
+	// The retry explains the failure only if what it got is something the
+	// primary attempt did not offer: an older version, or a suite outside
+	// Go's defaults. Otherwise the cause lies elsewhere and we say nothing.
+	goDefaults, _ := LookupClient("go")
+	explains := func(a *probe.Attempt) bool {
+		return a.VersionID < 0x0303 || !slices.Contains(goDefaults.Suites, a.CipherID)
+	}
 	if l := in.Rec.Attempt(probe.PurposeLegacy); l != nil && l.Outcome == "ok" {
+		if !explains(l) {
+			return nil, false
+		}
 		return l, l.VersionID < 0x0303
 	}
-	if a := in.Rec.Attempt(probe.PurposeAllSuites); a != nil && a.Outcome == "server-hello" {
+	if a := in.Rec.Attempt(probe.PurposeAllSuites); a != nil && a.Outcome == "server-hello" && explains(a) {
 		return a, a.VersionID < 0x0303
 	}
 	return nil, false

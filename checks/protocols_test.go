@@ -218,3 +218,25 @@ func TestClientVerdictUnknownWhenIncomplete(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultRunNoFalseMismatch: when the retry negotiates something the
+// primary attempt offered too, the failure had another cause; no
+// mismatch is claimed.
+func TestDefaultRunNoFalseMismatch(t *testing.T) {
+	rec := loadRecord(t, "scan-serverpref")
+	rec.Scan = nil
+	p := rec.Attempts[0]
+	p.Outcome = "failed"
+	p.Error = &probe.ProbeError{Stage: probe.StageHandshake, Kind: probe.KindAlert, Message: "remote error: tls: handshake failure", Alert: &probe.Alert{Code: 40, Name: "handshake_failure", Direction: "received"}}
+	retry := rec.Attempts[0]
+	retry.Purpose, retry.Outcome = probe.PurposeLegacy, "ok"
+	retry.Version, retry.VersionID = "TLS 1.2", 0x0303
+	retry.CipherSuite, retry.CipherID = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xC02F
+	rec.Attempts = []probe.Attempt{p, retry}
+	got, _ := run(t, rec, "")
+	for _, g := range got {
+		if strings.HasPrefix(g, "cipher-mismatch") || strings.HasPrefix(g, "version-mismatch") {
+			t.Errorf("findings %v claim a mismatch the retry does not show", got)
+		}
+	}
+}

@@ -25,6 +25,7 @@ lint:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./probe/...
 	./scripts/bench-default-run.sh
+	./scripts/bench-scan.sh
 
 clean:
 	rm -f tlsdoctor

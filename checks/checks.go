@@ -126,6 +126,11 @@ type Env struct {
 	// WarnDays is how close to expiry a certificate must be for
 	// cert-expiring-soon; 0 means 30, negative disables the check.
 	WarnDays int
+	// Client is the client the user connects with (--client, or
+	// --tls-min/--tls-max/--ciphers); nil means none named.
+	Client *ClientProfile
+	// Policy is the --policy profile to compare against; nil means none.
+	Policy *Policy
 }
 
 // Check is one entry of the ordered list of checks.
@@ -176,6 +181,15 @@ func All() []Check {
 		{"client-key-weak", Warning, "mutual TLS: our client certificate has a weak key or signature", clientKeyWeak},
 		{"client-ca-list-empty", Info, "mutual TLS: the server names no acceptable CA, or sends a malformed empty list (TLS 1.3)", clientCAListEmpty},
 		{"client-auth-optional", Info, "mutual TLS: the server requests a client certificate but does not require one", clientAuthOptional},
+		{"protocol-legacy", Warning, "the server accepts SSL 3.0 (error) or TLS 1.0/1.1 (warning), which current clients refuse", protocolLegacy},
+		{"weak-cipher", Warning, "the server accepts weak cipher suites: NULL, EXPORT, anon, RC4, DES, 3DES, no forward secrecy, CBC with SHA-1", weakCipher},
+		{"weak-dh", Warning, "the server's DHE parameters are smaller than 2048 bits (Logjam)", weakDH},
+		{"tls13-missing", Info, "the server does not speak TLS 1.3", tls13Missing},
+		{"no-forward-secrecy", Warning, "the server offers no forward-secret key exchange, or prefers one without", noForwardSecrecy},
+		{"server-ignores-preference", Info, "the server follows the client's cipher order instead of its own (TLS 1.2 and older)", serverIgnoresPreference},
+		{"version-mismatch", Error, "the client (--client, --tls-min/--tls-max, or current defaults after a failed handshake) and the server share no protocol version", versionMismatch},
+		{"cipher-mismatch", Error, "the client and the server share no cipher suite, group or signature algorithm (--client also reports client-compatible when it connects)", cipherMismatch},
+		{"policy-deviation", Warning, "every deviation from the --policy profile (Mozilla modern/intermediate/old): versions, suites, groups, DH and key size, lifetime", policyDeviation},
 	}
 }
 

@@ -141,6 +141,9 @@ func handshakeFailed(in *Input) []Finding {
 	if mtlsExplainsFailure(in) { // the client-cert-* checks explain it (checks/mtls.go)
 		return nil
 	}
+	if l, _ := retryMismatch(in); l != nil { // version-mismatch or cipher-mismatch explains it (checks/protocols.go)
+		return nil
+	}
 	t := in.Rec.Target
 	where := hostPort(t.ConnectHost, t.ConnectPort)
 	f := Finding{Evidence: []string{fmt.Sprintf("offered %s to %s, SNI %s", versionRange(a.Offered), where, orNone(a.Offered.SNI))}}

@@ -38,7 +38,7 @@ var recordCases = []struct {
 	{"untrusted-root", []string{"untrusted-root"}},
 	{"missing-intermediate", []string{"chain-incomplete"}},
 	{"client-cert-required", []string{"client-cert-required"}},
-	{"tls10-only", []string{"handshake-failed"}},
+	{"tls10-only", []string{"version-mismatch"}},
 	{"plain-http", []string{"not-tls"}},
 	{"stall", []string{"handshake-failed"}},
 	{"reset", []string{"handshake-failed"}},

@@ -121,6 +121,9 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			minV: tls.VersionTLS10, maxV: tls.VersionTLS12, cert: opts.ClientCertificate,
 			allSuites: true,
 		}))
+		if l := &rec.Attempts[len(rec.Attempts)-1]; needsLegacyRetry(l) && ctx.Err() == nil {
+			rec.Attempts = append(rec.Attempts, allSuitesAttempt(ctx, rec.Target, l.Address))
+		}
 	}
 	if !opts.NoFallback && opts.ClientCertificate != nil && needsNoClientCertAttempt(&primary) && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{

@@ -40,6 +40,8 @@ type Record struct {
 	ClientIdentity *ClientIdentity `json:"client_identity,omitempty"`
 	// AIA lists the caIssuers downloads made to complete the chain.
 	AIA []AIAFetch `json:"aia_fetches,omitempty"`
+	// Scan is set by --scan: every version, suite and group accepted.
+	Scan *Scan `json:"scan,omitempty"`
 }
 
 // RecordedTruststore is a truststore as recorded.
@@ -86,7 +88,8 @@ type Attempt struct {
 	Address string  `json:"address,omitempty"`
 	Timings Timings `json:"timings"`
 	// Outcome is "ok" when the handshake (and any post-handshake verdict)
-	// succeeded, "failed" otherwise.
+	// succeeded, "failed" otherwise; "server-hello" for the all-suites
+	// attempt when the server answered (see PurposeAllSuites).
 	Outcome string      `json:"outcome"`
 	Error   *ProbeError `json:"error,omitempty"`
 

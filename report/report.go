@@ -143,6 +143,7 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 		chainTable(w, chain, r.Now)
 	}
 	revocation(w, p, r)
+	scanTables(w, p, rec.Scan)
 	if a := rec.Primary(); a != nil && a.CertificateRequest != nil {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, p.bold.Sprint("Client certificate requested"))

@@ -109,6 +109,10 @@ type outputOptions struct {
 	failOn  string
 	quiet   bool
 	verbose bool
+	// client is the profile --client (or --tls-min/--tls-max/--ciphers) names.
+	client *checks.ClientProfile
+	// policy is the --policy profile.
+	policy *checks.Policy
 }
 
 func (o *outputOptions) register(fs *pflag.FlagSet) {
@@ -182,7 +186,7 @@ func storeNames(ts []checks.Truststore) []string {
 // render writes the report in the chosen format and returns the exit code.
 func render(rec *probe.Record, j judgement, now time.Time, o outputOptions, failOn checks.Severity, env Env) (int, error) {
 	stores := j.stores
-	cenv := checks.Env{Now: now, Truststores: stores, WarnDays: j.warnDays}
+	cenv := checks.Env{Now: now, Truststores: stores, WarnDays: j.warnDays, Client: o.client, Policy: o.policy}
 	findings := checks.Run(rec, cenv)
 	r := report.Report{Record: rec, Findings: findings, Truststores: storeNames(stores), Now: now}
 	r.Trust = checks.StoreVerdicts(checks.NewInput(rec, cenv))
@@ -202,19 +206,18 @@ func render(rec *probe.Record, j judgement, now time.Time, o outputOptions, fail
 	return exitCode(rec, findings, failOn), nil
 }
 
-// connectionChecks are the findings that mean no TLS session was
-// established; their title is also printed as the one-line error on stderr.
-var connectionChecks = []string{"connect-failed", "not-tls", "handshake-failed"}
-
 // sayFailure prints one "tlsdoctor: error:" line on stderr when no TLS
 // session could be established, so scripts and people reading only stderr
-// see why (the report on stdout has the details and the fix).
+// see why (the report on stdout has the details and the fix). The cause is
+// the most severe finding: the checks that explain a failed connection
+// (connect-failed, not-tls, handshake-failed, version-mismatch,
+// client-cert-required, ...) are errors.
 func sayFailure(env Env, rec *probe.Record, fs []checks.Finding) {
 	if a := rec.Primary(); rec.DNS.Error == nil && a != nil && a.Outcome == "ok" {
 		return
 	}
 	for _, f := range fs {
-		if contains(connectionChecks, f.ID) {
+		if f.Severity == checks.Error {
 			fmt.Fprintf(env.Stderr, "tlsdoctor: error: %s (%s)\n", f.Title, f.ID)
 			if hint, _, _ := strings.Cut(f.Remediation, "\n"); hint != "" {
 				fmt.Fprintf(env.Stderr, "hint: %s\n", hint)

@@ -104,6 +104,7 @@ type probeOptions struct {
 	version    bool
 	revocation revocationOptions
 	identity   identityOptions
+	scan       scanOptions
 }
 
 func runProbe(ctx context.Context, args []string, env Env) (int, error) {
@@ -120,7 +121,8 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	o.revocation.register(fs)
 	o.identity.register(fs)
 	o.out.register(fs)
-	if help, err := parseFlags(fs, args, env, usage); help || err != nil {
+	o.scan.register(fs)
+	if help, err := parseFlags(fs, args, env, usage+fmt.Sprintf(scanUsage, strings.Join(checks.ClientProfileNames(), ", "))); help || err != nil {
 		return ExitOK, err
 	}
 	if o.version {
@@ -133,6 +135,15 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	if err := o.revocation.validate(); err != nil {
 		return 0, err
+	}
+	if o.out.client, err = o.scan.profile(); err != nil {
+		return 0, err
+	}
+	if o.out.policy, err = o.scan.policyProfile(); err != nil {
+		return 0, err
+	}
+	if o.scan.scan && !fs.Changed("timeout") {
+		o.timeout = 60 * time.Second
 	}
 	switch {
 	case fs.NArg() == 0:
@@ -178,6 +189,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	o.scan.run(ctx, rec, env, o.out.verbose)
 	rec.Truststores = recorded
 	if o.out.verbose {
 		revocationProgress(env.Stderr, rec)
@@ -201,6 +213,8 @@ Flags:
       --now TIME           judge validity at TIME (RFC 3339, or "now"); default: when recorded
       --truststore FILE|NAME, --ca-file FILE  judge against these stores instead of the recorded ones
       --truststore-password[-file], --warn-days N, --fix-bundle FILE  as for a live run
+      --client, --tls-min, --tls-max, --ciphers, --policy
+                           judge a record saved from a --scan run against a client or policy
       --format, --color, --fail-on, -q, -v  as for a live run
 `
 
@@ -216,11 +230,16 @@ func runDiagnose(_ context.Context, args []string, env Env) (int, error) {
 	fs.StringVar(&nowArg, "now", "", "")
 	trust.register(fs)
 	out.register(fs)
+	var judge scanOptions
+	judge.registerJudge(fs)
 	if help, err := parseFlags(fs, args, env, diagnoseUsage); help || err != nil {
 		return ExitOK, err
 	}
 	failOn, err := out.validate()
 	if err != nil {
+		return 0, err
+	}
+	if err := judge.judge(&out); err != nil {
 		return 0, err
 	}
 	if path == "" {

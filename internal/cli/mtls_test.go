@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -22,11 +20,8 @@ const (
 
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	code := RunEnv(ctx, args, Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: time.Now})
-	return code, out.String(), errb.String()
+	r := invoke(t, env, args...)
+	return r.code, r.stdout, r.stderr
 }
 
 func writeFile(t *testing.T, dir, name string, data []byte) string {

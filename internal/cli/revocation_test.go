@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -22,9 +21,8 @@ import (
 
 func runRevCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code = RunEnv(context.Background(), args, Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Now: time.Now})
-	return out.String(), errb.String(), code
+	r := invoke(t, nil, args...)
+	return r.stdout, r.stderr, r.code
 }
 
 // serveTLS serves HTTPS with cert on 127.0.0.1 until the test ends.

@@ -1,0 +1,758 @@
+package checks
+
+import (
+	"crypto/dsa" //nolint:staticcheck // only to name a DSA key the server sent
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
+	"github.com/tlsdoctor/tlsdoctor/probe"
+)
+
+// completeScan returns the record's scan, or nil.
+func scanOf(in *Input) *probe.Scan { return in.Rec.Scan }
+
+func supported(sc *probe.Scan) []probe.ScanVersion {
+	var out []probe.ScanVersion
+	for _, v := range sc.Versions {
+		if v.Supported {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var legacyClientsNote = "Clients that refuse them by default: Java 8u291+, 11.0.11+, 17 and 21 (jdk.tls.disabledAlgorithms); OpenSSL 3 at SECLEVEL 2 and curl built on it (Debian, Ubuntu, RHEL 9); Go 1.18+ (client minimum TLS 1.2); Python 3.10+; Chrome 84+, Firefox 78+, Safari 14+. RFC 8996 (2021) deprecates TLS 1.0 and 1.1."
+
+func protocolLegacy(in *Input) []Finding {
+	serverFix := "Disable them on the server: nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`, Java server `jdk.tls.server.protocols=TLSv1.2,TLSv1.3`, Tomcat `protocols=\"TLSv1.2+TLSv1.3\"`."
+	// Without a scan, version-mismatch reports a legacy-only server from
+	// the default run's retry; saying it twice would be noise.
+	sc := scanOf(in)
+	if sc == nil {
+		return nil
+	}
+	var out []Finding
+	for _, v := range sc.Versions {
+		if v.Supported && v.VersionID == 0x0300 {
+			out = append(out, Finding{
+				Severity:    Error,
+				Title:       "the server accepts SSL 3.0",
+				Detail:      "SSL 3.0 is broken (POODLE, CVE-2014-3566) and prohibited by RFC 7568; no current client offers it, so leaving it on only helps attackers who force a downgrade.",
+				Evidence:    []string{"an SSL 3.0-only ClientHello was answered with an SSL 3.0 ServerHello (" + v.Suites[0].Name + ")"},
+				Remediation: "Disable SSL 3.0. " + serverFix,
+			})
+		}
+	}
+	var legacy []string
+	var ev []string
+	for _, v := range sc.Versions {
+		if v.Supported && (v.VersionID == 0x0301 || v.VersionID == 0x0302) {
+			legacy = append(legacy, v.Version)
+			ev = append(ev, fmt.Sprintf("%s accepted (%d cipher suites, first %s)", v.Version, len(v.Suites), v.Suites[0].Name))
+		}
+	}
+	if len(legacy) > 0 {
+		detail := strings.Join(legacy, " and ") + " are obsolete. " + legacyClientsNote
+		if !slices.ContainsFunc(sc.Versions, func(v probe.ScanVersion) bool { return v.Supported && v.VersionID >= 0x0303 }) {
+			detail += " This server speaks nothing newer, so all those clients fail to connect."
+		}
+		out = append(out, Finding{
+			Severity:    Warning,
+			Title:       "the server accepts " + strings.Join(legacy, " and "),
+			Detail:      detail,
+			Evidence:    ev,
+			Remediation: serverFix,
+			Clients:     protocolLegacyClients(),
+		})
+	}
+	return out
+}
+
+// suiteWeakness says why a suite is weak, with how serious it is; zero
+// severity means it is fine.
+func suiteWeakness(info ciphersuite.Info) (Severity, []string) {
+	var sev Severity
+	var why []string
+	add := func(s Severity, r string) {
+		sev = max(sev, s)
+		why = append(why, r)
+	}
+	c := info.Cipher
+	switch {
+	case info.KeyExchange == "":
+		return 0, nil // unknown code point: say nothing we cannot back
+	case c == "NULL":
+		add(Error, "NULL cipher: no encryption at all")
+	}
+	if info.Export {
+		add(Error, "EXPORT grade: 40/56-bit keys (FREAK, Logjam)")
+	}
+	if info.Auth == "anon" {
+		add(Error, "anonymous: the server is not authenticated, anyone in the path can intercept")
+	}
+	switch {
+	case strings.HasPrefix(c, "RC4"):
+		add(Error, "RC4: biased keystream, prohibited by RFC 7465")
+	case strings.HasPrefix(c, "DES") || strings.HasPrefix(c, "RC2"):
+		if !info.Export {
+			add(Error, "single DES/RC2: 56-bit key or less, brute-forced in hours")
+		}
+	case strings.HasPrefix(c, "3DES"):
+		add(Warning, "3DES: 64-bit block, Sweet32 (CVE-2016-2183)")
+	case strings.HasPrefix(c, "IDEA"):
+		add(Warning, "IDEA: 64-bit block (Sweet32)")
+	}
+	if info.MAC == "MD5" {
+		add(Warning, "HMAC-MD5")
+	}
+	if !info.ForwardSecret() && info.Auth != "anon" && info.KeyExchange != "PSK" {
+		add(Warning, "no forward secrecy ("+info.KeyExchange+" key exchange): a stolen server key decrypts recorded traffic")
+	}
+	if info.CBC() && sev < Warning {
+		if info.MAC == "SHA" {
+			add(Info, "CBC with HMAC-SHA1 (MAC-then-encrypt, Lucky13-type padding oracles); not in Mozilla's intermediate profile")
+		} else {
+			add(Info, "CBC mode (MAC-then-encrypt); not in Mozilla's intermediate profile")
+		}
+	}
+	return sev, why
+}
+
+func suiteLabel(id uint16) string {
+	info := ciphersuite.Lookup(id)
+	if o := info.OpenSSL(); o != "" && o != info.Name {
+		return info.Name + " (" + o + ")"
+	}
+	return info.Name
+}
+
+const mozillaIntermediateCiphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305"
+
+func weakCipher(in *Input) []Finding {
+	sc := scanOf(in)
+	if sc == nil {
+		return nil
+	}
+	bySev := map[Severity][]string{}
+	for _, v := range supported(sc) {
+		for _, su := range v.Suites {
+			sev, why := suiteWeakness(ciphersuite.Lookup(su.ID))
+			if sev == 0 {
+				continue
+			}
+			bySev[sev] = append(bySev[sev], fmt.Sprintf("%s: %s — %s", v.Version, suiteLabel(su.ID), strings.Join(why, "; ")))
+		}
+	}
+	fix := "Allow only strong suites. nginx: `ssl_ciphers " + mozillaIntermediateCiphers + ";` (Mozilla intermediate). Apache: `SSLCipherSuite` with the same list. " +
+		"Java server: add the weak algorithms to `jdk.tls.disabledAlgorithms` in $JAVA_HOME/conf/security/java.security (e.g. `RC4, DES, 3DES_EDE_CBC, anon, NULL`). Tomcat/Spring Boot: `server.ssl.ciphers=` with the IANA names."
+	var out []Finding
+	for _, s := range []Severity{Error, Warning, Info} {
+		ev := bySev[s]
+		if len(ev) == 0 {
+			continue
+		}
+		var title string
+		switch s {
+		case Error:
+			title = fmt.Sprintf("the server accepts %d insecure cipher suite(s) (NULL, EXPORT, anon, RC4 or DES)", len(ev))
+		case Warning:
+			title = fmt.Sprintf("the server accepts %d weak cipher suite(s) (3DES, no forward secrecy, MD5)", len(ev))
+		default:
+			title = fmt.Sprintf("the server accepts %d CBC-mode cipher suite(s)", len(ev))
+		}
+		detail := "Every suite below was accepted when offered; a client that offers it (old clients, or an attacker forcing it) gets it."
+		if s == Info {
+			detail = "CBC suites are not broken when the server's TLS library is patched, but they are MAC-then-encrypt and have a history of padding-oracle attacks; Mozilla's intermediate profile keeps only AEAD suites."
+		}
+		out = append(out, Finding{Severity: s, Title: title, Detail: detail, Evidence: ev, Remediation: fix})
+	}
+	return out
+}
+
+func weakDH(in *Input) []Finding {
+	sc := scanOf(in)
+	if sc == nil {
+		return nil
+	}
+	smallest := 0
+	var ev []string
+	for _, v := range supported(sc) {
+		if v.DHBits > 0 && v.DHBits < 2048 {
+			ev = append(ev, fmt.Sprintf("%s: DHE with a %d-bit prime", v.Version, v.DHBits))
+			if smallest == 0 || v.DHBits < smallest {
+				smallest = v.DHBits
+			}
+		}
+	}
+	if smallest == 0 {
+		return nil
+	}
+	f := Finding{
+		Severity: Warning,
+		Title:    fmt.Sprintf("the server uses %d-bit DH parameters for DHE", smallest),
+		Detail:   "DH groups under 2048 bits are within reach of well-funded attackers (Logjam, weakdh.org), and OpenSSL 3 at SECLEVEL 2 (curl, Python, .NET on Debian/Ubuntu) refuses them with \"dh key too small\" when the server picks a DHE suite. Java accepts 1024 bits; Go does not speak DHE at all.",
+		Evidence: ev,
+		Remediation: "Use 2048-bit (or the RFC 7919 ffdhe2048) parameters: `openssl dhparam -out /etc/nginx/dhparam.pem 2048` and nginx `ssl_dhparam /etc/nginx/dhparam.pem;`; Apache `SSLOpenSSLConfCmd DHParameters /etc/ssl/dhparam.pem`; Java server `-Djdk.tls.ephemeralDHKeySize=2048`. " +
+			"Or drop DHE suites and keep ECDHE.",
+		Clients: []ClientVerdict{
+			{Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0A00018A:SSL routines::dh key too small"},
+			{Client: "openssl", Fails: true, Message: "error:0A00018A:SSL routines:tls_process_ske_dhe:dh key too small"},
+			{Client: "java", Fails: smallest < 1024, Message: javaDHMessage(smallest)},
+		},
+	}
+	if smallest < 1024 {
+		f.Severity = Error
+	}
+	return []Finding{f}
+}
+
+func javaDHMessage(bits int) string {
+	if bits < 1024 {
+		return "javax.net.ssl.SSLHandshakeException: DH ServerKeyExchange does not comply to algorithm constraints"
+	}
+	return "connects: Java's default minimum (jdk.tls.disabledAlgorithms \"DH keySize < 1024\") allows it"
+}
+
+func tls13Missing(in *Input) []Finding {
+	f := Finding{
+		Title:       "the server does not speak TLS 1.3",
+		Detail:      "TLS 1.3 (RFC 8446) is faster (one round trip) and removes every legacy algorithm; all current clients prefer it. TLS 1.2 alone still works with them.",
+		Remediation: "Enable it: nginx `ssl_protocols TLSv1.2 TLSv1.3;` (OpenSSL 1.1.1+), Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`, Java 11+ server `jdk.tls.server.protocols=TLSv1.2,TLSv1.3`.",
+	}
+	if sc := scanOf(in); sc != nil {
+		if len(supported(sc)) == 0 || sc.Incomplete {
+			return nil
+		}
+		for _, v := range sc.Versions {
+			if v.VersionID == 0x0304 {
+				if v.Supported {
+					return nil
+				}
+				f.Evidence = []string{"a TLS 1.3-only ClientHello was refused: " + orNone(v.Refusal)}
+			}
+		}
+		return []Finding{f}
+	}
+	a := in.Rec.Primary()
+	if a == nil || a.Outcome != "ok" || a.Offered.MaxVersion != "TLS 1.3" || a.Version == "TLS 1.3" || a.Version == "" {
+		return nil
+	}
+	f.Evidence = []string{"offered " + versionRange(a.Offered) + ", the server chose " + a.Version}
+	return []Finding{f}
+}
+
+func noForwardSecrecy(in *Input) []Finding {
+	fix := "Put ECDHE suites first and enforce the server's order: nginx `ssl_ciphers " + mozillaIntermediateCiphers + ";`, Apache `SSLCipherSuite` with the same list and `SSLHonorCipherOrder on`."
+	sc := scanOf(in)
+	if sc == nil {
+		a := in.Rec.Primary()
+		if a == nil || a.Outcome != "ok" || a.CipherID == 0 || ciphersuite.Lookup(a.CipherID).ForwardSecret() || ciphersuite.Lookup(a.CipherID).KeyExchange == "" {
+			return nil
+		}
+		return []Finding{{
+			Title:       "the server chose a suite without forward secrecy",
+			Detail:      "We offered ECDHE suites first and the server picked " + a.CipherSuite + ": anyone who later obtains the server's private key can decrypt recorded sessions.",
+			Evidence:    []string{"negotiated " + a.Version + ", " + a.CipherSuite},
+			Remediation: fix,
+		}}
+	}
+	sup := supported(sc)
+	if len(sup) == 0 {
+		return nil
+	}
+	anyFS := false
+	var preferNonFS []string
+	for _, v := range sup {
+		for _, su := range v.Suites {
+			if ciphersuite.Lookup(su.ID).ForwardSecret() {
+				anyFS = true
+			}
+		}
+		if v.Preference == "server" && len(v.Suites) > 0 && !ciphersuite.Lookup(v.Suites[0].ID).ForwardSecret() {
+			preferNonFS = append(preferNonFS, v.Version+": the server's first choice is "+v.Suites[0].Name)
+		}
+	}
+	switch {
+	case !anyFS:
+		return []Finding{{
+			Title:       "the server offers no forward-secret key exchange",
+			Detail:      "No ECDHE or DHE suite (and no TLS 1.3) was accepted: every session can be decrypted later by whoever obtains the server's private key.",
+			Evidence:    []string{"accepted key exchanges: " + kexList(sup)},
+			Remediation: fix,
+		}}
+	case len(preferNonFS) > 0:
+		return []Finding{{
+			Title:       "the server prefers suites without forward secrecy",
+			Detail:      "The server enforces its own order and puts a non-forward-secret suite first, so clients that offer it get it.",
+			Evidence:    preferNonFS,
+			Remediation: fix,
+		}}
+	}
+	return nil
+}
+
+func kexList(vs []probe.ScanVersion) string {
+	var out []string
+	for _, v := range vs {
+		for _, su := range v.Suites {
+			k := ciphersuite.Lookup(su.ID).KeyExchange
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func serverIgnoresPreference(in *Input) []Finding {
+	sc := scanOf(in)
+	if sc == nil {
+		return nil
+	}
+	var ev []string
+	weak := false
+	for _, v := range supported(sc) {
+		if v.VersionID >= 0x0304 || v.Preference != "client" {
+			continue
+		}
+		ev = append(ev, fmt.Sprintf("%s: offered %s then %s, the server took the first", v.Version, v.Suites[len(v.Suites)-1].Name, v.Suites[0].Name))
+		for _, su := range v.Suites {
+			if s, _ := suiteWeakness(ciphersuite.Lookup(su.ID)); s >= Warning {
+				weak = true
+			}
+		}
+	}
+	if len(ev) == 0 {
+		return nil
+	}
+	f := Finding{
+		Title:       "the server follows the client's cipher order",
+		Detail:      "With only strong suites enabled this is fine (Mozilla's intermediate profile even recommends it). ",
+		Evidence:    ev,
+		Remediation: "If you keep weak suites for old clients, enforce the server's order: nginx `ssl_prefer_server_ciphers on;`, Apache `SSLHonorCipherOrder on`, Java `jdk.tls.server.cipherSuites` order with `SSLParameters.setUseCipherSuitesOrder(true)` (the default).",
+	}
+	if weak {
+		f.Detail += "Here weak suites are enabled too, so a client that lists one first gets it."
+	} else {
+		f.Detail += "Every suite accepted here is acceptable, so this is informational."
+	}
+	return []Finding{f}
+}
+
+// clientOutcome is how a profiled client would fare against the scanned
+// server.
+type clientOutcome struct {
+	version   probe.ScanVersion
+	suite     uint16
+	common    []uint16 // common versions
+	noSuite   bool
+	group     string // the failing reason for groups, when any
+	sigalg    string
+	dhTooWeak int
+}
+
+func judgeClient(in *Input, c *ClientProfile, sc *probe.Scan) clientOutcome {
+	var o clientOutcome
+	var best *probe.ScanVersion
+	for i, v := range sc.Versions {
+		if v.Supported && slices.Contains(c.Versions, v.VersionID) {
+			o.common = append(o.common, v.VersionID)
+			best = &sc.Versions[i]
+		}
+	}
+	if best == nil {
+		return o
+	}
+	o.version = *best
+	// The server picks: by its own order when it has one, else the
+	// client's first suite that it accepts.
+	if best.Preference == "server" {
+		for _, su := range best.Suites {
+			if slices.Contains(c.Suites, su.ID) {
+				o.suite = su.ID
+				break
+			}
+		}
+	} else {
+		for _, id := range c.Suites {
+			if slices.ContainsFunc(best.Suites, func(s probe.ScanSuite) bool { return s.ID == id }) {
+				o.suite = id
+				break
+			}
+		}
+	}
+	if o.suite == 0 {
+		o.noSuite = true
+		return o
+	}
+	info := ciphersuite.Lookup(o.suite)
+	if info.KeyExchange == "DHE" && best.DHBits > 0 && c.MinDHBits > 0 && best.DHBits < c.MinDHBits {
+		o.dhTooWeak = best.DHBits
+	}
+	if groups, tested := groupsAt(sc, best.VersionID); (info.KeyExchange == "TLS13" || info.KeyExchange == "ECDHE") && len(c.Groups) > 0 && len(groups) > 0 && allTested(c.Groups, tested) {
+		common := false
+		var names []string
+		for _, g := range groups {
+			names = append(names, g.Name)
+			if slices.Contains(c.Groups, g.ID) {
+				common = true
+			}
+		}
+		if !common {
+			o.group = "the server accepts only " + strings.Join(names, ", ")
+		}
+	}
+	if len(c.SigAlgs) > 0 {
+		if k := leafKeyType(in); k != "" && !slices.Contains(c.SigAlgs, k) {
+			o.sigalg = "the server's certificate has a " + strings.ToUpper(k) + " key, which this client cannot verify signatures from"
+		}
+	}
+	return o
+}
+
+// groupsAt returns the groups the scan found for a version and the groups
+// it tested there (a group outside them is unknown, not refused).
+func groupsAt(sc *probe.Scan, version uint16) ([]probe.ScanGroup, []uint16) {
+	switch {
+	case version == vTLS13 && sc.GroupsVersion == "TLS 1.3":
+		return sc.Groups, probe.TestedGroups("TLS 1.3")
+	case version < vTLS13 && len(sc.GroupsTLS12) > 0:
+		return sc.GroupsTLS12, probe.TestedGroups("TLS 1.2")
+	case version < vTLS13 && sc.GroupsVersion == "TLS 1.2":
+		return sc.Groups, probe.TestedGroups("TLS 1.2")
+	}
+	return nil, nil
+}
+
+// allTested says whether every group is one the scan tested.
+func allTested(groups, tested []uint16) bool {
+	for _, g := range groups {
+		if !slices.Contains(tested, g) {
+			return false
+		}
+	}
+	return true
+}
+
+func leafKeyType(in *Input) string {
+	l := in.Leaf()
+	if l == nil {
+		return ""
+	}
+	switch l.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return "rsa"
+	case *ecdsa.PublicKey:
+		return "ecdsa"
+	case ed25519.PublicKey:
+		return "ed25519"
+	case *dsa.PublicKey:
+		return "dsa"
+	}
+	return ""
+}
+
+func versionNames(vs []uint16) string {
+	var out []string
+	for _, v := range versionsSorted(vs) {
+		out = append(out, probe.VersionName(v))
+	}
+	return strings.Join(out, ", ")
+}
+
+// retryMismatch names the mismatch behind a failed default run from the
+// legacy-versions retry: the primary attempt (TLS 1.2–1.3, current
+// defaults) failed and the retry with TLS 1.0–1.2 and every suite
+// succeeded. It returns the retry and whether the version was the cause.
+func retryMismatch(in *Input) (*probe.Attempt, bool) {
+	p := in.Rec.Primary()
+	if in.Env.Client != nil || in.Rec.Scan != nil || p == nil || p.Outcome == "ok" {
+		return nil, false
+	}
+	// The retry explains the failure only if what it got is something the
+	// primary attempt did not offer: an older version, or a suite outside
+	// Go's defaults. Otherwise the cause lies elsewhere and we say nothing.
+	goDefaults, _ := LookupClient("go")
+	explains := func(a *probe.Attempt) bool {
+		return a.VersionID < 0x0303 || !slices.Contains(goDefaults.Suites, a.CipherID)
+	}
+	if l := in.Rec.Attempt(probe.PurposeLegacy); l != nil && l.Outcome == "ok" {
+		if !explains(l) {
+			return nil, false
+		}
+		return l, l.VersionID < 0x0303
+	}
+	if a := in.Rec.Attempt(probe.PurposeAllSuites); a != nil && a.Outcome == "server-hello" && explains(a) {
+		return a, a.VersionID < 0x0303
+	}
+	return nil, false
+}
+
+// clientsOffering splits the built-in client profiles by whether they
+// offer the suite at the version by default.
+func clientsOffering(id, version uint16) (yes, no []string) {
+	for _, p := range clientProfiles {
+		if slices.Contains(p.Suites, id) && slices.Contains(p.Versions, version) {
+			yes = append(yes, p.Name)
+		} else {
+			no = append(no, p.Name)
+		}
+	}
+	return yes, no
+}
+
+func serverWord(a *probe.Attempt) string {
+	if a.Purpose == probe.PurposeAllSuites {
+		return "the ServerHello"
+	}
+	return "the handshake"
+}
+
+func versionMismatch(in *Input) []Finding {
+	if l, isVersion := retryMismatch(in); l != nil && isVersion {
+		return []Finding{{
+			Title:  "version mismatch: the server only speaks " + l.Version,
+			Detail: "Offered TLS 1.2–1.3 (what current clients send by default) the handshake failed; offered TLS 1.0–1.2 the server chose " + l.Version + ". Every client with TLS 1.0/1.1 disabled fails the same way. " + legacyClientsNote,
+			Evidence: []string{
+				fmt.Sprintf("offered %s: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+				fmt.Sprintf("offered %s: negotiated %s, %s", versionRange(l.Offered), l.Version, l.CipherSuite),
+			},
+			Remediation: "Enable TLS 1.2 and 1.3 on the server: nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`.\n" +
+				"Only as a stop-gap on the client: Java, remove " + strings.ReplaceAll(l.Version, "TLS ", "TLSv") + " from `jdk.tls.disabledAlgorithms` and set `-Djdk.tls.client.protocols=" + strings.ReplaceAll(l.Version, "TLS ", "TLSv") + ",TLSv1.2`; curl `--tlsv1.0 --ciphers 'DEFAULT:@SECLEVEL=0'`. Run `tlsdoctor --scan` to see every version and suite.",
+			Clients: protocolLegacyClients(),
+		}}
+	}
+	c, sc := in.Env.Client, scanOf(in)
+	if c == nil || sc == nil {
+		return nil
+	}
+	if sc.Incomplete {
+		return []Finding{{
+			Severity: Info,
+			Title:    fmt.Sprintf("could not establish whether %s can connect: the scan is incomplete", c.Name),
+			Detail:   "Some handshakes of the scan got no answer, so a version or suite may be missing from what the server accepts. Re-run with a longer --timeout, or gently (--max-conns 1 --delay 200ms) if the server limits connections.",
+			Evidence: sc.Errors,
+		}}
+	}
+	o := judgeClient(in, c, sc)
+	if len(o.common) > 0 {
+		return nil
+	}
+	var server []uint16
+	for _, v := range supported(sc) {
+		server = append(server, v.VersionID)
+	}
+	if len(server) == 0 {
+		return nil // nothing accepted at all: handshake-failed explains it
+	}
+	f := Finding{
+		Title:    fmt.Sprintf("%s cannot connect: no common protocol version", c.Name),
+		Detail:   fmt.Sprintf("%s offers %s; the server accepts only %s.", c.Description, versionNames(c.Versions), versionNames(server)),
+		Evidence: []string{"client profile: " + c.Source, "server accepts: " + versionNames(server)},
+	}
+	serverOlder := slices.Max(server) < slices.Min(c.Versions)
+	if serverOlder {
+		old := probe.VersionName(slices.Max(server))
+		f.Remediation = "Fix the server: enable TLS 1.2 and 1.3 (nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`).\nOnly as a stop-gap on the client: " + enableOldVersion(c, old)
+		f.Clients = protocolLegacyClients()
+	} else {
+		f.Remediation = "Fix the client: upgrade it to one that speaks " + probe.VersionName(slices.Min(server)) + " or newer" + clientMaxHint(c) + ".\nOr on the server, also enable TLS 1.2: nginx `ssl_protocols TLSv1.2 TLSv1.3;`."
+		f.Clients = clients("alert-protocol_version")
+	}
+	f.Clients = onlyClient(f.Clients, c)
+	return []Finding{f}
+}
+
+func clientMaxHint(c *ClientProfile) string {
+	if c.Kind == "java" {
+		return " (Java: `-Djdk.tls.client.protocols=TLSv1.2,TLSv1.3`)"
+	}
+	return ""
+}
+
+func enableOldVersion(c *ClientProfile, v string) string {
+	jv := strings.ReplaceAll(strings.ReplaceAll(v, "TLS ", "TLSv"), "SSL 3.0", "SSLv3")
+	switch c.Kind {
+	case "java":
+		return "remove " + jv + " from `jdk.tls.disabledAlgorithms` in $JAVA_HOME/conf/security/java.security and run with `-Djdk.tls.client.protocols=" + jv + ",TLSv1.2`."
+	case "openssl":
+		return "`openssl s_client -tls1 -cipher 'DEFAULT:@SECLEVEL=0'`; curl `--tlsv1.0 --ciphers 'DEFAULT:@SECLEVEL=0'`."
+	case "go":
+		return "`tls.Config{MinVersion: tls.VersionTLS10}`."
+	case "python":
+		return "`ctx.minimum_version = ssl.TLSVersion.TLSv1; ctx.set_ciphers('DEFAULT:@SECLEVEL=0')`."
+	case "node":
+		return "`tls.connect({minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0'})`."
+	case "dotnet":
+		return "set `MinProtocol = TLSv1` and `CipherString = DEFAULT:@SECLEVEL=0` in the OpenSSL config .NET uses (OPENSSL_CONF)."
+	}
+	return "allow " + v + " in the client."
+}
+
+// onlyClient keeps the verdicts of the client family named, when known.
+func onlyClient(vs []ClientVerdict, c *ClientProfile) []ClientVerdict {
+	fam := map[string]string{"java": "java", "openssl": "openssl", "go": "go"}[c.Kind]
+	if c.Name == "curl" {
+		fam = "curl"
+	}
+	if fam == "" {
+		return vs
+	}
+	var out []ClientVerdict
+	for _, v := range vs {
+		if v.Client == fam {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func cipherMismatch(in *Input) []Finding {
+	if l, isVersion := retryMismatch(in); l != nil && !isVersion {
+		info := ciphersuite.Lookup(l.CipherID)
+		_, why := suiteWeakness(info)
+		yes, no := clientsOffering(l.CipherID, l.VersionID)
+		how := "offered every suite crypto/tls speaks (TLS 1.0–1.2)"
+		if l.Purpose == probe.PurposeAllSuites {
+			how = "offered every registered suite (TLS 1.2), after TLS 1.0–1.2 with every suite crypto/tls speaks failed too"
+		}
+		detail := "Offered TLS 1.2–1.3 with Go's default cipher suites the handshake failed; " + how + ", the server chose " + suiteLabel(l.CipherID)
+		if len(why) > 0 {
+			detail += " (" + strings.Join(why, "; ") + ")"
+		}
+		detail += ". Clients that offer it by default: " + orNone(strings.Join(yes, ", ")) + "; clients that do not, and fail the same way: " + orNone(strings.Join(no, ", ")) + "."
+		return []Finding{{
+			Title:  "cipher mismatch: the server only accepts suites Go's defaults do not offer, such as " + l.CipherSuite,
+			Detail: detail,
+			Evidence: []string{
+				fmt.Sprintf("offered %s with default suites: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+				fmt.Sprintf("offered %s with every suite: %s chose %s, %s", versionRange(l.Offered), serverWord(l), l.Version, l.CipherSuite),
+			},
+			Remediation: "Server: enable ECDHE AES-GCM suites, e.g. nginx `ssl_ciphers " + mozillaIntermediateCiphers + ";`. Run `tlsdoctor --scan` to list every suite the server accepts, and `--client NAME` to check a given client.",
+			Clients:     clients("alert-handshake_failure"),
+		}}
+	}
+	c, sc := in.Env.Client, scanOf(in)
+	if c == nil || sc == nil || sc.Incomplete {
+		return nil // version-mismatch says the verdict is unknown
+	}
+	o := judgeClient(in, c, sc)
+	if len(o.common) == 0 {
+		return nil
+	}
+	v := o.version.Version
+	ev := []string{"client profile: " + c.Source, fmt.Sprintf("highest common version: %s", v)}
+	switch {
+	case o.noSuite:
+		var acc []string
+		for _, su := range o.version.Suites {
+			acc = append(acc, suiteLabel(su.ID))
+		}
+		ev = append(ev, "server accepts at "+v+": "+strings.Join(acc, ", "))
+		f := Finding{
+			Title:       fmt.Sprintf("%s cannot connect: no common cipher suite at %s", c.Name, v),
+			Detail:      fmt.Sprintf("The server picks %s (the highest version both speak), but none of the %d suites %s offers is among the %d the server accepts at that version; the server answers with a handshake_failure alert.", v, len(c.Suites), c.Name, len(o.version.Suites)),
+			Evidence:    ev,
+			Remediation: cipherFix(c, o.version),
+			Clients:     onlyClient(clients("alert-handshake_failure"), c),
+		}
+		return []Finding{f}
+	case o.dhTooWeak > 0:
+		return []Finding{{
+			Title:       fmt.Sprintf("%s cannot connect: the server's %d-bit DH group is too small for it", c.Name, o.dhTooWeak),
+			Detail:      fmt.Sprintf("At %s the server picks %s, a DHE suite, with a %d-bit prime; %s requires at least %d bits.", v, ciphersuite.Name(o.suite), o.dhTooWeak, c.Description, c.MinDHBits),
+			Evidence:    append(ev, "negotiated suite would be "+suiteLabel(o.suite)),
+			Remediation: "Server: use 2048-bit DH parameters (`openssl dhparam -out dhparam.pem 2048`, nginx `ssl_dhparam`) or prefer ECDHE suites.",
+		}}
+	case o.group != "":
+		return []Finding{{
+			Title:       fmt.Sprintf("%s cannot connect: no common key-exchange group", c.Name),
+			Detail:      fmt.Sprintf("%s offers groups %s; %s.", c.Description, groupNames(c.Groups), o.group),
+			Evidence:    ev,
+			Remediation: "Server: enable X25519 and P-256 (nginx `ssl_ecdh_curve X25519:prime256v1:secp384r1;`).",
+		}}
+	case o.sigalg != "":
+		return []Finding{{
+			Title:       fmt.Sprintf("%s cannot connect: no common signature algorithm", c.Name),
+			Detail:      o.sigalg + ".",
+			Evidence:    ev,
+			Remediation: "Server: add an RSA certificate next to the current one (nginx accepts several `ssl_certificate` lines).",
+		}}
+	}
+	// It connects: say so, with what it gets.
+	return []Finding{{
+		ID:       "client-compatible",
+		Severity: Info,
+		Title:    fmt.Sprintf("%s can connect: %s with %s", c.Name, v, ciphersuite.Name(o.suite)),
+		Detail:   fmt.Sprintf("%s and the server share %s; the server would choose %s.", c.Description, versionNames(o.common), suiteLabel(o.suite)),
+		Evidence: ev,
+	}}
+}
+
+func groupNames(gs []uint16) string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, probe.GroupName(g))
+	}
+	return strings.Join(out, ", ")
+}
+
+func cipherFix(c *ClientProfile, v probe.ScanVersion) string {
+	// Suites the server accepts at this version that a client could add.
+	var candidates, opensslNames []string
+	for _, su := range v.Suites {
+		if s, _ := suiteWeakness(ciphersuite.Lookup(su.ID)); s >= Error {
+			continue
+		}
+		candidates = append(candidates, su.Name)
+		if o := ciphersuite.Lookup(su.ID).OpenSSL(); o != "" {
+			opensslNames = append(opensslNames, o)
+		}
+	}
+	var clientSuites []string
+	for _, id := range c.Suites {
+		if o := ciphersuite.Lookup(id).OpenSSL(); o != "" && ciphersuite.Lookup(id).KeyExchange != "PSK" && !strings.Contains(o, "PSK") {
+			clientSuites = append(clientSuites, o)
+		}
+		if len(clientSuites) == 4 {
+			break
+		}
+	}
+	fix := "Server (preferred): also accept a suite this client offers, e.g. nginx `ssl_ciphers " + strings.Join(clientSuites, ":") + ":…;`."
+	if len(candidates) == 0 {
+		return fix + "\nThe server accepts nothing at " + v.Version + " that a client should enable."
+	}
+	switch c.Kind {
+	case "java":
+		fix += "\nClient stop-gap: remove the blocking entry from `jdk.tls.disabledAlgorithms` (java.security) so one of " + strings.Join(candidates, ", ") + " is enabled, or set it explicitly with `-Dhttps.cipherSuites=" + candidates[0] + "`."
+	case "openssl", "python", "node", "dotnet":
+		if len(opensslNames) > 0 {
+			fix += "\nClient stop-gap: `openssl s_client -cipher '" + strings.Join(opensslNames, ":") + ":@SECLEVEL=0'` / curl `--ciphers " + opensslNames[0] + "`."
+		}
+	case "go":
+		fix += "\nClient stop-gap: list one of " + strings.Join(candidates, ", ") + " in `tls.Config.CipherSuites` (tls.InsecureCipherSuites() has the weak ones)."
+	default:
+		fix += "\nClient: add one of " + strings.Join(candidates, ", ") + " to --ciphers."
+	}
+	return fix
+}
+
+// protocolLegacyClients are what clients print against a server that
+// speaks only TLS 1.0/1.1 (shared/client-errors.md, "protocol-legacy").
+func protocolLegacyClients() []ClientVerdict {
+	return []ClientVerdict{
+		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version"},
+		{Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported"},
+		{Client: "openssl", Fails: true, Message: "error:0A00014D:SSL routines:tls_process_key_exchange:legacy sigalg disallowed or unsupported"},
+		{Client: "go", Fails: true, Message: "remote error: tls: protocol version not supported"},
+	}
+}
+
+// SuiteVerdict says how weak a cipher suite is and why; severity 0 means
+// it is fine. The report colours its scan table with it.
+func SuiteVerdict(id uint16) (Severity, []string) { return suiteWeakness(ciphersuite.Lookup(id)) }

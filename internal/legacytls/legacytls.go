@@ -1,0 +1,195 @@
+// Package legacytls sends ClientHellos the standard library refuses to
+// send: SSL 3.0, and any list of cipher suite code points (EXPORT, NULL,
+// anon, RC4, 3DES, CAMELLIA, ARIA…), and reports the server's choice from
+// its ServerHello. It is the only package that imports
+// github.com/zmap/zcrypto/tls.
+//
+// zcrypto sets GODEBUG=rsa1024min=0 for the whole process when imported;
+// only the --scan code path imports this package, and nothing in the
+// default run depends on that setting. The package never verifies
+// anything and never judges: it reports what the server sent.
+package legacytls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"time"
+
+	ztls "github.com/zmap/zcrypto/tls"
+)
+
+// Hello is one ClientHello to send.
+type Hello struct {
+	// Version is the only protocol version offered (0x0300 for SSL 3.0 up
+	// to 0x0304 for TLS 1.3).
+	Version uint16
+	// Suites are offered exactly in this order, implemented or not.
+	Suites []uint16
+	// Groups are the supported_groups offered, in order; nil means
+	// zcrypto's defaults. For TLS 1.3 the key share is for the first.
+	Groups []uint16
+	// SNI is the server name sent, empty for none.
+	SNI string
+}
+
+// Result is what the server answered.
+type Result struct {
+	// Answered is true when a ServerHello came back.
+	Answered bool
+	// Version and Suite are the server's choice from its ServerHello.
+	Version uint16
+	Suite   uint16
+	// Group is the named group of the key exchange: from the
+	// ServerKeyExchange (TLS 1.2 ECDHE) or the key_share (TLS 1.3); 0
+	// when unknown.
+	Group uint16
+	// DHBits is the size of the DH prime in a ServerKeyExchange (DHE
+	// suites zcrypto implements), 0 when none was seen.
+	DHBits int
+	// DHGroup names the DH prime when it is an RFC 7919 group
+	// ("ffdhe2048"), empty for custom parameters.
+	DHGroup string
+	// Certificates is the chain the server sent, DER, when it got that far.
+	Certificates [][]byte
+	// Alert is the alert the server sent; AlertSeen says whether one came.
+	Alert     uint8
+	AlertSeen bool
+	// Err is the error that ended the exchange, nil when the handshake
+	// completed. A failure after the ServerHello (for example a suite
+	// zcrypto cannot finish) is expected and does not make the answer
+	// invalid.
+	Err error
+}
+
+// Send dials addr, sends the ClientHello and reads the server's answer. The
+// whole exchange is bounded by ctx.
+func Send(ctx context.Context, addr string, h Hello) Result {
+	if h.Version == VersionSSL30 {
+		return sendSSLv3(ctx, addr, h)
+	}
+	var d net.Dialer
+	raw, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return Result{Err: fmt.Errorf("connect: %w", err)}
+	}
+	defer raw.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = raw.SetDeadline(dl)
+	} else {
+		_ = raw.SetDeadline(time.Now().Add(10 * time.Second))
+	}
+	cfg := &ztls.Config{
+		ServerName:         h.SNI,
+		InsecureSkipVerify: true,
+		MinVersion:         h.Version,
+		MaxVersion:         h.Version,
+		CipherSuites:       h.Suites,
+		ForceSuites:        true,
+		ClientDSAEnabled:   true,
+	}
+	if h.Groups != nil {
+		cfg.ExplicitCurvePreferences = true
+		for _, g := range h.Groups {
+			cfg.CurvePreferences = append(cfg.CurvePreferences, ztls.CurveID(g))
+		}
+	}
+	conn := ztls.Client(&helloOnly{Conn: raw}, cfg)
+	err = conn.HandshakeContext(ctx)
+	res := Result{Err: err}
+	log := conn.GetHandshakeLog()
+	if log != nil && log.ServerHello != nil {
+		sh := log.ServerHello
+		res.Answered = true
+		res.Version = uint16(sh.Version)
+		if sh.SupportedVersions != nil {
+			res.Version = uint16(sh.SupportedVersions.SelectedVersion)
+		}
+		res.Suite = uint16(sh.CipherSuite)
+		if sh.KeyShare != nil && sh.KeyShare.KeyExchange != nil {
+			res.Group = uint16(*sh.KeyShare.KeyExchange)
+		}
+	}
+	if log != nil && log.ServerCertificates != nil {
+		sc := log.ServerCertificates
+		if len(sc.Certificate.Raw) > 0 {
+			res.Certificates = append(res.Certificates, sc.Certificate.Raw)
+		}
+		for _, c := range sc.Chain {
+			res.Certificates = append(res.Certificates, c.Raw)
+		}
+	}
+	if log != nil && log.ServerKeyExchange != nil {
+		skx := log.ServerKeyExchange
+		if skx.DHParams != nil && skx.DHParams.Prime != nil {
+			res.DHBits = skx.DHParams.Prime.BitLen()
+			res.DHGroup = ffdheName(skx.DHParams.Prime)
+		}
+		if skx.ECDHParams != nil && skx.ECDHParams.TLSCurveID != 0 {
+			res.Group = uint16(skx.ECDHParams.TLSCurveID)
+		}
+	}
+	// An alert the server sent arrives as a "remote error"; one we sent
+	// ourselves is a "local error" and says nothing about the server.
+	var op *net.OpError
+	var alert ztls.Alert
+	if errors.As(err, &op) && op.Op == "remote error" && errors.As(op.Err, &alert) {
+		res.Alert, res.AlertSeen = uint8(alert), true
+	}
+	return res
+}
+
+// ffdheName returns the RFC 7919 name of a DH prime, or "".
+func ffdheName(p *big.Int) string {
+	for name, hex := range ffdhePrimes {
+		if q, ok := new(big.Int).SetString(hex, 16); ok && q.Cmp(p) == 0 {
+			return name
+		}
+	}
+	return ""
+}
+
+// DHESuites are DHE suites zcrypto can carry as far as the
+// ServerKeyExchange, where the DH prime is read.
+func DHESuites() []uint16 {
+	return []uint16{0x009E, 0x009F, 0xCCAA, 0x0033, 0x0039, 0x0067, 0x006B, 0x0016}
+}
+
+// ECDHESuites are the TLS 1.2 ECDHE suites zcrypto carries as far as the
+// ServerKeyExchange, where the curve is read.
+func ECDHESuites() []uint16 {
+	return []uint16{0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC009, 0xC013, 0xC00A, 0xC014, 0xC023, 0xC027, 0xC012, 0xC011, 0xC007}
+}
+
+// Readable are the suites zcrypto carries through the server's whole first
+// flight (certificate and key exchange parsed): put first in an offer, a
+// server that follows the client's order picks one of them.
+func Readable() []uint16 {
+	rsaKx := []uint16{0x009C, 0x009D, 0x002F, 0x0035, 0x003C, 0x000A, 0x0005}
+	return append(append(ECDHESuites(), DHESuites()...), rsaKx...)
+}
+
+// ECDHEGroups are the named groups zcrypto can read a TLS 1.2
+// ServerKeyExchange for: x25519, secp256r1, secp384r1, secp521r1.
+func ECDHEGroups() []uint16 { return []uint16{29, 23, 24, 25} }
+
+// helloOnly lets the ClientHello through and fails every later write:
+// zcrypto reads the server's whole first flight (ServerHello, Certificate,
+// ServerKeyExchange) and stops where it would send its key exchange. The
+// scan needs nothing more, and it saves the server a round trip of work.
+type helloOnly struct {
+	net.Conn
+	wrote bool
+}
+
+var errHelloOnly = errors.New("legacytls: stopped after the server's first flight")
+
+func (h *helloOnly) Write(p []byte) (int, error) {
+	if h.wrote {
+		return 0, errHelloOnly
+	}
+	h.wrote = true
+	return h.Conn.Write(p)
+}

@@ -1,0 +1,493 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
+	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
+)
+
+// PurposeAllSuites is the default run's third attempt, made when the
+// legacy-versions retry failed too: one ClientHello for TLS 1.2 offering
+// every registered suite, including those crypto/tls cannot speak (DHE,
+// CAMELLIA, ARIA, 3DES…). The server's ServerHello names a suite it
+// accepts; the handshake is not finished. Its Outcome is "server-hello".
+const PurposeAllSuites = "all-suites"
+
+// allSuitesAttempt makes the PurposeAllSuites attempt.
+func allSuitesAttempt(ctx context.Context, t Target, addr string) Attempt {
+	a := Attempt{
+		Purpose: PurposeAllSuites, Outcome: "failed", Address: addr,
+		Offered: Offer{MinVersion: "TLS 1.2", MaxVersion: "TLS 1.2", SNI: t.SNI},
+	}
+	// Suites zcrypto can read through first, so that the answer brings
+	// the chain whenever the server accepts one of them.
+	suites := legacytls.Readable()
+	for _, id := range ciphersuite.Scannable() {
+		if !slices.Contains(ciphersuite.TLS13(), id) && !slices.Contains(suites, id) {
+			suites = append(suites, id)
+		}
+	}
+	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	r := legacytls.Send(hctx, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI})
+	a.Timings.HandshakeMS = ms(time.Since(t0))
+	switch {
+	case r.Answered:
+		a.Outcome = "server-hello"
+		a.Version, a.VersionID = VersionName(r.Version), r.Version
+		a.CipherSuite, a.CipherID = ciphersuite.Name(r.Suite), r.Suite
+		if r.Group != 0 {
+			a.Group, a.GroupID = GroupName(r.Group), r.Group
+		}
+		// The chain as sent, DER: the checks parse it with crypto/x509.
+		// For a server crypto/tls cannot talk to (DHE-only, CAMELLIA...)
+		// this is the only chain the record gets.
+		for _, c := range r.Certificates {
+			a.Certificates = append(a.Certificates, Certificate{DER: append([]byte(nil), c...)})
+		}
+	case r.AlertSeen:
+		a.Error = &ProbeError{Stage: StageHandshake, Kind: KindAlert, Message: "remote error: " + AlertName(r.Alert),
+			Alert: &Alert{Code: r.Alert, Name: AlertName(r.Alert), Direction: "received"}}
+	default:
+		a.Error = classify(StageHandshake, r.Err, nil)
+	}
+	return a
+}
+
+// ScanOptions bound how hard --scan may push a server.
+type ScanOptions struct {
+	// MaxConns is the most connections open at once; 0 means 4.
+	MaxConns int
+	// Delay is the least time between two connection starts.
+	Delay time.Duration
+	// HandshakeTimeout bounds each connection; 0 means 5s. The caller's
+	// context bounds the whole scan.
+	HandshakeTimeout time.Duration
+}
+
+// ScanVersions are the versions --scan tests, oldest first.
+var ScanVersions = []uint16{legacytls.VersionSSL30, tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13}
+
+// VersionName names a protocol version as the record does ("TLS 1.2",
+// "SSL 3.0").
+func VersionName(v uint16) string {
+	if v == legacytls.VersionSSL30 {
+		return "SSL 3.0"
+	}
+	return tls.VersionName(v)
+}
+
+// RunScan enumerates the target's versions, suites and groups and stores
+// the result in rec.Scan. It connects to the address the primary attempt
+// used (or the first resolved address). It never fails: what it could not
+// establish is marked Incomplete with the reason.
+func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 4
+	}
+	if opts.HandshakeTimeout <= 0 {
+		opts.HandshakeTimeout = 5 * time.Second
+	}
+	start := time.Now()
+	sc := &Scan{MaxConns: opts.MaxConns, DelayMS: ms(opts.Delay)}
+	rec.Scan = sc
+	defer func() { sc.DurationMS = ms(time.Since(start)) }()
+	addr := ""
+	if a := rec.Primary(); a != nil && a.Address != "" && (a.Error == nil || a.Error.Stage != StageConnect) {
+		addr = a.Address
+	}
+	if addr == "" {
+		sc.Incomplete = true
+		sc.Errors = append(sc.Errors, "no TCP connection could be made; nothing was scanned")
+		return
+	}
+	s := &scanner{addr: addr, sni: rec.Target.SNI, opts: opts, sem: make(chan struct{}, opts.MaxConns),
+		up: map[uint16]*versionSignal{tls.VersionTLS12: newVersionSignal(), tls.VersionTLS13: newVersionSignal()}}
+	sc.Versions = make([]ScanVersion, len(ScanVersions))
+	var wg sync.WaitGroup
+	for i, v := range ScanVersions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc.Versions[i] = s.version(ctx, v)
+		}()
+	}
+	var tls13Groups, tls12Groups []ScanGroup
+	wg.Add(2)
+	// Each group test waits for its version's first answer, so a server
+	// without that version costs no extra connection.
+	go func() {
+		defer wg.Done()
+		if s.up[tls.VersionTLS13].wait(ctx) {
+			tls13Groups = s.groupsTLS13(ctx)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if s.up[tls.VersionTLS12].wait(ctx) {
+			tls12Groups = s.groupsTLS12(ctx)
+		}
+	}()
+	wg.Wait()
+	switch {
+	case len(tls13Groups) > 0:
+		sc.Groups, sc.GroupsVersion = tls13Groups, "TLS 1.3"
+		sc.GroupsTLS12 = tls12Groups
+	case len(tls12Groups) > 0:
+		sc.Groups, sc.GroupsVersion = tls12Groups, "TLS 1.2"
+	}
+	sc.Handshakes = int(s.count.Load())
+	s.mu.Lock()
+	sc.Errors = append(sc.Errors, s.errs...)
+	s.mu.Unlock()
+	if len(sc.Errors) > 0 || ctx.Err() != nil {
+		sc.Incomplete = true
+		if ctx.Err() != nil {
+			sc.Errors = append(sc.Errors, "the scan was cut short: "+ctx.Err().Error())
+		}
+	}
+}
+
+// versionSignal tells, once, whether a version was accepted.
+type versionSignal struct {
+	once sync.Once
+	ch   chan bool
+}
+
+func newVersionSignal() *versionSignal { return &versionSignal{ch: make(chan bool, 1)} }
+
+func (v *versionSignal) set(ok bool) { v.once.Do(func() { v.ch <- ok; close(v.ch) }) }
+
+func (v *versionSignal) wait(ctx context.Context) bool {
+	select {
+	case ok := <-v.ch:
+		return ok
+	case <-ctx.Done():
+		return false
+	}
+}
+
+type scanner struct {
+	addr, sni string
+	// up signals, for TLS 1.2 and 1.3, whether the version was accepted.
+	up    map[uint16]*versionSignal
+	opts  ScanOptions
+	sem   chan struct{}
+	count atomic.Int64
+
+	mu        sync.Mutex
+	nextStart time.Time
+	errs      []string
+}
+
+// slot waits for a free connection slot and for the pacing delay; it
+// returns a release func, or nil when ctx ended first.
+func (s *scanner) slot(ctx context.Context) func() {
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil
+	}
+	if s.opts.Delay > 0 {
+		s.mu.Lock()
+		now := time.Now()
+		at := s.nextStart
+		if at.Before(now) {
+			at = now
+		}
+		s.nextStart = at.Add(s.opts.Delay)
+		s.mu.Unlock()
+		t := time.NewTimer(time.Until(at))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			<-s.sem
+			return nil
+		}
+	}
+	s.count.Add(1)
+	return func() { <-s.sem }
+}
+
+func (s *scanner) fail(format string, args ...any) {
+	s.mu.Lock()
+	s.errs = append(s.errs, fmt.Sprintf(format, args...))
+	s.mu.Unlock()
+}
+
+func (s *scanner) hello(ctx context.Context, h legacytls.Hello) (legacytls.Result, bool) {
+	release := s.slot(ctx)
+	if release == nil {
+		return legacytls.Result{}, false
+	}
+	defer release()
+	hctx, cancel := context.WithTimeout(ctx, s.opts.HandshakeTimeout)
+	defer cancel()
+	h.SNI = s.sni
+	return legacytls.Send(hctx, s.addr, h), true
+}
+
+// version enumerates one version by elimination.
+func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
+	out := ScanVersion{Version: VersionName(v), VersionID: v}
+	if sig := s.up[v]; sig != nil {
+		defer func() { sig.set(out.Supported) }()
+	}
+	var offer []uint16
+	switch v {
+	case tls.VersionTLS13:
+		offer = ciphersuite.TLS13()
+	case legacytls.VersionSSL30:
+		for _, id := range ciphersuite.Scannable() {
+			if id < 0x0100 {
+				offer = append(offer, id)
+			}
+		}
+	default:
+		for _, id := range ciphersuite.Scannable() {
+			if !slices.Contains(ciphersuite.TLS13(), id) {
+				offer = append(offer, id)
+			}
+		}
+	}
+	offerOrder := slices.Clone(offer)
+	for len(offer) > 0 {
+		r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: offer})
+		if !ok {
+			return out
+		}
+		if !r.Answered || r.Version != v {
+			if why, unsure := inconclusive(r); unsure {
+				// A timeout or a failed connection is no refusal: say the
+				// answer is unknown rather than "not supported".
+				s.fail("%s: %s", out.Version, why)
+			} else if len(out.Suites) == 0 {
+				out.Refusal = refusal(r, v)
+			}
+			break
+		}
+		i := slices.Index(offer, r.Suite)
+		if i < 0 {
+			s.fail("%s: the server chose %s, which was not offered", out.Version, ciphersuite.Name(r.Suite))
+			break
+		}
+		out.Supported = true
+		if sig := s.up[v]; sig != nil {
+			sig.set(true)
+		}
+		out.Suites = append(out.Suites, scanSuite(r))
+		if r.DHBits > 0 {
+			out.DHBits, out.DHGroup = r.DHBits, r.DHGroup
+		}
+		offer = slices.Delete(offer, i, i+1)
+	}
+	out.Preference = s.preference(ctx, v, out.Suites, offerOrder)
+	if out.DHBits == 0 && v != tls.VersionTLS13 {
+		var dhe []uint16
+		for _, su := range out.Suites {
+			if ciphersuite.Lookup(su.ID).KeyExchange == "DHE" && slices.Contains(legacytls.DHESuites(), su.ID) {
+				dhe = append(dhe, su.ID)
+			}
+		}
+		if len(dhe) > 0 {
+			if r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: dhe}); ok && r.DHBits > 0 {
+				out.DHBits, out.DHGroup = r.DHBits, r.DHGroup
+				for i := range out.Suites {
+					if out.Suites[i].ID == r.Suite {
+						out.Suites[i].DHBits = r.DHBits
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// preference tells server order from client order. A server that follows
+// the client's order picks, at every elimination step, the remaining
+// accepted suite we listed first; any other pick proves it uses its own
+// order, at no extra cost. Otherwise one more handshake offering the last
+// and the first suite found, in that order, decides.
+func (s *scanner) preference(ctx context.Context, v uint16, found []ScanSuite, offered []uint16) string {
+	n := len(found)
+	if n < 2 {
+		return ""
+	}
+	for i := 0; i < n-1; i++ {
+		for _, later := range found[i+1:] {
+			if slices.Index(offered, later.ID) < slices.Index(offered, found[i].ID) {
+				return "server"
+			}
+		}
+	}
+	first, last := found[0].ID, found[n-1].ID
+	r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: []uint16{last, first}})
+	if !ok || !r.Answered || r.Version != v {
+		return ""
+	}
+	switch r.Suite {
+	case first:
+		return "server"
+	case last:
+		return "client"
+	}
+	return ""
+}
+
+func scanSuite(r legacytls.Result) ScanSuite {
+	su := ScanSuite{Name: ciphersuite.Name(r.Suite), ID: r.Suite, DHBits: r.DHBits}
+	if r.Group != 0 {
+		su.Group = GroupName(r.Group)
+	}
+	return su
+}
+
+// inconclusive says whether a failed hello tells nothing about the
+// server's choice: the connection could not be made or the server never
+// answered in time. A closed or reset connection after our hello, like an
+// alert, is how servers refuse.
+func inconclusive(r legacytls.Result) (string, bool) {
+	if r.Answered || r.AlertSeen || r.Err == nil {
+		return "", false
+	}
+	pe := classify(StageHandshake, r.Err, nil)
+	switch pe.Kind {
+	case KindTimeout, KindRefused, KindNoRoute, KindDNS, KindCancelled:
+		return string(pe.Kind) + ": " + pe.Message, true
+	}
+	return "", false
+}
+
+func refusal(r legacytls.Result, v uint16) string {
+	switch {
+	case r.AlertSeen:
+		return "alert " + AlertName(r.Alert)
+	case r.Answered:
+		return "the server answered with " + VersionName(r.Version)
+	case r.Err != nil:
+		pe := classify(StageHandshake, r.Err, nil)
+		return string(pe.Kind) + ": " + pe.Message
+	}
+	return "no answer"
+}
+
+// GroupName names a named group the way crypto/tls does (X25519,
+// X25519MLKEM768, CurveP256...), with IANA names for the others.
+func GroupName(id uint16) string {
+	switch id {
+	case 256:
+		return "ffdhe2048"
+	case 257:
+		return "ffdhe3072"
+	case 258:
+		return "ffdhe4096"
+	case 259:
+		return "ffdhe6144"
+	case 260:
+		return "ffdhe8192"
+	case 30:
+		return "X448"
+	case 31:
+		return "brainpoolP256r1tls13"
+	case 32:
+		return "brainpoolP384r1tls13"
+	case 33:
+		return "brainpoolP512r1tls13"
+	case 512:
+		return "MLKEM512"
+	case 513:
+		return "MLKEM768"
+	case 514:
+		return "MLKEM1024"
+	case 4587:
+		return "SecP256r1MLKEM768"
+	case 4589:
+		return "SecP384r1MLKEM1024"
+	}
+	return tls.CurveID(id).String()
+}
+
+// tls13GroupCandidates are the named groups tested in TLS 1.3, in a fixed
+// order: hybrid post-quantum, elliptic curves, finite-field (RFC 7919),
+// brainpool (RFC 8734), pure ML-KEM.
+var tls13GroupCandidates = []uint16{
+	4588, 4587, 4589, // X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024
+	29, 23, 24, 25, 30, // X25519, P-256, P-384, P-521, X448
+	256, 257, 258, 259, 260, // ffdhe2048..ffdhe8192
+	31, 32, 33, // brainpoolP256r1tls13, brainpoolP384r1tls13, brainpoolP512r1tls13
+	512, 513, 514, // MLKEM512, MLKEM768, MLKEM1024
+}
+
+// TestedGroups are the groups a scan tests for the given groups_version:
+// a group not listed there is unknown, not refused.
+func TestedGroups(groupsVersion string) []uint16 {
+	if groupsVersion == "TLS 1.3" {
+		return slices.Clone(tls13GroupCandidates)
+	}
+	return legacytls.ECDHEGroups()
+}
+
+// groupsTLS13 finds the TLS 1.3 groups by elimination: each ClientHello
+// carries an empty key_share, so the server names the group it wants in a
+// HelloRetryRequest, in its own order of preference. No key is made, so
+// every group can be tested, including X25519MLKEM768 and FFDHE.
+func (s *scanner) groupsTLS13(ctx context.Context) []ScanGroup {
+	var out []ScanGroup
+	offer := slices.Clone(tls13GroupCandidates)
+	for len(offer) > 0 {
+		release := s.slot(ctx)
+		if release == nil {
+			return out
+		}
+		hctx, cancel := context.WithTimeout(ctx, s.opts.HandshakeTimeout)
+		r := legacytls.GroupHello(hctx, s.addr, s.sni, offer)
+		cancel()
+		release()
+		if !r.Answered || r.Version != tls.VersionTLS13 {
+			if why, unsure := inconclusive(r); unsure {
+				s.fail("TLS 1.3 groups: %s", why)
+			}
+			break
+		}
+		i := slices.Index(offer, r.Group)
+		if i < 0 {
+			s.fail("TLS 1.3 groups: the server asked for %s, which was not offered", GroupName(r.Group))
+			break
+		}
+		out = append(out, ScanGroup{Name: GroupName(r.Group), ID: r.Group})
+		offer = slices.Delete(offer, i, i+1)
+	}
+	return out
+}
+
+// groupsTLS12 finds the ECDHE groups of TLS 1.2 by elimination, offering
+// the ECDHE suites whose ServerKeyExchange zcrypto reads. It runs
+// alongside the suite enumeration; a server without them refuses the
+// first hello.
+func (s *scanner) groupsTLS12(ctx context.Context) []ScanGroup {
+	suites := legacytls.ECDHESuites()
+	var out []ScanGroup
+	offer := legacytls.ECDHEGroups()
+	for len(offer) > 0 {
+		r, ok := s.hello(ctx, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, Groups: offer})
+		if !ok || !r.Answered || r.Group == 0 {
+			break
+		}
+		i := slices.Index(offer, r.Group)
+		if i < 0 {
+			break
+		}
+		out = append(out, ScanGroup{Name: GroupName(r.Group), ID: r.Group})
+		offer = slices.Delete(offer, i, i+1)
+	}
+	return out
+}

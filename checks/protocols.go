@@ -139,6 +139,9 @@ func weakCipher(in *Input) []Finding {
 		return nil
 	}
 	bySev := map[Severity][]string{}
+	// reasons are the short names of the weaknesses found per severity, in
+	// order of discovery, for the title: it names only what was found.
+	reasons := map[Severity][]string{}
 	for _, v := range supported(sc) {
 		for _, su := range v.Suites {
 			sev, why := suiteWeakness(ciphersuite.Lookup(su.ID))
@@ -146,6 +149,13 @@ func weakCipher(in *Input) []Finding {
 				continue
 			}
 			bySev[sev] = append(bySev[sev], fmt.Sprintf("%s: %s — %s", v.Version, suiteLabel(su.ID), strings.Join(why, "; ")))
+			for _, w := range why {
+				short, _, _ := strings.Cut(w, ":")
+				short, _, _ = strings.Cut(short, " (")
+				if !slices.Contains(reasons[sev], short) {
+					reasons[sev] = append(reasons[sev], short)
+				}
+			}
 		}
 	}
 	fix := "Allow only strong suites. nginx: `ssl_ciphers " + mozillaIntermediateCiphers + ";` (Mozilla intermediate). Apache: `SSLCipherSuite` with the same list. " +
@@ -159,9 +169,9 @@ func weakCipher(in *Input) []Finding {
 		var title string
 		switch s {
 		case Error:
-			title = fmt.Sprintf("the server accepts %d insecure cipher suite(s) (NULL, EXPORT, anon, RC4 or DES)", len(ev))
+			title = fmt.Sprintf("the server accepts %d insecure cipher suite(s) (%s)", len(ev), strings.Join(reasons[s], ", "))
 		case Warning:
-			title = fmt.Sprintf("the server accepts %d weak cipher suite(s) (3DES, no forward secrecy, MD5)", len(ev))
+			title = fmt.Sprintf("the server accepts %d weak cipher suite(s) (%s)", len(ev), strings.Join(reasons[s], ", "))
 		default:
 			title = fmt.Sprintf("the server accepts %d CBC-mode cipher suite(s)", len(ev))
 		}

@@ -240,3 +240,28 @@ func TestDefaultRunNoFalseMismatch(t *testing.T) {
 		}
 	}
 }
+
+// The weak-cipher titles name only the weaknesses found: a server whose
+// only weak suites lack forward secrecy is not said to accept 3DES or MD5.
+func TestWeakCipherTitleNamesWhatWasFound(t *testing.T) {
+	_, fs := run(t, loadScanRecord(t, "scan-nofs"), "")
+	var title string
+	for _, f := range fs {
+		if f.ID == "weak-cipher" && f.Severity == checks.Warning {
+			title = f.Title
+		}
+	}
+	if !strings.Contains(title, "(no forward secrecy)") {
+		t.Errorf("title %q: want exactly the reason found, (no forward secrecy)", title)
+	}
+	_, fs = run(t, loadScanRecord(t, "scan-go-rc4-3des"), "")
+	titles := ""
+	for _, f := range fs {
+		titles += f.Title + " | "
+	}
+	for _, w := range []string{"RC4", "3DES"} {
+		if !strings.Contains(titles, w) {
+			t.Errorf("titles %q lack %s", titles, w)
+		}
+	}
+}

@@ -67,7 +67,7 @@ func TestMTLSRecords(t *testing.T) {
 		{"mtls-empty-ca-extension-tls13", noCANamesTLS13, nil, []string{"client-ca-list-empty"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join("testdata", "records", tc.name+".json")
+			path := filepath.Join("..", "testdata", "records", tc.name+".json")
 			if *updateMTLS {
 				l := liveLab(t)
 				port := tc.start(t, l)

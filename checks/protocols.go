@@ -481,7 +481,9 @@ func versionNames(vs []uint16) string {
 // succeeded. It returns the retry and whether the version was the cause.
 func retryMismatch(in *Input) (*probe.Attempt, bool) {
 	p := in.Rec.Primary()
-	if in.Env.Client != nil || in.Rec.Scan != nil || p == nil || p.Outcome == "ok" {
+	// A named client (--client) is judged against the scan instead; a scan
+	// alone does not change what the default run's retry showed.
+	if in.Env.Client != nil || p == nil || p.Outcome == "ok" {
 		return nil, false
 	}
 	// The retry explains the failure only if what it got is something the

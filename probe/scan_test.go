@@ -19,7 +19,7 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
-var update = flag.Bool("update", false, "rewrite checks/testdata/records/scan-*.json from the scans")
+var update = flag.Bool("update", false, "rewrite testdata/records/scan-*.json from the scans")
 
 // rsaLeaf is a self-signed RSA 2048 certificate for "localhost": RSA
 // suites need an RSA key.
@@ -79,7 +79,7 @@ func saveRecord(t *testing.T, name string, rec *probe.Record) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("..", "checks", "testdata", "records", name+".json")
+	path := filepath.Join("..", "testdata", "records", name+".json")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 func TestScanTable(t *testing.T) {
-	data, err := os.ReadFile("../checks/testdata/records/scan-go-rc4-3des.json")
+	data, err := os.ReadFile("../testdata/records/scan-go-rc4-3des.json")
 	if err != nil {
 		t.Fatal(err)
 	}

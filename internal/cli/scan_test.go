@@ -136,7 +136,7 @@ func TestScanTextTable(t *testing.T) {
 // TestDiagnoseClientOffline judges a recorded scan against a client with
 // no network.
 func TestDiagnoseClientOffline(t *testing.T) {
-	rec := "../../checks/testdata/records/scan-tls10-only.json"
+	rec := "../../testdata/records/scan-tls10-only.json"
 	code, stdout, stderr := runScanCLI(t, "diagnose", "--record", rec, "--client", "java17", "-q")
 	if code != ExitFindings || !strings.Contains(stdout, "ERROR version-mismatch: java17 cannot connect: no common protocol version") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and a java17 version-mismatch", code, stdout, stderr)

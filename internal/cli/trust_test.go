@@ -24,7 +24,7 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
 )
 
-var updateRecords = flag.Bool("update-records", false, "rewrite testdata/records/*.json from the lab servers")
+var updateRecords = flag.Bool("update-records", false, "rewrite testdata/records/trust-*.json from the lab servers")
 
 // runCLI runs tlsdoctor in-process with a controlled environment.
 func runTrustCLI(t *testing.T, env map[string]string, args ...string) result {
@@ -493,7 +493,7 @@ func TestRecordedHandshakes(t *testing.T) {
 		"expired-intermediate":     {"cert-expired"},
 		"untrusted-root":           {"untrusted-root"},
 	}
-	dir := filepath.Join("testdata", "records")
+	dir := filepath.Join("..", "..", "testdata", "records")
 	if *updateRecords {
 		l := newLab(t)
 		ca := writeFile(t, t.TempDir(), "root.pem", l.RootPEM())
@@ -502,7 +502,7 @@ func TestRecordedHandshakes(t *testing.T) {
 		}
 		for name := range want {
 			srv := startScenario(t, l, name)
-			r := runTrustCLI(t, nil, append(target(srv.Port), "-q", "--ca-file", ca, "--save-record", filepath.Join(dir, name+".json"))...)
+			r := runTrustCLI(t, nil, append(target(srv.Port), "-q", "--ca-file", ca, "--save-record", filepath.Join(dir, "trust-"+name+".json"))...)
 			if r.code == ExitUsage || r.code == ExitNoProbe {
 				t.Fatalf("%s: exit %d: %s", name, r.code, r.stderr)
 			}
@@ -510,7 +510,7 @@ func TestRecordedHandshakes(t *testing.T) {
 	}
 	for name, ids := range want {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(dir, name+".json")
+			path := filepath.Join(dir, "trust-"+name+".json")
 			if _, err := os.Stat(path); err != nil {
 				t.Fatalf("%s missing: run go test ./internal/cli -run RecordedHandshakes -update-records", path)
 			}
@@ -543,7 +543,7 @@ func (s *syncWriter) String() string {
 // TestDiagnoseNamedStore: a record naming a store ("mozilla") is judged
 // with that store on this machine, not the system one.
 func TestDiagnoseNamedStore(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "records", "wrong-order.json"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "records", "trust-wrong-order.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,11 @@
 package checks
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tlsdoctor/tlsdoctor/probe"
+)
 
 // clientMessages are what real clients print for each fault, measured on
 // Java 17, curl 7.88 (OpenSSL 3.0), openssl s_client -verify_return_error
@@ -130,36 +135,6 @@ var clientMessages = map[string][]ClientVerdict{
 		{Client: "openssl", Fails: true, Message: "error:0A00010B:SSL routines:ssl3_get_record:wrong version number"},
 		{Client: "go", Fails: true, Message: "tls: first record does not look like a TLS handshake"},
 	},
-	"alert-protocol_version": {
-		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version"},
-		{Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0A00042E:SSL routines::tlsv1 alert protocol version"},
-		{Client: "openssl", Fails: true, Message: "error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version (SSL alert number 70)"},
-		{Client: "go", Fails: true, Message: "remote error: tls: protocol version not supported"},
-	},
-	"alert-handshake_failure": {
-		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: handshake_failure"},
-		{Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0A000410:SSL routines::sslv3 alert handshake failure"},
-		{Client: "openssl", Fails: true, Message: "error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure (SSL alert number 40)"},
-		{Client: "go", Fails: true, Message: "remote error: tls: handshake failure"},
-	},
-	"alert-certificate_required": {
-		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: certificate_required"},
-		{Client: "curl", Fails: true, Message: "curl: (56) OpenSSL SSL_read: OpenSSL/3.0: error:0A00045C:SSL routines::tlsv13 alert certificate required, errno 0"},
-		{Client: "openssl", Fails: true, Message: "error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required (SSL alert number 116)"},
-		{Client: "go", Fails: true, Message: "remote error: tls: certificate required"},
-	},
-	"alert-unknown_ca": {
-		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: unknown_ca"},
-		{Client: "curl", Fails: true, Message: "curl: (56) OpenSSL SSL_read: OpenSSL/3.0: error:0A000418:SSL routines::tlsv1 alert unknown ca, errno 0"},
-		{Client: "openssl", Fails: true, Message: "error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca (SSL alert number 48)"},
-		{Client: "go", Fails: true, Message: "remote error: tls: unknown certificate authority"},
-	},
-	"alert-certificate_expired": {
-		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: certificate_expired"},
-		{Client: "curl", Fails: true, Message: "curl: (56) OpenSSL SSL_read: OpenSSL/3.0: error:0A000415:SSL routines::sslv3 alert certificate expired, errno 0"},
-		{Client: "openssl", Fails: true, Message: "error:0A000415:SSL routines:ssl3_read_bytes:sslv3 alert certificate expired (SSL alert number 45)"},
-		{Client: "go", Fails: true, Message: "remote error: tls: expired certificate"},
-	},
 }
 
 // clients returns the verdicts for key with placeholders replaced by the
@@ -176,4 +151,63 @@ func clients(key string, repl ...string) []ClientVerdict {
 		out[i] = v
 	}
 	return out
+}
+
+// openSSLAlertReasons are OpenSSL's reason strings for received alerts
+// (reason code 1000 + alert code; ssl/ssl_err.c).
+var openSSLAlertReasons = map[string]string{
+	"unexpected_message": "sslv3 alert unexpected message", "handshake_failure": "sslv3 alert handshake failure",
+	"bad_certificate": "sslv3 alert bad certificate", "unsupported_certificate": "sslv3 alert unsupported certificate",
+	"certificate_revoked": "sslv3 alert certificate revoked", "certificate_expired": "sslv3 alert certificate expired",
+	"certificate_unknown": "sslv3 alert certificate unknown", "illegal_parameter": "sslv3 alert illegal parameter",
+	"unknown_ca": "tlsv1 alert unknown ca", "access_denied": "tlsv1 alert access denied",
+	"decode_error": "tlsv1 alert decode error", "decrypt_error": "tlsv1 alert decrypt error",
+	"protocol_version": "tlsv1 alert protocol version", "insufficient_security": "tlsv1 alert insufficient security",
+	"internal_error": "tlsv1 alert internal error", "unrecognized_name": "tlsv1 unrecognized name",
+	"no_application_protocol": "tlsv1 alert no application protocol",
+	"certificate_required":    "tlsv13 alert certificate required",
+}
+
+// goAlertText is crypto/tls's text for an alert (crypto/tls/alert.go).
+var goAlertText = map[string]string{
+	"unexpected_message": "unexpected message", "handshake_failure": "handshake failure",
+	"bad_certificate": "bad certificate", "unsupported_certificate": "unsupported certificate",
+	"certificate_revoked": "revoked certificate", "certificate_expired": "expired certificate",
+	"certificate_unknown": "unknown certificate", "illegal_parameter": "illegal parameter",
+	"unknown_ca": "unknown certificate authority", "access_denied": "access denied",
+	"decode_error": "error decoding message", "decrypt_error": "error decrypting message",
+	"protocol_version": "protocol version not supported", "insufficient_security": "insufficient security level",
+	"internal_error": "internal error", "unrecognized_name": "unrecognized name",
+	"no_application_protocol": "no application protocol", "certificate_required": "certificate required",
+}
+
+// alertMessages is what Java, curl, openssl s_client and Go print when the
+// server sends the named alert (shared/client-errors.md): during the
+// handshake curl reports it as a connect error (35), after it (TLS 1.3
+// client-certificate verdicts) as a read error (56).
+func alertMessages(name string, code uint8, afterHandshake bool) []ClientVerdict {
+	out := []ClientVerdict{{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: " + name}}
+	if r, ok := openSSLAlertReasons[name]; ok {
+		ecode := fmt.Sprintf("0A%06X", 1000+int(code))
+		curl := fmt.Sprintf("curl: (35) OpenSSL/3.0: error:%s:SSL routines::%s", ecode, r)
+		if afterHandshake {
+			curl = fmt.Sprintf("curl: (56) OpenSSL SSL_read: OpenSSL/3.0: error:%s:SSL routines::%s, errno 0", ecode, r)
+		}
+		out = append(out,
+			ClientVerdict{Client: "curl", Fails: true, Message: curl},
+			ClientVerdict{Client: "openssl", Fails: true, Message: fmt.Sprintf("error:%s:SSL routines:ssl3_read_bytes:%s (SSL alert number %d)", ecode, r, code)})
+	}
+	if t, ok := goAlertText[name]; ok {
+		out = append(out, ClientVerdict{Client: "go", Fails: true, Message: "remote error: tls: " + t})
+	}
+	return out
+}
+
+// alertClients is alertMessages for the alert that ended an attempt.
+func alertClients(a *probe.Attempt) []ClientVerdict {
+	if a == nil || a.Error == nil || a.Error.Alert == nil {
+		return nil
+	}
+	al := a.Error.Alert
+	return alertMessages(al.Name, al.Code, a.Error.Stage == probe.StagePostHandshake)
 }

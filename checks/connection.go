@@ -161,7 +161,7 @@ func handshakeFailed(in *Input) []Finding {
 		} else {
 			f.Detail = "The server ended the handshake with this alert."
 		}
-		f.Clients = clients("alert-" + name)
+		f.Clients = alertClients(a)
 		f.Remediation = alertRemediation(in, a, name)
 	case probe.KindTimeout:
 		f.Title = "the server accepted the connection but never completed the handshake"

@@ -257,52 +257,6 @@ func (m *mtls) chainEvidence() []string {
 	return append(out, m.chainErrs...)
 }
 
-// openSSLAlertReasons are OpenSSL's reason strings for received alerts
-// (reason code 1000 + alert code).
-var openSSLAlertReasons = map[string]string{
-	"handshake_failure": "sslv3 alert handshake failure", "bad_certificate": "sslv3 alert bad certificate",
-	"unsupported_certificate": "sslv3 alert unsupported certificate", "certificate_revoked": "sslv3 alert certificate revoked",
-	"certificate_expired": "sslv3 alert certificate expired", "certificate_unknown": "sslv3 alert certificate unknown",
-	"unknown_ca": "tlsv1 alert unknown ca", "access_denied": "tlsv1 alert access denied",
-	"decode_error": "tlsv1 alert decode error", "decrypt_error": "tlsv1 alert decrypt error",
-	"certificate_required": "tlsv13 alert certificate required",
-}
-
-// goAlertText is crypto/tls's text for an alert (crypto/tls/alert.go).
-var goAlertText = map[string]string{
-	"handshake_failure": "handshake failure", "bad_certificate": "bad certificate",
-	"unsupported_certificate": "unsupported certificate", "certificate_revoked": "revoked certificate",
-	"certificate_expired": "expired certificate", "certificate_unknown": "unknown certificate",
-	"unknown_ca": "unknown certificate authority", "access_denied": "access denied",
-	"decode_error": "error decoding message", "decrypt_error": "error decrypting message",
-	"certificate_required": "certificate required",
-}
-
-// alertClients is what Java, curl, openssl s_client and Go print when the
-// server sends this alert: during the handshake (TLS 1.2) curl reports it
-// as a connect error (35), after it (TLS 1.3) as a read error (56).
-func alertClients(a *probe.Attempt) []ClientVerdict {
-	if a == nil || a.Error == nil || a.Error.Alert == nil {
-		return nil
-	}
-	al := a.Error.Alert
-	out := []ClientVerdict{{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: " + al.Name}}
-	if r, ok := openSSLAlertReasons[al.Name]; ok {
-		code := fmt.Sprintf("0A%06X", 1000+int(al.Code))
-		curl := fmt.Sprintf("curl: (35) OpenSSL/3.0: error:%s:SSL routines::%s", code, r)
-		if a.Error.Stage == probe.StagePostHandshake {
-			curl = fmt.Sprintf("curl: (56) OpenSSL SSL_read: OpenSSL/3.0: error:%s:SSL routines::%s, errno 0", code, r)
-		}
-		out = append(out,
-			ClientVerdict{Client: "curl", Fails: true, Message: curl},
-			ClientVerdict{Client: "openssl", Fails: true, Message: fmt.Sprintf("error:%s:SSL routines:ssl3_read_bytes:%s (SSL alert number %d)", code, r, al.Code)})
-	}
-	if t, ok := goAlertText[al.Name]; ok {
-		out = append(out, ClientVerdict{Client: "go", Fails: true, Message: "remote error: tls: " + t})
-	}
-	return out
-}
-
 func target(in *Input) string {
 	return hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort)
 }

@@ -574,7 +574,7 @@ func versionMismatch(in *Input) []Finding {
 		f.Clients = protocolLegacyClients()
 	} else {
 		f.Remediation = "Fix the client: upgrade it to one that speaks " + probe.VersionName(slices.Min(server)) + " or newer" + clientMaxHint(c) + ".\nOr on the server, also enable TLS 1.2: nginx `ssl_protocols TLSv1.2 TLSv1.3;`."
-		f.Clients = clients("alert-protocol_version")
+		f.Clients = alertMessages("protocol_version", 70, false)
 	}
 	f.Clients = onlyClient(f.Clients, c)
 	return []Finding{f}
@@ -646,7 +646,7 @@ func cipherMismatch(in *Input) []Finding {
 				fmt.Sprintf("offered %s with every suite: %s chose %s, %s", versionRange(l.Offered), serverWord(l), l.Version, l.CipherSuite),
 			},
 			Remediation: "Server: enable ECDHE AES-GCM suites, e.g. nginx `ssl_ciphers " + mozillaIntermediateCiphers + ";`. Run `tlsdoctor --scan` to list every suite the server accepts, and `--client NAME` to check a given client.",
-			Clients:     clients("alert-handshake_failure"),
+			Clients:     alertMessages("handshake_failure", 40, false),
 		}}
 	}
 	c, sc := in.Env.Client, scanOf(in)
@@ -671,7 +671,7 @@ func cipherMismatch(in *Input) []Finding {
 			Detail:      fmt.Sprintf("The server picks %s (the highest version both speak), but none of the %d suites %s offers is among the %d the server accepts at that version; the server answers with a handshake_failure alert.", v, len(c.Suites), c.Name, len(o.version.Suites)),
 			Evidence:    ev,
 			Remediation: cipherFix(c, o.version),
-			Clients:     onlyClient(clients("alert-handshake_failure"), c),
+			Clients:     onlyClient(alertMessages("handshake_failure", 40, false), c),
 		}
 		return []Finding{f}
 	case o.dhTooWeak > 0:

@@ -10,7 +10,7 @@ func TestAlertMessagesMatchMeasuredClients(t *testing.T) {
 		name           string
 		code           uint8
 		after          bool
-		java, curl, go string
+		java, curl, goMsg string
 	}{
 		{"protocol_version", 70, false,
 			"javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version",
@@ -41,7 +41,7 @@ func TestAlertMessagesMatchMeasuredClients(t *testing.T) {
 				t.Errorf("%s: %s marked as connecting", c.name, v.Client)
 			}
 		}
-		for client, want := range map[string]string{"java": c.java, "curl": c.curl, "go": c.go} {
+		for client, want := range map[string]string{"java": c.java, "curl": c.curl, "go": c.goMsg} {
 			if got[client] != want {
 				t.Errorf("%s %s:\n got %q\nwant %q", c.name, client, got[client], want)
 			}

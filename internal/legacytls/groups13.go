@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"time"
 )
 
 // helloRetryRandom is the ServerHello.random of a HelloRetryRequest
@@ -25,17 +23,11 @@ var helloRetryRandom = []byte{
 // group can be tested: X25519MLKEM768, FFDHE, X448, brainpool.
 // Result.Group is the group named; Result.Suite the suite it chose.
 func GroupHello(ctx context.Context, addr, sni string, groups []uint16) Result {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	conn, err := dial(ctx, addr)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	} else {
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	}
 	if _, err := conn.Write(tls13ClientHello(sni, groups)); err != nil {
 		return Result{Err: err}
 	}

@@ -70,17 +70,11 @@ func Send(ctx context.Context, addr string, h Hello) Result {
 	if h.Version == VersionSSL30 {
 		return sendSSLv3(ctx, addr, h)
 	}
-	var d net.Dialer
-	raw, err := d.DialContext(ctx, "tcp", addr)
+	raw, err := dial(ctx, addr)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}
 	defer raw.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = raw.SetDeadline(dl)
-	} else {
-		_ = raw.SetDeadline(time.Now().Add(10 * time.Second))
-	}
 	cfg := &ztls.Config{
 		ServerName:         h.SNI,
 		InsecureSkipVerify: true,
@@ -192,4 +186,20 @@ func (h *helloOnly) Write(p []byte) (int, error) {
 	}
 	h.wrote = true
 	return h.Conn.Write(p)
+}
+
+// dial connects to addr with every later read and write bounded by ctx's
+// deadline (ten seconds when ctx has none).
+func dial(ctx context.Context, addr string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	} else {
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	}
+	return conn, nil
 }

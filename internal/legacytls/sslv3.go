@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"strings"
-	"time"
 )
 
 // zcrypto's init appends rsa1024min=0 to GODEBUG for the whole process.
@@ -34,17 +32,11 @@ const VersionSSL30 = 0x0300
 // ServerHello accepting SSL 3.0 is proof enough, even though the
 // handshake cannot be finished.
 func sendSSLv3(ctx context.Context, addr string, h Hello) Result {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	conn, err := dial(ctx, addr)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	} else {
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	}
 	if _, err := conn.Write(sslv3ClientHello(h.Suites)); err != nil {
 		return Result{Err: err}
 	}

@@ -7,9 +7,9 @@ import "testing"
 // 1000 + alert and curl's exit 35 (during) vs 56 (after the handshake).
 func TestAlertMessagesMatchMeasuredClients(t *testing.T) {
 	cases := []struct {
-		name           string
-		code           uint8
-		after          bool
+		name              string
+		code              uint8
+		after             bool
 		java, curl, goMsg string
 	}{
 		{"protocol_version", 70, false,

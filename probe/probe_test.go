@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -341,32 +340,27 @@ func TestProbeIPv6(t *testing.T) {
 
 // A real OpenSSL server: the record must match what it sends.
 func TestProbeOpenSSLServer(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed (.ci/run installs it)")
-	}
 	l := testLab(t)
 	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
+	chain := filepath.Join(dir, "chain.pem")
+	ca := filepath.Join(dir, "ca.pem")
+	for f, data := range map[string][]byte{chain: l.PKI.PEMBundle("intermediate"), ca: l.RootPEM()} {
+		if err := os.WriteFile(f, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		return p
 	}
-	cert := write("leaf.pem", l.PKI.Get("leaf").PEM())
-	key := write("leaf.key", l.PKI.Get("leaf").KeyPEM())
-	chain := write("chain.pem", l.PKI.PEMBundle("intermediate"))
-	ca := write("ca.pem", l.RootPEM())
-	p := freePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	cmd := exec.CommandContext(ctx, bin, "s_server", "-accept", "127.0.0.1:"+strconv.Itoa(p), "-cert", cert, "-key", key,
-		"-cert_chain", chain, "-verify", "1", "-CAfile", ca, "-www", "-quiet")
-	if err := cmd.Start(); err != nil {
+	defer cancel()
+	srv, err := fixtures.StartSServer(ctx, dir, l.PKI.Get("leaf").PEM(), l.PKI.Get("leaf").KeyPEM(),
+		"-cert_chain", chain, "-verify", "1", "-CAfile", ca, "-www")
+	if errors.Is(err, fixtures.ErrNoOpenSSL) {
+		t.Skip("openssl not installed (.ci/run installs it)")
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	waitListening(t, p)
+	t.Cleanup(srv.Close)
+	p := srv.Port
 
 	rec := run(t, probe.Options{Target: target(p)}, 5*time.Second)
 	a := rec.Primary()
@@ -494,13 +488,6 @@ func listen(t testing.TB) net.Listener {
 
 func port(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port }
 
-func freePort(t testing.TB) int {
-	ln := listen(t)
-	p := port(ln)
-	ln.Close()
-	return p
-}
-
 // serveTLS completes handshakes and then holds the connection open
 // without writing, until the client goes away.
 func serveTLS(ln net.Listener, cfg *tls.Config) {
@@ -524,20 +511,6 @@ func serveTLS(ln net.Listener, cfg *tls.Config) {
 			}
 		}()
 	}
-}
-
-func waitListening(t testing.TB, p int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(p), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("nothing listens on port %d", p)
 }
 
 // Every fixture scenario gives a record with the expected shape.

@@ -307,25 +307,9 @@ func TestScanGoServerGroups(t *testing.T) {
 	leaf := rsaLeaf(t, time.Now())
 	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leaf.Cert.Raw}, PrivateKey: leaf.Key}},
 		CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.CurveP384}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = tls.Server(c, cfg).Handshake()
-			}()
-		}
-	}()
-	rec := scan(t, ln.Addr().(*net.TCPAddr).Port, probe.ScanOptions{})
+	ln := listen(t)
+	go serveTLS(ln, cfg)
+	rec := scan(t, port(ln), probe.ScanOptions{})
 	var groups []string
 	for _, g := range rec.Scan.Groups {
 		groups = append(groups, g.Name)

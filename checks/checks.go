@@ -105,6 +105,21 @@ func NewTruststore(name string, certs []*x509.Certificate) Truststore {
 	return Truststore{Name: name, Certs: certs, pool: pool}
 }
 
+// RecordedTruststore rebuilds a truststore recorded with its certificates
+// (probe.RecordedTruststore); a store recorded by name only (system,
+// mozilla, java) has none and must be loaded from the machine instead.
+func RecordedTruststore(rt probe.RecordedTruststore) (Truststore, error) {
+	certs := make([]*x509.Certificate, 0, len(rt.Certificates))
+	for i, c := range rt.Certificates {
+		cert, err := x509.ParseCertificate(c.DER)
+		if err != nil {
+			return Truststore{}, fmt.Errorf("truststore %q certificate #%d does not parse: %v", rt.Name, i, err)
+		}
+		certs = append(certs, cert)
+	}
+	return NewTruststore(rt.Name, certs), nil
+}
+
 // Pool returns the store as an x509.CertPool.
 func (t Truststore) Pool() *x509.CertPool {
 	if t.pool == nil {

@@ -108,15 +108,11 @@ func loadRecord(t testing.TB, name string) (*probe.Record, checks.Env) {
 	}
 	env := checks.Env{Now: rec.StartedAt}
 	for _, rt := range rec.Truststores {
-		var certs []*x509.Certificate
-		for _, c := range rt.Certificates {
-			cert, err := x509.ParseCertificate(c.DER)
-			if err != nil {
-				t.Fatal(err)
-			}
-			certs = append(certs, cert)
+		ts, err := checks.RecordedTruststore(rt)
+		if err != nil {
+			t.Fatal(err)
 		}
-		env.Truststores = append(env.Truststores, checks.NewTruststore(rt.Name, certs))
+		env.Truststores = append(env.Truststores, ts)
 	}
 	return rec, env
 }

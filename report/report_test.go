@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"os"
@@ -33,15 +32,11 @@ func load(t *testing.T, path string) report.Report {
 	env := checks.Env{Now: rec.StartedAt}
 	var names []string
 	for _, rt := range rec.Truststores {
-		var certs []*x509.Certificate
-		for _, c := range rt.Certificates {
-			cert, err := x509.ParseCertificate(c.DER)
-			if err != nil {
-				t.Fatal(err)
-			}
-			certs = append(certs, cert)
+		ts, err := checks.RecordedTruststore(rt)
+		if err != nil {
+			t.Fatal(err)
 		}
-		env.Truststores = append(env.Truststores, checks.NewTruststore(rt.Name, certs))
+		env.Truststores = append(env.Truststores, ts)
 		names = append(names, rt.Name)
 	}
 	return report.Report{Record: rec, Findings: checks.Run(rec, env), Truststores: names, Now: rec.StartedAt}

@@ -301,15 +301,11 @@ func recordedStores(rec *probe.Record, path string, trust *trustOptions, env Env
 			out = append(out, ts)
 			continue
 		}
-		var certs []*x509.Certificate
-		for i, c := range rt.Certificates {
-			cert, err := x509.ParseCertificate(c.DER)
-			if err != nil {
-				return nil, &inputError{err: fmt.Errorf("--record: %s: truststore %q certificate #%d does not parse: %v", path, rt.Name, i, err)}
-			}
-			certs = append(certs, cert)
+		ts, err := checks.RecordedTruststore(rt)
+		if err != nil {
+			return nil, &inputError{err: fmt.Errorf("--record: %s: %w", path, err)}
 		}
-		out = append(out, checks.NewTruststore(rt.Name, certs))
+		out = append(out, ts)
 	}
 	return out, nil
 }

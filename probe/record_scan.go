@@ -18,6 +18,11 @@ type Scan struct {
 	GroupsTLS12 []ScanGroup `json:"groups_tls12,omitempty"`
 	// Handshakes is the number of connections the scan made.
 	Handshakes int `json:"handshakes"`
+	// HalfClose says how scan connections ended: "used" (each hello was
+	// followed by a TCP half-close, so the server was freed at once),
+	// "dropped" (a half-closed hello got no answer at all, so the rest of
+	// the scan, and that hello again, kept connections open) or "off".
+	HalfClose string `json:"half_close,omitempty"`
 	// MaxConns and DelayMS are the politeness limits the scan ran under.
 	MaxConns   int     `json:"max_conns"`
 	DelayMS    float64 `json:"delay_ms,omitempty"`

@@ -71,6 +71,12 @@ type ScanOptions struct {
 	// HandshakeTimeout bounds each connection; 0 means 5s. The caller's
 	// context bounds the whole scan.
 	HandshakeTimeout time.Duration
+	// NoHalfClose keeps every scan connection open until the server's
+	// answer is read. By default the scan half-closes right after its
+	// ClientHello (see legacytls.Hello.HalfClose), and falls back to this
+	// for the rest of the scan as soon as a server answers a half-closed
+	// hello with silence.
+	NoHalfClose bool
 }
 
 // ScanVersions are the versions --scan tests, oldest first.
@@ -109,7 +115,7 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 		sc.Errors = append(sc.Errors, "no TCP connection could be made; nothing was scanned")
 		return
 	}
-	s := &scanner{addr: addr, sni: rec.Target.SNI, opts: opts, sem: make(chan struct{}, opts.MaxConns),
+	s := &scanner{addr: addr, sni: rec.Target.SNI, opts: opts, sem: make(chan struct{}, opts.MaxConns), halfClose: !opts.NoHalfClose,
 		up: map[uint16]*versionSignal{tls.VersionTLS12: newVersionSignal(), tls.VersionTLS13: newVersionSignal()}}
 	sc.Versions = make([]ScanVersion, len(ScanVersions))
 	var wg sync.WaitGroup
@@ -145,6 +151,14 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 		sc.Groups, sc.GroupsVersion = tls12Groups, "TLS 1.2"
 	}
 	sc.Handshakes = int(s.count.Load())
+	switch {
+	case s.halfCloseDropped:
+		sc.HalfClose = "dropped"
+	case opts.NoHalfClose:
+		sc.HalfClose = "off"
+	default:
+		sc.HalfClose = "used"
+	}
 	s.mu.Lock()
 	sc.Errors = append(sc.Errors, s.errs...)
 	s.mu.Unlock()
@@ -177,15 +191,19 @@ func (v *versionSignal) wait(ctx context.Context) bool {
 
 type scanner struct {
 	addr, sni string
+	// halfClose is whether hellos half-close; it turns off for good the
+	// first time a half-closed hello gets no answer at all (under mu).
+	halfClose bool
 	// up signals, for TLS 1.2 and 1.3, whether the version was accepted.
 	up    map[uint16]*versionSignal
 	opts  ScanOptions
 	sem   chan struct{}
 	count atomic.Int64
 
-	mu        sync.Mutex
-	nextStart time.Time
-	errs      []string
+	mu               sync.Mutex
+	halfCloseDropped bool
+	nextStart        time.Time
+	errs             []string
 }
 
 // slot waits for a free connection slot and for the pacing delay; it
@@ -196,6 +214,17 @@ func (s *scanner) slot(ctx context.Context) func() {
 	case <-ctx.Done():
 		return nil
 	}
+	if !s.pace(ctx) {
+		<-s.sem
+		return nil
+	}
+	return func() { <-s.sem }
+}
+
+// pace waits for the next start allowed by --delay and counts the
+// connection about to start; false when ctx ended first. Every connection
+// goes through it, retries included.
+func (s *scanner) pace(ctx context.Context) bool {
 	if s.opts.Delay > 0 {
 		s.mu.Lock()
 		now := time.Now()
@@ -210,12 +239,11 @@ func (s *scanner) slot(ctx context.Context) func() {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			<-s.sem
-			return nil
+			return false
 		}
 	}
 	s.count.Add(1)
-	return func() { <-s.sem }
+	return true
 }
 
 func (s *scanner) fail(format string, args ...any) {
@@ -230,10 +258,40 @@ func (s *scanner) hello(ctx context.Context, h legacytls.Hello) (legacytls.Resul
 		return legacytls.Result{}, false
 	}
 	defer release()
-	hctx, cancel := context.WithTimeout(ctx, s.opts.HandshakeTimeout)
-	defer cancel()
 	h.SNI = s.sni
-	return legacytls.Send(hctx, s.addr, h), true
+	return s.exchange(ctx, func(hctx context.Context, halfClose bool) legacytls.Result {
+		h.HalfClose = halfClose
+		return legacytls.Send(hctx, s.addr, h)
+	}), true
+}
+
+// exchange runs one hello, half-closed while that works. A half-closed
+// hello that gets no byte back is asked again with the connection kept
+// open, and half-closing stops for the rest of the scan: silence after a
+// FIN may be the server's (or a middlebox's) reaction to the FIN, and must
+// never be taken for a refusal.
+func (s *scanner) exchange(ctx context.Context, send func(context.Context, bool) legacytls.Result) legacytls.Result {
+	s.mu.Lock()
+	half := s.halfClose
+	s.mu.Unlock()
+	hctx, cancel := context.WithTimeout(ctx, s.opts.HandshakeTimeout)
+	r := send(hctx, half)
+	cancel()
+	if half && r.Silent && ctx.Err() == nil {
+		s.mu.Lock()
+		if s.halfClose {
+			s.halfClose = false
+			s.halfCloseDropped = true
+		}
+		s.mu.Unlock()
+		if !s.pace(ctx) {
+			return r
+		}
+		hctx, cancel := context.WithTimeout(ctx, s.opts.HandshakeTimeout)
+		r = send(hctx, false)
+		cancel()
+	}
+	return r
 }
 
 // version enumerates one version by elimination.
@@ -448,9 +506,9 @@ func (s *scanner) groupsTLS13(ctx context.Context) []ScanGroup {
 		if release == nil {
 			return out
 		}
-		hctx, cancel := context.WithTimeout(ctx, s.opts.HandshakeTimeout)
-		r := legacytls.GroupHello(hctx, s.addr, s.sni, offer)
-		cancel()
+		r := s.exchange(ctx, func(hctx context.Context, halfClose bool) legacytls.Result {
+			return legacytls.GroupHello(hctx, s.addr, s.sni, offer, halfClose)
+		})
 		release()
 		if !r.Answered || r.Version != tls.VersionTLS13 {
 			if why, unsure := inconclusive(r); unsure {

@@ -76,6 +76,9 @@ func (p *Proxy) handle(ctx context.Context, c net.Conn) {
 	done := make(chan struct{}, 2)
 	go func() { p.pipe(b, c); done <- struct{}{} }()
 	go func() { p.pipe(c, b); done <- struct{}{} }()
+	// Wait for both directions, as a TCP path does: a client that
+	// half-closes still gets the server's answer.
+	<-done
 	<-done
 }
 

@@ -22,8 +22,8 @@ var helloRetryRandom = []byte{
 // with an alert when it supports none. No key is ever generated, so any
 // group can be tested: X25519MLKEM768, FFDHE, X448, brainpool.
 // Result.Group is the group named; Result.Suite the suite it chose.
-func GroupHello(ctx context.Context, addr, sni string, groups []uint16) Result {
-	conn, err := dial(ctx, addr)
+func GroupHello(ctx context.Context, addr, sni string, groups []uint16, halfClose bool) Result {
+	conn, err := dial(ctx, addr, halfClose)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}
@@ -31,7 +31,9 @@ func GroupHello(ctx context.Context, addr, sni string, groups []uint16) Result {
 	if _, err := conn.Write(tls13ClientHello(sni, groups)); err != nil {
 		return Result{Err: err}
 	}
-	return readTLS13Answer(conn)
+	r := readTLS13Answer(conn)
+	r.Silent = conn.read == 0
+	return r
 }
 
 func u16(b []byte, v int) []byte { return binary.BigEndian.AppendUint16(b, uint16(v)) }

@@ -33,6 +33,13 @@ type Hello struct {
 	Groups []uint16
 	// SNI is the server name sent, empty for none.
 	SNI string
+	// HalfClose shuts down our sending side right after the ClientHello
+	// (TCP FIN), so the server learns at once that no second flight will
+	// come instead of one round trip later: a server that handles one
+	// connection at a time is freed as soon as it has answered. A server
+	// (or middlebox) that gives up on the FIN sends nothing; the caller
+	// sees Result.Silent and should ask again without HalfClose.
+	HalfClose bool
 }
 
 // Result is what the server answered.
@@ -57,6 +64,8 @@ type Result struct {
 	// Alert is the alert the server sent; AlertSeen says whether one came.
 	Alert     uint8
 	AlertSeen bool
+	// Silent is true when the server sent not a single byte.
+	Silent bool
 	// Err is the error that ended the exchange, nil when the handshake
 	// completed. A failure after the ServerHello (for example a suite
 	// zcrypto cannot finish) is expected and does not make the answer
@@ -70,7 +79,7 @@ func Send(ctx context.Context, addr string, h Hello) Result {
 	if h.Version == VersionSSL30 {
 		return sendSSLv3(ctx, addr, h)
 	}
-	raw, err := dial(ctx, addr)
+	raw, err := dial(ctx, addr, h.HalfClose)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}
@@ -92,7 +101,7 @@ func Send(ctx context.Context, addr string, h Hello) Result {
 	}
 	conn := ztls.Client(&helloOnly{Conn: raw}, cfg)
 	err = conn.HandshakeContext(ctx)
-	res := Result{Err: err}
+	res := Result{Err: err, Silent: raw.read == 0}
 	log := conn.GetHandshakeLog()
 	if log != nil && log.ServerHello != nil {
 		sh := log.ServerHello
@@ -190,16 +199,41 @@ func (h *helloOnly) Write(p []byte) (int, error) {
 
 // dial connects to addr with every later read and write bounded by ctx's
 // deadline (ten seconds when ctx has none).
-func dial(ctx context.Context, addr string) (net.Conn, error) {
+func dial(ctx context.Context, addr string, halfClose bool) (*conn, error) {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
+		_ = c.SetDeadline(dl)
 	} else {
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	}
-	return conn, nil
+	return &conn{Conn: c, halfClose: halfClose}, nil
+}
+
+// conn counts the bytes the server sent and, with halfClose, shuts down
+// our sending side after the first write (the ClientHello, one record).
+type conn struct {
+	net.Conn
+	halfClose, wrote bool
+	read             int
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read += n
+	return n, err
+}
+
+func (c *conn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if !c.wrote && err == nil && c.halfClose {
+		if tc, ok := c.Conn.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
+	}
+	c.wrote = true
+	return n, err
 }

@@ -32,7 +32,7 @@ const VersionSSL30 = 0x0300
 // ServerHello accepting SSL 3.0 is proof enough, even though the
 // handshake cannot be finished.
 func sendSSLv3(ctx context.Context, addr string, h Hello) Result {
-	conn, err := dial(ctx, addr)
+	conn, err := dial(ctx, addr, h.HalfClose)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}
@@ -40,7 +40,9 @@ func sendSSLv3(ctx context.Context, addr string, h Hello) Result {
 	if _, err := conn.Write(sslv3ClientHello(h.Suites)); err != nil {
 		return Result{Err: err}
 	}
-	return readServerHello(conn)
+	r := readServerHello(conn)
+	r.Silent = conn.read == 0
+	return r
 }
 
 func sslv3ClientHello(suites []uint16) []byte {

@@ -51,7 +51,12 @@ func main() {
 			return
 		case <-t.C:
 			if *countFile != "" {
-				_ = os.WriteFile(*countFile, []byte(strconv.FormatInt(p.Conns(), 10)), 0o644)
+				// Write then rename, so a reader never sees the file empty
+				// half-way through a rewrite.
+				tmp := *countFile + ".tmp"
+				if os.WriteFile(tmp, []byte(strconv.FormatInt(p.Conns(), 10)), 0o644) == nil {
+					_ = os.Rename(tmp, *countFile)
+				}
 			}
 		}
 	}

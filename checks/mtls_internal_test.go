@@ -37,10 +37,7 @@ func TestSameNameAcrossStringTypes(t *testing.T) {
 }
 
 func TestMatchCAAndChainShape(t *testing.T) {
-	l, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures.TestLab(t, time.Now())
 	dn := func(name string) probe.DistinguishedName {
 		c := l.PKI.Get(name).Cert
 		return probe.DistinguishedName{DER: c.RawSubject, Text: c.Subject.String()}

@@ -19,10 +19,7 @@ import (
 // certificates with time.Now.
 func liveLab(t *testing.T) *fixtures.Lab {
 	t.Helper()
-	l, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures.TestLab(t, time.Now())
 	return l
 }
 

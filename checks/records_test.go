@@ -120,11 +120,7 @@ func loadRecord(t testing.TB, name string) (*probe.Record, checks.Env) {
 // record re-records every case from live fixture servers.
 func record(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
-	lab, err := fixtures.NewLab(now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lab.Close()
+	lab := fixtures.TestLab(t, now)
 	store := probe.RecordedTruststore{Name: "ca-file ca.pem", Certificates: []probe.Certificate{{DER: lab.PKI.Get("root").Cert.Raw}}}
 	for _, c := range recordCases {
 		// The CLI's defaults: full revocation checking, the truststore's

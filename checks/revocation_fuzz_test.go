@@ -29,11 +29,7 @@ func FuzzSCTList(f *testing.F) {
 // FuzzJudgeAnswers feeds arbitrary bytes as OCSP responses and CRLs: the
 // judges must never panic and never call garbage good or revoked.
 func FuzzJudgeAnswers(f *testing.F) {
-	lab, err := fixtures.NewLab(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer lab.Close()
+	lab := fixtures.TestLab(f, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	leaf, issuer := lab.PKI.Get("leaf").Cert, lab.PKI.Get("intermediate").Cert
 	good, err := lab.Responder.Response("leaf", "intermediate", fixtures.OCSPGood)
 	if err != nil {

@@ -17,10 +17,7 @@ var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func lab(t *testing.T) *fixtures.Lab {
 	t.Helper()
-	l, err := fixtures.NewLab(testNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures.TestLab(t, testNow)
 	return l
 }
 

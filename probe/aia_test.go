@@ -111,10 +111,7 @@ func TestFetchAIAFailures(t *testing.T) {
 // checks the record holds the fetched intermediate, and that NoAIA
 // fetches nothing.
 func TestRunFetchesAIA(t *testing.T) {
-	l, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures.TestLab(t, time.Now())
 	srv, err := l.Start("missing-intermediate-aia")
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,8 @@ var (
 	labErr  error
 )
 
+// testLab is one lab shared by the whole test binary (benchmarks
+// included), built on first use; it lives as long as the process.
 func testLab(t testing.TB) *fixtures.Lab {
 	t.Helper()
 	labOnce.Do(func() { lab, labErr = fixtures.NewLab(time.Now()) })

@@ -26,11 +26,7 @@ func chainOf(p *fixtures.PKI, names ...string) []Certificate {
 }
 
 func TestRevocationAgainstLab(t *testing.T) {
-	lab, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(lab.Close)
+	lab := fixtures.TestLab(t, time.Now())
 	srv, err := lab.Start("good")
 	if err != nil {
 		t.Fatal(err)
@@ -68,11 +64,7 @@ func TestRevocationAgainstLab(t *testing.T) {
 }
 
 func TestRevocationModes(t *testing.T) {
-	lab, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(lab.Close)
+	lab := fixtures.TestLab(t, time.Now())
 	chain := chainOf(lab.PKI, "leaf", "intermediate")
 	root := []*x509.Certificate{lab.PKI.Get("root").Cert}
 	ctx := context.Background()

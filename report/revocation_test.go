@@ -16,11 +16,7 @@ import (
 // with each --revocation mode.
 func TestRevocationSection(t *testing.T) {
 	now := time.Now()
-	lab, err := fixtures.NewLab(now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(lab.Close)
+	lab := fixtures.TestLab(t, now)
 	srv, err := lab.Start("good")
 	if err != nil {
 		t.Fatal(err)

@@ -13,10 +13,7 @@ import (
 
 func lab(t *testing.T) *fixtures.Lab {
 	t.Helper()
-	l, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures.TestLab(t, time.Now())
 	return l
 }
 
@@ -176,10 +173,7 @@ func TestMozilla(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	l, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		f.Fatal(err)
-	}
+	l := fixtures.TestLab(f, time.Now())
 	f.Add(l.RootPEM())
 	f.Add(l.PKI.Get("root").Cert.Raw)
 	f.Add([]byte{0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2, 0, 0, 0, 0})

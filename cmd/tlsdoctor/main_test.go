@@ -35,6 +35,7 @@ func TestScripts(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			e.Defer(lab.Close)
 			e.Values["lab"] = lab
 			e.Setenv("NO_COLOR", "")
 			return os.WriteFile(filepath.Join(e.WorkDir, "ca.pem"), lab.RootPEM(), 0o644)

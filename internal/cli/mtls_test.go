@@ -69,10 +69,7 @@ func makeIdentityFiles(t *testing.T, l *fixtures.Lab) identityFiles {
 // line naming the flag and file (plus a hint), exit 2, nothing on stdout,
 // and never the password.
 func TestIdentityInputErrors(t *testing.T) {
-	l, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures.TestLab(t, time.Now())
 	f := makeIdentityFiles(t, l)
 	const target = "127.0.0.1:9" // never reached: input is checked first
 	for _, tc := range []struct {
@@ -133,10 +130,7 @@ func TestIdentityInputErrors(t *testing.T) {
 // requires and verifies client certificates, and a saved record replays
 // the same verdict offline.
 func TestIdentityEndToEnd(t *testing.T) {
-	l, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures.TestLab(t, time.Now())
 	f := makeIdentityFiles(t, l)
 	srv, err := l.StartMTLS(fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}})
 	if err != nil {

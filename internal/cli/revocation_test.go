@@ -144,11 +144,7 @@ func reportIDs(t *testing.T, out string) []string {
 // TestSavedRecordReplaysRevocation: the verdict of a saved record, judged
 // offline, is the live one.
 func TestSavedRecordReplaysRevocation(t *testing.T) {
-	lab, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(lab.Close)
+	lab := fixtures.TestLab(t, time.Now())
 	ca := writeTemp(t, "root.pem", lab.RootPEM())
 	type run struct {
 		scenario, record, out string

@@ -64,10 +64,7 @@ func findingIDs(r jsonOut) []string {
 
 func newLab(t *testing.T) *fixtures.Lab {
 	t.Helper()
-	l, err := fixtures.NewLab(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures.TestLab(t, time.Now())
 	return l
 }
 

@@ -1,10 +1,10 @@
 package identity_test
 
 import (
-	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/tlsdoctor/tlsdoctor/fixtures"
 	"github.com/tlsdoctor/tlsdoctor/identity"
 )
 
@@ -12,10 +12,6 @@ import (
 // commands our remediation text prints, so those commands are known to
 // produce what tlsdoctor reads.
 func TestFilesMadeByOpenSSL(t *testing.T) {
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed (apt-get install -y openssl)")
-	}
 	l := lab(t)
 	dir := t.TempDir()
 	crt := write(t, dir, "client.crt", l.PKI.ChainPEM("client-rsa"))
@@ -23,9 +19,7 @@ func TestFilesMadeByOpenSSL(t *testing.T) {
 	key := write(t, dir, "client.key", l.PKI.Get("client-rsa").KeyPEM())
 	run := func(t *testing.T, args ...string) {
 		t.Helper()
-		if out, err := exec.Command(openssl, args...).CombinedOutput(); err != nil {
-			t.Fatalf("openssl %v: %v\n%s", args, err, out)
-		}
+		fixtures.RunTool(t, dir, "openssl", args...)
 	}
 	t.Run("pkcs12 -export", func(t *testing.T) {
 		p12 := filepath.Join(dir, "client.p12")
@@ -57,19 +51,12 @@ func TestFilesMadeByOpenSSL(t *testing.T) {
 // TestKeytoolImportKeystore converts a PKCS#12 to JKS with the keytool
 // command our remediation text prints, and loads the result.
 func TestKeytoolImportKeystore(t *testing.T) {
-	keytool, err := exec.LookPath("keytool")
-	if err != nil {
-		t.Skip("keytool not installed (apt-get install -y default-jdk-headless)")
-	}
 	l := lab(t)
 	dir := t.TempDir()
 	p12 := write(t, dir, "client.p12", must(l.PKI.PKCS12("changeit", "client", "intermediate")))
 	jks := filepath.Join(dir, "client.jks")
-	cmd := exec.Command(keytool, "-importkeystore", "-srckeystore", p12, "-srcstoretype", "PKCS12", "-srcstorepass", "changeit",
+	fixtures.RunTool(t, dir, "keytool", "-importkeystore", "-srckeystore", p12, "-srcstoretype", "PKCS12", "-srcstorepass", "changeit",
 		"-destkeystore", jks, "-deststoretype", "JKS", "-deststorepass", "changeit", "-noprompt")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("keytool: %v\n%s", err, out)
-	}
 	id, err := identity.Load(identity.Options{Keystore: jks, KeystorePassword: pw("changeit")})
 	if err != nil {
 		t.Fatal(err)

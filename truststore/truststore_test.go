@@ -20,15 +20,7 @@ func lab(t *testing.T) *fixtures.Lab {
 // keytool runs the JDK's keytool in dir, skipping the test without it.
 func keytool(t *testing.T, dir string, args ...string) {
 	t.Helper()
-	kt, err := exec.LookPath("keytool")
-	if err != nil {
-		t.Skip("keytool not installed (install a JDK: apt-get install -y default-jdk-headless)")
-	}
-	cmd := exec.Command(kt, args...)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("keytool %v: %v\n%s", args, err, out)
-	}
+	fixtures.RunTool(t, dir, "keytool", args...)
 }
 
 func write(t *testing.T, dir, name string, data []byte) string {

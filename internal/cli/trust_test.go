@@ -68,17 +68,10 @@ func newLab(t *testing.T) *fixtures.Lab {
 	return l
 }
 
+// keytool runs the JDK's keytool in dir, skipping the test without it.
 func keytool(t *testing.T, dir string, args ...string) {
 	t.Helper()
-	kt, err := exec.LookPath("keytool")
-	if err != nil {
-		t.Skip("keytool not installed (apt-get install -y default-jdk-headless)")
-	}
-	cmd := exec.Command(kt, args...)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("keytool %v: %v\n%s", args, err, out)
-	}
+	fixtures.RunTool(t, dir, "keytool", args...)
 }
 
 // TestTruststoreBadInput: every unusable truststore input is one error

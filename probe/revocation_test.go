@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -179,31 +178,9 @@ func TestSlowResponderStaysInBudget(t *testing.T) {
 // TestOpenSSLResponder asks a real `openssl ocsp` responder, started with
 // an index file, about a good and a revoked certificate.
 func TestOpenSSLResponder(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed (apt-get install openssl)")
-	}
-	addr, err := fixtures.FreeLoopbackAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	p, err := fixtures.Build(now,
-		fixtures.CertSpec{Name: "ca", CommonName: "OpenSSL Test CA", IsCA: true, Key: fixtures.RSA2048},
-		fixtures.CertSpec{Name: "good", Parent: "ca", CommonName: "good.test", OCSPServer: []string{"http://" + addr}},
-		fixtures.CertSpec{Name: "revoked", Parent: "ca", CommonName: "revoked.test", OCSPServer: []string{"http://" + addr}},
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := fixtures.TestOpenSSLOCSPPKI(t, time.Now())
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
-	o, err := fixtures.StartOpenSSLOCSP(ctx, bin, t.TempDir(), addr, p.Get("ca"),
-		[]*x509.Certificate{p.Get("good").Cert}, []*x509.Certificate{p.Get("revoked").Cert}, now.Add(-24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(o.Close)
 	ca := p.Get("ca").Cert
 	for _, tc := range []struct {
 		name   string

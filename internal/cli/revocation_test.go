@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -185,32 +182,8 @@ func TestSavedRecordReplaysRevocation(t *testing.T) {
 // TestOpenSSLResponderEndToEnd: a real `openssl ocsp` responder says one
 // leaf is good and the other revoked; tlsdoctor asks it and says so.
 func TestOpenSSLResponderEndToEnd(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed (apt-get install openssl)")
-	}
-	addr, err := fixtures.FreeLoopbackAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	url := "http://" + addr
-	p, err := fixtures.Build(now,
-		fixtures.CertSpec{Name: "ca", CommonName: "OpenSSL Test CA", IsCA: true},
-		fixtures.CertSpec{Name: "good", Parent: "ca", CommonName: "localhost", DNSNames: []string{"localhost"}, OCSPServer: []string{url}},
-		fixtures.CertSpec{Name: "revoked", Parent: "ca", CommonName: "localhost", DNSNames: []string{"localhost"}, OCSPServer: []string{url}},
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	o, err := fixtures.StartOpenSSLOCSP(ctx, bin, t.TempDir(), addr, p.Get("ca"),
-		[]*x509.Certificate{p.Get("good").Cert}, []*x509.Certificate{p.Get("revoked").Cert}, now.Add(-24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(o.Close)
+	p := fixtures.TestOpenSSLOCSPPKI(t, time.Now())
+	url := p.Get("revoked").Cert.OCSPServer[0]
 	ca := writeTemp(t, "ca.pem", p.PEMBundle("ca"))
 
 	port := serveTLS(t, p.TLSCert("revoked"))

@@ -72,8 +72,14 @@ func chainIncomplete(in *Input) []Finding {
 			f.Clients = clients("chain-incomplete")
 		}
 	}
+	// Offer --fix-bundle only when it will write something: when the
+	// missing certificate was fetched. Otherwise say where it must come from.
+	get := "  tlsdoctor " + in.Rec.Target.Input + " --fix-bundle fullchain.pem   writes that chain (PEM), fetched intermediate included\n"
+	if _, err := FixBundle(in); err != nil {
+		get = fmt.Sprintf("  get the intermediate %q (the issuer named above) from your CA's download page or the bundle it sent with the certificate\n", tr.End().Issuer.String())
+	}
 	f.Remediation = "Fix the server, not the clients: configure the full chain, leaf first, then each intermediate in order.\n" +
-		"  tlsdoctor " + in.Rec.Target.Input + " --fix-bundle fullchain.pem   writes that chain (PEM) when it can be built\n" +
+		get +
 		"  nginx:   ssl_certificate /etc/nginx/fullchain.pem;   (leaf followed by the intermediate(s))\n" +
 		"  Apache 2.4.8+: SSLCertificateFile /etc/apache2/fullchain.pem\n" +
 		"  Java/Tomcat/Spring keystore: openssl pkcs12 -export -in server.crt -inkey server.key -certfile intermediates.pem -chain -CAfile root.pem -out server.p12\n" +

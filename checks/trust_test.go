@@ -55,19 +55,21 @@ func find(fs []Finding, id string) *Finding {
 	return nil
 }
 
+// fetched is a record's AIA download of url that produced cs.
+func fetched(url string, cs ...*x509.Certificate) []probe.AIAFetch {
+	f := probe.AIAFetch{URL: url, Format: "der", HTTPStatus: 200}
+	for _, c := range cs {
+		f.Certificates = append(f.Certificates, probe.Certificate{DER: c.Raw})
+	}
+	return []probe.AIAFetch{f}
+}
+
 // TestChainFindings runs every check on records built from the lab PKI and
 // asserts the exact set of findings per fault.
 func TestChainFindings(t *testing.T) {
 	l := testLab(t)
 	g := func(n string) *x509.Certificate { return l.PKI.Get(n).Cert }
 	root := NewTruststore("lab root", []*x509.Certificate{g("root")})
-	fetched := func(url string, cs ...*x509.Certificate) []probe.AIAFetch {
-		f := probe.AIAFetch{URL: url, Format: "der", HTTPStatus: 200}
-		for _, c := range cs {
-			f.Certificates = append(f.Certificates, probe.Certificate{DER: c.Raw})
-		}
-		return []probe.AIAFetch{f}
-	}
 	publicRoot := NewTruststore("mozilla", []*x509.Certificate{g("root")})
 	publicRoot.Public = true
 	longLeaf, err := l.PKI.Issue(fixtures.CertSpec{Name: "long", Parent: "intermediate", CommonName: "localhost", DNSNames: []string{"localhost"}, NotAfter: 800 * 24 * time.Hour})
@@ -377,5 +379,29 @@ func TestStoreVerdictExpiredPath(t *testing.T) {
 	vs := StoreVerdicts(NewInput(record(g("leaf-under-expired"), g("expired-intermediate")), env))
 	if len(vs) != 1 || !vs[0].Trusted || !strings.Contains(vs[0].Reason, `but "Example Old Intermediate CA" on the path expired`) {
 		t.Errorf("verdicts %+v", vs)
+	}
+}
+
+// chain-incomplete offers --fix-bundle only when it can write the chain
+// (the intermediate was fetched); otherwise it says where to get it.
+func TestChainIncompleteFixBundleOnlyWhenBuildable(t *testing.T) {
+	l := testLab(t)
+	g := func(n string) *x509.Certificate { return l.PKI.Get(n).Cert }
+	root := NewTruststore("lab root", []*x509.Certificate{g("root")})
+	rem := func(rec *probe.Record) string {
+		f := find(Run(rec, Env{Now: testNow, Truststores: []Truststore{root}}), "chain-incomplete")
+		if f == nil {
+			t.Fatal("no chain-incomplete")
+		}
+		return f.Remediation
+	}
+	bare := rem(record(g("leaf")))
+	if strings.Contains(bare, "--fix-bundle") || !strings.Contains(bare, `get the intermediate "CN=Example Intermediate CA,O=Example"`) {
+		t.Errorf("nothing fetched, yet:\n%s", bare)
+	}
+	rec := record(g("leaf"))
+	rec.AIA = fetched("http://127.0.0.1:1/i.der", g("intermediate"))
+	if got := rem(rec); !strings.Contains(got, "--fix-bundle fullchain.pem") {
+		t.Errorf("fetched, but no --fix-bundle:\n%s", got)
 	}
 }

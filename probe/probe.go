@@ -138,6 +138,9 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	// issuers of the certificates whose issuer the server did not send.
 	rev := opts.Revocation
 	rev.Issuers = append(append([]*x509.Certificate(nil), rev.Issuers...), aiaCertificates(rec.AIA)...)
+	if a := rec.chainAttempt(); a != nil {
+		rev.Staple = a.OCSPStaple
+	}
 	rec.Revocation = fetchRevocation(ctx, rev, rec.Chain())
 	return rec, nil
 }

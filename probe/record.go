@@ -243,9 +243,17 @@ func (r *Record) Attempt(purpose string) *Attempt {
 
 // Chain returns the certificates of the first attempt that received any.
 func (r *Record) Chain() []Certificate {
-	for _, a := range r.Attempts {
-		if len(a.Certificates) > 0 {
-			return a.Certificates
+	if a := r.chainAttempt(); a != nil {
+		return a.Certificates
+	}
+	return nil
+}
+
+// chainAttempt is the first attempt that received certificates.
+func (r *Record) chainAttempt() *Attempt {
+	for i := range r.Attempts {
+		if len(r.Attempts[i].Certificates) > 0 {
+			return &r.Attempts[i]
 		}
 	}
 	return nil

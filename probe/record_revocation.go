@@ -15,6 +15,9 @@ type Revocation struct {
 	// Fetches lists every OCSP and CRL request, grouped by certificate in
 	// chain order and, per certificate, in the order they were made.
 	Fetches []RevocationFetch `json:"fetches,omitempty"`
+	// LeafFromStaple is set when the leaf's responder was not asked
+	// because the stapled response was usable (see RevocationOptions.Staple).
+	LeafFromStaple bool `json:"leaf_from_staple,omitempty"`
 	// BudgetMS is the time the fetching was allowed; DurationMS the time
 	// it took.
 	BudgetMS   float64 `json:"budget_ms"`

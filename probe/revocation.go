@@ -41,6 +41,10 @@ type RevocationOptions struct {
 	// Client makes the HTTP requests; nil means a client that honours the
 	// proxy environment variables.
 	Client *http.Client
+	// Staple is the OCSP response the server stapled for the leaf. When it
+	// is usable (parses, signed by the issuer or its delegate, good or
+	// revoked, current) the leaf's responder is not asked again.
+	Staple []byte
 }
 
 // Size limits of fetched bodies; larger bodies are cut and marked.
@@ -108,10 +112,16 @@ func fetchRevocation(ctx context.Context, o RevocationOptions, chain []Certifica
 		defer tr.CloseIdleConnections()
 		f.client = &http.Client{Transport: tr}
 	}
+	// A usable staple already answers for the leaf: asking its responder
+	// too would cost a round trip to the CA on every run for the same fact.
+	if len(certs) > 0 && certs[0] != nil && issuers[0] != nil && len(o.Staple) > 0 &&
+		usableOCSP(RevocationFetch{HTTPStatus: http.StatusOK, Response: o.Staple}, certs[0], issuers[0]) {
+		rev.LeafFromStaple = true
+	}
 	results := make([][]RevocationFetch, len(certs))
 	var wg sync.WaitGroup
 	for i, cert := range certs {
-		if issuers[i] == nil {
+		if issuers[i] == nil || (i == 0 && rev.LeafFromStaple) {
 			continue
 		}
 		wg.Add(1)

@@ -24,42 +24,59 @@ func chainOf(p *fixtures.PKI, names ...string) []Certificate {
 	return out
 }
 
+// TestRevocationAgainstLab asks the lab's responder for real. A usable
+// staple answers for the leaf, so only the intermediate is fetched; without
+// a staple both are, over GET.
 func TestRevocationAgainstLab(t *testing.T) {
 	lab := fixtures.TestLab(t, time.Now())
-	srv, err := lab.Start("good")
-	if err != nil {
-		t.Fatal(err)
+	probeScenario := func(name string) *Record {
+		srv, err := lab.Start(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Close)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		rec, err := Run(ctx, Options{
+			Target:     Target{Host: "localhost", Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port},
+			Revocation: RevocationOptions{Mode: RevocationFull, Issuers: []*x509.Certificate{lab.PKI.Get("root").Cert}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
 	}
-	t.Cleanup(srv.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	rec, err := Run(ctx, Options{
-		Target:     Target{Host: "localhost", Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port},
-		Revocation: RevocationOptions{Mode: RevocationFull, Issuers: []*x509.Certificate{lab.PKI.Get("root").Cert}},
-	})
-	if err != nil {
-		t.Fatal(err)
+	checkGood := func(f RevocationFetch, index int, issuer string) {
+		t.Helper()
+		if f.CertIndex != index || f.Source != SourceOCSP || f.Method != "GET" || f.HTTPStatus != 200 || f.Error != nil || f.DurationMS <= 0 {
+			t.Fatalf("fetch = %+v, want a GET for certificate %d", f, index)
+		}
+		resp, err := ocsp.ParseResponse(f.Response, lab.PKI.Get(issuer).Cert)
+		if err != nil || resp.Status != ocsp.Good {
+			t.Errorf("fetch for certificate %d: the responder did not answer good to our GET: %v", index, err)
+		}
 	}
-	if len(rec.Attempts[0].OCSPStaple) == 0 {
+
+	stapled := probeScenario("good")
+	if len(stapled.Attempts[0].OCSPStaple) == 0 {
 		t.Fatal("the good scenario stapled nothing")
 	}
-	rv := rec.Revocation
-	if rv == nil || rv.Mode != RevocationFull || len(rv.Fetches) != 2 {
-		t.Fatalf("revocation = %+v, want two OCSP fetches (leaf, intermediate)", rv)
+	rv := stapled.Revocation
+	if rv == nil || rv.Mode != RevocationFull || !rv.LeafFromStaple || len(rv.Fetches) != 1 {
+		t.Fatalf("stapled: revocation = %+v, want the staple used for the leaf and one fetch (intermediate)", rv)
 	}
+	checkGood(rv.Fetches[0], 1, "root")
 	if len(rv.Issuers) != 1 || !bytes.Equal(rv.Issuers[0].DER, lab.PKI.Get("root").Cert.Raw) {
 		t.Errorf("recorded issuers = %d, want the root (not sent by the server)", len(rv.Issuers))
 	}
-	issuers := []string{"intermediate", "root"}
-	for i, f := range rv.Fetches {
-		if f.CertIndex != i || f.Source != SourceOCSP || f.Method != "GET" || f.HTTPStatus != 200 || f.Error != nil || f.DurationMS <= 0 {
-			t.Fatalf("fetch %d = %+v", i, f)
-		}
-		resp, err := ocsp.ParseResponse(f.Response, lab.PKI.Get(issuers[i]).Cert)
-		if err != nil || resp.Status != ocsp.Good {
-			t.Errorf("fetch %d: the responder did not answer good to our GET: %v", i, err)
-		}
+
+	bare := probeScenario("must-staple-missing") // served without a staple
+	rv = bare.Revocation
+	if rv == nil || rv.LeafFromStaple || len(rv.Fetches) != 2 {
+		t.Fatalf("unstapled: revocation = %+v, want two OCSP fetches (leaf, intermediate)", rv)
 	}
+	checkGood(rv.Fetches[0], 0, "intermediate")
+	checkGood(rv.Fetches[1], 1, "root")
 }
 
 func TestRevocationModes(t *testing.T) {

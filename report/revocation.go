@@ -28,6 +28,9 @@ func revocation(w io.Writer, p palette, r Report) {
 		head += " (--revocation " + rv.Mode
 		if rv.Mode == probe.RevocationFull {
 			head += fmt.Sprintf(": %d fetch(es) in %s, budget %s", len(rv.Fetches), msStr(rv.DurationMS), msStr(rv.BudgetMS))
+			if rv.LeafFromStaple {
+				head += "; the leaf's responder not asked: the staple answers for it"
+			}
 		}
 		head += ")"
 	}

@@ -53,7 +53,6 @@ func TestMTLSAgainstGoServers(t *testing.T) {
 		spec     fixtures.MTLSSpec
 		identity []string
 		want     []string // finding IDs that must be present
-		absent   []string // finding IDs that must not be present
 		// detail are substrings expected in the first wanted finding's
 		// detail + evidence.
 		detail []string

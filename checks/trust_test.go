@@ -177,12 +177,11 @@ func TestFindingDetails(t *testing.T) {
 		}
 	})
 	t.Run("chain-incomplete says a failed fetch", func(t *testing.T) {
-		rec := record(g("leaf"))
 		leafAIA, err := l.PKI.Issue(fixtures.CertSpec{Name: "aia-leaf", Parent: "intermediate", CommonName: "localhost", DNSNames: []string{"localhost"}, IssuingCertificateURL: []string{"http://127.0.0.1:1/x.der"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec = record(leafAIA.Cert)
+		rec := record(leafAIA.Cert)
 		rec.AIA = []probe.AIAFetch{{URL: "http://127.0.0.1:1/x.der", Error: "connection refused"}}
 		f := find(Run(rec, env), "chain-incomplete")
 		if f == nil || !strings.Contains(strings.Join(f.Evidence, "\n"), "could not be fetched: connection refused") {

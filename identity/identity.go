@@ -533,6 +533,8 @@ func loadPKCS12Alias(data []byte, o Options) (*Identity, error) {
 	if o.KeystorePassword != nil {
 		pw = *o.KeystorePassword
 	}
+	// ToPEM is deprecated for the key encoding it produces; only the
+	// friendlyName headers are read here, which DecodeChain does not give.
 	blocks, err := pkcs12.ToPEM(data, pw)
 	if err != nil {
 		return id, nil // the chain loaded; names are a nicety

@@ -16,7 +16,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(m, map[string]func() int{"tlsdoctor": run}))
+	testscript.Main(m, map[string]func(){"tlsdoctor": func() { os.Exit(run()) }})
 }
 
 // TestScripts runs cmd/tlsdoctor/testdata/*.txtar against the real binary.

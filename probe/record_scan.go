@@ -9,13 +9,19 @@ type Scan struct {
 	Versions []ScanVersion `json:"versions"`
 	// Groups are the key-exchange groups the server accepted in TLS 1.3
 	// (or, without TLS 1.3, for ECDHE in TLS 1.2), in the server's order
-	// of preference when it has one.
+	// when GroupsPreference is "server", else in the order we offer them.
 	Groups []ScanGroup `json:"groups,omitempty"`
 	// GroupsVersion is the protocol version the groups were tested with.
 	GroupsVersion string `json:"groups_version,omitempty"`
+	// GroupsPreference is "server" when the server chose groups by its
+	// own order, "client" when it followed ours, empty when it could not
+	// be told (fewer than two groups).
+	GroupsPreference string `json:"groups_preference,omitempty"`
 	// GroupsTLS12 are the ECDHE groups accepted in TLS 1.2, when Groups
 	// are TLS 1.3's (a server may allow different ones per version).
 	GroupsTLS12 []ScanGroup `json:"groups_tls12,omitempty"`
+	// GroupsTLS12Preference is GroupsPreference for GroupsTLS12.
+	GroupsTLS12Preference string `json:"groups_tls12_preference,omitempty"`
 	// Handshakes is the number of connections the scan made.
 	Handshakes int `json:"handshakes"`
 	// HalfClose says how scan connections ended: "used" (each hello was
@@ -39,7 +45,7 @@ type ScanVersion struct {
 	VersionID uint16 `json:"version_id"`
 	Supported bool   `json:"supported"`
 	// Suites are the accepted suites, in the server's order of preference
-	// when Preference is "server", else in the order found.
+	// when Preference is "server", else in the order we offer them.
 	Suites []ScanSuite `json:"suites,omitempty"`
 	// Preference is "server" when the server chose by its own order,
 	// "client" when it followed ours, empty when it could not be told

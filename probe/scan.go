@@ -115,8 +115,15 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 		sc.Errors = append(sc.Errors, "no TCP connection could be made; nothing was scanned")
 		return
 	}
-	s := &scanner{addr: addr, sni: rec.Target.SNI, opts: opts, sem: make(chan struct{}, opts.MaxConns), halfClose: !opts.NoHalfClose,
+	s := &scanner{addr: addr, sni: rec.Target.SNI, opts: opts, gate: newGate(opts.MaxConns), halfClose: !opts.NoHalfClose,
 		up: map[uint16]*versionSignal{tls.VersionTLS12: newVersionSignal(), tls.VersionTLS13: newVersionSignal()}}
+	// The default run's handshake already showed one version accepted:
+	// its group test need not wait for the scan to see it again.
+	if a := rec.Primary(); a != nil {
+		if sig := s.up[a.VersionID]; sig != nil {
+			sig.set(true)
+		}
+	}
 	sc.Versions = make([]ScanVersion, len(ScanVersions))
 	var wg sync.WaitGroup
 	for i, v := range ScanVersions {
@@ -127,28 +134,29 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 		}()
 	}
 	var tls13Groups, tls12Groups []ScanGroup
+	var tls13Pref, tls12Pref string
 	wg.Add(2)
 	// Each group test waits for its version's first answer, so a server
 	// without that version costs no extra connection.
 	go func() {
 		defer wg.Done()
 		if s.up[tls.VersionTLS13].wait(ctx) {
-			tls13Groups = s.groupsTLS13(ctx)
+			tls13Groups, tls13Pref = s.groupsTLS13(ctx)
 		}
 	}()
 	go func() {
 		defer wg.Done()
 		if s.up[tls.VersionTLS12].wait(ctx) {
-			tls12Groups = s.groupsTLS12(ctx)
+			tls12Groups, tls12Pref = s.groupsTLS12(ctx)
 		}
 	}()
 	wg.Wait()
 	switch {
 	case len(tls13Groups) > 0:
-		sc.Groups, sc.GroupsVersion = tls13Groups, "TLS 1.3"
-		sc.GroupsTLS12 = tls12Groups
+		sc.Groups, sc.GroupsVersion, sc.GroupsPreference = tls13Groups, "TLS 1.3", tls13Pref
+		sc.GroupsTLS12, sc.GroupsTLS12Preference = tls12Groups, tls12Pref
 	case len(tls12Groups) > 0:
-		sc.Groups, sc.GroupsVersion = tls12Groups, "TLS 1.2"
+		sc.Groups, sc.GroupsVersion, sc.GroupsPreference = tls12Groups, "TLS 1.2", tls12Pref
 	}
 	sc.Handshakes = int(s.count.Load())
 	switch {
@@ -197,7 +205,7 @@ type scanner struct {
 	// up signals, for TLS 1.2 and 1.3, whether the version was accepted.
 	up    map[uint16]*versionSignal
 	opts  ScanOptions
-	sem   chan struct{}
+	gate  *gate
 	count atomic.Int64
 
 	mu               sync.Mutex
@@ -206,19 +214,18 @@ type scanner struct {
 	errs             []string
 }
 
-// slot waits for a free connection slot and for the pacing delay; it
-// returns a release func, or nil when ctx ended first.
-func (s *scanner) slot(ctx context.Context) func() {
-	select {
-	case s.sem <- struct{}{}:
-	case <-ctx.Done():
+// slot waits for a free connection slot (urgent waiters first, see gate)
+// and for the pacing delay; it returns a release func, or nil when ctx
+// ended first.
+func (s *scanner) slot(ctx context.Context, urgent bool) func() {
+	if !s.gate.acquire(ctx, urgent) {
 		return nil
 	}
 	if !s.pace(ctx) {
-		<-s.sem
+		s.gate.release()
 		return nil
 	}
-	return func() { <-s.sem }
+	return s.gate.release
 }
 
 // pace waits for the next start allowed by --delay and counts the
@@ -252,8 +259,8 @@ func (s *scanner) fail(format string, args ...any) {
 	s.mu.Unlock()
 }
 
-func (s *scanner) hello(ctx context.Context, h legacytls.Hello) (legacytls.Result, bool) {
-	release := s.slot(ctx)
+func (s *scanner) hello(ctx context.Context, h legacytls.Hello, urgent bool) (legacytls.Result, bool) {
+	release := s.slot(ctx, urgent)
 	if release == nil {
 		return legacytls.Result{}, false
 	}
@@ -317,38 +324,32 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 			}
 		}
 	}
-	offerOrder := slices.Clone(offer)
-	for len(offer) > 0 {
-		r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: offer})
-		if !ok {
-			return out
-		}
-		if !r.Answered || r.Version != v {
-			if why, unsure := inconclusive(r); unsure {
-				// A timeout or a failed connection is no refusal: say the
-				// answer is unknown rather than "not supported".
-				s.fail("%s: %s", out.Version, why)
-			} else if len(out.Suites) == 0 {
-				out.Refusal = refusal(r, v)
-			}
-			break
-		}
-		i := slices.Index(offer, r.Suite)
-		if i < 0 {
-			s.fail("%s: the server chose %s, which was not offered", out.Version, ciphersuite.Name(r.Suite))
-			break
-		}
-		out.Supported = true
+	e := s.eliminator(out.Version, ciphersuite.Name, func(ctx context.Context, offer []uint16, urgent bool) (legacytls.Result, bool) {
+		return s.hello(ctx, legacytls.Hello{Version: v, Suites: offer}, urgent)
+	}, func(r legacytls.Result) (uint16, bool) {
+		return r.Suite, r.Answered && r.Version == v
+	})
+	e.accepted = func() {
 		if sig := s.up[v]; sig != nil {
 			sig.set(true)
 		}
+	}
+	e.likelyRefused = v < tls.VersionTLS12
+	found := e.run(ctx, offer)
+	if len(found.IDs) == 0 {
+		if _, unsure := inconclusive(found.First); !unsure && ctx.Err() == nil && (found.First.Answered || found.First.AlertSeen || found.First.Err != nil) {
+			out.Refusal = refusal(found.First, v)
+		}
+		return out
+	}
+	out.Supported = true
+	out.Preference = found.Preference
+	for _, r := range found.Answers {
 		out.Suites = append(out.Suites, scanSuite(r))
-		if r.DHBits > 0 {
+		if r.DHBits > 0 && out.DHBits == 0 {
 			out.DHBits, out.DHGroup = r.DHBits, r.DHGroup
 		}
-		offer = slices.Delete(offer, i, i+1)
 	}
-	out.Preference = s.preference(ctx, v, out.Suites, offerOrder)
 	if out.DHBits == 0 && v != tls.VersionTLS13 {
 		var dhe []uint16
 		for _, su := range out.Suites {
@@ -357,7 +358,7 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 			}
 		}
 		if len(dhe) > 0 {
-			if r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: dhe}); ok && r.DHBits > 0 {
+			if r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: dhe}, false); ok && r.DHBits > 0 {
 				out.DHBits, out.DHGroup = r.DHBits, r.DHGroup
 				for i := range out.Suites {
 					if out.Suites[i].ID == r.Suite {
@@ -368,37 +369,6 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		}
 	}
 	return out
-}
-
-// preference tells server order from client order. A server that follows
-// the client's order picks, at every elimination step, the remaining
-// accepted suite we listed first; any other pick proves it uses its own
-// order, at no extra cost. Otherwise one more handshake offering the last
-// and the first suite found, in that order, decides.
-func (s *scanner) preference(ctx context.Context, v uint16, found []ScanSuite, offered []uint16) string {
-	n := len(found)
-	if n < 2 {
-		return ""
-	}
-	for i := 0; i < n-1; i++ {
-		for _, later := range found[i+1:] {
-			if slices.Index(offered, later.ID) < slices.Index(offered, found[i].ID) {
-				return "server"
-			}
-		}
-	}
-	first, last := found[0].ID, found[n-1].ID
-	r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: []uint16{last, first}})
-	if !ok || !r.Answered || r.Version != v {
-		return ""
-	}
-	switch r.Suite {
-	case first:
-		return "server"
-	case last:
-		return "client"
-	}
-	return ""
 }
 
 func scanSuite(r legacytls.Result) ScanSuite {
@@ -496,56 +466,48 @@ func TestedGroups(groupsVersion string) []uint16 {
 
 // groupsTLS13 finds the TLS 1.3 groups by elimination: each ClientHello
 // carries an empty key_share, so the server names the group it wants in a
-// HelloRetryRequest, in its own order of preference. No key is made, so
-// every group can be tested, including X25519MLKEM768 and FFDHE.
-func (s *scanner) groupsTLS13(ctx context.Context) []ScanGroup {
-	var out []ScanGroup
-	offer := slices.Clone(tls13GroupCandidates)
-	for len(offer) > 0 {
-		release := s.slot(ctx)
+// HelloRetryRequest. No key is made, so every group can be tested,
+// including X25519MLKEM768 and FFDHE.
+func (s *scanner) groupsTLS13(ctx context.Context) ([]ScanGroup, string) {
+	e := s.eliminator("TLS 1.3 groups", GroupName, func(ctx context.Context, offer []uint16, urgent bool) (legacytls.Result, bool) {
+		release := s.slot(ctx, urgent)
 		if release == nil {
-			return out
+			return legacytls.Result{}, false
 		}
-		r := s.exchange(ctx, func(hctx context.Context, halfClose bool) legacytls.Result {
+		defer release()
+		return s.exchange(ctx, func(hctx context.Context, halfClose bool) legacytls.Result {
 			return legacytls.GroupHello(hctx, s.addr, s.sni, offer, halfClose)
-		})
-		release()
-		if !r.Answered || r.Version != tls.VersionTLS13 {
-			if why, unsure := inconclusive(r); unsure {
-				s.fail("TLS 1.3 groups: %s", why)
-			}
-			break
-		}
-		i := slices.Index(offer, r.Group)
-		if i < 0 {
-			s.fail("TLS 1.3 groups: the server asked for %s, which was not offered", GroupName(r.Group))
-			break
-		}
-		out = append(out, ScanGroup{Name: GroupName(r.Group), ID: r.Group})
-		offer = slices.Delete(offer, i, i+1)
-	}
-	return out
+		}), true
+	}, func(r legacytls.Result) (uint16, bool) {
+		return r.Group, r.Answered && r.Version == tls.VersionTLS13
+	})
+	return scanGroups(e.run(ctx, tls13GroupCandidates))
 }
 
 // groupsTLS12 finds the ECDHE groups of TLS 1.2 by elimination, offering
 // the ECDHE suites whose ServerKeyExchange zcrypto reads. It runs
 // alongside the suite enumeration; a server without them refuses the
 // first hello.
-func (s *scanner) groupsTLS12(ctx context.Context) []ScanGroup {
+func (s *scanner) groupsTLS12(ctx context.Context) ([]ScanGroup, string) {
 	suites := legacytls.ECDHESuites()
+	e := s.eliminator("TLS 1.2 groups", GroupName, func(ctx context.Context, offer []uint16, urgent bool) (legacytls.Result, bool) {
+		return s.hello(ctx, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, Groups: offer}, urgent)
+	}, func(r legacytls.Result) (uint16, bool) {
+		return r.Group, r.Answered && r.Group != 0
+	})
+	return scanGroups(e.run(ctx, legacytls.ECDHEGroups()))
+}
+
+func scanGroups(found elimination) ([]ScanGroup, string) {
 	var out []ScanGroup
-	offer := legacytls.ECDHEGroups()
-	for len(offer) > 0 {
-		r, ok := s.hello(ctx, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, Groups: offer})
-		if !ok || !r.Answered || r.Group == 0 {
-			break
-		}
-		i := slices.Index(offer, r.Group)
-		if i < 0 {
-			break
-		}
-		out = append(out, ScanGroup{Name: GroupName(r.Group), ID: r.Group})
-		offer = slices.Delete(offer, i, i+1)
+	for _, id := range found.IDs {
+		out = append(out, ScanGroup{Name: GroupName(id), ID: id})
 	}
-	return out
+	return out, found.Preference
+}
+
+// eliminator is an elimination over this scan's connections: as many
+// chains at once as --max-conns allows.
+func (s *scanner) eliminator(what string, name func(uint16) string, ask func(context.Context, []uint16, bool) (legacytls.Result, bool), choice func(legacytls.Result) (uint16, bool)) *eliminator {
+	return &eliminator{chains: s.opts.MaxConns, what: what, ask: ask, choice: choice, name: name, fail: s.fail}
 }

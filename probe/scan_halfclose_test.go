@@ -28,10 +28,11 @@ func scanFacts(sc *probe.Scan) any {
 		vs = append(vs, v{x.Version, x.Supported, ids, x.Preference, x.DHBits})
 	}
 	return struct {
-		Versions      []v
-		Groups, Gr12  []probe.ScanGroup
-		GroupsVersion string
-	}{vs, sc.Groups, sc.GroupsTLS12, sc.GroupsVersion}
+		Versions             []v
+		Groups, Gr12         []probe.ScanGroup
+		GroupsVersion        string
+		GroupsPref, Gr12Pref string
+	}{vs, sc.Groups, sc.GroupsTLS12, sc.GroupsVersion, sc.GroupsPreference, sc.GroupsTLS12Preference}
 }
 
 // Half-closing after the ClientHello frees a one-connection-at-a-time

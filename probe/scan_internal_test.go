@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 // one handshake.
 func TestSlotBounds(t *testing.T) {
 	const maxConns, delay = 3, 5 * time.Millisecond
-	s := &scanner{opts: ScanOptions{MaxConns: maxConns, Delay: delay}, sem: make(chan struct{}, maxConns)}
+	s := &scanner{opts: ScanOptions{MaxConns: maxConns, Delay: delay}, gate: newGate(maxConns)}
 	var mu sync.Mutex
 	held, maxHeld := 0, 0
 	var starts []time.Time
@@ -21,7 +22,7 @@ func TestSlotBounds(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			release := s.slot(context.Background())
+			release := s.slot(context.Background(), i%2 == 0)
 			mu.Lock()
 			held++
 			maxHeld = max(maxHeld, held)
@@ -46,9 +47,68 @@ func TestSlotBounds(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	full := &scanner{opts: ScanOptions{MaxConns: 1}, sem: make(chan struct{}, 1)}
-	full.sem <- struct{}{}
-	if release := full.slot(ctx); release != nil {
+	full := &scanner{opts: ScanOptions{MaxConns: 1}, gate: newGate(1)}
+	full.gate.acquire(context.Background(), false)
+	if release := full.slot(ctx, true); release != nil {
 		t.Error("slot returned with a cancelled context and no free slot")
+	}
+}
+
+// TestGateUrgentFirst: with every slot taken, an urgent waiter gets the
+// next free slot before normal ones that waited longer; a waiter whose
+// context ends leaves the queue without taking a slot.
+func TestGateUrgentFirst(t *testing.T) {
+	g := newGate(1)
+	g.acquire(context.Background(), false)
+	order := make(chan string, 3)
+	var wg sync.WaitGroup
+	queued := func(n int) {
+		for {
+			g.mu.Lock()
+			q := len(g.urgent) + len(g.normal)
+			g.mu.Unlock()
+			if q == n {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	// wait queues a waiter and returns once it is in the queue, so that
+	// waiters queue in a known order.
+	wait := func(name string, urgent bool, n int) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if g.acquire(context.Background(), urgent) {
+				order <- name
+				g.release()
+			}
+		}()
+		queued(n)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	gaveUp := make(chan bool)
+	go func() { gaveUp <- g.acquire(cancelled, true) }()
+	queued(1)
+	cancel()
+	if <-gaveUp {
+		t.Fatal("acquire succeeded after its context ended")
+	}
+	queued(0)
+	wait("normal1", false, 1)
+	wait("normal2", false, 2)
+	wait("urgent", true, 3)
+	g.release()
+	wg.Wait()
+	close(order)
+	var got []string
+	for n := range order {
+		got = append(got, n)
+	}
+	if want := []string{"urgent", "normal1", "normal2"}; !slices.Equal(got, want) {
+		t.Errorf("served %v, want %v", got, want)
+	}
+	if g.free != 1 {
+		t.Errorf("%d slots free at the end, want 1", g.free)
 	}
 }

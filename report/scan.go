@@ -32,13 +32,7 @@ func scanTables(w io.Writer, p palette, sc *probe.Scan) {
 			fmt.Fprintf(w, "  %-8s %s %s\n", v.Version, p.dim.Sprint("no"), p.dim.Sprint("("+why+")"))
 			continue
 		}
-		pref := ""
-		switch v.Preference {
-		case "server":
-			pref = ", server order"
-		case "client":
-			pref = ", client order"
-		}
+		pref := orderNote(v.Preference)
 		dh := ""
 		if v.DHBits > 0 {
 			dh = fmt.Sprintf(", DH %d bits", v.DHBits)
@@ -86,14 +80,14 @@ func scanTables(w io.Writer, p palette, sc *probe.Scan) {
 		for _, g := range sc.Groups {
 			names = append(names, g.Name)
 		}
-		fmt.Fprintf(w, "  groups (%s): %s\n", sc.GroupsVersion, strings.Join(names, ", "))
+		fmt.Fprintf(w, "  groups (%s%s): %s\n", sc.GroupsVersion, orderNote(sc.GroupsPreference), strings.Join(names, ", "))
 	}
 	if len(sc.GroupsTLS12) > 0 {
 		var names []string
 		for _, g := range sc.GroupsTLS12 {
 			names = append(names, g.Name)
 		}
-		fmt.Fprintf(w, "  groups (TLS 1.2 ECDHE): %s\n", strings.Join(names, ", "))
+		fmt.Fprintf(w, "  groups (TLS 1.2 ECDHE%s): %s\n", orderNote(sc.GroupsTLS12Preference), strings.Join(names, ", "))
 	}
 	for _, e := range sc.Errors {
 		fmt.Fprintln(w, p.warn.Sprint("  incomplete: ")+e)
@@ -109,4 +103,13 @@ func shortReasons(why []string) string {
 		out = append(out, r)
 	}
 	return strings.Join(out, ", ")
+}
+
+// orderNote says whose order a list follows: ", server order" or
+// ", client order" (ours), nothing when it could not be told.
+func orderNote(preference string) string {
+	if preference == "" {
+		return ""
+	}
+	return ", " + preference + " order"
 }

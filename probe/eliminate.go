@@ -1,0 +1,303 @@
+package probe
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
+)
+
+// An eliminator finds which of a list of candidates (cipher suites of one
+// version, or key-exchange groups) a server accepts, by elimination: offer
+// a list, take the server's choice out, offer the rest, until the server
+// refuses. A server that refuses a list accepts none of it, so the set
+// found never depends on the server's order.
+//
+// The order does decide the speed. With one connection at a time it is one
+// chain, a round trip per accepted candidate, and the picks come in the
+// server's order. With more, the first round offers the list both ways
+// round at once:
+//
+//   - the same pick both ways, with a second candidate found later, proves
+//     the server chooses by its own order; the rest is one chain, so that
+//     the picks give that order;
+//   - two different picks mean the server follows the client's order: the
+//     forward pick is the first accepted candidate in our order, the
+//     reverse pick the last. There is no server order to learn, so the
+//     candidates in between are cut into parallel chains, each a plain
+//     elimination over its part. Every pick is then checked against the
+//     client order it implies; a single pick out of that order proves the
+//     server has its own order after all, and one more chain over what was
+//     found establishes it.
+type eliminator struct {
+	// chains is how many chains may run at once; 1 means one chain.
+	chains int
+	// what names the enumeration in errors ("TLS 1.2", "TLS 1.3 groups").
+	what string
+	// ask offers a list; false when the context ended before it could.
+	// urgent hellos belong to a chain that must stay sequential and go
+	// first when connections are scarce.
+	ask func(ctx context.Context, offer []uint16, urgent bool) (legacytls.Result, bool)
+	// choice is the server's pick in an answer; false for a refusal.
+	choice func(legacytls.Result) (uint16, bool)
+	// name names a candidate in errors.
+	name func(uint16) string
+	// fail records why the enumeration may be incomplete.
+	fail func(format string, args ...any)
+	// accepted, when set, is called as soon as a first candidate is
+	// accepted (more than once is fine).
+	accepted func()
+	// likelyRefused makes the first round offer the list one way only,
+	// and the other way only once the server has accepted something:
+	// one round trip more when it does, one connection less when it
+	// refuses, as most servers now do for SSL 3.0 to TLS 1.1.
+	likelyRefused bool
+}
+
+// elimination is what an eliminator found.
+type elimination struct {
+	// IDs are the accepted candidates and Answers the server's answer
+	// that picked each: in the server's order when Preference is
+	// "server", else in the candidates' order.
+	IDs     []uint16
+	Answers []legacytls.Result
+	// Preference is "server", "client", or empty when it could not be
+	// told (fewer than two accepted).
+	Preference string
+	// First is the answer to the first offer: how the server refused,
+	// when it accepted nothing.
+	First legacytls.Result
+}
+
+type stepStatus int
+
+const (
+	// stopped comes first: a step never taken is no pick.
+	stopped stepStatus = iota // context ended, no conclusive answer, or a pick we did not offer
+	picked
+	refused
+)
+
+type step struct {
+	status stepStatus
+	id     uint16
+	r      legacytls.Result
+}
+
+func (e *eliminator) step(ctx context.Context, offer []uint16, urgent bool) step {
+	r, ok := e.ask(ctx, offer, urgent)
+	if !ok {
+		return step{status: stopped}
+	}
+	id, ok := e.choice(r)
+	switch {
+	case ok && slices.Contains(offer, id):
+		if e.accepted != nil {
+			e.accepted()
+		}
+		return step{status: picked, id: id, r: r}
+	case ok:
+		e.fail("%s: the server chose %s, which was not offered", e.what, e.name(id))
+		return step{status: stopped, r: r}
+	}
+	if why, unsure := inconclusive(r); unsure {
+		// A timeout or a failed connection is no refusal: the answer is
+		// unknown rather than "not accepted".
+		e.fail("%s: %s", e.what, why)
+		return step{status: stopped, r: r}
+	}
+	return step{status: refused, r: r}
+}
+
+// chain eliminates over offer until a refusal.
+func (e *eliminator) chain(ctx context.Context, offer []uint16, urgent bool) (ids []uint16, answers []legacytls.Result) {
+	offer = slices.Clone(offer)
+	for len(offer) > 0 {
+		st := e.step(ctx, offer, urgent)
+		if st.status != picked {
+			break
+		}
+		ids, answers = append(ids, st.id), append(answers, st.r)
+		offer = slices.DeleteFunc(offer, func(id uint16) bool { return id == st.id })
+	}
+	return ids, answers
+}
+
+func (e *eliminator) run(ctx context.Context, cands []uint16) elimination {
+	var out elimination
+	if len(cands) == 0 {
+		return out
+	}
+	if e.chains <= 1 || len(cands) == 1 {
+		fwd := e.step(ctx, cands, false)
+		out.First = fwd.r
+		if fwd.status != picked {
+			return out
+		}
+		out.add(fwd.id, fwd.r)
+		out.addChain(e.chain(ctx, without(cands, out.IDs), false))
+		out.Preference = e.orderPreference(ctx, out.IDs, cands)
+		return out
+	}
+	var fwd, rev step
+	if e.likelyRefused {
+		if fwd = e.step(ctx, cands, false); fwd.status == picked {
+			rev = e.step(ctx, reversed(cands), false)
+		}
+	} else {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); rev = e.step(ctx, reversed(cands), false) }()
+		fwd = e.step(ctx, cands, false)
+		wg.Wait()
+	}
+	out.First = fwd.r
+	switch {
+	case fwd.status == picked && rev.status == picked && fwd.id == rev.id:
+		// Same pick both ways: any second candidate proves server order.
+		out.add(fwd.id, fwd.r)
+		out.addChain(e.chain(ctx, without(cands, out.IDs), true))
+		if len(out.IDs) > 1 {
+			out.Preference = "server"
+		}
+		return out
+	case fwd.status == picked && rev.status == picked && slices.Index(cands, fwd.id) < slices.Index(cands, rev.id):
+		return e.clientOrder(ctx, cands, fwd, rev)
+	}
+	// One way refused or cut short, or picks no order explains: one
+	// chain, as with a single connection.
+	for _, st := range []step{fwd, rev} {
+		if st.status == picked && !slices.Contains(out.IDs, st.id) {
+			out.add(st.id, st.r)
+		}
+	}
+	if len(out.IDs) == 0 {
+		return out
+	}
+	out.addChain(e.chain(ctx, without(cands, out.IDs), true))
+	out.Preference = e.orderPreference(ctx, out.IDs, cands)
+	return out
+}
+
+// clientOrder finishes a run whose first round showed the server following
+// our order: fwd picked the first accepted candidate, rev the last.
+func (e *eliminator) clientOrder(ctx context.Context, cands []uint16, fwd, rev step) elimination {
+	// Dealt round-robin, each part keeps our order, and the accepted
+	// candidates, which sit in runs (same key exchange, same cipher),
+	// spread evenly over the chains.
+	rest := without(cands, []uint16{fwd.id, rev.id})
+	k := min(e.chains, max(len(rest), 1))
+	parts := make([][]uint16, k)
+	for i, id := range rest {
+		parts[i%k] = append(parts[i%k], id)
+	}
+
+	type found struct {
+		ids     []uint16
+		answers []legacytls.Result
+	}
+	res := make([]found, k)
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		if len(part) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i].ids, res[i].answers = e.chain(ctx, part, false)
+		}()
+	}
+	wg.Wait()
+
+	byID := map[uint16]legacytls.Result{fwd.id: fwd.r, rev.id: rev.r}
+	all := []uint16{fwd.id, rev.id}
+	inOrder := true
+	for _, f := range res {
+		for j, id := range f.ids {
+			byID[id] = f.answers[j]
+			all = append(all, id)
+			if j > 0 && slices.Index(cands, id) < slices.Index(cands, f.ids[j-1]) {
+				inOrder = false
+			}
+		}
+	}
+	pos := func(id uint16) int { return slices.Index(cands, id) }
+	slices.SortFunc(all, func(a, b uint16) int { return pos(a) - pos(b) })
+	if all[0] != fwd.id || all[len(all)-1] != rev.id {
+		inOrder = false
+	}
+	var out elimination
+	out.First = fwd.r
+	if inOrder {
+		for _, id := range all {
+			out.add(id, byID[id])
+		}
+		out.Preference = "client"
+		return out
+	}
+	// A pick out of our order: the server has one of its own. One chain
+	// over what was found gives it; the last one left needs no hello.
+	left := slices.Clone(all)
+	for len(left) > 1 {
+		st := e.step(ctx, left, true)
+		if st.status != picked {
+			break
+		}
+		out.add(st.id, st.r)
+		left = slices.DeleteFunc(left, func(id uint16) bool { return id == st.id })
+	}
+	for _, id := range left {
+		// Cut short, or the last one: found, in an order not established.
+		out.add(id, byID[id])
+	}
+	out.Preference = "server"
+	return out
+}
+
+// orderPreference tells server order from client order after a single
+// chain. A server that follows the client's order picks, at every step,
+// the remaining accepted candidate we listed first; any other pick proves
+// it uses its own order, at no extra cost. Otherwise one more hello
+// offering the last and the first found, in that order, decides.
+func (e *eliminator) orderPreference(ctx context.Context, found, offered []uint16) string {
+	n := len(found)
+	if n < 2 {
+		return ""
+	}
+	for i := 0; i < n-1; i++ {
+		for _, later := range found[i+1:] {
+			if slices.Index(offered, later) < slices.Index(offered, found[i]) {
+				return "server"
+			}
+		}
+	}
+	first, last := found[0], found[n-1]
+	st := e.step(ctx, []uint16{last, first}, false)
+	if st.status != picked {
+		return ""
+	}
+	if st.id == first {
+		return "server"
+	}
+	return "client"
+}
+
+func (o *elimination) add(id uint16, r legacytls.Result) {
+	o.IDs, o.Answers = append(o.IDs, id), append(o.Answers, r)
+}
+
+func (o *elimination) addChain(ids []uint16, answers []legacytls.Result) {
+	o.IDs, o.Answers = append(o.IDs, ids...), append(o.Answers, answers...)
+}
+
+func without(list, drop []uint16) []uint16 {
+	return slices.DeleteFunc(slices.Clone(list), func(id uint16) bool { return slices.Contains(drop, id) })
+}
+
+func reversed(list []uint16) []uint16 {
+	r := slices.Clone(list)
+	slices.Reverse(r)
+	return r
+}

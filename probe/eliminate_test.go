@@ -1,0 +1,234 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
+)
+
+// fakeServer answers an offer with its pick, the way a server model
+// decides; 0 means it refuses.
+type fakeServer func(offer []uint16) uint16
+
+// serverOrdered picks by its own order.
+func serverOrdered(order ...uint16) fakeServer {
+	return func(offer []uint16) uint16 {
+		for _, id := range order {
+			if slices.Contains(offer, id) {
+				return id
+			}
+		}
+		return 0
+	}
+}
+
+// clientOrdered picks the first offered candidate it accepts.
+func clientOrdered(accepts ...uint16) fakeServer {
+	return func(offer []uint16) uint16 {
+		for _, id := range offer {
+			if slices.Contains(accepts, id) {
+				return id
+			}
+		}
+		return 0
+	}
+}
+
+// chachaFirst is OpenSSL's ServerPreference + PrioritizeChaCha: its own
+// order, except that a client listing ChaCha first gets ChaCha.
+func chachaFirst(chacha uint16, order ...uint16) fakeServer {
+	own := serverOrdered(order...)
+	return func(offer []uint16) uint16 {
+		if len(offer) > 0 && offer[0] == chacha && slices.Contains(order, chacha) {
+			return chacha
+		}
+		return own(offer)
+	}
+}
+
+func span(from, to uint16) []uint16 {
+	var out []uint16
+	for id := from; id <= to; id++ {
+		out = append(out, id)
+	}
+	return out
+}
+
+type fakeRun struct {
+	asks     atomic.Int64
+	inFlight atomic.Int64
+	maxIn    atomic.Int64
+	failures []string
+	mu       sync.Mutex
+}
+
+func (f *fakeRun) eliminator(srv fakeServer, chains int, rtt time.Duration) *eliminator {
+	return &eliminator{
+		chains: chains,
+		what:   "test",
+		ask: func(ctx context.Context, offer []uint16, _ bool) (legacytls.Result, bool) {
+			f.asks.Add(1)
+			n := f.inFlight.Add(1)
+			for m := f.maxIn.Load(); n > m && !f.maxIn.CompareAndSwap(m, n); m = f.maxIn.Load() {
+			}
+			defer f.inFlight.Add(-1)
+			time.Sleep(rtt)
+			if id := srv(slices.Clone(offer)); id != 0 {
+				return legacytls.Result{Answered: true, Suite: id}, true
+			}
+			return legacytls.Result{AlertSeen: true, Alert: 40}, true
+		},
+		choice: func(r legacytls.Result) (uint16, bool) { return r.Suite, r.Answered },
+		name:   func(id uint16) string { return fmt.Sprint(id) },
+		fail: func(format string, args ...any) {
+			f.mu.Lock()
+			f.failures = append(f.failures, fmt.Sprintf(format, args...))
+			f.mu.Unlock()
+		},
+	}
+}
+
+func TestEliminatorFindsTheSetAndTheOrder(t *testing.T) {
+	cands := span(1, 60)
+	// The server's own order, deliberately unlike ours.
+	own := []uint16{40, 3, 57, 12, 25, 8, 33, 50, 19, 44, 2, 29}
+	accepted := slices.Sorted(slices.Values(own))
+	for _, tt := range []struct {
+		name     string
+		srv      fakeServer
+		chains   int
+		wantIDs  []uint16
+		wantPref string
+		// likelyRefused runs the first round one way, then the other.
+		likelyRefused bool
+		wantAsks      int64
+	}{
+		{"server order, one chain", serverOrdered(own...), 1, own, "server", false, 0},
+		{"server order, parallel", serverOrdered(own...), 4, own, "server", false, 0},
+		{"client order, one chain", clientOrdered(own...), 1, accepted, "client", false, 0},
+		{"client order, parallel", clientOrdered(own...), 4, accepted, "client", false, 0},
+		{"client order, two chains", clientOrdered(own...), 2, accepted, "client", false, 0},
+		// ChaCha (57, last of our accepted) wins the reversed offer:
+		// the first round looks like client order, the chains prove
+		// otherwise, and one more chain gives the server's order.
+		{"chacha prioritised", chachaFirst(57, own...), 4, own, "server", false, 0},
+		{"one accepted", clientOrdered(30), 4, []uint16{30}, "", false, 0},
+		{"one accepted, one chain", clientOrdered(30), 1, []uint16{30}, "", false, 0},
+		{"two accepted, client", clientOrdered(1, 60), 4, []uint16{1, 60}, "client", false, 0},
+		{"two accepted, server", serverOrdered(60, 1), 4, []uint16{60, 1}, "server", false, 0},
+		{"none", clientOrdered(), 4, nil, "", false, 2},
+		{"none, likely refused", clientOrdered(), 4, nil, "", true, 1},
+		{"client order, likely refused", clientOrdered(own...), 4, accepted, "client", true, 0},
+		{"server order, likely refused", serverOrdered(own...), 4, own, "server", true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var f fakeRun
+			e := f.eliminator(tt.srv, tt.chains, 0)
+			e.likelyRefused = tt.likelyRefused
+			got := e.run(context.Background(), cands)
+			if tt.wantAsks > 0 && f.asks.Load() != tt.wantAsks {
+				t.Errorf("%d hellos, want %d", f.asks.Load(), tt.wantAsks)
+			}
+			if !slices.Equal(got.IDs, tt.wantIDs) || got.Preference != tt.wantPref {
+				t.Errorf("found %v (%q), want %v (%q)", got.IDs, got.Preference, tt.wantIDs, tt.wantPref)
+			}
+			for i, r := range got.Answers {
+				if r.Suite != got.IDs[i] {
+					t.Errorf("answer %d picked %d, listed as %d", i, r.Suite, got.IDs[i])
+				}
+			}
+			// Elimination: about one hello per accepted candidate, plus a
+			// refusal per chain and the first round's second hello.
+			if budget := int64(len(tt.wantIDs) + tt.chains + 2); tt.name != "chacha prioritised" && f.asks.Load() > budget {
+				t.Errorf("%d hellos, want at most %d", f.asks.Load(), budget)
+			}
+			if len(f.failures) > 0 {
+				t.Errorf("failures: %v", f.failures)
+			}
+		})
+	}
+}
+
+// TestEliminatorRandomServers: whatever a server's picking rule, the set
+// found is exactly what it accepts.
+func TestEliminatorRandomServers(t *testing.T) {
+	cands := span(1, 40)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 200 {
+		accepts := slices.Clone(cands)
+		rng.Shuffle(len(accepts), func(i, j int) { accepts[i], accepts[j] = accepts[j], accepts[i] })
+		accepts = accepts[:rng.IntN(len(accepts)+1)]
+		var srv fakeServer
+		var mu sync.Mutex
+		switch i % 3 {
+		case 0:
+			srv = serverOrdered(accepts...)
+		case 1:
+			srv = clientOrdered(accepts...)
+		default: // picks at random among what it accepts
+			srv = func(offer []uint16) uint16 {
+				var ok []uint16
+				for _, id := range offer {
+					if slices.Contains(accepts, id) {
+						ok = append(ok, id)
+					}
+				}
+				if len(ok) == 0 {
+					return 0
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				return ok[rng.IntN(len(ok))]
+			}
+		}
+		var f fakeRun
+		got := f.eliminator(srv, 1+i%4, 0).run(context.Background(), cands)
+		if !slices.Equal(slices.Sorted(slices.Values(got.IDs)), slices.Sorted(slices.Values(accepts))) {
+			t.Fatalf("server %d (rule %d, %d chains) accepts %v, found %v", i, i%3, 1+i%4, slices.Sorted(slices.Values(accepts)), got.IDs)
+		}
+		if i%3 == 0 && len(accepts) > 1 && (got.Preference != "server" || !slices.Equal(got.IDs, accepts)) {
+			t.Fatalf("server order %v: found %v (%q)", accepts, got.IDs, got.Preference)
+		}
+		if i%3 == 1 && len(accepts) > 1 && got.Preference != "client" {
+			t.Fatalf("client order: preference %q", got.Preference)
+		}
+	}
+}
+
+// TestEliminatorParallelForClientOrder: a server that follows the
+// client's order costs about accepted/chains round trips, not accepted.
+func TestEliminatorParallelForClientOrder(t *testing.T) {
+	const rtt = 20 * time.Millisecond
+	cands := span(1, 80)
+	accepts := span(20, 43) // 24 accepted
+	var f fakeRun
+	t0 := time.Now()
+	got := f.eliminator(clientOrdered(accepts...), 4, rtt).run(context.Background(), cands)
+	took := time.Since(t0)
+	if !slices.Equal(got.IDs, accepts) || got.Preference != "client" {
+		t.Fatalf("found %v (%q)", got.IDs, got.Preference)
+	}
+	// One round both ways, then four chains of 5–6 picks and a refusal:
+	// 8 round trips. One chain would take 25.
+	if took > 14*rtt {
+		t.Errorf("took %v (%d hellos, %d at once at most), want under %v", took, f.asks.Load(), f.maxIn.Load(), 14*rtt)
+	}
+	if f.maxIn.Load() > 4 {
+		t.Errorf("%d hellos at once, want at most 4", f.maxIn.Load())
+	}
+}
+
+func TestEliminatorUnofferedPickStops(t *testing.T) {
+	var f fakeRun
+	got := f.eliminator(func([]uint16) uint16 { return 99 }, 4, 0).run(context.Background(), span(1, 5))
+	if len(got.IDs) != 0 || len(f.failures) == 0 {
+		t.Errorf("found %v, failures %v; want nothing and a failure", got.IDs, f.failures)
+	}
+}

@@ -381,7 +381,7 @@ func finding(w io.Writer, p palette, f checks.Finding, o TextOptions) {
 			if !c.Fails {
 				verdict = "works"
 			}
-			fmt.Fprintf(w, "      %-8s %-5s %s\n", c.Client, verdict, c.Message)
+			fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("      %-8s %-5s %s", c.Client, verdict, c.Message), " "))
 		}
 	}
 }

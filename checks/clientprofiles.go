@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
+	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
 // ClientProfile is what one client offers by default: protocol versions,
@@ -25,6 +26,9 @@ type ClientProfile struct {
 	// SigAlgs are the certificate key types the client can verify a
 	// signature from: "rsa", "ecdsa", "ed25519", "dsa".
 	SigAlgs []string
+	// Schemes12 are the TLS 1.2 signature_algorithms the client offers
+	// (IANA code points); empty means unknown (not judged).
+	Schemes12 []uint16
 	// MinDHBits is the smallest DHE prime the client accepts.
 	MinDHBits int
 	// Kind selects the fix wording: "java", "openssl", "go", "python",
@@ -87,6 +91,17 @@ var java17Default = suiteIDs(
 	"TLS_RSA_WITH_AES_128_CBC_SHA",
 )
 
+// TLS 1.2 signature_algorithms, measured on this machine from each
+// client's ClientHello (a crypto/tls server logging
+// ClientHelloInfo.SignatureSchemes): OpenSSL 3.0.19 at its default
+// SECLEVEL 2 (openssl s_client, curl 7.88, Python 3.11 and Node 20 send
+// the same list), OpenJDK 17 and Go 1.26. Only Java offers SHA-1.
+var (
+	openssl3Schemes = probe.ModernSigAlgs
+	java17Schemes   = []uint16{0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0402, 0x0303, 0x0301, 0x0302, 0x0203, 0x0201, 0x0202}
+	goSchemes       = []uint16{0x0804, 0x0403, 0x0807, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0503, 0x0603}
+)
+
 // Groups as documented by each implementation.
 var (
 	javaGroups    = []uint16{29, 23, 24, 25, 30, 256, 257, 258, 259, 260} // JDK 11+ default jdk.tls.namedGroups (JSSE reference guide)
@@ -104,7 +119,7 @@ var clientProfiles = []ClientProfile{
 		Versions: []uint16{vTLS12, vTLS13}, Suites: java17Default, Groups: javaGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519", "dsa"}, MinDHBits: 1024},
 	{Name: "java17", Description: "Java 17", Kind: "java",
 		Source:   "measured: OpenJDK 17 SSLContext default parameters; jdk.tls.disabledAlgorithms = SSLv3, TLSv1, TLSv1.1, RC4, DES, 3DES_EDE_CBC, anon, NULL, DH keySize < 1024",
-		Versions: []uint16{vTLS12, vTLS13}, Suites: java17Default, Groups: javaGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519", "dsa"}, MinDHBits: 1024},
+		Versions: []uint16{vTLS12, vTLS13}, Suites: java17Default, Groups: javaGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519", "dsa"}, Schemes12: java17Schemes, MinDHBits: 1024},
 	{Name: "java21", Description: "Java 21", Kind: "java",
 		Source:   "JDK 21 JSSE reference guide: same default protocols and suites as JDK 17",
 		Versions: []uint16{vTLS12, vTLS13}, Suites: java17Default, Groups: javaGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519", "dsa"}, MinDHBits: 1024},
@@ -119,25 +134,25 @@ var clientProfiles = []ClientProfile{
 		Versions: []uint16{vTLS10, vTLS11, vTLS12, vTLS13}, Suites: openssl3Default, Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519", "dsa"}, MinDHBits: 1024},
 	{Name: "openssl3", Description: "OpenSSL 3.0 (Debian/Ubuntu, SECLEVEL 2)", Kind: "openssl",
 		Source:   "measured: `openssl ciphers -V DEFAULT` on OpenSSL 3.0.19; SECLEVEL 2 forbids SHA-1 handshake signatures, so TLS 1.0/1.1 fail (legacy sigalg disallowed), and DH < 2048 (dh key too small)",
-		Versions: []uint16{vTLS12, vTLS13}, Suites: openssl3Default, Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, MinDHBits: 2048},
+		Versions: []uint16{vTLS12, vTLS13}, Suites: openssl3Default, Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, Schemes12: openssl3Schemes, MinDHBits: 2048},
 	{Name: "curl", Description: "curl with OpenSSL 3.0 (Debian 12)", Kind: "openssl",
 		Source:   "curl 7.88 uses OpenSSL's defaults (see openssl3); measured failures in shared/client-errors.md",
-		Versions: []uint16{vTLS12, vTLS13}, Suites: openssl3Default, Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, MinDHBits: 2048},
+		Versions: []uint16{vTLS12, vTLS13}, Suites: openssl3Default, Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, Schemes12: openssl3Schemes, MinDHBits: 2048},
 	{Name: "go", Description: "Go crypto/tls (1.24 and later)", Kind: "go",
 		Source:   "crypto/tls defaultCipherSuites and defaultCurvePreferences (Go 1.24+): ECDHE only (RSA key exchange removed from defaults in 1.22, 3DES in 1.23), no DHE, TLS 1.2 minimum since 1.18",
 		Versions: []uint16{vTLS12, vTLS13}, Suites: []uint16{0x1301, 0x1302, 0x1303, 0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC009, 0xC013, 0xC00A, 0xC014},
-		Groups: goGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}},
+		Groups: goGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, Schemes12: goSchemes},
 	{Name: "python", Description: "Python 3.10+ ssl.create_default_context()", Kind: "python",
 		Source:   "CPython 3.10+ Modules/_ssl.c PY_SSL_DEFAULT_CIPHER_STRING '@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM', minimum TLS 1.2; expanded with OpenSSL 3.0",
 		Versions: []uint16{vTLS12, vTLS13}, Suites: []uint16{0x1302, 0x1303, 0x1301, 0xC02C, 0xC030, 0xC02B, 0xC02F, 0xCCA9, 0xCCA8, 0xC024, 0xC028, 0xC023, 0xC027, 0x009F, 0x009E, 0x006B, 0x0067},
-		Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, MinDHBits: 2048},
+		Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, Schemes12: openssl3Schemes, MinDHBits: 2048},
 	{Name: "node", Description: "Node.js 18+ tls defaults", Kind: "node",
 		Source:   "Node.js tls.DEFAULT_CIPHERS and DEFAULT_MIN_VERSION 'TLSv1.2' (doc/api/tls.md), expanded with OpenSSL 3.0",
 		Versions: []uint16{vTLS12, vTLS13}, Suites: []uint16{0x1302, 0x1303, 0x1301, 0xC02F, 0xC02B, 0xC030, 0xC02C, 0x009E, 0xC027, 0x0067, 0xC028, 0x006B, 0x009F, 0xCCA9, 0xCCA8, 0xCCAA, 0xC024, 0xC023, 0xC00A, 0xC014, 0x0039, 0xC009, 0xC013, 0x0033, 0x009D, 0x009C, 0x003D, 0x003C, 0x0035, 0x002F},
-		Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, MinDHBits: 1024},
+		Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, Schemes12: openssl3Schemes, MinDHBits: 1024},
 	{Name: "dotnet", Description: ".NET 6+ on Linux (system OpenSSL 3)", Kind: "dotnet",
 		Source:   ".NET on Linux uses the system OpenSSL and its policy (learn.microsoft.com: TLS best practices with .NET); on Windows SChannel decides",
-		Versions: []uint16{vTLS12, vTLS13}, Suites: openssl3Default, Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, MinDHBits: 2048},
+		Versions: []uint16{vTLS12, vTLS13}, Suites: openssl3Default, Groups: opensslGroups, SigAlgs: []string{"rsa", "ecdsa", "ed25519"}, Schemes12: openssl3Schemes, MinDHBits: 2048},
 }
 
 // ClientProfiles returns every built-in profile, in a fixed order.

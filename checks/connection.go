@@ -141,7 +141,10 @@ func handshakeFailed(in *Input) []Finding {
 	if mtlsExplainsFailure(in) { // the client-cert-* checks explain it (checks/mtls.go)
 		return nil
 	}
-	if l, _ := retryMismatch(in); l != nil { // version-mismatch or cipher-mismatch explains it (checks/protocols.go)
+	// The retries name a version, suite or signature mismatch (reported by
+	// version-mismatch / cipher-mismatch, or judged per client with
+	// --client): the generic alert text would only blur it.
+	if _, kind := retryExplanation(in); kind != "" {
 		return nil
 	}
 	t := in.Rec.Target

@@ -357,12 +357,15 @@ func serverIgnoresPreference(in *Input) []Finding {
 // clientOutcome is how a profiled client would fare against the scanned
 // server.
 type clientOutcome struct {
-	version   probe.ScanVersion
-	suite     uint16
-	common    []uint16 // common versions
-	noSuite   bool
-	group     string // the failing reason for groups, when any
-	sigalg    string
+	version probe.ScanVersion
+	suite   uint16
+	common  []uint16 // common versions
+	noSuite bool
+	group   string // the failing reason for groups, when any
+	sigalg  string
+	// schemes, when set, are the TLS 1.2 signature schemes the server
+	// signs with, none of which the client offers.
+	schemes   []string
 	dhTooWeak int
 }
 
@@ -415,6 +418,12 @@ func judgeClient(in *Input, c *ClientProfile, sc *probe.Scan) clientOutcome {
 		}
 		if !common {
 			o.group = "the server accepts only " + strings.Join(names, ", ")
+		}
+	}
+	if best.VersionID == vTLS12 && (info.KeyExchange == "ECDHE" || info.KeyExchange == "DHE") && len(c.Schemes12) > 0 && len(sc.SigAlgs) > 0 &&
+		!slices.ContainsFunc(sc.SigAlgs, func(a probe.ScanSigAlg) bool { return slices.Contains(c.Schemes12, a.ID) }) {
+		for _, a := range sc.SigAlgs {
+			o.schemes = append(o.schemes, a.Name)
 		}
 	}
 	if len(c.SigAlgs) > 0 {
@@ -475,34 +484,66 @@ func versionNames(vs []uint16) string {
 	return strings.Join(out, ", ")
 }
 
-// retryMismatch names the mismatch behind a failed default run from the
-// legacy-versions retry: the primary attempt (TLS 1.2–1.3, current
-// defaults) failed and the retry with TLS 1.0–1.2 and every suite
-// succeeded. It returns the retry and whether the version was the cause.
-func retryMismatch(in *Input) (*probe.Attempt, bool) {
-	p := in.Rec.Primary()
+// Kinds of mismatch retryMismatch names.
+const (
+	mismatchVersion = "version"
+	mismatchCipher  = "cipher"
+	mismatchSigAlg  = "sigalg"
+)
+
+// retryMismatch names the mismatch behind a failed default run from its
+// retries: the primary attempt (TLS 1.2–1.3, current defaults) failed, and
+// the retry with TLS 1.0–1.2 and every suite, or the all-suites hello,
+// got an answer. It returns that answer and the kind of mismatch:
+// mismatchVersion (an older version), mismatchCipher (a suite outside Go's
+// defaults), or mismatchSigAlg (a suite Go offers, signed with a legacy
+// scheme, and the same hello with only current schemes refused).
+func retryMismatch(in *Input) (*probe.Attempt, string) {
 	// A named client (--client) is judged against the scan instead; a scan
 	// alone does not change what the default run's retry showed.
-	if in.Env.Client != nil || p == nil || p.Outcome == "ok" {
-		return nil, false
+	if in.Env.Client != nil {
+		return nil, ""
+	}
+	return retryExplanation(in)
+}
+
+// retryExplanation is retryMismatch whatever client is judged: whether the
+// retries explain why the default run's handshake failed.
+func retryExplanation(in *Input) (*probe.Attempt, string) {
+	p := in.Rec.Primary()
+	if p == nil || p.Outcome == "ok" {
+		return nil, ""
 	}
 	// The retry explains the failure only if what it got is something the
-	// primary attempt did not offer: an older version, or a suite outside
-	// Go's defaults. Otherwise the cause lies elsewhere and we say nothing.
+	// primary attempt did not offer: an older version, a suite outside
+	// Go's defaults, or a signature scheme current clients do not offer.
+	// Otherwise the cause lies elsewhere and we say nothing.
 	goDefaults, _ := LookupClient("go")
-	explains := func(a *probe.Attempt) bool {
-		return a.VersionID < 0x0303 || !slices.Contains(goDefaults.Suites, a.CipherID)
+	kind := func(a *probe.Attempt) string {
+		switch {
+		case a.VersionID < 0x0303:
+			return mismatchVersion
+		case !slices.Contains(goDefaults.Suites, a.CipherID):
+			return mismatchCipher
+		}
+		if m := in.Rec.Attempt(probe.PurposeModernSigAlgs); a.Purpose == probe.PurposeAllSuites && probe.LegacySigAlg(a.SigAlgID) &&
+			m != nil && m.Outcome == "failed" && m.Error != nil && m.Error.Kind == probe.KindAlert {
+			return mismatchSigAlg
+		}
+		return ""
 	}
 	if l := in.Rec.Attempt(probe.PurposeLegacy); l != nil && l.Outcome == "ok" {
-		if !explains(l) {
-			return nil, false
+		if k := kind(l); k != "" {
+			return l, k
 		}
-		return l, l.VersionID < 0x0303
+		return nil, ""
 	}
-	if a := in.Rec.Attempt(probe.PurposeAllSuites); a != nil && a.Outcome == "server-hello" && explains(a) {
-		return a, a.VersionID < 0x0303
+	if a := in.Rec.Attempt(probe.PurposeAllSuites); a != nil && a.Outcome == "server-hello" {
+		if k := kind(a); k != "" {
+			return a, k
+		}
 	}
-	return nil, false
+	return nil, ""
 }
 
 // clientsOffering splits the built-in client profiles by whether they
@@ -526,7 +567,7 @@ func serverWord(a *probe.Attempt) string {
 }
 
 func versionMismatch(in *Input) []Finding {
-	if l, isVersion := retryMismatch(in); l != nil && isVersion {
+	if l, kind := retryMismatch(in); kind == mismatchVersion {
 		return []Finding{{
 			Title:  "version mismatch: the server only speaks " + l.Version,
 			Detail: "Offered TLS 1.2–1.3 (what current clients send by default) the handshake failed; offered TLS 1.0–1.2 the server chose " + l.Version + ". Every client with TLS 1.0/1.1 disabled fails the same way. " + legacyClientsNote,
@@ -625,7 +666,11 @@ func onlyClient(vs []ClientVerdict, c *ClientProfile) []ClientVerdict {
 }
 
 func cipherMismatch(in *Input) []Finding {
-	if l, isVersion := retryMismatch(in); l != nil && !isVersion {
+	l, kind := retryMismatch(in)
+	if kind == mismatchSigAlg {
+		return sigAlgMismatch(in, l)
+	}
+	if kind == mismatchCipher {
 		info := ciphersuite.Lookup(l.CipherID)
 		_, why := suiteWeakness(info)
 		yes, no := clientsOffering(l.CipherID, l.VersionID)
@@ -688,6 +733,18 @@ func cipherMismatch(in *Input) []Finding {
 			Evidence:    ev,
 			Remediation: "Server: enable X25519 and P-256 (nginx `ssl_ecdh_curve X25519:prime256v1:secp384r1;`).",
 		}}
+	case len(o.schemes) > 0:
+		var offers []string
+		for _, id := range c.Schemes12 {
+			offers = append(offers, probe.SigAlgName(id))
+		}
+		return []Finding{{
+			Title:       fmt.Sprintf("%s cannot connect: no common signature algorithm (the server signs only with %s)", c.Name, strings.Join(o.schemes, ", ")),
+			Detail:      fmt.Sprintf("At %s the server would pick %s, and signs its key exchange only with %s; %s offers none of them, so the server finds nothing to sign with and answers with a handshake_failure alert.", v, suiteLabel(o.suite), strings.Join(o.schemes, ", "), c.Description),
+			Evidence:    append(ev, "server's TLS 1.2 signature schemes (scan): "+strings.Join(o.schemes, ", "), c.Name+" offers: "+strings.Join(offers, ", ")),
+			Remediation: sigAlgFix(c.Kind),
+			Clients:     onlyClient(alertMessages("handshake_failure", 40, false), c),
+		}}
 	case o.sigalg != "":
 		return []Finding{{
 			Title:       fmt.Sprintf("%s cannot connect: no common signature algorithm", c.Name),
@@ -704,6 +761,55 @@ func cipherMismatch(in *Input) []Finding {
 		Detail:   fmt.Sprintf("%s and the server share %s; the server would choose %s.", c.Description, versionNames(o.common), suiteLabel(o.suite)),
 		Evidence: ev,
 	}}
+}
+
+// sigAlgMismatch reports a default run that failed because the server
+// signs TLS 1.2 key exchanges only with legacy schemes: the all-suites
+// hello a was answered with a suite Go offers, signed with SHA-1 (or
+// SHA-224, MD5), and the same hello with only current schemes was refused.
+func sigAlgMismatch(in *Input, a *probe.Attempt) []Finding {
+	m := in.Rec.Attempt(probe.PurposeModernSigAlgs)
+	var clients []ClientVerdict
+	for _, v := range alertMessages("handshake_failure", 40, false) {
+		if v.Client != "java" {
+			clients = append(clients, v)
+		}
+	}
+	// Measured on OpenJDK 17: it still offers rsa_pkcs1_sha1, ecdsa_sha1
+	// and dsa_sha1, and connects.
+	clients = append([]ClientVerdict{{Client: "java", Fails: false}}, clients...)
+	return []Finding{{
+		Title: "signature algorithm mismatch: the server signs TLS 1.2 key exchanges with " + a.SigAlg + ", which OpenSSL 3 (curl, Python, Node) and Go do not offer",
+		Detail: "The suite is not the problem: " + a.CipherSuite + " is one current clients offer. The signature is: asked with every signature scheme, the server signed its key exchange with " + a.SigAlg +
+			", and asked with only the schemes OpenSSL 3 offers by default (SHA-224 and up, a superset of Go's) it refused. SHA-1 handshake signatures are deprecated (RFC 9155): Go 1.25 and later and OpenSSL 3 at its default security level (curl, Python, Node, .NET on Linux) do not offer them, so the server finds nothing to sign with and aborts; Java 17 still offers them and connects.",
+		Evidence: []string{
+			fmt.Sprintf("offered %s with Go's defaults: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+			fmt.Sprintf("offered every suite and every signature scheme (TLS 1.2): the ServerHello chose %s, %s, signed with %s", a.Version, a.CipherSuite, a.SigAlg),
+			fmt.Sprintf("offered %s with only %s: %s", a.CipherSuite, strings.Join(m.Offered.SigAlgs, ", "), m.Error.Message),
+		},
+		Remediation: sigAlgFix(""),
+		Clients:     clients,
+	}}
+}
+
+// sigAlgFix is the remediation for a server that signs only with legacy
+// schemes; kind narrows the client stop-gap to one client family.
+func sigAlgFix(kind string) string {
+	fix := "Server (the fix): let it sign with SHA-256 (rsa_pss_rsae_sha256, rsa_pkcs1_sha256, ecdsa_secp256r1_sha256). On OpenSSL-based servers (nginx, Apache, HAProxy) remove any restriction on signature algorithms (`ssl_conf_command SignatureAlgorithms` in nginx, `SSLOpenSSLConfCmd SignatureAlgorithms` in Apache, `-sigalgs`) and any `@SECLEVEL=0`; an appliance or TLS stack that cannot sign with SHA-256 needs an upgrade."
+	stop := map[string]string{
+		"go":      "Go: `GODEBUG=tlssha1=1` (Go 1.25+).",
+		"openssl": "OpenSSL/curl: `openssl s_client -cipher 'DEFAULT@SECLEVEL=0'`, `curl --ciphers 'DEFAULT@SECLEVEL=0'`.",
+		"python":  "Python: `ctx.set_ciphers('DEFAULT@SECLEVEL=0')`.",
+		"node":    "Node: `tls.connect({ciphers: 'DEFAULT@SECLEVEL=0', ...})`.",
+		"dotnet":  ".NET on Linux: `CipherString = DEFAULT@SECLEVEL=0` in the OpenSSL configuration it reads (OPENSSL_CONF).",
+	}
+	if s, ok := stop[kind]; ok {
+		return fix + "\nClient stop-gap, until the server is fixed: " + s
+	}
+	if kind == "" {
+		return fix + "\nClient stop-gaps, until the server is fixed: " + stop["go"] + " " + stop["openssl"] + " " + stop["python"] + " " + stop["node"]
+	}
+	return fix
 }
 
 func groupNames(gs []uint16) string {

@@ -79,6 +79,14 @@ func TestProtocolChecksFromScans(t *testing.T) {
 		{"scan-nofs", "", []string{"cipher-mismatch:error", "no-forward-secrecy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning"}, []string{"no forward-secret key exchange", "cipher mismatch"}},
 		{"scan-clientpref", "", []string{"server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning"}, []string{"client's cipher order"}},
 		{"scan-go-rc4-3des", "", []string{"tls13-missing:info", "weak-cipher:error", "weak-cipher:warning"}, nil},
+		// A server that signs TLS 1.2 key exchanges only with SHA-1: Java
+		// 17 offers rsa_pkcs1_sha1 and connects; OpenSSL 3 and Go do not.
+		{"scan-sha1-signatures", "", []string{"cipher-mismatch:error", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-cipher:warning"}, []string{"signature algorithm mismatch: the server signs TLS 1.2 key exchanges with rsa_pkcs1_sha1"}},
+		{"scan-sha1-signatures", "openssl3", []string{"cipher-mismatch:error", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-cipher:warning"}, []string{"openssl3 cannot connect: no common signature algorithm (the server signs only with rsa_pkcs1_sha1)"}},
+		{"scan-sha1-signatures", "go", []string{"cipher-mismatch:error", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-cipher:warning"}, []string{"go cannot connect: no common signature algorithm"}},
+		{"scan-sha1-signatures", "java17", []string{"client-compatible:info", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-cipher:warning"}, []string{"java17 can connect: TLS 1.2"}},
+		// Signature schemes unknown for OpenSSL 1.1.1: not judged on them.
+		{"scan-sha1-signatures", "openssl1.1.1", []string{"client-compatible:info", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-cipher:warning"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.record+"/"+tt.client, func(t *testing.T) {
@@ -141,6 +149,9 @@ func TestDefaultRunMismatch(t *testing.T) {
 		{"scan-tls13-only", nil, ""},
 		// Go cannot speak DHE: the all-suites ClientHello names the suite.
 		{"scan-dhe1024", []string{"cipher-mismatch:error"}, "cipher mismatch: the server only accepts suites Go's defaults do not offer, such as TLS_DHE_RSA_WITH_"},
+		// Go offers the suite; the retry with OpenSSL 3's signature
+		// schemes was refused: the signature is the mismatch.
+		{"scan-sha1-signatures", []string{"cipher-mismatch:error"}, "signature algorithm mismatch: the server signs TLS 1.2 key exchanges with rsa_pkcs1_sha1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.record, func(t *testing.T) {
@@ -263,5 +274,27 @@ func TestWeakCipherTitleNamesWhatWasFound(t *testing.T) {
 		if !strings.Contains(titles, w) {
 			t.Errorf("titles %q lack %s", titles, w)
 		}
+	}
+}
+
+// TestSigAlgMismatchNeedsTheRefusal: an answer signed with SHA-1 alone
+// proves nothing when the same hello with current schemes was answered
+// too (the server merely preferred SHA-1): no mismatch is claimed, and the
+// failure stays unexplained (handshake-failed).
+func TestSigAlgMismatchNeedsTheRefusal(t *testing.T) {
+	rec := loadScanRecord(t, "scan-sha1-signatures")
+	rec.Scan = nil
+	for i := range rec.Attempts {
+		if a := &rec.Attempts[i]; a.Purpose == probe.PurposeModernSigAlgs {
+			a.Outcome, a.Error = "server-hello", nil
+			a.SigAlg, a.SigAlgID = "rsa_pkcs1_sha256", 0x0401
+		}
+	}
+	var ids []string
+	for _, f := range checks.Run(rec, checks.Env{Now: rec.StartedAt}) {
+		ids = append(ids, f.ID)
+	}
+	if slices.Contains(ids, "cipher-mismatch") || !slices.Contains(ids, "handshake-failed") {
+		t.Errorf("findings %v: want handshake-failed and no cipher-mismatch", ids)
 	}
 }

@@ -19,7 +19,10 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
-var update = flag.Bool("update", false, "re-record testdata/records from the fixture servers")
+var (
+	update     = flag.Bool("update", false, "re-record testdata/records from the fixture servers")
+	updateOnly = flag.String("update-only", "", "with -update, re-record only this case (the others keep their certificates and goldens)")
+)
 
 const recordsDir = "../testdata/records"
 
@@ -39,6 +42,7 @@ var recordCases = []struct {
 	{"missing-intermediate", []string{"chain-incomplete"}},
 	{"client-cert-required", []string{"client-cert-required"}},
 	{"tls10-only", []string{"version-mismatch"}},
+	{"sha1-signatures", []string{"cipher-mismatch"}},
 	{"plain-http", []string{"not-tls"}},
 	{"stall", []string{"handshake-failed"}},
 	{"reset", []string{"handshake-failed"}},
@@ -123,6 +127,9 @@ func record(t *testing.T) {
 	lab := fixtures.TestLab(t, now)
 	store := probe.RecordedTruststore{Name: "ca-file ca.pem", Certificates: []probe.Certificate{{DER: lab.PKI.Get("root").Cert.Raw}}}
 	for _, c := range recordCases {
+		if *updateOnly != "" && c.name != *updateOnly {
+			continue
+		}
 		// The CLI's defaults: full revocation checking, the truststore's
 		// roots as issuer candidates.
 		opts := probe.Options{Now: func() time.Time { return now }, Tool: "tlsdoctor test",

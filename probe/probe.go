@@ -122,7 +122,11 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			allSuites: true,
 		}))
 		if l := &rec.Attempts[len(rec.Attempts)-1]; needsLegacyRetry(l) && ctx.Err() == nil {
-			rec.Attempts = append(rec.Attempts, allSuitesAttempt(ctx, rec.Target, l.Address))
+			all := allSuitesAttempt(ctx, rec.Target, l.Address)
+			rec.Attempts = append(rec.Attempts, all)
+			if all.Outcome == "server-hello" && LegacySigAlg(all.SigAlgID) && ctx.Err() == nil {
+				rec.Attempts = append(rec.Attempts, modernSigAlgsAttempt(ctx, rec.Target, l.Address, []uint16{all.CipherID}))
+			}
 		}
 	}
 	if !opts.NoFallback && opts.ClientCertificate != nil && needsNoClientCertAttempt(&primary) && ctx.Err() == nil {

@@ -532,6 +532,7 @@ func TestProbeEveryScenario(t *testing.T) {
 		"wrong-order":              {"ok", 3, ""},
 		"client-cert-required":     {"failed", 2, probe.KindAlert},
 		"tls10-only":               {"failed", 2, probe.KindAlert}, // the chain comes from the retry
+		"sha1-signatures":          {"failed", 2, probe.KindAlert}, // the chain comes from the all-suites hello
 		"plain-http":               {"failed", 0, probe.KindNotTLS},
 		"stall":                    {"failed", 0, probe.KindTimeout},
 		"reset":                    {"failed", 0, probe.KindReset},

@@ -101,8 +101,13 @@ type Attempt struct {
 	// Group is the key-exchange group (for example X25519MLKEM768).
 	Group   string `json:"group,omitempty"`
 	GroupID uint16 `json:"group_id,omitempty"`
-	ALPN    string `json:"alpn,omitempty"`
-	Resumed bool   `json:"resumed"`
+	// SigAlg is the signature scheme of the TLS 1.2 ServerKeyExchange
+	// (IANA name, e.g. rsa_pkcs1_sha1), recorded by the all-suites and
+	// modern-sigalgs attempts.
+	SigAlg   string `json:"signature_algorithm,omitempty"`
+	SigAlgID uint16 `json:"signature_algorithm_id,omitempty"`
+	ALPN     string `json:"alpn,omitempty"`
+	Resumed  bool   `json:"resumed"`
 
 	// Certificates is the server's chain exactly as sent, in order.
 	Certificates []Certificate `json:"certificates,omitempty"`
@@ -130,6 +135,9 @@ type Offer struct {
 	MaxVersion string   `json:"max_version"`
 	SNI        string   `json:"sni,omitempty"`
 	ALPN       []string `json:"alpn,omitempty"`
+	// SigAlgs are the TLS 1.2 signature schemes offered (IANA names), set
+	// only for the attempts that choose them (all-suites, modern-sigalgs).
+	SigAlgs []string `json:"sig_algs,omitempty"`
 }
 
 // Timings are in milliseconds; zero means the stage was not reached.

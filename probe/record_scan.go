@@ -22,6 +22,12 @@ type Scan struct {
 	GroupsTLS12 []ScanGroup `json:"groups_tls12,omitempty"`
 	// GroupsTLS12Preference is GroupsPreference for GroupsTLS12.
 	GroupsTLS12Preference string `json:"groups_tls12_preference,omitempty"`
+	// SigAlgs are the signature schemes the server signed TLS 1.2 key
+	// exchanges with, by elimination over every scheme, in the server's
+	// order when SigAlgsPreference is "server", else in ours. Empty when
+	// the server has no TLS 1.2 ECDHE/DHE suite zcrypto reads.
+	SigAlgs           []ScanSigAlg `json:"sig_algs_tls12,omitempty"`
+	SigAlgsPreference string       `json:"sig_algs_tls12_preference,omitempty"`
 	// Handshakes is the number of connections the scan made.
 	Handshakes int `json:"handshakes"`
 	// HalfClose says how scan connections ended: "used" (each hello was
@@ -74,6 +80,12 @@ type ScanSuite struct {
 
 // ScanGroup is one accepted key-exchange group.
 type ScanGroup struct {
+	Name string `json:"name"`
+	ID   uint16 `json:"id"`
+}
+
+// ScanSigAlg is one signature scheme (IANA name and code point).
+type ScanSigAlg struct {
 	Name string `json:"name"`
 	ID   uint16 `json:"id"`
 }

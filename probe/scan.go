@@ -34,10 +34,55 @@ func allSuitesAttempt(ctx context.Context, t Target, addr string) Attempt {
 			suites = append(suites, id)
 		}
 	}
+	// Every signature scheme too, so that a server that only signs with
+	// SHA-1 (or DSA, MD5) answers.
+	return helloAttempt(ctx, a, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: legacytls.SigAlgs()})
+}
+
+// ModernSigAlgs are the TLS 1.2 signature_algorithms OpenSSL 3.0 offers at
+// its default security level (measured from the ClientHello of openssl
+// s_client, curl, Python and Node on OpenSSL 3.0.19), in its order. Go
+// 1.26's list is a subset of it; neither offers SHA-1 or MD5.
+var ModernSigAlgs = []uint16{0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a, 0x080b, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602}
+
+// PurposeModernSigAlgs is the default run's fourth attempt, made when the
+// all-suites attempt got an answer signed with a legacy scheme (SHA-1,
+// SHA-224, MD5): the same hello offering only ModernSigAlgs, so a refusal
+// holds for OpenSSL 3 and Go clients alike.
+// A refusal shows that the signature algorithm is what current clients
+// lack. Its Outcome is "server-hello" only when a signed ServerKeyExchange
+// came; a server may send its ServerHello and Certificate and only then
+// find nothing to sign with, which is "failed" with the alert it sent.
+const PurposeModernSigAlgs = "modern-sigalgs"
+
+func modernSigAlgsAttempt(ctx context.Context, t Target, addr string, suites []uint16) Attempt {
+	a := Attempt{
+		Purpose: PurposeModernSigAlgs, Outcome: "failed", Address: addr,
+		Offered: Offer{MinVersion: "TLS 1.2", MaxVersion: "TLS 1.2", SNI: t.SNI},
+	}
+	a = helloAttempt(ctx, a, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: ModernSigAlgs})
+	if a.Outcome == "server-hello" && a.SigAlgID == 0 {
+		a.Outcome = "failed"
+	}
+	return a
+}
+
+// LegacySigAlg says whether a TLS 1.2 signature scheme hashes with MD5,
+// SHA-1 or SHA-224 (RFC 9155 deprecates the first two; current OpenSSL
+// and Go clients offer none of them).
+func LegacySigAlg(id uint16) bool { return id>>8 >= 1 && id>>8 <= 3 }
+
+// helloAttempt sends one zcrypto hello for an attempt and records the
+// server's answer: its ServerHello fields, or how it refused.
+func helloAttempt(ctx context.Context, a Attempt, addr string, h legacytls.Hello) Attempt {
+	a.Offered.SigAlgs = nil
+	for _, id := range h.SigAlgs {
+		a.Offered.SigAlgs = append(a.Offered.SigAlgs, SigAlgName(id))
+	}
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	t0 := time.Now()
-	r := legacytls.Send(hctx, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI})
+	r := legacytls.Send(hctx, addr, h)
 	a.Timings.HandshakeMS = ms(time.Since(t0))
 	switch {
 	case r.Answered:
@@ -47,11 +92,20 @@ func allSuitesAttempt(ctx context.Context, t Target, addr string) Attempt {
 		if r.Group != 0 {
 			a.Group, a.GroupID = GroupName(r.Group), r.Group
 		}
+		if r.SigAlg != 0 {
+			a.SigAlg, a.SigAlgID = SigAlgName(r.SigAlg), r.SigAlg
+		}
 		// The chain as sent, DER: the checks parse it with crypto/x509.
 		// For a server crypto/tls cannot talk to (DHE-only, CAMELLIA...)
 		// this is the only chain the record gets.
 		for _, c := range r.Certificates {
 			a.Certificates = append(a.Certificates, Certificate{DER: append([]byte(nil), c...)})
+		}
+		if r.AlertSeen {
+			// After its first messages: for example no signature
+			// scheme to sign the key exchange with.
+			a.Error = &ProbeError{Stage: StageHandshake, Kind: KindAlert, Message: "remote error: " + AlertName(r.Alert),
+				Alert: &Alert{Code: r.Alert, Name: AlertName(r.Alert), Direction: "received"}}
 		}
 	case r.AlertSeen:
 		a.Error = &ProbeError{Stage: StageHandshake, Kind: KindAlert, Message: "remote error: " + AlertName(r.Alert),
@@ -135,7 +189,15 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 	}
 	var tls13Groups, tls12Groups []ScanGroup
 	var tls13Pref, tls12Pref string
-	wg.Add(2)
+	var sigAlgs []uint16
+	var sigAlgsPref string
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if s.up[tls.VersionTLS12].wait(ctx) {
+			sigAlgs, sigAlgsPref = s.sigAlgsTLS12(ctx)
+		}
+	}()
 	// Each group test waits for its version's first answer, so a server
 	// without that version costs no extra connection.
 	go func() {
@@ -158,6 +220,10 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 	case len(tls12Groups) > 0:
 		sc.Groups, sc.GroupsVersion, sc.GroupsPreference = tls12Groups, "TLS 1.2", tls12Pref
 	}
+	for _, id := range sigAlgs {
+		sc.SigAlgs = append(sc.SigAlgs, ScanSigAlg{Name: SigAlgName(id), ID: id})
+	}
+	sc.SigAlgsPreference = sigAlgsPref
 	sc.Handshakes = int(s.count.Load())
 	switch {
 	case s.halfCloseDropped:
@@ -178,20 +244,22 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 	}
 }
 
-// versionSignal tells, once, whether a version was accepted.
+// versionSignal tells, once, whether a version was accepted, to any
+// number of waiters.
 type versionSignal struct {
 	once sync.Once
-	ch   chan bool
+	done chan struct{}
+	ok   bool
 }
 
-func newVersionSignal() *versionSignal { return &versionSignal{ch: make(chan bool, 1)} }
+func newVersionSignal() *versionSignal { return &versionSignal{done: make(chan struct{})} }
 
-func (v *versionSignal) set(ok bool) { v.once.Do(func() { v.ch <- ok; close(v.ch) }) }
+func (v *versionSignal) set(ok bool) { v.once.Do(func() { v.ok = ok; close(v.done) }) }
 
 func (v *versionSignal) wait(ctx context.Context) bool {
 	select {
-	case ok := <-v.ch:
-		return ok
+	case <-v.done:
+		return v.ok
 	case <-ctx.Done():
 		return false
 	}
@@ -498,6 +566,22 @@ func (s *scanner) groupsTLS12(ctx context.Context) ([]ScanGroup, string) {
 	return scanGroups(e.run(ctx, legacytls.ECDHEGroups()))
 }
 
+// sigAlgsTLS12 finds the signature schemes the server signs TLS 1.2 key
+// exchanges with, by elimination over every scheme: each hello offers the
+// ECDHE and DHE suites zcrypto reads and names the schemes; the server's
+// ServerKeyExchange says which it used. A server with neither kind of
+// suite refuses the first hello (its handshakes carry no signature).
+func (s *scanner) sigAlgsTLS12(ctx context.Context) ([]uint16, string) {
+	suites := append(legacytls.ECDHESuites(), legacytls.DHESuites()...)
+	e := s.eliminator("TLS 1.2 signature algorithms", SigAlgName, func(ctx context.Context, offer []uint16, urgent bool) (legacytls.Result, bool) {
+		return s.hello(ctx, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SigAlgs: offer}, urgent)
+	}, func(r legacytls.Result) (uint16, bool) {
+		return r.SigAlg, r.Answered && r.Version == tls.VersionTLS12 && r.SigAlg != 0
+	})
+	found := e.run(ctx, legacytls.SigAlgs())
+	return found.IDs, found.Preference
+}
+
 func scanGroups(found elimination) ([]ScanGroup, string) {
 	var out []ScanGroup
 	for _, id := range found.IDs {
@@ -510,4 +594,26 @@ func scanGroups(found elimination) ([]ScanGroup, string) {
 // chains at once as --max-conns allows.
 func (s *scanner) eliminator(what string, name func(uint16) string, ask func(context.Context, []uint16, bool) (legacytls.Result, bool), choice func(legacytls.Result) (uint16, bool)) *eliminator {
 	return &eliminator{chains: s.opts.MaxConns, what: what, ask: ask, choice: choice, name: name, fail: s.fail}
+}
+
+// SigAlgName names a TLS signature scheme by its IANA name, as OpenSSL
+// prints it and as server settings (nginx ssl_conf_command
+// SignatureAlgorithms, Java jdk.tls.server.SignatureSchemes) take it.
+func SigAlgName(id uint16) string {
+	if n, ok := sigAlgNames[id]; ok {
+		return n
+	}
+	return fmt.Sprintf("0x%04x", id)
+}
+
+var sigAlgNames = map[uint16]string{
+	0x0101: "rsa_md5", 0x0102: "dsa_md5", 0x0103: "ecdsa_md5",
+	0x0201: "rsa_pkcs1_sha1", 0x0202: "dsa_sha1", 0x0203: "ecdsa_sha1",
+	0x0301: "rsa_pkcs1_sha224", 0x0302: "dsa_sha224", 0x0303: "ecdsa_sha224",
+	0x0401: "rsa_pkcs1_sha256", 0x0402: "dsa_sha256", 0x0403: "ecdsa_secp256r1_sha256",
+	0x0501: "rsa_pkcs1_sha384", 0x0502: "dsa_sha384", 0x0503: "ecdsa_secp384r1_sha384",
+	0x0601: "rsa_pkcs1_sha512", 0x0602: "dsa_sha512", 0x0603: "ecdsa_secp521r1_sha512",
+	0x0804: "rsa_pss_rsae_sha256", 0x0805: "rsa_pss_rsae_sha384", 0x0806: "rsa_pss_rsae_sha512",
+	0x0807: "ed25519", 0x0808: "ed448",
+	0x0809: "rsa_pss_pss_sha256", 0x080a: "rsa_pss_pss_sha384", 0x080b: "rsa_pss_pss_sha512",
 }

@@ -32,7 +32,9 @@ func scanFacts(sc *probe.Scan) any {
 		Groups, Gr12         []probe.ScanGroup
 		GroupsVersion        string
 		GroupsPref, Gr12Pref string
-	}{vs, sc.Groups, sc.GroupsTLS12, sc.GroupsVersion, sc.GroupsPreference, sc.GroupsTLS12Preference}
+		SigAlgs              []probe.ScanSigAlg
+		SigAlgsPref          string
+	}{vs, sc.Groups, sc.GroupsTLS12, sc.GroupsVersion, sc.GroupsPreference, sc.GroupsTLS12Preference, sc.SigAlgs, sc.SigAlgsPreference}
 }
 
 // Half-closing after the ClientHello frees a one-connection-at-a-time

@@ -354,3 +354,49 @@ func TestScanGoServerWeakSuites(t *testing.T) {
 	}
 	saveRecord(t, "scan-go-rc4-3des", rec)
 }
+
+func sigAlgNames(sc *probe.Scan) []string {
+	var out []string
+	for _, a := range sc.SigAlgs {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// TestScanSigAlgs enumerates the TLS 1.2 signature schemes a real
+// openssl s_server signs with: by default (SECLEVEL 2) SHA-224 and up, no
+// SHA-1; configured like an old server, SHA-1 only, which the default
+// run's retries name too.
+func TestScanSigAlgs(t *testing.T) {
+	leaf := rsaLeaf(t, time.Now())
+	t.Run("default", func(t *testing.T) {
+		s := startSServer(t, leaf, "-no_tls1_3", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")
+		rec := scan(t, s.Port, probe.ScanOptions{})
+		got := sigAlgNames(rec.Scan)
+		for _, want := range []string{"rsa_pss_rsae_sha256", "rsa_pkcs1_sha256", "rsa_pkcs1_sha512"} {
+			if !slices.Contains(got, want) {
+				t.Errorf("signature schemes %v, want %s among them", got, want)
+			}
+		}
+		for _, a := range rec.Scan.SigAlgs {
+			if probe.LegacySigAlg(a.ID) && a.Name != "rsa_pkcs1_sha224" {
+				t.Errorf("signature schemes %v: SECLEVEL 2 does not sign with %s", got, a.Name)
+			}
+			if strings.HasPrefix(a.Name, "ecdsa") || strings.HasPrefix(a.Name, "rsa_pss_pss") {
+				t.Errorf("signature schemes %v: %s does not fit an RSA (rsaEncryption) key", got, a.Name)
+			}
+		}
+	})
+	t.Run("sha1 only", func(t *testing.T) {
+		s := startSServer(t, leaf, "-tls1_2", "-cipher", "DEFAULT@SECLEVEL=0", "-sigalgs", "RSA+SHA1")
+		rec := scan(t, s.Port, probe.ScanOptions{})
+		if got := sigAlgNames(rec.Scan); !slices.Equal(got, []string{"rsa_pkcs1_sha1"}) {
+			t.Errorf("signature schemes %v, want [rsa_pkcs1_sha1]", got)
+		}
+		a, m := rec.Attempt(probe.PurposeAllSuites), rec.Attempt(probe.PurposeModernSigAlgs)
+		if a == nil || a.SigAlg != "rsa_pkcs1_sha1" || m == nil || m.Outcome != "failed" || m.Error == nil || m.Error.Kind != probe.KindAlert {
+			t.Errorf("all-suites %+v, modern-sigalgs %+v; want an rsa_pkcs1_sha1 answer, then a refusal", a, m)
+		}
+		saveRecord(t, "scan-sha1-signatures", rec)
+	})
+}

@@ -89,6 +89,13 @@ func scanTables(w io.Writer, p palette, sc *probe.Scan) {
 		}
 		fmt.Fprintf(w, "  groups (TLS 1.2 ECDHE%s): %s\n", orderNote(sc.GroupsTLS12Preference), strings.Join(names, ", "))
 	}
+	if len(sc.SigAlgs) > 0 {
+		var names []string
+		for _, a := range sc.SigAlgs {
+			names = append(names, a.Name)
+		}
+		fmt.Fprintf(w, "  signature algorithms (TLS 1.2%s): %s\n", orderNote(sc.SigAlgsPreference), strings.Join(names, ", "))
+	}
 	for _, e := range sc.Errors {
 		fmt.Fprintln(w, p.warn.Sprint("  incomplete: ")+e)
 	}

@@ -35,6 +35,10 @@ type Hello struct {
 	// Groups are the supported_groups offered, in order; nil means
 	// zcrypto's defaults. For TLS 1.3 the key share is for the first.
 	Groups []uint16
+	// SigAlgs, when set, replace zcrypto's TLS 1.2 signature_algorithms
+	// (RSA-PSS, ECDSA, Ed25519, RSA PKCS#1 with SHA-2, then SHA-1) in the
+	// ClientHello, in this order.
+	SigAlgs []uint16
 	// SNI is the server name sent, empty for none.
 	SNI string
 	// HalfClose shuts down our sending side right after the ClientHello
@@ -63,6 +67,10 @@ type Result struct {
 	// DHGroup names the DH prime when it is an RFC 7919 group
 	// ("ffdhe2048"), empty for custom parameters.
 	DHGroup string
+	// SigAlg is the TLS 1.2 signature scheme of the ServerKeyExchange
+	// (hash << 8 | signature, 0x0201 rsa_pkcs1_sha1...), 0 when none was
+	// seen (RSA key exchange, TLS 1.3, or no answer).
+	SigAlg uint16
 	// Certificates is the chain the server sent, DER, when it got that far.
 	Certificates [][]byte
 	// Alert is the alert the server sent; AlertSeen says whether one came.
@@ -109,9 +117,10 @@ func Send(ctx context.Context, addr string, h Hello) Result {
 			cfg.CurvePreferences = append(cfg.CurvePreferences, ztls.CurveID(g))
 		}
 	}
-	conn := ztls.Client(&helloOnly{Conn: raw}, cfg)
+	raw.capture = true
+	conn := ztls.Client(&helloOnly{Conn: raw, sigAlgs: h.SigAlgs}, cfg)
 	err = conn.HandshakeContext(ctx)
-	res := Result{Err: err, Silent: raw.read == 0}
+	res := Result{Err: err, Silent: raw.read == 0, SigAlg: skeSigAlg(raw.flight)}
 	log := conn.GetHandshakeLog()
 	if log != nil && log.ServerHello != nil {
 		sh := log.ServerHello
@@ -164,6 +173,24 @@ func ffdheName(p *big.Int) string {
 	return ""
 }
 
+// SigAlgs are the TLS 1.2 signature schemes (RFC 8446 §4.2.3 code points)
+// a scan tests: RSA-PSS, EdDSA, ECDSA, RSA PKCS#1 and DSA, with SHA-2, then
+// SHA-224, SHA-1 and MD5. zcrypto sends them as given and reads the one
+// the server chose from its ServerKeyExchange.
+func SigAlgs() []uint16 {
+	return []uint16{
+		0x0804, 0x0805, 0x0806, // rsa_pss_rsae_sha256/384/512
+		0x0809, 0x080a, 0x080b, // rsa_pss_pss_sha256/384/512
+		0x0807, 0x0808, // ed25519, ed448
+		0x0403, 0x0503, 0x0603, // ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512
+		0x0401, 0x0501, 0x0601, // rsa_pkcs1_sha256/384/512
+		0x0402, 0x0502, 0x0602, // dsa_sha256/384/512
+		0x0303, 0x0301, 0x0302, // ecdsa_sha224, rsa_pkcs1_sha224, dsa_sha224
+		0x0203, 0x0201, 0x0202, // ecdsa_sha1, rsa_pkcs1_sha1, dsa_sha1
+		0x0103, 0x0101, 0x0102, // ecdsa_md5, rsa_md5, dsa_md5
+	}
+}
+
 // DHESuites are DHE suites zcrypto can carry as far as the
 // ServerKeyExchange, where the DH prime is read.
 func DHESuites() []uint16 {
@@ -195,6 +222,8 @@ func ECDHEGroups() []uint16 { return []uint16{29, 23, 24, 25} }
 type helloOnly struct {
 	net.Conn
 	wrote bool
+	// sigAlgs, when set, replace the hello's signature_algorithms.
+	sigAlgs []uint16
 }
 
 var errHelloOnly = errors.New("legacytls: stopped after the server's first flight")
@@ -204,7 +233,17 @@ func (h *helloOnly) Write(p []byte) (int, error) {
 		return 0, errHelloOnly
 	}
 	h.wrote = true
-	return h.Conn.Write(p)
+	out := p
+	if h.sigAlgs != nil {
+		var err error
+		if out, err = withSigAlgs(p, h.sigAlgs); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := h.Conn.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // dial connects to addr with every later read and write bounded by ctx's
@@ -223,17 +262,22 @@ func dial(ctx context.Context, addr string, halfClose bool) (*conn, error) {
 	return &conn{Conn: c, halfClose: halfClose}, nil
 }
 
-// conn counts the bytes the server sent and, with halfClose, shuts down
-// our sending side after the first write (the ClientHello, one record).
+// conn counts the bytes the server sent (and, with capture, keeps the
+// first maxCapture of them) and, with halfClose, shuts down our sending
+// side after the first write (the ClientHello, one record).
 type conn struct {
 	net.Conn
-	halfClose, wrote bool
-	read             int
+	halfClose, wrote, capture bool
+	read                      int
+	flight                    []byte
 }
 
 func (c *conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.read += n
+	if c.capture && len(c.flight) < maxCapture {
+		c.flight = append(c.flight, p[:min(n, maxCapture-len(c.flight))]...)
+	}
 	return n, err
 }
 

@@ -330,7 +330,11 @@ func serverIgnoresPreference(in *Input) []Finding {
 		if v.VersionID >= 0x0304 || v.Preference != "client" {
 			continue
 		}
-		ev = append(ev, fmt.Sprintf("%s: offered %s then %s, the server took the first", v.Version, v.Suites[len(v.Suites)-1].Name, v.Suites[0].Name))
+		// Both ways the scan tells the order (docs/scan.md) made these two
+		// hellos: the whole list in our order, and a list with the last
+		// suite found before the first.
+		first, last := v.Suites[0].Name, v.Suites[len(v.Suites)-1].Name
+		ev = append(ev, fmt.Sprintf("%s: with %s listed before %s the server took %s; with %s listed before %s it took %s", v.Version, first, last, first, last, first, last))
 		for _, su := range v.Suites {
 			if s, _ := suiteWeakness(ciphersuite.Lookup(su.ID)); s >= Warning {
 				weak = true

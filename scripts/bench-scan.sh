@@ -6,6 +6,9 @@
 #   scripts/bench-scan.sh            (make bench runs it)
 #   DELAY=50ms scripts/bench-scan.sh
 #   TOOLS=tlsdoctor scripts/bench-scan.sh   (skip sslscan and testssl)
+#   CONNECT=1 scripts/bench-scan.sh         (also model each TCP handshake:
+#                                            a new connection's first bytes
+#                                            wait one more round trip)
 #
 # Needs: go, openssl, awk. Optional: testssl (apt-get install -y testssl.sh),
 # sslscan (apt-get install -y sslscan), nginx.
@@ -13,6 +16,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DELAY=${DELAY:-25ms}
 TOOLS=${TOOLS:-tlsdoctor sslscan testssl}
+CONNECT_DELAY=0s
+if [ "${CONNECT:-}" = 1 ]; then
+	CONNECT_DELAY=$(awk -v d="$DELAY" 'BEGIN{sub(/ms$/,"",d); printf "%dms", 2*d}')
+fi
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -43,7 +50,7 @@ start_server() {
 	openssl s_server -accept "127.0.0.1:$port" -cert "$work/cert.pem" -key "$work/key.pem" -quiet "$@" >/dev/null 2>&1 &
 	pids+=($!)
 	for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-	"$work/latencyproxy" -backend "127.0.0.1:$port" -delay "$DELAY" -addr-file "$work/$name.addr" -count-file "$work/$name.count" &
+	"$work/latencyproxy" -backend "127.0.0.1:$port" -delay "$DELAY" -connect-delay "$CONNECT_DELAY" -addr-file "$work/$name.addr" -count-file "$work/$name.count" &
 	pids+=($!)
 	for _ in $(seq 50); do [ -s "$work/$name.addr" ] && break; sleep 0.1; done
 	ADDR=$(cat "$work/$name.addr")
@@ -115,7 +122,7 @@ CONF
 	nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' 2>/dev/null &
 	pids+=($!)
 	for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-	"$work/latencyproxy" -backend "127.0.0.1:$port" -delay "$DELAY" -addr-file "$work/$name.addr" -count-file "$work/$name.count" &
+	"$work/latencyproxy" -backend "127.0.0.1:$port" -delay "$DELAY" -connect-delay "$CONNECT_DELAY" -addr-file "$work/$name.addr" -count-file "$work/$name.count" &
 	pids+=($!)
 	for _ in $(seq 50); do [ -s "$work/$name.addr" ] && break; sleep 0.1; done
 	ADDR=$(cat "$work/$name.addr")

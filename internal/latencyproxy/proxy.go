@@ -18,6 +18,14 @@ import (
 type Proxy struct {
 	Backend string
 	Delay   time.Duration
+	// ConnectDelay models the TCP handshake the local accept skips: no
+	// byte from the client reaches the backend earlier than ConnectDelay
+	// after the connection was accepted (plus Delay). A real connection
+	// costs one round trip before the client can send, so 2×Delay
+	// models it; a client that opened its connection ahead of need and
+	// sends later pays nothing. Zero (Start's default) leaves it out.
+	// Set it before the first connection.
+	ConnectDelay time.Duration
 
 	ln    net.Listener
 	conns atomic.Int64
@@ -25,13 +33,13 @@ type Proxy struct {
 }
 
 // Start listens on 127.0.0.1 at a free port and serves until ctx ends or
-// Close is called.
-func Start(ctx context.Context, backend string, delay time.Duration) (*Proxy, error) {
+// Close is called; connectDelay is Proxy.ConnectDelay.
+func Start(ctx context.Context, backend string, delay, connectDelay time.Duration) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{Backend: backend, Delay: delay, ln: ln}
+	p := &Proxy{Backend: backend, Delay: delay, ConnectDelay: connectDelay, ln: ln}
 	go func() {
 		<-ctx.Done()
 		ln.Close()
@@ -67,6 +75,7 @@ func (p *Proxy) serve(ctx context.Context) {
 
 func (p *Proxy) handle(ctx context.Context, c net.Conn) {
 	defer c.Close()
+	accepted := time.Now()
 	var d net.Dialer
 	b, err := d.DialContext(ctx, "tcp", p.Backend)
 	if err != nil {
@@ -74,8 +83,8 @@ func (p *Proxy) handle(ctx context.Context, c net.Conn) {
 	}
 	defer b.Close()
 	done := make(chan struct{}, 2)
-	go func() { p.pipe(b, c); done <- struct{}{} }()
-	go func() { p.pipe(c, b); done <- struct{}{} }()
+	go func() { p.pipe(b, c, accepted.Add(p.ConnectDelay)); done <- struct{}{} }()
+	go func() { p.pipe(c, b, time.Time{}); done <- struct{}{} }()
 	// Wait for both directions, as a TCP path does: a client that
 	// half-closes still gets the server's answer.
 	<-done
@@ -87,9 +96,10 @@ type chunk struct {
 	data []byte
 }
 
-// pipe copies src to dst, each chunk leaving Delay after it arrived, in
-// order. When src ends, dst's write side is closed after the last chunk.
-func (p *Proxy) pipe(dst, src net.Conn) {
+// pipe copies src to dst, each chunk leaving Delay after it arrived (or
+// after notBefore, if later), in order. When src ends, dst's write side is
+// closed after the last chunk.
+func (p *Proxy) pipe(dst, src net.Conn, notBefore time.Time) {
 	q := make(chan chunk, 1024)
 	go func() {
 		defer close(q)
@@ -97,7 +107,11 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 		for {
 			n, err := src.Read(buf)
 			if n > 0 {
-				q <- chunk{time.Now().Add(p.Delay), append([]byte(nil), buf[:n]...)}
+				at := time.Now()
+				if at.Before(notBefore) {
+					at = notBefore
+				}
+				q <- chunk{at.Add(p.Delay), append([]byte(nil), buf[:n]...)}
 			}
 			if err != nil {
 				return

@@ -23,6 +23,7 @@ import (
 func main() {
 	backend := flag.String("backend", "", "host:port to forward to")
 	delay := flag.Duration("delay", 25*time.Millisecond, "one-way delay")
+	connectDelay := flag.Duration("connect-delay", 0, "hold the client's first bytes this long after accepting (2×delay models a TCP handshake)")
 	addrFile := flag.String("addr-file", "", "write the listening address here")
 	countFile := flag.String("count-file", "", "write the connection count here, every 100ms")
 	flag.Parse()
@@ -32,7 +33,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	p, err := latencyproxy.Start(ctx, *backend, *delay)
+	p, err := latencyproxy.Start(ctx, *backend, *delay, *connectDelay)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "latencyproxy: error:", err)
 		os.Exit(1)

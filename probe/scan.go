@@ -47,9 +47,8 @@ var ModernSigAlgs = []uint16{0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x0
 
 // PurposeModernSigAlgs is the default run's fourth attempt, made when the
 // all-suites attempt got an answer signed with a legacy scheme (SHA-1,
-// SHA-224, MD5): the same hello offering only ModernSigAlgs, so a refusal
-// holds for OpenSSL 3 and Go clients alike.
-// A refusal shows that the signature algorithm is what current clients
+// SHA-224, MD5): the same suite offered with only ModernSigAlgs. A refusal
+// shows that the signature algorithm is what OpenSSL 3 and Go clients
 // lack. Its Outcome is "server-hello" only when a signed ServerKeyExchange
 // came; a server may send its ServerHello and Certificate and only then
 // find nothing to sign with, which is "failed" with the alert it sent.
@@ -84,6 +83,12 @@ func helloAttempt(ctx context.Context, a Attempt, addr string, h legacytls.Hello
 	t0 := time.Now()
 	r := legacytls.Send(hctx, addr, h)
 	a.Timings.HandshakeMS = ms(time.Since(t0))
+	if r.AlertSeen {
+		// Instead of a ServerHello, or after the first messages: for
+		// example with no signature scheme to sign the key exchange with.
+		a.Error = &ProbeError{Stage: StageHandshake, Kind: KindAlert, Message: "remote error: " + AlertName(r.Alert),
+			Alert: &Alert{Code: r.Alert, Name: AlertName(r.Alert), Direction: "received"}}
+	}
 	switch {
 	case r.Answered:
 		a.Outcome = "server-hello"
@@ -101,16 +106,7 @@ func helloAttempt(ctx context.Context, a Attempt, addr string, h legacytls.Hello
 		for _, c := range r.Certificates {
 			a.Certificates = append(a.Certificates, Certificate{DER: append([]byte(nil), c...)})
 		}
-		if r.AlertSeen {
-			// After its first messages: for example no signature
-			// scheme to sign the key exchange with.
-			a.Error = &ProbeError{Stage: StageHandshake, Kind: KindAlert, Message: "remote error: " + AlertName(r.Alert),
-				Alert: &Alert{Code: r.Alert, Name: AlertName(r.Alert), Direction: "received"}}
-		}
-	case r.AlertSeen:
-		a.Error = &ProbeError{Stage: StageHandshake, Kind: KindAlert, Message: "remote error: " + AlertName(r.Alert),
-			Alert: &Alert{Code: r.Alert, Name: AlertName(r.Alert), Direction: "received"}}
-	default:
+	case !r.AlertSeen:
 		a.Error = classify(StageHandshake, r.Err, nil)
 	}
 	return a

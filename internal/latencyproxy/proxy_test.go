@@ -8,25 +8,32 @@ import (
 	"time"
 )
 
-func TestProxyDelaysAndCounts(t *testing.T) {
+// echoServer is a TCP echo server on 127.0.0.1; it returns its address.
+func echoServer(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, c) }() // echo
+			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
 		}
 	}()
+	return ln.Addr().String()
+}
+
+func TestProxyDelaysAndCounts(t *testing.T) {
+	backend := echoServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	const delay = 30 * time.Millisecond
-	p, err := Start(ctx, ln.Addr().String(), delay, 0)
+	p, err := Start(ctx, backend, delay, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,24 +65,11 @@ func TestProxyDelaysAndCounts(t *testing.T) {
 // TestConnectDelay: the client's first bytes wait for the modelled TCP
 // handshake; bytes sent after it has passed do not.
 func TestConnectDelay(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
-		}
-	}()
+	backend := echoServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	const delay, connect = 20 * time.Millisecond, 100 * time.Millisecond
-	p, err := Start(ctx, ln.Addr().String(), delay, connect)
+	p, err := Start(ctx, backend, delay, connect)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -773,19 +773,20 @@ func cipherMismatch(in *Input) []Finding {
 // SHA-224, MD5), and the same hello with only current schemes was refused.
 func sigAlgMismatch(in *Input, a *probe.Attempt) []Finding {
 	m := in.Rec.Attempt(probe.PurposeModernSigAlgs)
-	var clients []ClientVerdict
-	for _, v := range alertMessages("handshake_failure", 40, false) {
-		if v.Client != "java" {
-			clients = append(clients, v)
+	clients := alertMessages("handshake_failure", 40, false)
+	// Measured on OpenJDK 17: it offers SHA-1 and SHA-224 schemes (not
+	// MD5), so it connects to a server that signs with them.
+	if h := a.SigAlgID >> 8; h == 2 || h == 3 {
+		for i := range clients {
+			if clients[i].Client == "java" {
+				clients[i] = ClientVerdict{Client: "java", Fails: false}
+			}
 		}
 	}
-	// Measured on OpenJDK 17: it still offers rsa_pkcs1_sha1, ecdsa_sha1
-	// and dsa_sha1, and connects.
-	clients = append([]ClientVerdict{{Client: "java", Fails: false}}, clients...)
 	return []Finding{{
 		Title: "signature algorithm mismatch: the server signs TLS 1.2 key exchanges with " + a.SigAlg + ", which OpenSSL 3 (curl, Python, Node) and Go do not offer",
 		Detail: "The suite is not the problem: " + a.CipherSuite + " is one current clients offer. The signature is: asked with every signature scheme, the server signed its key exchange with " + a.SigAlg +
-			", and asked with only the schemes OpenSSL 3 offers by default (SHA-224 and up, a superset of Go's) it refused. SHA-1 handshake signatures are deprecated (RFC 9155): Go 1.25 and later and OpenSSL 3 at its default security level (curl, Python, Node, .NET on Linux) do not offer them, so the server finds nothing to sign with and aborts; Java 17 still offers them and connects.",
+			", and asked with only the schemes OpenSSL 3 offers by default (SHA-224 and up, a superset of Go's) it refused. SHA-1 and MD5 handshake signatures are deprecated (RFC 9155): Go 1.25 and later and OpenSSL 3 at its default security level (curl, Python, Node, .NET on Linux) do not offer them, so the server finds nothing to sign with and aborts; Java 17 still offers SHA-1 (not MD5) and connects to a server that signs with it.",
 		Evidence: []string{
 			fmt.Sprintf("offered %s with Go's defaults: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
 			fmt.Sprintf("offered every suite and every signature scheme (TLS 1.2): the ServerHello chose %s, %s, signed with %s", a.Version, a.CipherSuite, a.SigAlg),
@@ -805,7 +806,7 @@ func sigAlgFix(kind string) string {
 		"openssl": "OpenSSL/curl: `openssl s_client -cipher 'DEFAULT@SECLEVEL=0'`, `curl --ciphers 'DEFAULT@SECLEVEL=0'`.",
 		"python":  "Python: `ctx.set_ciphers('DEFAULT@SECLEVEL=0')`.",
 		"node":    "Node: `tls.connect({ciphers: 'DEFAULT@SECLEVEL=0', ...})`.",
-		"dotnet":  ".NET on Linux: `CipherString = DEFAULT@SECLEVEL=0` in the OpenSSL configuration it reads (OPENSSL_CONF).",
+		"dotnet":  ".NET on Linux uses the system OpenSSL: `CipherString = DEFAULT@SECLEVEL=0` under `[system_default_sect]` of the openssl.cnf it reads (OPENSSL_CONF).",
 	}
 	if s, ok := stop[kind]; ok {
 		return fix + "\nClient stop-gap, until the server is fixed: " + s

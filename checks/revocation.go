@@ -72,11 +72,15 @@ type RevocationAnswer struct {
 
 // CertRevocation is the revocation status of one certificate of the path.
 type CertRevocation struct {
-	// Index is the position in the chain as sent.
-	Index  int
-	Role   string
-	Cert   *x509.Certificate
-	Issuer *x509.Certificate
+	// Index is the position in the chain as sent, continued by the
+	// certificates downloaded from AIA (probe.Record.RevocationChain).
+	Index int
+	Role  string
+	// Fetched is set for an intermediate the server did not send and the
+	// probe downloaded from an AIA URL.
+	Fetched bool
+	Cert    *x509.Certificate
+	Issuer  *x509.Certificate
 	// Status is one of the Revocation* constants.
 	Status  string
 	Answers []RevocationAnswer
@@ -85,12 +89,13 @@ type CertRevocation struct {
 }
 
 // Revocation judges the revocation status of every certificate of the
-// sent chain from the leaf up to (not including) the trust anchor or the
+// chain (as sent, completed from AIA) from the leaf up to (not including) the trust anchor or the
 // first self-signed certificate, from the stapled response and the
 // answers the probe fetched. It never reports good without a valid, fresh,
 // correctly signed answer.
 func Revocation(rec *probe.Record, env Env) []CertRevocation {
-	raw := rec.Chain()
+	raw := rec.RevocationChain()
+	sent := len(rec.Chain())
 	certs := make([]*x509.Certificate, len(raw))
 	for i, c := range raw {
 		certs[i], _ = x509.ParseCertificate(c.DER)
@@ -118,7 +123,7 @@ func Revocation(rec *probe.Record, env Env) []CertRevocation {
 		seen[i] = true
 		cert := certs[i]
 		issuer, _ := probe.IssuerOf(cert, certs, extra)
-		cr := CertRevocation{Index: i, Role: Role(i, cert), Cert: cert, Issuer: issuer}
+		cr := CertRevocation{Index: i, Role: Role(i, cert), Cert: cert, Issuer: issuer, Fetched: i >= sent}
 		if i == 0 && len(staple) > 0 {
 			a := judgeOCSP(staple, cert, issuer, env.Now)
 			a.Source = SourceStapled

@@ -63,6 +63,9 @@ func certRevoked(in *Input) []Finding {
 		var first RevocationAnswer
 		var sources []string
 		ev := []string{cr.Role + ": " + Describe(cr.Cert)}
+		if cr.Fetched {
+			ev[0] += " (not sent by the server; downloaded from its AIA URL)"
+		}
 		for _, a := range cr.Answers {
 			if a.Verdict == AnswerRevoked {
 				if first.Verdict == "" {

@@ -310,3 +310,30 @@ func dump(fs []checks.Finding) string {
 	}
 	return b.String()
 }
+
+// TestAIAIntermediateRevoked: an intermediate the server left out and the
+// probe downloaded from AIA is checked like a sent one (its fetch points
+// past the sent chain, into Record.RevocationChain).
+func TestAIAIntermediateRevoked(t *testing.T) {
+	l := newRevLab(t)
+	intCert := l.p.Get("int").Cert
+	l.r.Revoke(intCert, revNow.Add(-time.Hour), fixtures.ReasonKeyCompromise)
+	rec := l.record(l.ocspResp(t, "leaf", "int", fixtures.OCSPGood), probe.RevocationFull, []string{"leaf"},
+		ocspFetch(1, l.ocspResp(t, "int", "root", fixtures.OCSPGood)))
+	rec.AIA = []probe.AIAFetch{{URL: "http://aia.test/int.der", Format: "der", HTTPStatus: 200, Certificates: []probe.Certificate{{DER: intCert.Raw}}}}
+	env := checks.Env{Now: revNow, Truststores: []checks.Truststore{checks.NewTruststore("test root", []*x509Cert{l.p.Get("root").Cert})}}
+	statuses := checks.Revocation(rec, env)
+	if len(statuses) != 2 || !statuses[1].Fetched || statuses[1].Status != checks.RevocationRevoked || statuses[0].Status != checks.RevocationGood {
+		t.Fatalf("statuses = %+v", statuses)
+	}
+	fs := checks.Run(rec, env)
+	var revoked *checks.Finding
+	for i := range fs {
+		if fs[i].ID == "cert-revoked" {
+			revoked = &fs[i]
+		}
+	}
+	if revoked == nil || !strings.Contains(revoked.Title, `intermediate certificate "Test Intermediate CA" is revoked`) {
+		t.Fatalf("no cert-revoked for the downloaded intermediate: %v\n%s", sortedIDs(fs), dump(fs))
+	}
+}

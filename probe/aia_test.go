@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,7 +121,8 @@ func TestRunFetchesAIA(t *testing.T) {
 	target := Target{Input: srv.Addr, Host: "localhost", Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port}
 	for _, noAIA := range []bool{false, true} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		rec, err := Run(ctx, Options{Target: target, NoAIA: noAIA})
+		rec, err := Run(ctx, Options{Target: target, NoAIA: noAIA,
+			Revocation: RevocationOptions{Mode: RevocationFull, Issuers: []*x509.Certificate{l.PKI.Get("root").Cert}}})
 		cancel()
 		if err != nil {
 			t.Fatal(err)
@@ -137,6 +139,13 @@ func TestRunFetchesAIA(t *testing.T) {
 		c, _ := x509.ParseCertificate(rec.AIA[0].Certificates[0].DER)
 		if c == nil || !c.Equal(l.PKI.Get("intermediate").Cert) {
 			t.Error("the fetched certificate is not the lab intermediate")
+		}
+		// The downloaded intermediate's revocation is asked too, as the
+		// certificate after the sent chain (RevocationChain).
+		if len(rec.RevocationChain()) != 2 || !slices.ContainsFunc(rec.Revocation.Fetches, func(f RevocationFetch) bool {
+			return f.CertIndex == 1 && f.Source == SourceOCSP && f.HTTPStatus == 200
+		}) {
+			t.Errorf("no OCSP fetch for the downloaded intermediate: %+v", rec.Revocation.Fetches)
 		}
 	}
 }

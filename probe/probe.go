@@ -145,7 +145,7 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	if a := rec.chainAttempt(); a != nil {
 		rev.Staple = a.OCSPStaple
 	}
-	rec.Revocation = fetchRevocation(ctx, rev, rec.Chain())
+	rec.Revocation = fetchRevocation(ctx, rev, rec.RevocationChain())
 	return rec, nil
 }
 

@@ -1,9 +1,11 @@
 package probe
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -255,6 +257,22 @@ func (r *Record) Chain() []Certificate {
 		return a.Certificates
 	}
 	return nil
+}
+
+// RevocationChain is the chain as sent followed by the certificates
+// downloaded from AIA URLs that the server did not send, in download
+// order: the list RevocationFetch.CertIndex points into, so that an
+// intermediate the server left out is checked for revocation too.
+func (r *Record) RevocationChain() []Certificate {
+	out := slices.Clone(r.Chain())
+	for _, f := range r.AIA {
+		for _, c := range f.Certificates {
+			if !slices.ContainsFunc(out, func(o Certificate) bool { return bytes.Equal(o.DER, c.DER) }) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 // chainAttempt is the first attempt that received certificates.

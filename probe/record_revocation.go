@@ -33,8 +33,9 @@ const (
 // RevocationFetch is one HTTP request to an OCSP responder or CRL
 // distribution point.
 type RevocationFetch struct {
-	// CertIndex is the position, in the chain as sent, of the certificate
-	// whose status was asked.
+	// CertIndex is the position, in the chain as sent continued by the
+	// certificates downloaded from AIA (Record.RevocationChain), of the
+	// certificate whose status was asked.
 	CertIndex int    `json:"cert_index"`
 	Source    string `json:"source"`
 	URL       string `json:"url"`

@@ -46,6 +46,9 @@ func revocation(w io.Writer, p palette, r Report) {
 			st = p.warn.Sprint(st)
 		}
 		line := fmt.Sprintf("  #%d %s %q: %s", cr.Index, cr.Role, checks.Name(cr.Cert), st)
+		if cr.Fetched {
+			line = fmt.Sprintf("  AIA %s %q (not sent; downloaded): %s", cr.Role, checks.Name(cr.Cert), st)
+		}
 		if cr.Note != "" && len(cr.Answers) == 0 {
 			line += " — " + cr.Note
 		}

@@ -774,9 +774,9 @@ func cipherMismatch(in *Input) []Finding {
 func sigAlgMismatch(in *Input, a *probe.Attempt) []Finding {
 	m := in.Rec.Attempt(probe.PurposeModernSigAlgs)
 	clients := alertMessages("handshake_failure", 40, false)
-	// Measured on OpenJDK 17: it offers SHA-1 and SHA-224 schemes (not
-	// MD5), so it connects to a server that signs with them.
-	if h := a.SigAlgID >> 8; h == 2 || h == 3 {
+	// Java 17 connects when its measured list has the scheme the server
+	// signed with (it has SHA-1 and SHA-224, not MD5).
+	if slices.Contains(java17Schemes, a.SigAlgID) {
 		for i := range clients {
 			if clients[i].Client == "java" {
 				clients[i] = ClientVerdict{Client: "java", Fails: false}

@@ -65,8 +65,12 @@ type Finding struct {
 	Title    string   `json:"title"`
 	Detail   string   `json:"detail"`
 	Evidence []string `json:"evidence"`
-	// Remediation is the fix, with exact commands and settings.
+	// Remediation is the fix as free text. Deprecated: checks being
+	// converted still set it; new code sets Fix.
 	Remediation string `json:"remediation"`
+	// Fix is the fix as data: prose, commands and settings, each for a
+	// named tool (see Step). report/ renders it.
+	Fix []Step `json:"fix,omitempty"`
 	// Clients says how common clients react to this problem, with the
 	// message they print, so a user can match the error they were given.
 	Clients []ClientVerdict `json:"clients,omitempty"`

@@ -370,7 +370,11 @@ func finding(w io.Writer, p palette, f checks.Finding, o TextOptions) {
 			fmt.Fprintln(w, "      - "+e)
 		}
 	}
-	if f.Remediation != "" {
+	switch {
+	case len(f.Fix) > 0:
+		fmt.Fprintln(w, p.dim.Sprint("    fix:"))
+		fixSteps(w, f.Fix)
+	case f.Remediation != "":
 		fmt.Fprintln(w, p.dim.Sprint("    fix:"))
 		fmt.Fprintln(w, indent(f.Remediation, "      "))
 	}
@@ -382,6 +386,29 @@ func finding(w io.Writer, p palette, f checks.Finding, o TextOptions) {
 				verdict = "works"
 			}
 			fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("      %-8s %-5s %s", c.Client, verdict, c.Message), " "))
+		}
+	}
+}
+
+// fixSteps renders a fix: prose wrapped at the indent of the section,
+// commands and settings one level deeper and never wrapped, so that they
+// paste as printed.
+func fixSteps(w io.Writer, steps []checks.Step) {
+	for _, s := range steps {
+		switch s.Kind {
+		case checks.StepCommand:
+			fmt.Fprintln(w, "        "+s.Text)
+		case checks.StepConfig:
+			if s.For != "" && !strings.Contains(s.Text, "\n") {
+				fmt.Fprintln(w, "        "+s.For+":  "+s.Text)
+				continue
+			}
+			if s.For != "" {
+				fmt.Fprintln(w, "        "+s.For+":")
+			}
+			fmt.Fprintln(w, indent(s.Text, "          "))
+		default:
+			fmt.Fprintln(w, indent(wrap(s.Text, 94), "      "))
 		}
 	}
 }

@@ -1,0 +1,525 @@
+package checks
+
+// The checks that judge a client against the server: a named client
+// (--client) against the scan, and the default run's retries that name a
+// version, cipher or signature-algorithm mismatch.
+
+import (
+	"crypto/dsa"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
+	"github.com/tlsdoctor/tlsdoctor/probe"
+)
+
+// clientOutcome is how a profiled client would fare against the scanned
+// server.
+type clientOutcome struct {
+	version probe.ScanVersion
+	suite   uint16
+	common  []uint16 // common versions
+	noSuite bool
+	group   string // the failing reason for groups, when any
+	sigalg  string
+	// schemes, when set, are the TLS 1.2 signature schemes the server
+	// signs with, none of which the client offers.
+	schemes   []string
+	dhTooWeak int
+}
+
+func judgeClient(in *Input, c *ClientProfile, sc *probe.Scan) clientOutcome {
+	var o clientOutcome
+	var best *probe.ScanVersion
+	for i, v := range sc.Versions {
+		if v.Supported && slices.Contains(c.Versions, v.VersionID) {
+			o.common = append(o.common, v.VersionID)
+			best = &sc.Versions[i]
+		}
+	}
+	if best == nil {
+		return o
+	}
+	o.version = *best
+	// The server picks: by its own order when it has one, else the
+	// client's first suite that it accepts.
+	if best.Preference == "server" {
+		for _, su := range best.Suites {
+			if slices.Contains(c.Suites, su.ID) {
+				o.suite = su.ID
+				break
+			}
+		}
+	} else {
+		for _, id := range c.Suites {
+			if slices.ContainsFunc(best.Suites, func(s probe.ScanSuite) bool { return s.ID == id }) {
+				o.suite = id
+				break
+			}
+		}
+	}
+	if o.suite == 0 {
+		o.noSuite = true
+		return o
+	}
+	info := ciphersuite.Lookup(o.suite)
+	if info.KeyExchange == "DHE" && best.DHBits > 0 && c.MinDHBits > 0 && best.DHBits < c.MinDHBits {
+		o.dhTooWeak = best.DHBits
+	}
+	if groups, tested := groupsAt(sc, best.VersionID); (info.KeyExchange == "TLS13" || info.KeyExchange == "ECDHE") && len(c.Groups) > 0 && len(groups) > 0 && allTested(c.Groups, tested) {
+		common := false
+		var names []string
+		for _, g := range groups {
+			names = append(names, g.Name)
+			if slices.Contains(c.Groups, g.ID) {
+				common = true
+			}
+		}
+		if !common {
+			o.group = "the server accepts only " + strings.Join(names, ", ")
+		}
+	}
+	if best.VersionID == vTLS12 && (info.KeyExchange == "ECDHE" || info.KeyExchange == "DHE") && len(c.Schemes12) > 0 && len(sc.SigAlgs) > 0 &&
+		!slices.ContainsFunc(sc.SigAlgs, func(a probe.ScanSigAlg) bool { return slices.Contains(c.Schemes12, a.ID) }) {
+		for _, a := range sc.SigAlgs {
+			o.schemes = append(o.schemes, a.Name)
+		}
+	}
+	if len(c.SigAlgs) > 0 {
+		if k := leafKeyType(in); k != "" && !slices.Contains(c.SigAlgs, k) {
+			o.sigalg = "the server's certificate has a " + strings.ToUpper(k) + " key, which this client cannot verify signatures from"
+		}
+	}
+	return o
+}
+
+// groupsAt returns the groups the scan found for a version and the groups
+// it tested there (a group outside them is unknown, not refused).
+func groupsAt(sc *probe.Scan, version uint16) ([]probe.ScanGroup, []uint16) {
+	switch {
+	case version == vTLS13 && sc.GroupsVersion == "TLS 1.3":
+		return sc.Groups, probe.TestedGroups("TLS 1.3")
+	case version < vTLS13 && len(sc.GroupsTLS12) > 0:
+		return sc.GroupsTLS12, probe.TestedGroups("TLS 1.2")
+	case version < vTLS13 && sc.GroupsVersion == "TLS 1.2":
+		return sc.Groups, probe.TestedGroups("TLS 1.2")
+	}
+	return nil, nil
+}
+
+// allTested says whether every group is one the scan tested.
+func allTested(groups, tested []uint16) bool {
+	for _, g := range groups {
+		if !slices.Contains(tested, g) {
+			return false
+		}
+	}
+	return true
+}
+
+func leafKeyType(in *Input) string {
+	l := in.Leaf()
+	if l == nil {
+		return ""
+	}
+	switch l.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return "rsa"
+	case *ecdsa.PublicKey:
+		return "ecdsa"
+	case ed25519.PublicKey:
+		return "ed25519"
+	case *dsa.PublicKey:
+		return "dsa"
+	}
+	return ""
+}
+
+func versionNames(vs []uint16) string {
+	var out []string
+	for _, v := range versionsSorted(vs) {
+		out = append(out, probe.VersionName(v))
+	}
+	return strings.Join(out, ", ")
+}
+
+// Kinds of mismatch retryMismatch names.
+const (
+	mismatchVersion = "version"
+	mismatchCipher  = "cipher"
+	mismatchSigAlg  = "sigalg"
+)
+
+// retryMismatch names the mismatch behind a failed default run from its
+// retries: the primary attempt (TLS 1.2–1.3, current defaults) failed, and
+// the retry with TLS 1.0–1.2 and every suite, or the all-suites hello,
+// got an answer. It returns that answer and the kind of mismatch:
+// mismatchVersion (an older version), mismatchCipher (a suite outside Go's
+// defaults), or mismatchSigAlg (a suite Go offers, signed with a legacy
+// scheme, and the same hello with only current schemes refused).
+func retryMismatch(in *Input) (*probe.Attempt, string) {
+	// A named client (--client) is judged against the scan instead; a scan
+	// alone does not change what the default run's retry showed.
+	if in.Env.Client != nil {
+		return nil, ""
+	}
+	return retryExplanation(in)
+}
+
+// retryExplanation is retryMismatch whatever client is judged: whether the
+// retries explain why the default run's handshake failed.
+func retryExplanation(in *Input) (*probe.Attempt, string) {
+	p := in.Rec.Primary()
+	if p == nil || p.Outcome == "ok" {
+		return nil, ""
+	}
+	// The retry explains the failure only if what it got is something the
+	// primary attempt did not offer: an older version, a suite outside
+	// Go's defaults, or a signature scheme current clients do not offer.
+	// Otherwise the cause lies elsewhere and we say nothing.
+	goDefaults, _ := LookupClient("go")
+	kind := func(a *probe.Attempt) string {
+		switch {
+		case a.VersionID < 0x0303:
+			return mismatchVersion
+		case !slices.Contains(goDefaults.Suites, a.CipherID):
+			return mismatchCipher
+		}
+		if m := in.Rec.Attempt(probe.PurposeModernSigAlgs); a.Purpose == probe.PurposeAllSuites && probe.LegacySigAlg(a.SigAlgID) &&
+			m != nil && m.Outcome == "failed" && m.Error != nil && m.Error.Kind == probe.KindAlert {
+			return mismatchSigAlg
+		}
+		return ""
+	}
+	if l := in.Rec.Attempt(probe.PurposeLegacy); l != nil && l.Outcome == "ok" {
+		if k := kind(l); k != "" {
+			return l, k
+		}
+		return nil, ""
+	}
+	if a := in.Rec.Attempt(probe.PurposeAllSuites); a != nil && a.Outcome == "server-hello" {
+		if k := kind(a); k != "" {
+			return a, k
+		}
+	}
+	return nil, ""
+}
+
+// clientsOffering splits the built-in client profiles by whether they
+// offer the suite at the version by default.
+func clientsOffering(id, version uint16) (yes, no []string) {
+	for _, p := range clientProfiles {
+		if slices.Contains(p.Suites, id) && slices.Contains(p.Versions, version) {
+			yes = append(yes, p.Name)
+		} else {
+			no = append(no, p.Name)
+		}
+	}
+	return yes, no
+}
+
+func serverWord(a *probe.Attempt) string {
+	if a.Purpose == probe.PurposeAllSuites {
+		return "the ServerHello"
+	}
+	return "the handshake"
+}
+
+func versionMismatch(in *Input) []Finding {
+	if l, kind := retryMismatch(in); kind == mismatchVersion {
+		return []Finding{{
+			Title:  "version mismatch: the server only speaks " + l.Version,
+			Detail: "Offered TLS 1.2–1.3 (what current clients send by default) the handshake failed; offered TLS 1.0–1.2 the server chose " + l.Version + ". Every client with TLS 1.0/1.1 disabled fails the same way. " + legacyClientsNote,
+			Evidence: []string{
+				fmt.Sprintf("offered %s: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+				fmt.Sprintf("offered %s: negotiated %s, %s", versionRange(l.Offered), l.Version, l.CipherSuite),
+			},
+			Remediation: "Enable TLS 1.2 and 1.3 on the server: nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`.\n" +
+				"Only as a stop-gap on the client: Java, remove " + strings.ReplaceAll(l.Version, "TLS ", "TLSv") + " from `jdk.tls.disabledAlgorithms` and set `-Djdk.tls.client.protocols=" + strings.ReplaceAll(l.Version, "TLS ", "TLSv") + ",TLSv1.2`; curl `--tlsv1.0 --ciphers 'DEFAULT:@SECLEVEL=0'`. Run `tlsdoctor --scan` to see every version and suite.",
+			Clients: protocolLegacyClients(),
+		}}
+	}
+	c, sc := in.Env.Client, scanOf(in)
+	if c == nil || sc == nil {
+		return nil
+	}
+	if sc.Incomplete {
+		return []Finding{{
+			Severity: Info,
+			Title:    fmt.Sprintf("could not establish whether %s can connect: the scan is incomplete", c.Name),
+			Detail:   "Some handshakes of the scan got no answer, so a version or suite may be missing from what the server accepts. Re-run with a longer --timeout, or gently (--max-conns 1 --delay 200ms) if the server limits connections.",
+			Evidence: sc.Errors,
+		}}
+	}
+	o := judgeClient(in, c, sc)
+	if len(o.common) > 0 {
+		return nil
+	}
+	var server []uint16
+	for _, v := range supported(sc) {
+		server = append(server, v.VersionID)
+	}
+	if len(server) == 0 {
+		return nil // nothing accepted at all: handshake-failed explains it
+	}
+	f := Finding{
+		Title:    fmt.Sprintf("%s cannot connect: no common protocol version", c.Name),
+		Detail:   fmt.Sprintf("%s offers %s; the server accepts only %s.", c.Description, versionNames(c.Versions), versionNames(server)),
+		Evidence: []string{"client profile: " + c.Source, "server accepts: " + versionNames(server)},
+	}
+	serverOlder := slices.Max(server) < slices.Min(c.Versions)
+	if serverOlder {
+		old := probe.VersionName(slices.Max(server))
+		f.Remediation = "Fix the server: enable TLS 1.2 and 1.3 (nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`).\nOnly as a stop-gap on the client: " + enableOldVersion(c, old)
+		f.Clients = protocolLegacyClients()
+	} else {
+		f.Remediation = "Fix the client: upgrade it to one that speaks " + probe.VersionName(slices.Min(server)) + " or newer" + clientMaxHint(c) + ".\nOr on the server, also enable TLS 1.2: nginx `ssl_protocols TLSv1.2 TLSv1.3;`."
+		f.Clients = alertMessages("protocol_version", 70, false)
+	}
+	f.Clients = onlyClient(f.Clients, c)
+	return []Finding{f}
+}
+
+func clientMaxHint(c *ClientProfile) string {
+	if c.Kind == "java" {
+		return " (Java: `-Djdk.tls.client.protocols=TLSv1.2,TLSv1.3`)"
+	}
+	return ""
+}
+
+func enableOldVersion(c *ClientProfile, v string) string {
+	jv := strings.ReplaceAll(strings.ReplaceAll(v, "TLS ", "TLSv"), "SSL 3.0", "SSLv3")
+	switch c.Kind {
+	case "java":
+		return "remove " + jv + " from `jdk.tls.disabledAlgorithms` in $JAVA_HOME/conf/security/java.security and run with `-Djdk.tls.client.protocols=" + jv + ",TLSv1.2`."
+	case "openssl":
+		return "`openssl s_client -tls1 -cipher 'DEFAULT:@SECLEVEL=0'`; curl `--tlsv1.0 --ciphers 'DEFAULT:@SECLEVEL=0'`."
+	case "go":
+		return "`tls.Config{MinVersion: tls.VersionTLS10}`."
+	case "python":
+		return "`ctx.minimum_version = ssl.TLSVersion.TLSv1; ctx.set_ciphers('DEFAULT:@SECLEVEL=0')`."
+	case "node":
+		return "`tls.connect({minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0'})`."
+	case "dotnet":
+		return "set `MinProtocol = TLSv1` and `CipherString = DEFAULT:@SECLEVEL=0` in the OpenSSL config .NET uses (OPENSSL_CONF)."
+	}
+	return "allow " + v + " in the client."
+}
+
+// onlyClient keeps the verdicts of the client family named, when known.
+func onlyClient(vs []ClientVerdict, c *ClientProfile) []ClientVerdict {
+	fam := map[string]string{"java": "java", "openssl": "openssl", "go": "go"}[c.Kind]
+	if c.Name == "curl" {
+		fam = "curl"
+	}
+	if fam == "" {
+		return vs
+	}
+	var out []ClientVerdict
+	for _, v := range vs {
+		if v.Client == fam {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func cipherMismatch(in *Input) []Finding {
+	l, kind := retryMismatch(in)
+	if kind == mismatchSigAlg {
+		return sigAlgMismatch(in, l)
+	}
+	if kind == mismatchCipher {
+		info := ciphersuite.Lookup(l.CipherID)
+		_, why := suiteWeakness(info)
+		yes, no := clientsOffering(l.CipherID, l.VersionID)
+		how := "offered every suite crypto/tls speaks (TLS 1.0–1.2)"
+		if l.Purpose == probe.PurposeAllSuites {
+			how = "offered every registered suite (TLS 1.2), after TLS 1.0–1.2 with every suite crypto/tls speaks failed too"
+		}
+		detail := "Offered TLS 1.2–1.3 with Go's default cipher suites the handshake failed; " + how + ", the server chose " + suiteLabel(l.CipherID)
+		if len(why) > 0 {
+			detail += " (" + strings.Join(why, "; ") + ")"
+		}
+		detail += ". Clients that offer it by default: " + orNone(strings.Join(yes, ", ")) + "; clients that do not, and fail the same way: " + orNone(strings.Join(no, ", ")) + "."
+		return []Finding{{
+			Title:  "cipher mismatch: the server only accepts suites Go's defaults do not offer, such as " + l.CipherSuite,
+			Detail: detail,
+			Evidence: []string{
+				fmt.Sprintf("offered %s with default suites: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+				fmt.Sprintf("offered %s with every suite: %s chose %s, %s", versionRange(l.Offered), serverWord(l), l.Version, l.CipherSuite),
+			},
+			Remediation: "Server: enable ECDHE AES-GCM suites, e.g. nginx `ssl_ciphers " + mozillaIntermediateCiphers + ";`. Run `tlsdoctor --scan` to list every suite the server accepts, and `--client NAME` to check a given client.",
+			Clients:     alertMessages("handshake_failure", 40, false),
+		}}
+	}
+	c, sc := in.Env.Client, scanOf(in)
+	if c == nil || sc == nil || sc.Incomplete {
+		return nil // version-mismatch says the verdict is unknown
+	}
+	o := judgeClient(in, c, sc)
+	if len(o.common) == 0 {
+		return nil
+	}
+	v := o.version.Version
+	ev := []string{"client profile: " + c.Source, fmt.Sprintf("highest common version: %s", v)}
+	switch {
+	case o.noSuite:
+		var acc []string
+		for _, su := range o.version.Suites {
+			acc = append(acc, suiteLabel(su.ID))
+		}
+		ev = append(ev, "server accepts at "+v+": "+strings.Join(acc, ", "))
+		f := Finding{
+			Title:       fmt.Sprintf("%s cannot connect: no common cipher suite at %s", c.Name, v),
+			Detail:      fmt.Sprintf("The server picks %s (the highest version both speak), but none of the %d suites %s offers is among the %d the server accepts at that version; the server answers with a handshake_failure alert.", v, len(c.Suites), c.Name, len(o.version.Suites)),
+			Evidence:    ev,
+			Remediation: cipherFix(c, o.version),
+			Clients:     onlyClient(alertMessages("handshake_failure", 40, false), c),
+		}
+		return []Finding{f}
+	case o.dhTooWeak > 0:
+		return []Finding{{
+			Title:       fmt.Sprintf("%s cannot connect: the server's %d-bit DH group is too small for it", c.Name, o.dhTooWeak),
+			Detail:      fmt.Sprintf("At %s the server picks %s, a DHE suite, with a %d-bit prime; %s requires at least %d bits.", v, ciphersuite.Name(o.suite), o.dhTooWeak, c.Description, c.MinDHBits),
+			Evidence:    append(ev, "negotiated suite would be "+suiteLabel(o.suite)),
+			Remediation: "Server: use 2048-bit DH parameters (`openssl dhparam -out dhparam.pem 2048`, nginx `ssl_dhparam`) or prefer ECDHE suites.",
+		}}
+	case o.group != "":
+		return []Finding{{
+			Title:       fmt.Sprintf("%s cannot connect: no common key-exchange group", c.Name),
+			Detail:      fmt.Sprintf("%s offers groups %s; %s.", c.Description, groupNames(c.Groups), o.group),
+			Evidence:    ev,
+			Remediation: "Server: enable X25519 and P-256 (nginx `ssl_ecdh_curve X25519:prime256v1:secp384r1;`).",
+		}}
+	case len(o.schemes) > 0:
+		var offers []string
+		for _, id := range c.Schemes12 {
+			offers = append(offers, probe.SigAlgName(id))
+		}
+		return []Finding{{
+			Title:       fmt.Sprintf("%s cannot connect: no common signature algorithm (the server signs only with %s)", c.Name, strings.Join(o.schemes, ", ")),
+			Detail:      fmt.Sprintf("At %s the server would pick %s, and signs its key exchange only with %s; %s offers none of them, so the server finds nothing to sign with and answers with a handshake_failure alert.", v, suiteLabel(o.suite), strings.Join(o.schemes, ", "), c.Description),
+			Evidence:    append(ev, "server's TLS 1.2 signature schemes (scan): "+strings.Join(o.schemes, ", "), c.Name+" offers: "+strings.Join(offers, ", ")),
+			Remediation: sigAlgFix(c.Kind),
+			Clients:     onlyClient(alertMessages("handshake_failure", 40, false), c),
+		}}
+	case o.sigalg != "":
+		return []Finding{{
+			Title:       fmt.Sprintf("%s cannot connect: no common signature algorithm", c.Name),
+			Detail:      o.sigalg + ".",
+			Evidence:    ev,
+			Remediation: "Server: add an RSA certificate next to the current one (nginx accepts several `ssl_certificate` lines).",
+		}}
+	}
+	// It connects: say so, with what it gets.
+	return []Finding{{
+		ID:       "client-compatible",
+		Severity: Info,
+		Title:    fmt.Sprintf("%s can connect: %s with %s", c.Name, v, ciphersuite.Name(o.suite)),
+		Detail:   fmt.Sprintf("%s and the server share %s; the server would choose %s.", c.Description, versionNames(o.common), suiteLabel(o.suite)),
+		Evidence: ev,
+	}}
+}
+
+// sigAlgMismatch reports a default run that failed because the server
+// signs TLS 1.2 key exchanges only with legacy schemes: the all-suites
+// hello a was answered with a suite Go offers, signed with SHA-1 (or
+// SHA-224, MD5), and the same hello with only current schemes was refused.
+func sigAlgMismatch(in *Input, a *probe.Attempt) []Finding {
+	m := in.Rec.Attempt(probe.PurposeModernSigAlgs)
+	clients := alertMessages("handshake_failure", 40, false)
+	// Java 17 connects when its measured list has the scheme the server
+	// signed with (it has SHA-1 and SHA-224, not MD5).
+	if slices.Contains(java17Schemes, a.SigAlgID) {
+		for i := range clients {
+			if clients[i].Client == "java" {
+				clients[i] = ClientVerdict{Client: "java", Fails: false}
+			}
+		}
+	}
+	return []Finding{{
+		Title: "signature algorithm mismatch: the server signs TLS 1.2 key exchanges with " + a.SigAlg + ", which OpenSSL 3 (curl, Python, Node) and Go do not offer",
+		Detail: "The suite is not the problem: " + a.CipherSuite + " is one current clients offer. The signature is: asked with every signature scheme, the server signed its key exchange with " + a.SigAlg +
+			", and asked with only the schemes OpenSSL 3 offers by default (SHA-224 and up, a superset of Go's) it refused. SHA-1 and MD5 handshake signatures are deprecated (RFC 9155): Go 1.25 and later and OpenSSL 3 at its default security level (curl, Python, Node, .NET on Linux) do not offer them, so the server finds nothing to sign with and aborts; Java 17 still offers SHA-1 (not MD5) and connects to a server that signs with it.",
+		Evidence: []string{
+			fmt.Sprintf("offered %s with Go's defaults: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+			fmt.Sprintf("offered every suite and every signature scheme (TLS 1.2): the ServerHello chose %s, %s, signed with %s", a.Version, a.CipherSuite, a.SigAlg),
+			fmt.Sprintf("offered %s with only %s: %s", a.CipherSuite, strings.Join(m.Offered.SigAlgs, ", "), m.Error.Message),
+		},
+		Remediation: sigAlgFix(""),
+		Clients:     clients,
+	}}
+}
+
+// sigAlgFix is the remediation for a server that signs only with legacy
+// schemes; kind narrows the client stop-gap to one client family.
+func sigAlgFix(kind string) string {
+	fix := "Server (the fix): let it sign with SHA-256 (rsa_pss_rsae_sha256, rsa_pkcs1_sha256, ecdsa_secp256r1_sha256). On OpenSSL-based servers (nginx, Apache, HAProxy) remove any restriction on signature algorithms (`ssl_conf_command SignatureAlgorithms` in nginx, `SSLOpenSSLConfCmd SignatureAlgorithms` in Apache, `-sigalgs`) and any `@SECLEVEL=0`; an appliance or TLS stack that cannot sign with SHA-256 needs an upgrade."
+	stop := map[string]string{
+		"go":      "Go: `GODEBUG=tlssha1=1` (Go 1.25+).",
+		"openssl": "OpenSSL/curl: `openssl s_client -cipher 'DEFAULT@SECLEVEL=0'`, `curl --ciphers 'DEFAULT@SECLEVEL=0'`.",
+		"python":  "Python: `ctx.set_ciphers('DEFAULT@SECLEVEL=0')`.",
+		"node":    "Node: `tls.connect({ciphers: 'DEFAULT@SECLEVEL=0', ...})`.",
+		"dotnet":  ".NET on Linux uses the system OpenSSL: `CipherString = DEFAULT@SECLEVEL=0` under `[system_default_sect]` of the openssl.cnf it reads (OPENSSL_CONF).",
+	}
+	if s, ok := stop[kind]; ok {
+		return fix + "\nClient stop-gap, until the server is fixed: " + s
+	}
+	if kind == "" {
+		return fix + "\nClient stop-gaps, until the server is fixed: " + stop["go"] + " " + stop["openssl"] + " " + stop["python"] + " " + stop["node"]
+	}
+	return fix
+}
+
+func groupNames(gs []uint16) string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, probe.GroupName(g))
+	}
+	return strings.Join(out, ", ")
+}
+
+func cipherFix(c *ClientProfile, v probe.ScanVersion) string {
+	// Suites the server accepts at this version that a client could add.
+	var candidates, opensslNames []string
+	for _, su := range v.Suites {
+		if s, _ := suiteWeakness(ciphersuite.Lookup(su.ID)); s >= Error {
+			continue
+		}
+		candidates = append(candidates, su.Name)
+		if o := ciphersuite.Lookup(su.ID).OpenSSL(); o != "" {
+			opensslNames = append(opensslNames, o)
+		}
+	}
+	var clientSuites []string
+	for _, id := range c.Suites {
+		if o := ciphersuite.Lookup(id).OpenSSL(); o != "" && ciphersuite.Lookup(id).KeyExchange != "PSK" && !strings.Contains(o, "PSK") {
+			clientSuites = append(clientSuites, o)
+		}
+		if len(clientSuites) == 4 {
+			break
+		}
+	}
+	fix := "Server (preferred): also accept a suite this client offers, e.g. nginx `ssl_ciphers " + strings.Join(clientSuites, ":") + ":…;`."
+	if len(candidates) == 0 {
+		return fix + "\nThe server accepts nothing at " + v.Version + " that a client should enable."
+	}
+	switch c.Kind {
+	case "java":
+		fix += "\nClient stop-gap: remove the blocking entry from `jdk.tls.disabledAlgorithms` (java.security) so one of " + strings.Join(candidates, ", ") + " is enabled, or set it explicitly with `-Dhttps.cipherSuites=" + candidates[0] + "`."
+	case "openssl", "python", "node", "dotnet":
+		if len(opensslNames) > 0 {
+			fix += "\nClient stop-gap: `openssl s_client -cipher '" + strings.Join(opensslNames, ":") + ":@SECLEVEL=0'` / curl `--ciphers " + opensslNames[0] + "`."
+		}
+	case "go":
+		fix += "\nClient stop-gap: list one of " + strings.Join(candidates, ", ") + " in `tls.Config.CipherSuites` (tls.InsecureCipherSuites() has the weak ones)."
+	default:
+		fix += "\nClient: add one of " + strings.Join(candidates, ", ") + " to --ciphers."
+	}
+	return fix
+}

@@ -1,0 +1,190 @@
+package checks
+
+// client-cert-rejected: the server refused the certificate we sent; the
+// likely causes, ranked by what the alert and our chain show.
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cause is one possible reason for a rejection, with its weight.
+type cause struct {
+	score    int
+	text     string
+	evidence []string
+}
+
+func clientCertRejected(in *Input) []Finding {
+	m := in.mtls()
+	if !m.sent || !(refused(m.verdict) || m.verdict == verdictClosed) {
+		return nil
+	}
+	a := m.primary
+	alert := m.verdict // http-400 or closed
+	if m.verdict == verdictRejected {
+		alert = a.Error.Alert.Name
+	}
+	causes := rejectionCauses(in, m, alert)
+	sort.SliceStable(causes, func(i, j int) bool { return causes[i].score > causes[j].score })
+	f := Finding{
+		Title:    "the server rejected the client certificate we sent",
+		Evidence: append(m.chainEvidence(), verdictEvidence(a, "with our certificate")),
+		Clients:  alertClients(a),
+	}
+	switch m.verdict {
+	case verdictRejected:
+		f.Title = fmt.Sprintf("the server rejected our client certificate with alert %s (%d)", alert, a.Error.Alert.Code)
+		if mean, ok := alertMeanings[alert]; ok {
+			f.Detail = "The alert means " + mean + "."
+		}
+	case verdictClosed:
+		f.Severity = Warning
+		f.Title = "the server closed the connection after receiving our client certificate, without an alert"
+		f.Detail = "The handshake completed and the server then closed the connection without an alert or an answer: some servers and load balancers refuse a client certificate silently; it may also be a server that closes idle connections."
+		f.Clients = nil
+		if m.noCert != nil && m.noCertVerd == verdictClosed {
+			f.Detail += " It closed a handshake without a certificate the same way: either it wants a valid certificate and refuses silently, or it closes every connection and this is not about certificates."
+		}
+	default:
+		f.Detail = "The handshake completed but the server answered HTTP 400, which is how nginx reports a client certificate that `ssl_verify_client on` refused (\"The SSL certificate error\"; its error log says why: `client SSL certificate verify error`)."
+		f.Clients = []ClientVerdict{
+			{Client: "curl", Fails: true, Message: "<head><title>400 The SSL certificate error</title></head> (nginx's page; curl exits 0 unless --fail)"},
+			{Client: "any", Fails: true, Message: "HTTP 400 Bad Request: the TLS handshake succeeds, the request is refused"},
+		}
+	}
+	if m.req != nil {
+		f.Evidence = append(f.Evidence, caListEvidence(m.req)...)
+	}
+	if m.noCert != nil {
+		f.Evidence = append(f.Evidence, verdictEvidence(m.noCert, "a second handshake without a certificate"))
+		if admitted(m.noCertVerd) {
+			f.Detail += " Without a certificate the server lets us in: client authentication is optional, but a certificate that is sent must be valid."
+		}
+	}
+	var lines []string
+	for i, c := range causes {
+		lines = append(lines, fmt.Sprintf("%d. %s", i+1, c.text))
+		f.Evidence = append(f.Evidence, c.evidence...)
+	}
+	f.Detail += " Likely causes, most likely first:\n" + strings.Join(lines, "\n")
+	f.Remediation = rejectionRemediation(in, m, causes)
+	return []Finding{f}
+}
+
+func rejectionCauses(in *Input, m *mtls, alert string) []cause {
+	var out []cause
+	now := in.Env.Now
+	leaf := m.chain[0]
+	strong := func(names ...string) bool {
+		for _, n := range names {
+			if alert == n {
+				return true
+			}
+		}
+		return false
+	}
+	generic := strong("bad_certificate", "certificate_unknown", "handshake_failure", "http-400", "certificate_required", "closed")
+	for i, c := range m.chain {
+		if now.After(c.NotAfter) {
+			s := 40
+			if strong("certificate_expired") {
+				s = 100
+			} else if generic {
+				s = 70
+			}
+			days := int(math.Floor(now.Sub(c.NotAfter).Hours() / 24))
+			out = append(out, cause{s, fmt.Sprintf("our %s certificate %q expired %s (%s): renew it.", Role(i, c), Name(c), ago(days), c.NotAfter.UTC().Format(time.RFC3339)),
+				[]string{fmt.Sprintf("our %s %q: not after %s, now %s", Role(i, c), Name(c), c.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}})
+		}
+		if now.Before(c.NotBefore) {
+			s := 40
+			if strong("certificate_expired") {
+				s = 95
+			} else if generic {
+				s = 70
+			}
+			out = append(out, cause{s, fmt.Sprintf("our %s certificate %q is not valid until %s (or a clock is wrong).", Role(i, c), Name(c), c.NotBefore.UTC().Format(time.RFC3339)),
+				[]string{fmt.Sprintf("our %s %q: not before %s, now %s", Role(i, c), Name(c), c.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))}})
+		}
+	}
+	if m.req != nil && len(m.req.AcceptableCAs) > 0 && m.match == nil {
+		s := 60
+		if strong("unknown_ca") {
+			s = 100
+		} else if generic {
+			s = 80
+		}
+		if m.chainComplete() {
+			out = append(out, cause{s, fmt.Sprintf("our chain ends at %q, which is not among the CAs the server accepts (%s): get a certificate from one of them, or have the server trust ours.", m.rootName(), strings.Join(caNames(m.req), "; ")),
+				[]string{"none of the server's acceptable CAs issued any certificate we sent"}})
+		} else {
+			top := m.linked[len(m.linked)-1]
+			out = append(out, cause{s - 5, fmt.Sprintf("we sent no intermediate: %q's issuer %q is not in our file and not a CA the server names; send the intermediate with the leaf.", Name(top), top.Issuer.String()),
+				[]string{"missing issuer of our chain: " + top.Issuer.String()}})
+		}
+	} else if !m.chainComplete() && strong("unknown_ca", "bad_certificate", "certificate_unknown", "http-400") {
+		top := m.linked[len(m.linked)-1]
+		out = append(out, cause{65, fmt.Sprintf("we sent only part of our chain: %q's issuer %q is missing; servers that trust only the root need it.", Name(top), top.Issuer.String()),
+			[]string{"missing issuer of our chain: " + top.Issuer.String()}})
+	}
+	if !hasClientAuthEKU(leaf) {
+		s := 40
+		if strong("bad_certificate", "unsupported_certificate", "certificate_unknown", "http-400") {
+			s = 85
+		}
+		out = append(out, cause{s, "our certificate's extended key usage does not allow TLS client authentication (" + ekuNames(leaf) + "): reissue it with clientAuth.",
+			[]string{"our leaf's extended key usage: " + ekuNames(leaf)}})
+	}
+	if w := clientKeyWeakness(leaf); w != "" {
+		s := 30
+		if strong("insufficient_security", "handshake_failure", "bad_certificate", "http-400") {
+			s = 55
+		}
+		out = append(out, cause{s, "our key is weak (" + w + "): servers at OpenSSL security level 2 refuse it; reissue with RSA 2048+ or ECDSA P-256.", []string{"our leaf key: " + w}})
+	}
+	switch alert {
+	case "certificate_revoked":
+		out = append(out, cause{100, "the server's revocation data (CRL or OCSP) says our certificate is revoked; tlsdoctor cannot see the server's CRL: ask its operator, and get a new certificate.", nil})
+	case "access_denied":
+		out = append(out, cause{100, fmt.Sprintf("the chain was accepted but this identity (%q) is not authorized: the server checks an allow-list of subjects or a mapping to users; ask its operator to allow it.", leaf.Subject.String()), nil})
+	case "decrypt_error":
+		out = append(out, cause{90, "the server could not verify our CertificateVerify signature. Our key matches our certificate (tlsdoctor checked on loading), so suspect a signature-algorithm mismatch (" + strings.Join(schemes(m), ", ") + ") or a TLS-intercepting proxy.", nil})
+	case "certificate_required":
+		out = append(out, cause{75, "the server says it got no certificate although we sent one: a TLS-terminating proxy or load balancer in front of it may not forward client certificates.", nil})
+	}
+	if len(out) == 0 {
+		out = append(out, cause{10, "nothing tlsdoctor can see on our side: our certificate is valid, has clientAuth and comes from a CA the server names. The server's own policy (truststore content, verify depth, revocation, allow-list) refused it; its error log says which (nginx: `client SSL certificate verify error`).", nil})
+	}
+	return out
+}
+
+func schemes(m *mtls) []string {
+	if m.req == nil || len(m.req.SignatureSchemes) == 0 {
+		return []string{"the server listed none"}
+	}
+	return m.req.SignatureSchemes
+}
+
+func rejectionRemediation(in *Input, m *mtls, causes []cause) string {
+	leafName := Name(m.chain[0])
+	s := "Check what you send: `openssl x509 -in client.crt -noout -subject -issuer -dates -ext extendedKeyUsage`, and test by hand: `curl -v --cert client.crt --key client.key --cacert ca.pem " + curlURL(in) + "`.\n"
+	top := causes[0].text
+	switch {
+	case strings.Contains(top, "expired"), strings.Contains(top, "not valid until"):
+		s += "Renew the client certificate " + strconv.Quote(leafName) + " with its CA and rebuild the keystore:\n" +
+			"  openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -out client.p12\n"
+	case strings.Contains(top, "not among the CAs"):
+		s += "Get a certificate from one of the CAs the server lists, or have the server trust ours:\n" + trustOnServerRemediation("client-ca.pem") + "\n"
+	case strings.Contains(top, "intermediate"), strings.Contains(top, "part of our chain"):
+		s += "Send the intermediate with the leaf: `cat client.crt intermediate.crt > client-chain.pem`, or `openssl pkcs12 -export -in client.crt -inkey client.key -certfile intermediate.crt -out client.p12`.\n"
+	case strings.Contains(top, "extended key usage"):
+		s += "Reissue the certificate with `extendedKeyUsage = clientAuth` in the CSR/extension config.\n"
+	}
+	s += "Server side, the settings that decide: nginx `ssl_verify_client on; ssl_client_certificate ca.pem; ssl_verify_depth 3;` (error log: `client SSL certificate verify error`), Spring `server.ssl.client-auth=need` with `server.ssl.trust-store`, MuleSoft listener TLS context trust store."
+	return s
+}

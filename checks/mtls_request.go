@@ -1,0 +1,171 @@
+package checks
+
+// The checks on what the server asks of a client: a certificate it requires
+// or only requests, the CAs it accepts, and the chain we must send.
+
+import (
+	"crypto/x509"
+	"fmt"
+	"strings"
+)
+
+func clientCertRequired(in *Input) []Finding {
+	m := in.mtls()
+	if m.req == nil || m.sent || len(m.chain) > 0 || !(refused(m.verdict) || m.verdict == verdictClosed) {
+		return nil
+	}
+	a := m.primary
+	f := Finding{
+		Title:    "the server requires a client certificate (mutual TLS) and none was given",
+		Detail:   "The server asked for a client certificate in its CertificateRequest, we had none to send, and it refused the connection. Nothing is wrong with the server's own certificate: the client must present a certificate from one of the CAs it names.",
+		Evidence: append(caListEvidence(m.req), verdictEvidence(a, "without a client certificate")),
+		Clients:  alertClients(a),
+	}
+	if n := caNames(m.req); len(n) > 0 {
+		f.Detail += " It accepts certificates issued by: " + strings.Join(n, "; ") + "."
+	}
+	if m.verdict == verdictHTTP400 {
+		f.Detail = "The server asked for a client certificate and, when none came, completed the handshake but refused the request with HTTP 400: nginx with `ssl_verify_client on` does this (its page says \"No required SSL certificate was sent\")."
+		f.Clients = []ClientVerdict{
+			{Client: "curl", Fails: true, Message: "<head><title>400 No required SSL certificate was sent</title></head> (nginx's page; curl exits 0 unless --fail)"},
+			{Client: "any", Fails: true, Message: "HTTP 400 Bad Request: the TLS handshake succeeds, the request is refused"},
+		}
+	}
+	if m.verdict == verdictClosed {
+		f.Severity = Warning
+		f.Title = "the server asked for a client certificate and closed the connection when none came"
+		f.Detail = "The server asked for a client certificate, we had none, and after the handshake it closed the connection without an alert or an answer. That is how some servers and load balancers refuse a missing certificate; it may also be a server that closes idle connections, so test with a certificate to be sure."
+		f.Clients = nil
+	}
+	f.Remediation = supplyRemediation(in)
+	return []Finding{f}
+}
+
+func clientAuthOptional(in *Input) []Finding {
+	m := in.mtls()
+	if m.req == nil {
+		return nil
+	}
+	var ev string
+	switch {
+	case len(m.chain) == 0 && !m.sent && admitted(m.verdict):
+		ev = verdictEvidence(m.primary, "without a client certificate")
+	case m.noCert != nil && admitted(m.noCertVerd):
+		ev = verdictEvidence(m.noCert, "a second handshake without our client certificate")
+	default:
+		return nil
+	}
+	f := Finding{
+		Title:    "the server requests a client certificate but does not require one",
+		Detail:   "Client authentication is optional here (nginx `ssl_verify_client optional`, Spring `server.ssl.client-auth=want`, Go `VerifyClientCertIfGiven`): a client without a certificate gets in, so the application must check who the client is. If a certificate is meant to be mandatory, this is a hole.",
+		Evidence: append(caListEvidence(m.req), ev),
+		Remediation: "If every client must authenticate, require it:\n" +
+			"  nginx:  ssl_verify_client on;\n" +
+			"  Spring: server.ssl.client-auth=need\n" +
+			"  Apache: SSLVerifyClient require\n" +
+			"  Go:     tls.Config{ClientAuth: tls.RequireAndVerifyClientCert}\n" +
+			"If optional is intended, make sure the application rejects requests that carry no verified certificate.",
+	}
+	return []Finding{f}
+}
+
+func clientCertCANotAccepted(in *Input) []Finding {
+	m := in.mtls()
+	if m.req == nil || len(m.chain) == 0 || len(m.req.AcceptableCAs) == 0 || m.match != nil || !m.chainComplete() {
+		return nil
+	}
+	root := m.rootName()
+	f := Finding{
+		Severity: Error,
+		Title:    fmt.Sprintf("our client certificate chains to %q, which is not among the CAs the server accepts", root),
+		Detail: fmt.Sprintf("The server named the CAs it accepts client certificates from (%s); no certificate of our chain was issued by any of them, up to our root %q. OpenSSL and curl send the certificate anyway and the server refuses it (usually unknown_ca); Java's key manager and Go's crypto/tls only offer a certificate whose chain matches a listed CA, so they send none at all.",
+			strings.Join(caNames(m.req), "; "), root),
+		Evidence: append(append(caListEvidence(m.req), m.chainEvidence()...), verdictEvidence(m.primary, "with our certificate")),
+		Remediation: "Two ways out:\n" +
+			"1. Client side: get a client certificate issued by one of the listed CAs (" + strings.Join(caNames(m.req), "; ") + "), then rebuild the keystore with its chain:\n" +
+			"  openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -out client.p12\n" +
+			"2. Server side: add our CA (" + root + ") to the server's client-CA truststore (send them its PEM and fingerprint):\n" +
+			trustOnServerRemediation("client-ca.pem"),
+	}
+	if admitted(m.verdict) {
+		f.Severity = Warning
+		f.Detail += " This server accepted our certificate anyway (it trusts more than it advertises), but Java and Go clients using the same certificate will not send it."
+	}
+	f.Clients = javaFiltersClients(m, in)
+	return []Finding{f}
+}
+
+// javaFiltersClients describes a client whose certificate is not from a
+// listed CA. Java's key manager and Go's crypto/tls (with
+// tls.Config.Certificates) offer only a certificate whose chain matches
+// the server's CA list, so they send none and get what our no-certificate
+// handshake got; OpenSSL and curl send it and get the primary verdict.
+func javaFiltersClients(m *mtls, _ *Input) []ClientVerdict {
+	var out []ClientVerdict
+	switch {
+	case m.noCert != nil && m.noCertVerd == verdictRejected:
+		name := m.noCert.Error.Alert.Name
+		out = append(out, ClientVerdict{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: " + name + " (Java sent no certificate: none in its keystore is from a listed CA)"})
+		if t, ok := goAlertText[name]; ok {
+			out = append(out, ClientVerdict{Client: "go", Fails: true, Message: "remote error: tls: " + t + " (Go sent no certificate: its chain matches no listed CA)"})
+		}
+	case m.noCert != nil && m.noCertVerd == verdictHTTP400:
+		out = append(out,
+			ClientVerdict{Client: "java", Fails: true, Message: "HTTP 400 \"No required SSL certificate was sent\" (Java sent no certificate: none in its keystore is from a listed CA)"},
+			ClientVerdict{Client: "go", Fails: true, Message: "HTTP 400 \"No required SSL certificate was sent\" (Go sent no certificate: its chain matches no listed CA)"})
+	case m.noCert != nil && admitted(m.noCertVerd):
+		out = append(out,
+			ClientVerdict{Client: "java", Fails: false, Message: "connects without a client certificate (none in its keystore is from a listed CA), then is treated as anonymous"},
+			ClientVerdict{Client: "go", Fails: false, Message: "connects without a client certificate (its chain matches no listed CA), then is treated as anonymous"})
+	}
+	for _, v := range alertClients(m.primary) {
+		if v.Client != "java" && v.Client != "go" {
+			out = append(out, v)
+		}
+	}
+	if m.verdict == verdictHTTP400 {
+		out = append(out, ClientVerdict{Client: "curl", Fails: true, Message: "<head><title>400 The SSL certificate error</title></head> (nginx's page; curl exits 0 unless --fail)"})
+	}
+	return out
+}
+
+func clientChainIncomplete(in *Input) []Finding {
+	m := in.mtls()
+	if len(m.chain) == 0 || m.chainComplete() || m.req == nil || m.match != nil {
+		return nil
+	}
+	if len(m.req.AcceptableCAs) == 0 && !refused(m.verdict) {
+		return nil
+	}
+	top := m.linked[len(m.linked)-1]
+	f := Finding{
+		Severity: Error,
+		Title:    fmt.Sprintf("we did not send the intermediate %q that our client certificate needs", top.Issuer.CommonName),
+		Detail: fmt.Sprintf("The client identity holds %d certificate(s); %q was issued by %q, which is not in the file, so the server cannot build a path from our certificate to a CA it trusts. Servers usually hold only the root in their client truststore and expect the client to send the intermediate.",
+			len(m.chain), top.Subject.String(), top.Issuer.String()),
+		Evidence: append(append(caListEvidence(m.req), m.chainEvidence()...), "missing issuer: "+top.Issuer.String()+clientAIAHint(top), verdictEvidence(m.primary, "with our certificate")),
+		Remediation: "Put the intermediate(s) in the client identity, leaf first:\n" +
+			"  PEM:    cat client.crt intermediate.crt > client-chain.pem; then --cert client-chain.pem --key client.key (curl --cert client-chain.pem)\n" +
+			"  PKCS12: openssl pkcs12 -export -in client.crt -inkey client.key -certfile intermediate.crt -out client.p12\n" +
+			"  JKS:    keytool -importkeystore -srckeystore client.p12 -srcstoretype PKCS12 -destkeystore client.jks\n" +
+			"Or, server side, add the intermediate to the client-CA file (nginx `ssl_client_certificate`, Spring `server.ssl.trust-store`).",
+	}
+	if len(m.req.AcceptableCAs) > 0 {
+		f.Detail += fmt.Sprintf(" The server accepts %s; if %q is issued by one of them, sending it fixes this; if not, our CA is not accepted at all.", strings.Join(caNames(m.req), "; "), top.Issuer.String())
+	}
+	if admitted(m.verdict) {
+		f.Severity = Warning
+		f.Detail += " This server accepted the certificate anyway (it holds the intermediate itself); servers that hold only the root, and Java clients that pick a certificate by issuer, will not."
+	}
+	f.Clients = alertClients(m.primary)
+	return []Finding{f}
+}
+
+// clientAIAHint says where the missing issuer of our client certificate can
+// be downloaded from, when the certificate names an AIA caIssuers URL.
+func clientAIAHint(c *x509.Certificate) string {
+	if len(c.IssuingCertificateURL) == 0 {
+		return ""
+	}
+	return " (download it from its AIA caIssuers URL: " + strings.Join(c.IssuingCertificateURL, ", ") + ")"
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/engine"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 	"github.com/tlsdoctor/tlsdoctor/report"
 )
@@ -183,16 +184,13 @@ func storeNames(ts []checks.Truststore) []string {
 	return out
 }
 
-// render writes the report in the chosen format and returns the exit code.
-func render(rec *probe.Record, j judgement, now time.Time, o outputOptions, failOn checks.Severity, env Env) (int, error) {
-	stores := j.stores
-	cenv := checks.Env{Now: now, Truststores: stores, WarnDays: j.warnDays, Client: o.client, Policy: o.policy}
-	findings := checks.Run(rec, cenv)
-	r := report.Report{Record: rec, Findings: findings, Truststores: storeNames(stores), Now: now}
-	r.Trust = checks.StoreVerdicts(checks.NewInput(rec, cenv))
-	if err := j.writeFixBundle(rec, cenv, env); err != nil {
+// render writes a diagnosis in the chosen format (and the --fix-bundle
+// file) and returns the exit code.
+func render(res *engine.Result, fixBundle string, o outputOptions, failOn checks.Severity, env Env) (int, error) {
+	if err := writeFixBundle(fixBundle, res, env); err != nil {
 		return 0, err
 	}
+	r := report.Report{Record: res.Record, Findings: res.Findings, Truststores: storeNames(res.Env.Truststores), Now: res.Env.Now, Trust: res.Trust}
 	var err error
 	if o.format == "json" {
 		err = report.JSON(env.Stdout, r)
@@ -202,8 +200,8 @@ func render(rec *probe.Record, j judgement, now time.Time, o outputOptions, fail
 	if err != nil {
 		return ExitNoProbe, fmt.Errorf("writing the report: %w", err)
 	}
-	sayFailure(env, rec, findings)
-	return exitCode(rec, findings, failOn), nil
+	sayFailure(env, res.Record, res.Findings)
+	return exitCode(res, failOn), nil
 }
 
 // sayFailure prints one "tlsdoctor: error:" line on stderr when no TLS
@@ -227,23 +225,14 @@ func sayFailure(env Env, rec *probe.Record, fs []checks.Finding) {
 	}
 }
 
-func exitCode(rec *probe.Record, fs []checks.Finding, failOn checks.Severity) int {
-	if couldNotProbe(rec) {
+func exitCode(res *engine.Result, failOn checks.Severity) int {
+	if res.CouldNotProbe() {
 		return ExitNoProbe
 	}
-	if checks.Worst(fs) >= failOn {
+	if res.Worst() >= failOn {
 		return ExitFindings
 	}
 	return ExitOK
-}
-
-// couldNotProbe is true when no TCP connection was made at all.
-func couldNotProbe(rec *probe.Record) bool {
-	if rec.DNS.Error != nil {
-		return true
-	}
-	a := rec.Primary()
-	return a == nil || (a.Error != nil && a.Error.Stage == probe.StageConnect)
 }
 
 func writeRecord(path string, rec *probe.Record) error {

@@ -15,6 +15,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/engine"
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
@@ -172,34 +173,47 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	popts := probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version,
-		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: anchorSubjects(stores)}
+	popts := probe.Options{Target: target, NoSNI: o.noSNI, Tool: "tlsdoctor " + Version,
+		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: engine.AnchorSubjects(stores)}
 	if id, err := o.identity.load(fs, env); err != nil {
 		return 0, err
 	} else if id != nil {
 		popts.ClientCertificate, popts.ClientSource = &id.Certificate, id.Format+" "+id.Source
 	}
-
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
-	if o.out.verbose {
-		fmt.Fprintf(env.Stderr, "tlsdoctor: probing %s:%d (timeout %s)\n", target.ConnectHost, target.ConnectPort, o.timeout)
+	req := engine.Request{Probe: popts, Timeout: o.timeout, Judge: o.trust.judgement(stores, recorded, o.out)}
+	req.Probe.Now = env.Now
+	if o.scan.scan {
+		req.Scan = &probe.ScanOptions{MaxConns: o.scan.maxConns, Delay: o.scan.delay}
 	}
-	rec, err := probe.Run(ctx, popts)
+	if o.out.verbose {
+		req.Progress = verboseProgress(env.Stderr, target, o.timeout, req.Scan)
+	}
+	res, err := engine.Diagnose(ctx, req)
 	if err != nil {
 		return 0, err
 	}
-	o.scan.run(ctx, rec, env, o.out.verbose)
-	rec.Truststores = recorded
-	if o.out.verbose {
-		revocationProgress(env.Stderr, rec)
-	}
 	if o.saveRecord != "" {
-		if err := writeRecord(o.saveRecord, rec); err != nil {
+		if err := writeRecord(o.saveRecord, res.Record); err != nil {
 			return 0, err
 		}
 	}
-	return render(rec, o.trust.judgement(stores), env.Now(), o.out, failOn, env)
+	return render(res, o.trust.fixBundle, o.out, failOn, env)
+}
+
+// verboseProgress tells a -v run on stderr what the diagnosis is doing.
+func verboseProgress(w io.Writer, t probe.Target, timeout time.Duration, scan *probe.ScanOptions) func(engine.Event) {
+	return func(e engine.Event) {
+		switch {
+		case e.Stage == "probe" && !e.Done:
+			fmt.Fprintf(w, "tlsdoctor: probing %s:%d (timeout %s)\n", t.ConnectHost, t.ConnectPort, timeout)
+		case e.Stage == "probe":
+			revocationProgress(w, e.Record)
+		case e.Stage == "scan" && !e.Done:
+			fmt.Fprintf(w, "tlsdoctor: scanning %s (max %d connections, delay %s)\n", e.Record.Target.Input, scan.MaxConns, scan.Delay)
+		case e.Stage == "scan" && e.Record.Scan != nil:
+			fmt.Fprintf(w, "tlsdoctor: scan done: %d handshakes in %.0f ms\n", e.Record.Scan.Handshakes, e.Record.Scan.DurationMS)
+		}
+	}
 }
 
 const diagnoseUsage = `Usage: tlsdoctor diagnose --record FILE [flags]
@@ -277,7 +291,7 @@ func runDiagnose(_ context.Context, args []string, env Env) (int, error) {
 	} else if stores, err = recordedStores(rec, path, &trust, env); err != nil {
 		return 0, err
 	}
-	return render(rec, trust.judgement(stores), now, out, failOn, env)
+	return render(engine.Judge(rec, trust.judgement(stores, rec.Truststores, out), now), trust.fixBundle, out, failOn, env)
 }
 
 // recordedStores rebuilds the truststores a record was judged with.
@@ -401,15 +415,18 @@ func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 			fmt.Fprintf(env.Stdout, "════ demo %d/%d: %s — %s ════\n", i+1, len(names), n, description(n))
 		}
 		target := probe.Target{Input: fmt.Sprintf("%s:%d", fixtures.Host, srv.Port), Host: fixtures.Host, Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port}
-		pctx, cancel := context.WithTimeout(ctx, timeout)
-		rec, err := probe.Run(pctx, probe.Options{Target: target, Now: env.Now, Tool: "tlsdoctor " + Version,
-			Revocation: rev.probeOptions([]checks.Truststore{store}), AIAKnownSubjects: anchorSubjects([]checks.Truststore{store})})
-		cancel()
+		stores := []checks.Truststore{store}
+		res, err := engine.Diagnose(ctx, engine.Request{
+			Probe: probe.Options{Target: target, Now: env.Now, Tool: "tlsdoctor " + Version,
+				Revocation: rev.probeOptions(stores), AIAKnownSubjects: engine.AnchorSubjects(stores)},
+			Timeout: timeout,
+			Judge:   engine.Judgement{Stores: stores},
+		})
 		srv.Close()
 		if err != nil {
 			return 0, err
 		}
-		if _, err := render(rec, judgement{stores: []checks.Truststore{store}}, now, out, checks.Error, env); err != nil {
+		if _, err := render(res, "", out, checks.Error, env); err != nil {
 			return 0, err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/engine"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -36,11 +37,7 @@ func (r *revocationOptions) validate() error {
 // probeOptions passes the truststores' certificates as issuer candidates
 // for certificates whose issuer the server does not send.
 func (r *revocationOptions) probeOptions(stores []checks.Truststore) probe.RevocationOptions {
-	o := probe.RevocationOptions{Mode: r.mode}
-	for _, s := range stores {
-		o.Issuers = append(o.Issuers, s.Certs...)
-	}
-	return o
+	return engine.Revocation(r.mode, stores)
 }
 
 // revocationProgress tells a verbose run what the revocation phase did.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
-	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
 const scanUsage = `
@@ -169,18 +167,4 @@ func (s *scanOptions) judge(out *outputOptions) error {
 	}
 	out.policy, err = s.policyProfile()
 	return err
-}
-
-// runScan adds the scan to the record when --scan (or a client) asks.
-func (s *scanOptions) run(ctx context.Context, rec *probe.Record, env Env, verbose bool) {
-	if !s.scan {
-		return
-	}
-	if verbose {
-		fmt.Fprintf(env.Stderr, "tlsdoctor: scanning %s (max %d connections, delay %s)\n", rec.Target.Input, s.maxConns, s.delay)
-	}
-	probe.RunScan(ctx, rec, probe.ScanOptions{MaxConns: s.maxConns, Delay: s.delay})
-	if verbose && rec.Scan != nil {
-		fmt.Fprintf(env.Stderr, "tlsdoctor: scan done: %d handshakes in %.0f ms\n", rec.Scan.Handshakes, rec.Scan.DurationMS)
-	}
 }

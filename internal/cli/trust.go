@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/engine"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
@@ -51,20 +52,13 @@ func (t *trustOptions) register(fs *pflag.FlagSet) {
 // given reports whether the user named any truststore.
 func (t *trustOptions) given() bool { return len(t.caFiles)+len(t.truststores) > 0 }
 
-// judgement is what render needs besides the record: the stores and the
-// flags that change how the checks judge.
-type judgement struct {
-	stores    []checks.Truststore
-	warnDays  int
-	fixBundle string
-}
-
-func (t *trustOptions) judgement(stores []checks.Truststore) judgement {
+// judgement is how the checks judge with these flags and stores.
+func (t *trustOptions) judgement(stores []checks.Truststore, recorded []probe.RecordedTruststore, out outputOptions) engine.Judgement {
 	wd := t.warnDays
 	if wd == 0 {
 		wd = -1 // --warn-days 0 disables the check
 	}
-	return judgement{stores: stores, warnDays: wd, fixBundle: t.fixBundle}
+	return engine.Judgement{Stores: stores, Recorded: recorded, WarnDays: wd, Client: out.client, Policy: out.policy}
 }
 
 // passwordFor returns the password given by flag, file or environment.
@@ -229,13 +223,13 @@ func storeError(flag, path string, err error) error {
 
 // writeFixBundle writes the corrected chain for --fix-bundle. When no
 // complete chain can be built it says so on stderr and writes nothing.
-func (j judgement) writeFixBundle(rec *probe.Record, cenv checks.Env, env Env) error {
-	if j.fixBundle == "" {
+func writeFixBundle(path string, res *engine.Result, env Env) error {
+	if path == "" {
 		return nil
 	}
-	certs, err := checks.FixBundle(checks.NewInput(rec, cenv))
+	certs, err := checks.FixBundle(checks.NewInput(res.Record, res.Env))
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "tlsdoctor: --fix-bundle: %s not written: %s\n", j.fixBundle, err)
+		fmt.Fprintf(env.Stderr, "tlsdoctor: --fix-bundle: %s not written: %s\n", path, err)
 		return nil
 	}
 	var out []byte
@@ -243,10 +237,10 @@ func (j judgement) writeFixBundle(rec *probe.Record, cenv checks.Env, env Env) e
 		out = append(out, []byte(fmt.Sprintf("# %s\n# issuer: %s\n", c.Subject.String(), c.Issuer.String()))...)
 		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
 	}
-	if err := os.WriteFile(j.fixBundle, out, 0o644); err != nil {
-		return &inputError{err: fmt.Errorf("--fix-bundle: cannot write %s: %w", j.fixBundle, unwrapPath(err))}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		return &inputError{err: fmt.Errorf("--fix-bundle: cannot write %s: %w", path, unwrapPath(err))}
 	}
-	fmt.Fprintf(env.Stderr, "tlsdoctor: wrote the full chain (%s) to %s\n", chainNames(certs), j.fixBundle)
+	fmt.Fprintf(env.Stderr, "tlsdoctor: wrote the full chain (%s) to %s\n", chainNames(certs), path)
 	return nil
 }
 
@@ -256,16 +250,4 @@ func chainNames(cs []*x509.Certificate) string {
 		ns = append(ns, checks.Name(c))
 	}
 	return strings.Join(ns, " → ")
-}
-
-// anchorSubjects are the raw subjects of every store's certificates, so
-// that the probe does not download issuers the client already has.
-func anchorSubjects(stores []checks.Truststore) [][]byte {
-	var out [][]byte
-	for _, s := range stores {
-		for _, c := range s.Certs {
-			out = append(out, c.RawSubject)
-		}
-	}
-	return out
 }

@@ -26,18 +26,9 @@ func noSAN(in *Input) []Finding {
 		Detail: "Since RFC 2818 (and the CA/Browser Forum rules) the server name must be in the subjectAltName extension. Go, browsers and other modern clients ignore the CN and refuse the certificate; " +
 			"OpenSSL, curl and Java still fall back to the CN, so the failure depends on the client.",
 		Evidence: []string{"subject: " + leaf.Subject.String(), "subjectAltName: (none)", "leaf: " + Describe(leaf)},
-		Remediation: "Reissue the certificate with the name in subjectAltName. In the openssl request config:\n" +
-			"  [req_ext]\n  subjectAltName = @alt_names\n  [alt_names]\n  " + sanLine(name) + "\n" +
-			"  openssl req -new -key server.key -out server.csr -config req.cnf -reqexts req_ext",
-		Clients: clients("no-san", "HOST", name),
+		Fix:      append([]Step{Say("Reissue the certificate with the name in subjectAltName.")}, sanRequestSteps([]string{name})...),
+		Clients:  clients("no-san", "HOST", name),
 	}}
-}
-
-func sanLine(name string) string {
-	if isIPName(name) {
-		return "IP.1 = " + name
-	}
-	return "DNS.1 = " + name
 }
 
 // weakKey fires for RSA keys under 2048 bits, EC keys under 256 bits and
@@ -63,15 +54,19 @@ func weakKey(in *Input) []Finding {
 		}
 		role := pathRole(in, i)
 		key := "weak-key-ee"
+		fix := []Step{Say("The CA must replace this CA certificate with one with an RSA 2048+ or ECDSA P-256 key; use the current intermediate your CA provides.")}
 		if i > 0 {
 			key = "weak-key-ca"
+		} else {
+			fix = append([]Step{Say("Generate a new key (RSA 3072 here; ECDSA P-256 with -newkey ec -pkeyopt ec_paramgen_curve:P-256) and have the certificate reissued for it.")},
+				requestSteps(leafNames(in, c), "-newkey rsa:3072")...)
 		}
 		out = append(out, Finding{
-			Title:       fmt.Sprintf("the %s certificate %q has a weak key: %s", role, Name(c), desc),
-			Detail:      "OpenSSL 3 (and so curl, Python, nginx as a client) refuses keys below 112-bit security at its default security level 1+; CAs may not issue them since 2013. Java and Go still accept RSA 1024.",
-			Evidence:    []string{role + ": " + Describe(c), "key: " + desc},
-			Remediation: "Generate a new key and reissue: `openssl req -new -newkey rsa:3072 -nodes -keyout server.key -out server.csr` or `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr`.",
-			Clients:     clients(key),
+			Title:    fmt.Sprintf("the %s certificate %q has a weak key: %s", role, Name(c), desc),
+			Detail:   "OpenSSL 3 (and so curl, Python, nginx as a client) refuses keys below 112-bit security at its default security level 1+; CAs may not issue them since 2013. Java and Go still accept RSA 1024.",
+			Evidence: []string{role + ": " + Describe(c), "key: " + desc},
+			Fix:      fix,
+			Clients:  clients(key),
 		})
 	}
 	return out
@@ -93,12 +88,18 @@ func weakSignature(in *Input) []Finding {
 			continue
 		}
 		role := pathRole(in, i)
+		fix := []Step{Say("Have the CA reissue the certificate signed with SHA-256 or better (openssl ca: -md sha256).")}
+		if i == 0 {
+			fix = append(fix,
+				Say("With your own CA (ca.crt, ca.key), sign the request again (server.csr, for the same names) with SHA-256:"),
+				Cmd("openssl", "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -sha256 -copy_extensions copy -days 365 -out server.crt"))
+		}
 		out = append(out, Finding{
-			Title:       fmt.Sprintf("the %s certificate %q is signed with %s", role, Name(c), c.SignatureAlgorithm),
-			Detail:      "MD5 and SHA-1 signatures can be forged (SHA-1 chosen-prefix collisions are practical since 2020). Go, browsers and OpenSSL 3 at its default security level refuse them; Java 17 still accepts SHA-1 on server certificates.",
-			Evidence:    []string{role + ": " + Describe(c), "signature algorithm: " + c.SignatureAlgorithm.String()},
-			Remediation: "Have the CA reissue the certificate with SHA-256 or better (`openssl x509 -req ... -sha256`, or `-md sha256` in `openssl ca`).",
-			Clients:     clients("weak-signature", "NAME", Name(path[min(i+1, len(path)-1)])),
+			Title:    fmt.Sprintf("the %s certificate %q is signed with %s", role, Name(c), c.SignatureAlgorithm),
+			Detail:   "MD5 and SHA-1 signatures can be forged (SHA-1 chosen-prefix collisions are practical since 2020). Go, browsers and OpenSSL 3 at its default security level refuse them; Java 17 still accepts SHA-1 on server certificates.",
+			Evidence: []string{role + ": " + Describe(c), "signature algorithm: " + c.SignatureAlgorithm.String()},
+			Fix:      fix,
+			Clients:  clients("weak-signature", "NAME", Name(path[min(i+1, len(path)-1)])),
 		})
 	}
 	return out
@@ -131,12 +132,20 @@ func ekuMissing(in *Input) []Finding {
 			continue
 		}
 		role := pathRole(in, i)
+		fix := []Step{Say("Have the CA reissue it as a server certificate (its \"web server\" profile), with serverAuth in extendedKeyUsage; add clientAuth too if the same certificate is also used for mutual TLS.")}
+		if i == 0 {
+			fix = append(fix,
+				Say("With your own CA (ca.crt, ca.key): save this extension section as server-ext.cnf"),
+				Set("openssl.cnf", "[server_ext]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth"),
+				Say("and sign the request (server.csr, for the same names) with it:"),
+				Cmd("openssl", "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -copy_extensions copy -extfile server-ext.cnf -extensions server_ext -days 365 -out server.crt"))
+		}
 		out = append(out, Finding{
-			Title:       fmt.Sprintf("the %s certificate %q is not valid for TLS servers (no serverAuth extended key usage)", role, Name(c)),
-			Detail:      "The certificate lists the purposes it may be used for, and TLS server authentication (serverAuth, 1.3.6.1.5.5.7.3.1) is not among them; it was probably issued as a client or code-signing certificate. Clients refuse it.",
-			Evidence:    []string{role + ": " + Describe(c), "extendedKeyUsage: " + strings.Join(have, ", ")},
-			Remediation: "Reissue it as a server certificate: `extendedKeyUsage = serverAuth` (add `clientAuth` too if the same certificate is also used for mutual TLS) in the openssl extension section, or the CA's \"web server\" profile.",
-			Clients:     clients("eku-missing"),
+			Title:    fmt.Sprintf("the %s certificate %q is not valid for TLS servers (no serverAuth extended key usage)", role, Name(c)),
+			Detail:   "The certificate lists the purposes it may be used for, and TLS server authentication (serverAuth, 1.3.6.1.5.5.7.3.1) is not among them; it was probably issued as a client or code-signing certificate. Clients refuse it.",
+			Evidence: []string{role + ": " + Describe(c), "extendedKeyUsage: " + strings.Join(have, ", ")},
+			Fix:      fix,
+			Clients:  clients("eku-missing"),
 		})
 	}
 	return out
@@ -195,11 +204,16 @@ func caConstraints(in *Input) []Finding {
 			key = "ca-not-ca"
 		}
 		out = append(out, Finding{
-			Title:       fmt.Sprintf("the %s %q may not issue certificates: %s", role, Name(c), problems[0]),
-			Detail:      fmt.Sprintf("%q issued %q, but %s. Clients refuse a path through a certificate that is not allowed to act as a CA.", Name(c), Name(path[i-1]), strings.Join(problems, "; ")),
-			Evidence:    []string{role + ": " + Describe(c), fmt.Sprintf("basicConstraints: valid=%t CA=%t pathlen=%d", c.BasicConstraintsValid, c.IsCA, c.MaxPathLen)},
-			Remediation: "Issue from a proper CA certificate (`basicConstraints = critical, CA:TRUE` and `keyUsage = critical, keyCertSign, cRLSign` in its extension section), or use the intermediate your CA provides; a leaf certificate cannot sign other certificates.",
-			Clients:     clients(key),
+			Title:    fmt.Sprintf("the %s %q may not issue certificates: %s", role, Name(c), problems[0]),
+			Detail:   fmt.Sprintf("%q issued %q, but %s. Clients refuse a path through a certificate that is not allowed to act as a CA.", Name(c), Name(path[i-1]), strings.Join(problems, "; ")),
+			Evidence: []string{role + ": " + Describe(c), fmt.Sprintf("basicConstraints: valid=%t CA=%t pathlen=%d", c.BasicConstraintsValid, c.IsCA, c.MaxPathLen)},
+			Fix: []Step{
+				Say("Issue from a proper CA certificate, or use the intermediate your CA provides: a leaf certificate cannot sign other certificates. A CA certificate of your own needs this extension section (save it as ca-ext.cnf; pathlen counts the CA certificates allowed below it):"),
+				Set("openssl.cnf", "[ca_ext]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign"),
+				Say("and is signed with it by its parent CA (parent.crt, parent.key), from the CA's request (ca.csr):"),
+				Cmd("openssl", "openssl x509 -req -in ca.csr -CA parent.crt -CAkey parent.key -extfile ca-ext.cnf -extensions ca_ext -days 1825 -out ca.crt"),
+			},
+			Clients: clients(key),
 		})
 	}
 	return out
@@ -228,13 +242,22 @@ func validityTooLong(in *Input) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Title:       fmt.Sprintf("the leaf is valid for %d days, more than the 398 allowed for publicly trusted certificates", days),
-		Detail:      fmt.Sprintf("The chain ends at a root in %s (publicly trusted). Safari and Chrome refuse publicly trusted leaves issued after 2020-09-01 with a validity over 398 days; CAs may not issue them.", public),
-		Evidence:    []string{fmt.Sprintf("leaf: not before %s, not after %s (%d days)", leaf.NotBefore.UTC().Format("2006-01-02"), leaf.NotAfter.UTC().Format("2006-01-02"), days), "leaf: " + Describe(leaf)},
-		Remediation: "Reissue with a validity of at most 398 days (90 with ACME is the norm) and automate renewal.",
+		Title:    fmt.Sprintf("the leaf is valid for %d days, more than the 398 allowed for publicly trusted certificates", days),
+		Detail:   fmt.Sprintf("The chain ends at a root in %s (publicly trusted). Safari and Chrome refuse publicly trusted leaves issued after 2020-09-01 with a validity over 398 days; CAs may not issue them.", public),
+		Evidence: []string{fmt.Sprintf("leaf: not before %s, not after %s (%d days)", leaf.NotBefore.UTC().Format("2006-01-02"), leaf.NotAfter.UTC().Format("2006-01-02"), days), "leaf: " + Describe(leaf)},
+		Fix:      []Step{Say("Reissue with a validity of at most 398 days (90 with ACME is the norm) and automate renewal.")},
 	}}
 }
 
 func isIPName(s string) bool {
 	return strings.Count(s, ":") >= 2 || (strings.Trim(s, "0123456789.") == "" && strings.Count(s, ".") == 3)
+}
+
+// leafNames are the names a replacement for leaf c must cover: its own
+// DNS and IP SANs, else the name checked.
+func leafNames(in *Input, c *x509.Certificate) []string {
+	if n := coveredNames(c); len(n) > 0 {
+		return n
+	}
+	return []string{in.ExpectedName()}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,17 +22,16 @@ func selfSigned(in *Input) []Finding {
 		return nil
 	}
 	leaf := in.Leaf()
-	name := in.ExpectedName()
 	return []Finding{{
 		Title: "the server's certificate is self-signed",
 		Detail: fmt.Sprintf("The leaf %q signed itself, so no CA vouches for it and %s does not contain it. Every client that verifies certificates refuses it.",
 			Name(leaf), tr.Store.Name),
 		Evidence: []string{"leaf: " + Describe(leaf), "truststore: " + tr.Store.Name},
-		Remediation: "Preferred: replace it with a certificate from a CA your clients trust (your internal CA, or a public CA such as Let's Encrypt: `certbot certonly -d " + name + "`).\n" +
-			"To trust this exact certificate deliberately (only if you control the server), save it and import it:\n" +
-			"  openssl s_client -connect " + hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort) + " -servername " + name + " </dev/null | openssl x509 -out server.pem\n" +
-			"  keytool -importcert -trustcacerts -alias " + alias(leaf) + " -file server.pem -keystore truststore.jks\n" +
-			"  curl --cacert server.pem " + httpsURL(in),
+		Fix: append(append([]Step{
+			Say("Preferred: replace it with a certificate from a CA your clients trust: your internal CA, or a public CA such as Let's Encrypt (certbot)."),
+			Say("To trust this exact certificate deliberately instead (only if you control the server), save it:"),
+			sClient(in, "</dev/null | openssl x509 -out server.pem"),
+		}, fingerprintSteps("server.pem", Fingerprint(leaf))...), trustSteps(in, "server.pem", alias(leaf))...),
 		Clients: clients("self-signed"),
 	}}
 }
@@ -42,7 +42,6 @@ func chainIncomplete(in *Input) []Finding {
 		return nil
 	}
 	f := Finding{Evidence: chainEvidence(in.Chain)}
-	name := in.ExpectedName()
 	if len(tr.Fetched) > 0 {
 		var names []string
 		for _, c := range tr.Fetched {
@@ -72,18 +71,7 @@ func chainIncomplete(in *Input) []Finding {
 			f.Clients = clients("chain-incomplete")
 		}
 	}
-	// Offer --fix-bundle only when it will write something: when the
-	// missing certificate was fetched. Otherwise say where it must come from.
-	get := "  tlsdoctor " + in.Rec.Target.Input + " --fix-bundle fullchain.pem   writes that chain (PEM), fetched intermediate included\n"
-	if _, err := FixBundle(in); err != nil {
-		get = fmt.Sprintf("  get the intermediate %q (the issuer named above) from your CA's download page or the bundle it sent with the certificate\n", tr.End().Issuer.String())
-	}
-	f.Remediation = "Fix the server, not the clients: configure the full chain, leaf first, then each intermediate in order.\n" +
-		get +
-		"  nginx:   ssl_certificate /etc/nginx/fullchain.pem;   (leaf followed by the intermediate(s))\n" +
-		"  Apache 2.4.8+: SSLCertificateFile /etc/apache2/fullchain.pem\n" +
-		"  Java/Tomcat/Spring keystore: openssl pkcs12 -export -in server.crt -inkey server.key -certfile intermediates.pem -chain -CAfile root.pem -out server.p12\n" +
-		"  check afterwards: openssl s_client -connect " + hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort) + " -servername " + name + " -showcerts </dev/null"
+	f.Fix = chainFix(in, tr)
 	return []Finding{f}
 }
 
@@ -118,21 +106,24 @@ func untrustedRoot(in *Input) []Finding {
 	}
 	top := tr.End()
 	f := Finding{Evidence: chainEvidence(in.Chain)}
-	var rootName, fileHint string
+	var rootName string
+	var get []Step
 	if isSelfSigned(top) {
 		rootName = Name(top)
 		f.Title = fmt.Sprintf("the chain ends at root %q, which %s does not trust", rootName, tr.Store.Name)
 		f.Detail = fmt.Sprintf("The server sent its root %q, but a root is trusted only if it is already in the client's truststore, and %s does not contain it.", top.Subject.String(), tr.Store.Name)
 		f.Evidence = append(f.Evidence, "untrusted root: "+Describe(top))
 		f.Clients = clients("untrusted-root-sent")
-		fileHint = "The root is the last certificate the server sends; save it with:\n" +
-			"  openssl s_client -connect " + hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort) + " -servername " + in.ExpectedName() + " -showcerts </dev/null  (copy the last PEM block to root.pem)\n" +
-			"and compare its fingerprint with the one above before trusting it."
+		get = []Step{
+			Say("The root is the last certificate the server sends: show the chain and copy the last PEM block (from BEGIN CERTIFICATE to END CERTIFICATE) to root.pem:"),
+			sClient(in, "-showcerts </dev/null"),
+		}
 		if src := in.FetchedFrom(top); src != nil && !containsCert(in.Chain, top) {
 			f.Detail = fmt.Sprintf("The chain leads to root %q (downloaded from %s, not sent by the server), but a root is trusted only if it is already in the client's truststore, and %s does not contain it.", top.Subject.String(), src.URL, tr.Store.Name)
 			f.Clients = clients("untrusted-root")
-			fileHint = "Download it with `curl -o root.crt " + src.URL + "` and compare its fingerprint with the one above (and with the CA's published one) before trusting it."
+			get = downloadSteps(src.URL, src.Format, "root")
 		}
+		get = append(get, fingerprintSteps("root.pem", Fingerprint(top))...)
 	} else {
 		rootName = top.Issuer.CommonName
 		if rootName == "" {
@@ -144,20 +135,14 @@ func untrustedRoot(in *Input) []Finding {
 		f.Evidence = append(f.Evidence, "missing trust anchor: "+top.Issuer.String())
 		f.Evidence = append(f.Evidence, aiaEvidence(in, top)...)
 		f.Clients = clients("untrusted-root")
-		fileHint = "Get root.pem from the CA's owner (your PKI team or the partner) and verify its fingerprint with them."
+		get = []Step{Say(fmt.Sprintf("Get the root %q as root.pem (PEM) from the CA's owner, your PKI team or the partner, and check its SHA-256 fingerprint with them:", rootName)),
+			Cmd("openssl", "openssl x509 -in root.pem -noout -fingerprint -sha256")}
 	}
 	if same := sameNameDifferentKey(top, tr.Store); same != nil {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s has a CA named %q but with a different key (SHA-256 %s): it may be an old or renewed root", tr.Store.Name, same.Subject.String(), Fingerprint(same)))
 	}
 	f.Evidence = append(f.Evidence, trustedElsewhere(in, top)...)
-	f.Remediation = "Trust the root in the client that fails (not by disabling verification):\n" +
-		"  Java:    keytool -importcert -trustcacerts -alias " + aliasName(rootName) + " -file root.pem -keystore truststore.jks\n" +
-		"           then run with -Djavax.net.ssl.trustStore=truststore.jks -Djavax.net.ssl.trustStorePassword=...\n" +
-		"  Spring:  server.ssl.trust-store=classpath:truststore.jks (or spring.ssl.bundle.jks.<name>.truststore.location)\n" +
-		"  MuleSoft: add root.pem to the TLS context's truststore\n" +
-		"  curl:    curl --cacert root.pem " + httpsURL(in) + "\n" +
-		"  Debian:  cp root.pem /usr/local/share/ca-certificates/" + aliasName(rootName) + ".crt && update-ca-certificates\n" +
-		fileHint
+	f.Fix = append(get, trustSteps(in, "root.pem", aliasName(rootName))...)
 	return []Finding{f}
 }
 
@@ -267,12 +252,19 @@ func certExpired(in *Input) []Finding {
 			Clients: clients("cert-expired", "DATE", c.NotAfter.UTC().Format(javaDate),
 				"NOW", now.UTC().Format(time.RFC3339), "LIMIT", c.NotAfter.UTC().Format(time.RFC3339)),
 		}
-		if i == 0 {
-			f.Remediation = "Renew the certificate with your CA and deploy it with its chain; then reload the server (`nginx -s reload`, `systemctl reload apache2`). Check what is served afterwards with `tlsdoctor " + in.Rec.Target.Input + "`."
-		} else if !containsCert(in.Chain, c) && in.FetchedFrom(c) == nil {
-			f.Remediation = fmt.Sprintf("The expired %q is the trust anchor the client's truststore holds, not something the server sends: update the truststore with the CA's current root (for Java: `keytool -delete -alias ... -keystore truststore.jks`, then `keytool -importcert -trustcacerts -alias %s -file newroot.pem -keystore truststore.jks`), or have the server send a chain that leads to a current root.", Name(c), alias(c))
-		} else {
-			f.Remediation = fmt.Sprintf("Replace the expired %s %q in the server's chain file with the current one from your CA (its renewed or cross-signed version), keeping the same leaf; then reload the server.", role, Name(c))
+		switch {
+		case i == 0:
+			f.Fix = []Step{
+				Say("Renew the certificate with your CA and deploy it with its chain, then reload the server:"),
+				Cmd("nginx", "nginx -s reload"),
+				Cmd("apachectl", "apachectl graceful"),
+				Say("Check what is served afterwards:"),
+				rerun(in),
+			}
+		case !containsCert(in.Chain, c) && in.FetchedFrom(c) == nil:
+			f.Fix = expiredAnchorFix(in, c)
+		default:
+			f.Fix = []Step{Say(fmt.Sprintf("Replace the expired %s %q in the server's chain file with the current one from your CA (its renewed or cross-signed version), keeping the same leaf; then reload the server.", role, Name(c)))}
 		}
 		out = append(out, f)
 	}
@@ -294,11 +286,11 @@ func certNotYetValid(in *Input) []Finding {
 			Evidence: []string{fmt.Sprintf("%s: not before %s (now %s)", role, c.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)), role + ": " + Describe(c)},
 			Clients: clients("cert-not-yet-valid", "DATE", c.NotBefore.UTC().Format(javaDate),
 				"NOW", now.UTC().Format(time.RFC3339), "LIMIT", c.NotBefore.UTC().Format(time.RFC3339)),
-			Remediation: "Deploy the certificate only once it is valid, or ask the CA to reissue it with a current notBefore.",
+			Fix: []Step{Say("Deploy the certificate only once it is valid, or ask the CA to reissue it with a current notBefore.")},
 		}
 		if wait < 24*time.Hour {
 			f.Detail += " It becomes valid in less than a day: a wrong clock (here or on the client) is the likely cause."
-			f.Remediation = "Check the clock of this machine and of the failing client: `timedatectl status` (is NTP synchronized?), `date -u`. " + f.Remediation
+			f.Fix = append(clockSteps("Check the clock of this machine and of the failing client (is NTP synchronized?):"), f.Fix...)
 		}
 		out = append(out, f)
 	}
@@ -351,19 +343,10 @@ func hostnameMismatch(in *Input) []Finding {
 	if isIP {
 		sanType = "IP"
 	}
-	var alt []string
-	for i, n := range append([]string{name}, covered...) {
-		t := "DNS"
-		if net.ParseIP(strings.TrimPrefix(n, "IP:")) != nil {
-			t = "IP"
-		}
-		alt = append(alt, fmt.Sprintf("  %s.%d = %s", t, i+1, strings.TrimPrefix(n, "IP:")))
-	}
-	f.Remediation = "Connect with a name the certificate covers, or reissue it with " + sanType + ":" + name + " in subjectAltName. In the openssl request config:\n" +
-		"  [req_ext]\n  subjectAltName = @alt_names\n  [alt_names]\n" + strings.Join(dedupe(alt), "\n") + "\n" +
-		"  openssl req -new -key server.key -out server.csr -config req.cnf -reqexts req_ext"
+	f.Fix = append([]Step{Say("Connect with a name the certificate covers, or reissue it with " + sanType + ":" + name + " in subjectAltName.")},
+		sanRequestSteps(append([]string{name}, covered...))...)
 	if in.Rec.Target.SNI != "" && in.Rec.Target.SNI != in.Rec.Target.Host && !probe.IsIP(in.Rec.Target.Host) {
-		f.Remediation += "\nNote: the name checked is the SNI you set (" + in.Rec.Target.SNI + ")."
+		f.Fix = append(f.Fix, Say("Note: the name checked is the SNI you set ("+in.Rec.Target.SNI+")."))
 	}
 	return []Finding{f}
 }
@@ -382,24 +365,6 @@ func coveredNames(c *x509.Certificate) []string {
 	out := append([]string(nil), c.DNSNames...)
 	for _, ip := range c.IPAddresses {
 		out = append(out, "IP:"+ip.String())
-	}
-	return out
-}
-
-func dedupe(ss []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range ss {
-		k := s[strings.Index(s, "="):]
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, s)
-		}
-	}
-	// Renumber after removing duplicates.
-	for i := range out {
-		kind := strings.TrimSpace(out[i][:strings.Index(out[i], ".")])
-		out[i] = fmt.Sprintf("  %s.%d %s", kind, i+1, out[i][strings.Index(out[i], "="):])
 	}
 	return out
 }
@@ -437,10 +402,11 @@ func aliasName(s string) string {
 			b.WriteByte('-')
 		}
 	}
-	if b.Len() == 0 {
-		return "server"
+	// A leading "-" would make the alias an option of keytool.
+	if a := strings.TrimLeft(b.String(), "-."); a != "" {
+		return a
 	}
-	return b.String()
+	return "server"
 }
 
 // httpsURL is the URL a user would give curl for the target: the name
@@ -458,4 +424,112 @@ func httpsURL(in *Input) string {
 		path = "/"
 	}
 	return "https://" + host + path
+}
+
+// chainFix is how to make the server send its full chain: build the chain
+// file (tlsdoctor writes it when it could fetch what is missing), then
+// configure it in nginx, Apache or a Java keystore.
+func chainFix(in *Input, tr *TrustResult) []Step {
+	steps := []Step{Say("Fix the server, not the clients: configure the full chain, leaf first, then each intermediate in order.")}
+	if _, err := FixBundle(in); err == nil {
+		steps = append(steps, Say("Write that chain (PEM, the fetched intermediate included) to fullchain.pem:"), rerun(in, "--fix-bundle fullchain.pem"))
+	} else {
+		steps = append(steps,
+			Say(fmt.Sprintf("Get the intermediate %q (the issuer named above) from your CA's download page or the bundle it sent with the certificate, save it as intermediate.crt (PEM), and put it after your certificate, server.crt:", tr.End().Issuer.String())),
+			Cmd("cat", "cat server.crt intermediate.crt > fullchain.pem"))
+	}
+	return append(steps,
+		Set("nginx", "ssl_certificate /etc/nginx/fullchain.pem;\nssl_certificate_key /etc/nginx/server.key;"),
+		Set("apache", "SSLCertificateFile /etc/apache2/fullchain.pem\nSSLCertificateKeyFile /etc/apache2/server.key"),
+		Say("Java, Tomcat, Spring Boot: build a keystore whose key entry holds the whole chain (openssl asks for an export password):"),
+		Cmd("openssl", "openssl pkcs12 -export -in fullchain.pem -inkey server.key -name server -out server.p12"),
+		Set("spring", "server.ssl.key-store=file:server.p12\nserver.ssl.key-store-type=PKCS12\nserver.ssl.key-store-password=PASSWORD\nserver.ssl.key-alias=server"),
+		Set("tomcat", `<Certificate certificateKeystoreFile="conf/server.p12" certificateKeystoreType="PKCS12" certificateKeystorePassword="PASSWORD"/>`),
+		Say("Reload the server, then check what it sends:"),
+		rerun(in))
+}
+
+// expiredAnchorFix is for an expired trust anchor: the client's store,
+// not the server, must change.
+func expiredAnchorFix(in *Input, c *x509.Certificate) []Step {
+	ts := primaryStore(in)
+	steps := []Step{Say(fmt.Sprintf("The expired %q is the trust anchor %s holds, not something the server sends: replace it there with the CA's current root (get it from the CA as newroot.pem), or have the server send a chain that leads to a current root.", Name(c), orNone(ts.Name)))}
+	if _, ok := keystoreFormat(ts); ok && ts.Path != "" {
+		steps = append(steps,
+			Say("Java: find the expired entry's alias in the list, delete it (keytool -delete -alias ALIAS), then import the current root:"),
+			command("keytool", "keytool -list -v -keystore", fileArg(ts.Path)),
+			command("keytool", "keytool -importcert -trustcacerts -alias", alias(c)+"-current", "-file newroot.pem -keystore", fileArg(ts.Path)))
+	}
+	return steps
+}
+
+// downloadSteps fetch the certificate at u (an AIA caIssuers URL, whose
+// body was in format) into base.pem.
+func downloadSteps(u, format, base string) []Step {
+	switch format {
+	case "pem":
+		return []Step{Say("Download it from the URL the certificate names (PEM):"), command("curl", "curl -fsS -o "+base+".pem", urlArg(u))}
+	case "pkcs7":
+		return []Step{
+			Say("Download it from the URL the certificate names (a PKCS#7 bundle, DER) and convert it to PEM:"),
+			command("curl", "curl -fsS -o "+base+".p7c", urlArg(u)),
+			Cmd("openssl", "openssl pkcs7 -inform DER -in "+base+".p7c -print_certs -out "+base+".pem"),
+		}
+	}
+	return []Step{
+		Say("Download it from the URL the certificate names (DER) and convert it to PEM:"),
+		command("curl", "curl -fsS -o "+base+".der", urlArg(u)),
+		Cmd("openssl", "openssl x509 -inform DER -in "+base+".der -out "+base+".pem"),
+	}
+}
+
+// sanRequestSteps make a certificate request (for server.key) whose
+// subjectAltName holds names ("IP:" marks an IP address), and sign it with
+// one's own CA. A name that cannot be a DNS name or an IP address is left
+// out, and the steps say so.
+func sanRequestSteps(names []string) []Step { return requestSteps(names, "") }
+
+// requestSteps are sanRequestSteps for the existing server.key when
+// newKey is empty, else for a new key made with the openssl req options
+// newKey ("-newkey rsa:3072").
+func requestSteps(names []string, newKey string) []Step {
+	var sans []string
+	bad := 0
+	for _, n := range names {
+		var san string
+		switch ip := strings.TrimPrefix(n, "IP:"); {
+		case net.ParseIP(ip) != nil:
+			san = "IP:" + ip
+		case ValidDNSName(n):
+			san = "DNS:" + n
+		default:
+			bad++
+			continue
+		}
+		if !slices.Contains(sans, san) {
+			sans = append(sans, san)
+		}
+	}
+	var steps []Step
+	if bad > 0 {
+		steps = append(steps, Say(fmt.Sprintf("tlsdoctor left out %d name(s) that contain characters that cannot appear in a DNS name (see invalid-name-characters).", bad)))
+	}
+	if len(sans) == 0 {
+		return append(steps, Say(refusedValue))
+	}
+	_, cn, _ := strings.Cut(sans[0], ":")
+	intro, key := "Make a certificate request for your key, server.key, with the names in subjectAltName (OpenSSL 1.1.1 and later):", "-key server.key"
+	if newKey != "" {
+		intro, key = "Make a new key, server.key, and a certificate request with the names in subjectAltName (OpenSSL 1.1.1 and later):", newKey+" -nodes -keyout server.key"
+	}
+	return append(steps,
+		Say(intro),
+		command("openssl", "openssl req -new", key, "-subj", wordArg("/CN="+cn), "-addext", wordArg("subjectAltName="+strings.Join(sans, ",")), "-out server.csr"),
+		Say("Submit server.csr to your CA, which must copy the subjectAltName into the certificate. With your own CA (ca.crt, ca.key; OpenSSL 3), sign it keeping the request's extensions:"),
+		Cmd("openssl", "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -copy_extensions copy -days 365 -out server.crt"))
+}
+
+// clockSteps check a machine's clock, after the sentence that says why.
+func clockSteps(why string) []Step {
+	return []Step{Say(why), Cmd("timedatectl", "timedatectl status"), Cmd("date", "date -u")}
 }

@@ -50,8 +50,16 @@ func chainOrder(in *Input) []Finding {
 			"order sent:     " + strings.Join(sent, " → "),
 			"order expected: " + strings.Join(want, " → "),
 		},
-		Remediation: "Rewrite the chain file in the expected order, leaf first, each certificate followed by its issuer (for example `cat server.crt " + strings.Join(fileNames(expected[1:]), " ") + " > fullchain.pem`, or `tlsdoctor " + in.Rec.Target.Input + " --fix-bundle fullchain.pem`), point nginx `ssl_certificate` / Apache `SSLCertificateFile` at it and reload.",
-		Clients:     clients("chain-order"),
+		Fix: []Step{
+			Say("Rewrite the chain file in the expected order, leaf first, each certificate followed by its issuer; tlsdoctor writes it:"),
+			rerun(in, "--fix-bundle fullchain.pem"),
+			Say("or, from the certificate files (named here after their subjects):"),
+			Cmd("cat", "cat server.crt "+strings.Join(fileNames(expected[1:]), " ")+" > fullchain.pem"),
+			Say("Point the server at it and reload:"),
+			Set("nginx", "ssl_certificate /etc/nginx/fullchain.pem;"),
+			Set("apache", "SSLCertificateFile /etc/apache2/fullchain.pem"),
+		},
+		Clients: clients("chain-order"),
 	}}
 }
 
@@ -98,8 +106,8 @@ func chainContainsRoot(in *Input) []Finding {
 			Title:    fmt.Sprintf("the server sends the %s certificate %q", kind, Name(c)),
 			Detail:   "A root is trusted only when the client already has it, so sending it is useless: clients that trust the root use their own copy. It costs bytes in every handshake.",
 			Evidence: []string{fmt.Sprintf("sent #%d (%s): %s", i, kind, Describe(c))},
-			Remediation: "Remove the root from the chain file (nginx `ssl_certificate`, Apache `SSLCertificateFile`): keep the leaf and the intermediate(s) only. " +
-				"Clients that need the root must have it in their truststore.",
+			Fix: []Step{Say("Remove the root from the chain file (nginx ssl_certificate, Apache SSLCertificateFile): keep the leaf and the intermediate(s) only. " +
+				"Clients that need the root must have it in their truststore.")},
 		}
 		if kind == "cross-signed root" {
 			f.Detail = fmt.Sprintf("%q is the key of the trust anchor in %s, signed by another CA (%q) for clients that do not have this root yet. Clients that have the root do not need it.", Name(c), anchorStore.Name, c.Issuer.String())
@@ -107,7 +115,7 @@ func chainContainsRoot(in *Input) []Finding {
 		if in.Env.Now.After(c.NotAfter) {
 			f.Severity = Warning
 			f.Detail += fmt.Sprintf(" This %s expired on %s: clients that build the path through the sent copy instead of their own root (older OpenSSL, some Java and embedded clients) fail with \"certificate has expired\".", kind, c.NotAfter.UTC().Format("2006-01-02"))
-			f.Remediation = "Remove the expired " + kind + " from the chain file; clients that still need a cross-sign need a current one from the CA."
+			f.Fix = []Step{Say("Remove the expired " + kind + " from the chain file (nginx ssl_certificate, Apache SSLCertificateFile); clients that still need a cross-sign need a current one from the CA.")}
 		}
 		out = append(out, f)
 	}
@@ -138,8 +146,10 @@ func chainExtraCerts(in *Input) []Finding {
 		Title:    fmt.Sprintf("the server sends %d certificate(s) that belong to no path to the leaf", len(extra)),
 		Detail:   "These certificates did not issue the leaf or any certificate above it. This is typically the old intermediate left in the chain file after a renewal, or a bundle from another CA. Clients mostly ignore them, but they confuse people and some path builders.",
 		Evidence: append(extra, "path: "+pathNames(tr.Path)),
-		Remediation: "Remove them from the chain file and keep only the leaf and its own intermediate(s) (`tlsdoctor " + in.Rec.Target.Input +
-			" --fix-bundle fullchain.pem` writes exactly that when it can build the chain).",
+		Fix: []Step{
+			Say("Remove them from the chain file and keep only the leaf and its own intermediate(s); when it can build the chain, tlsdoctor writes exactly that:"),
+			rerun(in, "--fix-bundle fullchain.pem"),
+		},
 	}}
 }
 
@@ -185,9 +195,9 @@ func certExpiringSoon(in *Input) []Finding {
 			Evidence: []string{fmt.Sprintf("%s: not after %s (now %s)", role, c.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)), role + ": " + Describe(c)},
 		}
 		if i == 0 {
-			f.Remediation = "Renew it now and deploy the new certificate with its chain; automate renewal (certbot, cert-manager, your CA's ACME endpoint) so it renews around two thirds of its lifetime."
+			f.Fix = []Step{Say("Renew it now and deploy the new certificate with its chain; automate renewal (certbot, cert-manager, your CA's ACME endpoint) so it renews around two thirds of its lifetime.")}
 		} else {
-			f.Remediation = fmt.Sprintf("Get the renewed or replacement %s from your CA and put it in the chain file (or truststore) before %s.", role, c.NotAfter.UTC().Format("2006-01-02"))
+			f.Fix = []Step{Say(fmt.Sprintf("Get the renewed or replacement %s from your CA and put it in the chain file (or truststore) before %s.", role, c.NotAfter.UTC().Format("2006-01-02")))}
 		}
 		out = append(out, f)
 	}

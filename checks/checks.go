@@ -65,11 +65,9 @@ type Finding struct {
 	Title    string   `json:"title"`
 	Detail   string   `json:"detail"`
 	Evidence []string `json:"evidence"`
-	// Remediation is the fix as free text. Deprecated: checks being
-	// converted still set it; new code sets Fix.
-	Remediation string `json:"remediation"`
 	// Fix is the fix as data: prose, commands and settings, each for a
-	// named tool (see Step). report/ renders it.
+	// named tool (see Step). report/ renders it, and adds the same steps
+	// as one string ("remediation", FixText) to the JSON.
 	Fix []Step `json:"fix,omitempty"`
 	// Clients says how common clients react to this problem, with the
 	// message they print, so a user can match the error they were given.
@@ -98,6 +96,14 @@ type Truststore struct {
 	// these.
 	Source string
 	Public bool
+	// Path is the file the user named (--truststore FILE, --ca-file FILE)
+	// as given, and Format its format ("PEM", "DER", "PKCS#12", "JKS",
+	// "JCEKS"), so that a fix can name the user's own file; both are empty
+	// for a named or recorded store. Flag is the option that named the
+	// store ("--truststore", "--ca-file"), empty when tlsdoctor chose it.
+	Path   string
+	Format string
+	Flag   string
 }
 
 // NewTruststore builds a store from its certificates.
@@ -173,6 +179,7 @@ func All() []Check {
 		{"cert-expired", Error, "a certificate on the chain has expired", certExpired},
 		{"cert-not-yet-valid", Error, "a certificate on the chain is not valid yet (or a clock is wrong)", certNotYetValid},
 		{"hostname-mismatch", Error, "the certificate does not cover the name the client connects to", hostnameMismatch},
+		{"invalid-name-characters", Warning, "a name or URL in the certificate (or the target) holds characters no DNS name or URL may hold (a newline, quote, \"]\", control character): it matches no host, and tlsdoctor never pastes it into a fix", invalidNameCharacters},
 		{"chain-order", Warning, "the server sends its chain out of order", chainOrder},
 		{"chain-extra-certs", Warning, "the server sends certificates that belong to no path (left over after a renewal?)", chainExtraCerts},
 		{"chain-contains-root", Info, "the server sends the root certificate (useless; harmful when expired)", chainContainsRoot},

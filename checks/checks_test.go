@@ -69,8 +69,8 @@ func TestHostnameWildcardExplained(t *testing.T) {
 		if f == nil || !strings.Contains(f.Detail, want) {
 			t.Errorf("%s: finding %+v, want detail mentioning %q", host, f, want)
 		}
-		if f != nil && !strings.Contains(f.Remediation, "DNS.1 = "+host) {
-			t.Errorf("%s: remediation lacks the SAN to add:\n%s", host, f.Remediation)
+		if f != nil && !strings.Contains(checks.FixText(f.Fix), "subjectAltName=DNS:"+host) {
+			t.Errorf("%s: remediation lacks the SAN to add:\n%s", host, checks.FixText(f.Fix))
 		}
 	}
 	// One label below the wildcard matches.
@@ -86,8 +86,8 @@ func TestHostnameIPNeedsIPSAN(t *testing.T) {
 	if f == nil {
 		t.Fatal("no hostname-mismatch for an IP only present as a DNS SAN")
 	}
-	if !strings.Contains(f.Detail, "only an IP SAN") || !strings.Contains(f.Remediation, "IP.1 = 10.0.0.5") {
-		t.Errorf("detail/remediation do not explain IP SANs:\n%s\n%s", f.Detail, f.Remediation)
+	if !strings.Contains(f.Detail, "only an IP SAN") || !strings.Contains(checks.FixText(f.Fix), "subjectAltName=IP:10.0.0.5") {
+		t.Errorf("detail/remediation do not explain IP SANs:\n%s\n%s", f.Detail, checks.FixText(f.Fix))
 	}
 	java := f.Clients[0]
 	if java.Client != "java" || !strings.Contains(java.Message, "No subject alternative names matching IP address 10.0.0.5 found") {
@@ -117,8 +117,8 @@ func TestExpiredIntermediateNamed(t *testing.T) {
 	if !strings.Contains(f.Title, `intermediate certificate "Old Intermediate" expired 3 days ago`) {
 		t.Errorf("title %q does not name the expired intermediate", f.Title)
 	}
-	if !strings.Contains(f.Remediation, "Replace the expired intermediate") {
-		t.Errorf("remediation %q", f.Remediation)
+	if !strings.Contains(checks.FixText(f.Fix), "Replace the expired intermediate") {
+		t.Errorf("remediation %q", checks.FixText(f.Fix))
 	}
 }
 
@@ -126,12 +126,12 @@ func TestNotYetValidClockSkewHint(t *testing.T) {
 	p := build(t, fixtures.CertSpec{Name: "leaf", Parent: "inter", CommonName: "a.test", DNSNames: []string{"a.test"}, NotBefore: 20 * time.Minute})
 	fs := checks.Run(chainRecord("a.test", p.Get("leaf").Cert, p.Get("inter").Cert), env(p.Get("root").Cert))
 	f := find(fs, "cert-not-yet-valid")
-	if f == nil || !strings.Contains(f.Remediation, "timedatectl") || !strings.Contains(f.Title, "in 20 minutes") {
+	if f == nil || !strings.Contains(checks.FixText(f.Fix), "timedatectl") || !strings.Contains(f.Title, "in 20 minutes") {
 		t.Fatalf("finding %+v: want a clock-skew hint for 20 minutes", f)
 	}
 	p2 := build(t, fixtures.CertSpec{Name: "leaf", Parent: "inter", CommonName: "a.test", DNSNames: []string{"a.test"}, NotBefore: 5 * 24 * time.Hour, NotAfter: 50 * 24 * time.Hour})
 	f = find(checks.Run(chainRecord("a.test", p2.Get("leaf").Cert, p2.Get("inter").Cert), env(p2.Get("root").Cert)), "cert-not-yet-valid")
-	if f == nil || strings.Contains(f.Remediation, "timedatectl") {
+	if f == nil || strings.Contains(checks.FixText(f.Fix), "timedatectl") {
 		t.Fatalf("5 days away must not blame the clock: %+v", f)
 	}
 }
@@ -151,8 +151,8 @@ func TestUntrustedRootSentByServer(t *testing.T) {
 	if !strings.Contains(strings.Join(f.Evidence, "\n"), "different key") {
 		t.Errorf("evidence does not mention the same-name root with another key: %v", f.Evidence)
 	}
-	if !strings.Contains(f.Remediation, "keytool -importcert -trustcacerts -alias test-root -file root.pem -keystore truststore.jks") {
-		t.Errorf("remediation lacks the keytool import:\n%s", f.Remediation)
+	if !strings.Contains(checks.FixText(f.Fix), "keytool -importcert -trustcacerts -alias test-root -file root.pem -keystore truststore.p12 -storetype PKCS12") {
+		t.Errorf("remediation lacks the keytool import:\n%s", checks.FixText(f.Fix))
 	}
 }
 

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 
@@ -17,14 +18,22 @@ func connectFailed(in *Input) []Finding {
 			Title:    fmt.Sprintf("cannot resolve %s", t.ConnectHost),
 			Evidence: []string{"DNS lookup of " + t.ConnectHost + ": " + e.Message},
 		}
+		bypass := Say("To bypass DNS, give the server's address with --connect-to ADDRESS:" + strconv.Itoa(t.ConnectPort) + ".")
 		if e.Kind == probe.KindTimeout {
 			f.Detail = "The DNS lookup timed out: the resolver did not answer in time."
-			f.Remediation = "Check the resolver this machine uses (/etc/resolv.conf) and that it is reachable: `dig " + t.ConnectHost + "`.\n" +
-				"To bypass DNS, give the address directly: `tlsdoctor " + t.Host + " --connect-to IP:" + strconv.Itoa(t.ConnectPort) + "`."
+			f.Fix = []Step{
+				Say("Check the resolver this machine uses (/etc/resolv.conf) and that it answers:"),
+				command("dig", "dig", hostArg(t.ConnectHost)),
+				bypass,
+			}
 		} else {
 			f.Detail = "The name does not resolve to any address: it is misspelt, not published in DNS, or only resolvable inside another network (VPN, corporate DNS)."
-			f.Remediation = "Check the spelling and look the name up: `dig +short " + t.ConnectHost + "` or `getent hosts " + t.ConnectHost + "`.\n" +
-				"If the name is internal, run this from inside that network, or give the address: `tlsdoctor " + t.Host + " --connect-to IP:" + strconv.Itoa(t.ConnectPort) + "`."
+			f.Fix = []Step{
+				Say("Check the spelling and look the name up:"),
+				command("dig", "dig +short", hostArg(t.ConnectHost)),
+				command("getent", "getent hosts", hostArg(t.ConnectHost)),
+				Say("If the name is internal, run tlsdoctor from inside that network. " + bypass.Text),
+			}
 		}
 		return []Finding{f}
 	}
@@ -41,21 +50,36 @@ func connectFailed(in *Input) []Finding {
 	case probe.KindRefused:
 		f.Title = "connection refused by " + where
 		f.Detail = "The host answered but nothing listens on port " + strconv.Itoa(t.ConnectPort) + " (the TCP SYN was refused with a RST). The service is down, listens on another port, or listens only on another address."
-		f.Remediation = "Check the port, and on the server that the service is running and listening on this address: `ss -ltnp | grep :" + strconv.Itoa(t.ConnectPort) + "`.\n" +
-			"nginx: `listen " + strconv.Itoa(t.ConnectPort) + " ssl;`; Spring Boot: `server.port=" + strconv.Itoa(t.ConnectPort) + "`."
+		port := strconv.Itoa(t.ConnectPort)
+		f.Fix = []Step{
+			Say("Check the port, and on the server that the service is running and listens on this address:"),
+			Cmd("ss", "ss -ltnp sport = :"+port),
+			Say("The setting that picks the port:"),
+			Set("nginx", "listen "+port+" ssl;"),
+			Set("spring", "server.port="+port),
+		}
 	case probe.KindTimeout:
 		f.Title = "connection to " + where + " timed out"
 		f.Detail = "No answer to the TCP connection attempt before the timeout: a firewall or security group is dropping the packets, the address is wrong, or the route needs a proxy or VPN."
-		f.Remediation = "Check firewalls and security groups between here and " + where + " (allow TCP " + strconv.Itoa(t.ConnectPort) + "), and that the address is right.\n" +
-			"Test plain TCP reachability: `nc -vz -w 5 " + t.ConnectHost + " " + strconv.Itoa(t.ConnectPort) + "`. If you go through an HTTP proxy, run tlsdoctor from a host with direct access."
+		f.Fix = []Step{
+			Say("Check firewalls and security groups between here and " + where + " (allow TCP " + strconv.Itoa(t.ConnectPort) + "), and that the address is right. Test plain TCP reachability:"),
+			command("nc", "nc -vz -w 5", hostArg(t.ConnectHost), portArg(t.ConnectPort)),
+			Say("If you go through an HTTP proxy, run tlsdoctor from a host with direct access."),
+		}
 	case probe.KindNoRoute:
 		f.Title = "no route to " + where
 		f.Detail = "The network says the address is unreachable from this machine."
-		f.Remediation = "Check the address, this machine's routes (`ip route get " + t.ConnectHost + "`) and any VPN that the target needs."
+		f.Fix = []Step{Say("Check the address, this machine's routes and any VPN that the target needs.")}
+		if h, _, err := net.SplitHostPort(a.Address); err == nil && net.ParseIP(h) != nil {
+			f.Fix = append(f.Fix, Say("The route this machine would use:"), command("ip", "ip route get", hostArg(h)))
+		}
 	default:
 		f.Title = "cannot connect to " + where
 		f.Detail = "The TCP connection failed: " + e.Message + "."
-		f.Remediation = "Check that the host and port are right and reachable: `nc -vz -w 5 " + t.ConnectHost + " " + strconv.Itoa(t.ConnectPort) + "`."
+		f.Fix = []Step{
+			Say("Check that the host and port are right and reachable:"),
+			command("nc", "nc -vz -w 5", hostArg(t.ConnectHost), portArg(t.ConnectPort)),
+		}
 	}
 	return []Finding{f}
 }
@@ -84,15 +108,24 @@ func notTLS(in *Input) []Finding {
 	case "HTTP":
 		f.Title = fmt.Sprintf("%s answers plain HTTP, not HTTPS", hostPort(t.ConnectHost, t.ConnectPort))
 		f.Detail = "The server on this port speaks unencrypted HTTP: it answered our TLS ClientHello with an HTTP error. Either this is the HTTP port (the HTTPS one is usually 443 or 8443) or TLS is not enabled on this listener."
-		f.Remediation = "Use the server's HTTPS port, or use http:// if plain HTTP is intended.\n" +
-			"To serve TLS here: nginx `listen " + port + " ssl;` with `ssl_certificate`/`ssl_certificate_key`; Spring Boot `server.ssl.enabled=true` with `server.ssl.key-store=...`; Apache `SSLEngine on` in the VirtualHost."
+		f.Fix = []Step{
+			Say("Use the server's HTTPS port, or use http:// if plain HTTP is intended."),
+			Say("To serve TLS on this port:"),
+			Set("nginx", "listen "+port+" ssl;\nssl_certificate /etc/nginx/fullchain.pem;\nssl_certificate_key /etc/nginx/server.key;"),
+			Set("spring", "server.ssl.enabled=true\nserver.ssl.key-store=file:server.p12\nserver.ssl.key-store-type=PKCS12\nserver.ssl.key-store-password=PASSWORD"),
+			Set("apache", "SSLEngine on\nSSLCertificateFile /etc/apache2/fullchain.pem\nSSLCertificateKeyFile /etc/apache2/server.key"),
+		}
 	case "":
 		f.Detail = "The peer answered our TLS ClientHello with bytes that are not a TLS record."
-		f.Remediation = "Check that this is the TLS port of the service. If the protocol starts in plain text and upgrades (SMTP, IMAP, LDAP, PostgreSQL), it needs STARTTLS, not a direct TLS connection."
+		f.Fix = []Step{Say("Check that this is the TLS port of the service. If the protocol starts in plain text and upgrades (SMTP, IMAP, LDAP, PostgreSQL), it needs STARTTLS, not a direct TLS connection.")}
 	default:
 		f.Title = fmt.Sprintf("%s speaks %s, not TLS", hostPort(t.ConnectHost, t.ConnectPort), e.Protocol)
 		f.Detail = "The server on this port speaks " + e.Protocol + " in plain text. It is the wrong port, or the protocol upgrades to TLS with STARTTLS instead of starting with TLS."
-		f.Remediation = "Use the service's implicit-TLS port (for example 465 for SMTP, 993 for IMAP, 995 for POP3, 636 for LDAP), or a STARTTLS-capable client: `openssl s_client -starttls smtp -connect " + hostPort(t.ConnectHost, t.ConnectPort) + "`."
+		f.Fix = []Step{Say("Use the service's implicit-TLS port (for example 465 for SMTP, 993 for IMAP, 995 for POP3, 636 for LDAP), or a client that speaks STARTTLS.")}
+		if st, ok := starttlsNames[e.Protocol]; ok {
+			f.Fix[0].Text += " With openssl:"
+			f.Fix = append(f.Fix, sClient(in, "-starttls "+st))
+		}
 	}
 	return []Finding{f}
 }
@@ -165,29 +198,33 @@ func handshakeFailed(in *Input) []Finding {
 			f.Detail = "The server ended the handshake with this alert."
 		}
 		f.Clients = alertClients(a)
-		f.Remediation = alertRemediation(in, a, name)
+		f.Fix = alertFix(in, a, name)
 	case probe.KindTimeout:
 		f.Title = "the server accepted the connection but never completed the handshake"
 		f.Detail = "The TCP connection was accepted but no TLS answer came before the timeout. The service behind the port may be hung, expect a different protocol that waits for the client, or a middlebox swallows the ClientHello."
 		f.Evidence = append(f.Evidence, e.Message)
-		f.Remediation = "Check the service's health and logs on the server; try `openssl s_client -connect " + where + "` to confirm; check for a load balancer or proxy in between that holds connections."
+		f.Fix = []Step{
+			Say("Check the service's health and logs on the server, and any load balancer or proxy in between that holds connections. To confirm with openssl:"),
+			sClient(in),
+		}
 	case probe.KindReset, probe.KindClosed:
 		f.Title = "the server dropped the connection during the handshake"
 		f.Detail = "The connection was closed (" + string(e.Kind) + ") without a TLS alert. Common causes: a firewall or IPS that filters on SNI, a server that speaks only old TLS versions and drops anything else, or a TLS terminator with no certificate for this name."
 		f.Evidence = append(f.Evidence, e.Message)
-		f.Remediation = "Check the server's TLS configuration and logs for this name; try without SNI (`--no-sni`) or with another name (`--sni`) to see if the name is the cause."
+		f.Fix = []Step{Say("Check the server's TLS configuration and logs for this name; run tlsdoctor again without SNI (--no-sni) or with another name (--sni NAME) to see if the name is the cause.")}
 	default:
 		f.Title = "the handshake failed"
 		f.Detail = "Our TLS client gave up: " + e.Message + "."
 		f.Evidence = append(f.Evidence, e.Message)
-		f.Remediation = "Re-run with -v and compare with `openssl s_client -connect " + where + " -servername " + orNone(a.Offered.SNI) + "`."
+		f.Fix = []Step{Say("Run tlsdoctor again with -v, and compare with openssl:"), sClient(in)}
 	}
 	if l := in.Rec.Attempt(probe.PurposeLegacy); l != nil {
 		if l.Outcome == "ok" {
 			f.Detail += fmt.Sprintf(" A retry offering %s with every cipher suite succeeded with %s and %s: the server only speaks legacy protocol versions or cipher suites that current clients no longer offer by default.", versionRange(l.Offered), l.Version, l.CipherSuite)
 			f.Evidence = append(f.Evidence, fmt.Sprintf("retry offering %s: negotiated %s, %s", versionRange(l.Offered), l.Version, l.CipherSuite))
-			f.Remediation = "Enable TLS 1.2 and 1.3 on the server: nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`, Java server `jdk.tls.server.protocols=TLSv1.2,TLSv1.3`.\n" +
-				"Only as a stop-gap on the client: Java, remove " + strings.ReplaceAll(l.Version, " ", "v") + " from `jdk.tls.disabledAlgorithms` in $JAVA_HOME/conf/security/java.security; OpenSSL/curl, `openssl s_client -tls1 -cipher 'DEFAULT:@SECLEVEL=0'`."
+			f.Fix = append(enableModernTLS(true),
+				Say("Only as a stop-gap on the client: Java, remove "+javaVersionName(l.Version)+" from jdk.tls.disabledAlgorithms in $JAVA_HOME/conf/security/java.security; openssl and curl, allow the old version at security level 0:"),
+				legacyClientCmd(in, l.Version))
 		} else if l.Error != nil {
 			f.Evidence = append(f.Evidence, fmt.Sprintf("retry offering %s with every cipher suite also failed: %s", versionRange(l.Offered), l.Error.Message))
 		}
@@ -195,7 +232,7 @@ func handshakeFailed(in *Input) []Finding {
 	return []Finding{f}
 }
 
-func alertRemediation(in *Input, a *probe.Attempt, name string) string {
+func alertFix(in *Input, a *probe.Attempt, name string) []Step {
 	switch name {
 	case "certificate_required", "handshake_failure":
 		if a.CertificateRequest != nil && !a.ClientCertificateSent {
@@ -207,21 +244,71 @@ func alertRemediation(in *Input, a *probe.Attempt, name string) string {
 				}
 				cas = strings.Join(names, "; ")
 			}
-			return "The server asked for a client certificate issued by: " + cas + ".\n" +
-				"Present one: curl `--cert client.crt --key client.key`; Java `-Djavax.net.ssl.keyStore=client.p12 -Djavax.net.ssl.keyStorePassword=...`; Spring `spring.ssl.bundle.jks.<name>.keystore.location`."
+			return []Step{
+				Say("The server asked for a client certificate issued by: " + cas + ". Present one (with its key):"),
+				curlCmd(in, "--cert client.crt --key client.key"),
+				Set("java", "-Djavax.net.ssl.keyStore=client.p12 -Djavax.net.ssl.keyStoreType=PKCS12 -Djavax.net.ssl.keyStorePassword=PASSWORD"),
+				Set("spring", "spring.ssl.bundle.jks.partner.keystore.location=file:client.p12\nspring.ssl.bundle.jks.partner.keystore.type=PKCS12\nspring.ssl.bundle.jks.partner.keystore.password=PASSWORD"),
+			}
 		}
-		return "Compare what the server accepts with what a current client offers: `openssl s_client -connect " + hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort) + "` and the server's `ssl_protocols`/`ssl_ciphers` (nginx) or `SSLProtocol`/`SSLCipherSuite` (Apache)."
+		return []Step{
+			Say("Compare what the server accepts (nginx ssl_protocols and ssl_ciphers, Apache SSLProtocol and SSLCipherSuite) with what a current client offers:"),
+			sClient(in),
+		}
 	case "protocol_version":
-		return "Enable TLS 1.2 and 1.3 on the server: nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`."
+		return enableModernTLS(false)
 	case "unrecognized_name":
-		return "Connect with the name the server is configured for (`--sni NAME`), or add this name to the server's `server_name` (nginx) / `ServerName`/`ServerAlias` (Apache)."
+		return []Step{Say("Connect with the name the server is configured for (--sni NAME), or add this name to the server's server_name (nginx) or ServerName/ServerAlias (Apache).")}
 	case "unknown_ca", "bad_certificate", "certificate_expired", "certificate_revoked", "certificate_unknown", "access_denied", "unsupported_certificate":
-		return "The server rejected the client certificate. Check its expiry (`openssl x509 -in client.crt -noout -dates`), that its issuer is in the server's client-CA list (nginx `ssl_client_certificate`, Spring `server.ssl.trust-store`), and that the intermediate is sent with it."
+		return []Step{
+			Say("The server rejected the client certificate. Check its dates:"),
+			Cmd("openssl", "openssl x509 -in client.crt -noout -dates"),
+			Say("and that its issuer is in the server's client-CA list (nginx ssl_client_certificate, Spring Boot server.ssl.trust-store on the server side), and that the intermediate is sent with it."),
+		}
 	case "no_application_protocol":
-		return "Offer a protocol the server supports (`--alpn http/1.1`), or add it to the server's ALPN list."
+		return []Step{Say("Offer a protocol the server supports (--alpn http/1.1), or add it to the server's ALPN list.")}
 	}
-	return "Check the server's TLS configuration and error log for this handshake."
+	return []Step{Say("Check the server's TLS configuration and error log for this handshake.")}
 }
+
+// enableModernTLS is how to turn on TLS 1.2 and 1.3 on the server, with
+// the Java server setting when java is set.
+func enableModernTLS(java bool) []Step {
+	steps := []Step{
+		Say("Enable TLS 1.2 and 1.3 on the server:"),
+		Set("nginx", "ssl_protocols TLSv1.2 TLSv1.3;"),
+		Set("apache", "SSLProtocol -all +TLSv1.2 +TLSv1.3"),
+	}
+	if java {
+		steps = append(steps, Set("java", "-Djdk.tls.server.protocols=TLSv1.2,TLSv1.3"))
+	}
+	return steps
+}
+
+// javaVersionName is how Java names a protocol version ("TLSv1").
+func javaVersionName(v string) string {
+	switch v {
+	case "TLS 1.0":
+		return "TLSv1"
+	case "SSL 3.0":
+		return "SSLv3"
+	}
+	return strings.ReplaceAll(v, "TLS ", "TLSv")
+}
+
+// legacyClientCmd is openssl s_client allowing an old version v at
+// security level 0: a stop-gap, to confirm the server answers.
+func legacyClientCmd(in *Input, v string) Step {
+	opt := map[string]string{"SSL 3.0": "-ssl3", "TLS 1.0": "-tls1", "TLS 1.1": "-tls1_1", "TLS 1.2": "-tls1_2"}[v]
+	if opt == "" {
+		opt = "-tls1"
+	}
+	return sClient(in, opt, "-cipher 'DEFAULT:@SECLEVEL=0' </dev/null")
+}
+
+// starttlsNames are openssl s_client -starttls names of the protocols
+// the probe recognises in plain text.
+var starttlsNames = map[string]string{"SMTP": "smtp", "IMAP": "imap", "POP3": "pop3", "FTP": "ftp", "LDAP": "ldap", "XMPP": "xmpp", "PostgreSQL": "postgres", "MySQL": "mysql"}
 
 func versionRange(o probe.Offer) string {
 	if o.MinVersion == o.MaxVersion {

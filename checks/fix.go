@@ -66,9 +66,36 @@ func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// programLabels are how report/ and FixText name the program a setting
+// belongs to.
+var programLabels = map[string]string{
+	"nginx":         "nginx",
+	"apache":        "Apache httpd",
+	"java":          "Java system properties (-D on the java command line, or JAVA_TOOL_OPTIONS)",
+	"java.security": "Java security properties ($JAVA_HOME/conf/security/java.security)",
+	"spring":        "Spring Boot (application.properties)",
+	"mulesoft":      "MuleSoft (the TLS context of the connector)",
+	"tomcat":        "Tomcat (server.xml, the SSLHostConfig of the connector)",
+	"go":            "Go",
+	"python":        "Python",
+	"node":          "Node.js",
+	"dotnet":        ".NET on Linux (the openssl.cnf it reads, OPENSSL_CONF)",
+	"openssl.cnf":   "openssl.cnf",
+	"haproxy":       "HAProxy",
+}
+
+// ProgramLabel names the program of a setting step for people.
+func ProgramLabel(program string) string {
+	if l, ok := programLabels[program]; ok {
+		return l
+	}
+	return program
+}
+
 // FixText renders steps as plain text, one step per line (a snippet keeps
-// its own lines): the form used for the JSON "remediation" string and the
-// stderr hint.
+// its own lines, under the name of its program): the form used for the
+// JSON "remediation" string. report/ prints the same steps the same way,
+// indented.
 func FixText(steps []Step) string {
 	var b strings.Builder
 	for i, s := range steps {
@@ -78,9 +105,9 @@ func FixText(steps []Step) string {
 		switch s.Kind {
 		case StepConfig:
 			if s.For != "" {
-				b.WriteString(s.For + ": ")
+				b.WriteString(ProgramLabel(s.For) + ":\n")
 			}
-			b.WriteString(s.Text)
+			b.WriteString("  " + strings.ReplaceAll(s.Text, "\n", "\n  "))
 		case StepCommand:
 			b.WriteString("  " + s.Text)
 		default:
@@ -100,4 +127,39 @@ func Commands(steps []Step, tool string) []string {
 		}
 	}
 	return out
+}
+
+// Hint is the first step of a fix that can be acted on by itself, as one
+// line: a sentence with the command or one-line setting it introduces
+// ("Trust the root: keytool -importcert ..."), a sentence that says what
+// to do, or a command. A sentence that only introduces other sentences
+// ("Two ways out:") is never a hint on its own. Empty when there is no
+// fix.
+func Hint(steps []Step) string {
+	for i, s := range steps {
+		switch s.Kind {
+		case StepCommand:
+			return "run: " + s.Text
+		case StepConfig:
+			if !strings.Contains(s.Text, "\n") {
+				return ProgramLabel(s.For) + ": " + s.Text
+			}
+			continue
+		}
+		text := strings.TrimSpace(s.Text)
+		if !strings.HasSuffix(text, ":") {
+			return text
+		}
+		if i+1 < len(steps) {
+			switch next := steps[i+1]; {
+			case next.Kind == StepCommand:
+				return text + " " + next.Text
+			case next.Kind == StepConfig && !strings.Contains(next.Text, "\n"):
+				return text + " " + next.Text
+			case next.Kind == StepConfig:
+				return strings.TrimSuffix(text, ":") + " (the settings are in the report)."
+			}
+		}
+	}
+	return ""
 }

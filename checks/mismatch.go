@@ -238,8 +238,12 @@ func versionMismatch(in *Input) []Finding {
 				fmt.Sprintf("offered %s: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
 				fmt.Sprintf("offered %s: negotiated %s, %s", versionRange(l.Offered), l.Version, l.CipherSuite),
 			},
-			Remediation: "Enable TLS 1.2 and 1.3 on the server: nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`.\n" +
-				"Only as a stop-gap on the client: Java, remove " + strings.ReplaceAll(l.Version, "TLS ", "TLSv") + " from `jdk.tls.disabledAlgorithms` and set `-Djdk.tls.client.protocols=" + strings.ReplaceAll(l.Version, "TLS ", "TLSv") + ",TLSv1.2`; curl `--tlsv1.0 --ciphers 'DEFAULT:@SECLEVEL=0'`. Run `tlsdoctor --scan` to see every version and suite.",
+			Fix: append(append(enableModernTLS(false),
+				Say("Only as a stop-gap on the client. Java: remove "+javaVersionName(l.Version)+" from jdk.tls.disabledAlgorithms in $JAVA_HOME/conf/security/java.security, and allow it:"),
+				Set("java", "-Djdk.tls.client.protocols="+javaVersionName(l.Version)+",TLSv1.2"),
+				Say("curl and openssl: allow the old version at security level 0:")),
+				legacyCurlCmd(in, l.Version), legacyClientCmd(in, l.Version),
+				Say("See every version and suite the server accepts:"), rerun(in, "--scan")),
 			Clients: protocolLegacyClients(),
 		}}
 	}
@@ -274,40 +278,64 @@ func versionMismatch(in *Input) []Finding {
 	serverOlder := slices.Max(server) < slices.Min(c.Versions)
 	if serverOlder {
 		old := probe.VersionName(slices.Max(server))
-		f.Remediation = "Fix the server: enable TLS 1.2 and 1.3 (nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`).\nOnly as a stop-gap on the client: " + enableOldVersion(c, old)
+		f.Fix = append(enableModernTLS(false), enableOldVersion(in, c, old)...)
 		f.Clients = protocolLegacyClients()
 	} else {
-		f.Remediation = "Fix the client: upgrade it to one that speaks " + probe.VersionName(slices.Min(server)) + " or newer" + clientMaxHint(c) + ".\nOr on the server, also enable TLS 1.2: nginx `ssl_protocols TLSv1.2 TLSv1.3;`."
+		f.Fix = []Step{Say("Fix the client: upgrade it to one that speaks " + probe.VersionName(slices.Min(server)) + " or newer.")}
+		if c.Kind == "java" {
+			f.Fix = append(f.Fix, Say("Java: let it offer TLS 1.2 and 1.3:"), Set("java", "-Djdk.tls.client.protocols=TLSv1.2,TLSv1.3"))
+		}
+		f.Fix = append(f.Fix, Say("Or, on the server, also enable TLS 1.2:"), Set("nginx", "ssl_protocols TLSv1.2 TLSv1.3;"))
 		f.Clients = alertMessages("protocol_version", 70, false)
 	}
 	f.Clients = onlyClient(f.Clients, c)
 	return []Finding{f}
 }
 
-func clientMaxHint(c *ClientProfile) string {
-	if c.Kind == "java" {
-		return " (Java: `-Djdk.tls.client.protocols=TLSv1.2,TLSv1.3`)"
+// enableOldVersion is the client stop-gap that lets client c speak the
+// old version v.
+func enableOldVersion(in *Input, c *ClientProfile, v string) []Step {
+	jv := javaVersionName(v)
+	steps := []Step{Say("Only as a stop-gap on the client:")}
+	goV := map[string]string{"TLS 1.0": "tls.VersionTLS10", "TLS 1.1": "tls.VersionTLS11"}[v]
+	pyV := map[string]string{"TLS 1.0": "TLSv1", "TLS 1.1": "TLSv1_1"}[v]
+	nodeV := map[string]string{"TLS 1.0": "TLSv1", "TLS 1.1": "TLSv1.1"}[v]
+	switch {
+	case c.Kind == "java":
+		return append(steps, Say("Java: remove "+jv+" from jdk.tls.disabledAlgorithms in $JAVA_HOME/conf/security/java.security, and allow it:"),
+			Set("java", "-Djdk.tls.client.protocols="+jv+",TLSv1.2"))
+	case c.Kind == "openssl":
+		return append(steps, legacyClientCmd(in, v), legacyCurlCmd(in, v))
+	case c.Kind == "go" && goV != "":
+		return append(steps, Set("go", "tls.Config{MinVersion: "+goV+"}"))
+	case c.Kind == "python" && pyV != "":
+		return append(steps, Set("python", "ctx.minimum_version = ssl.TLSVersion."+pyV+"\nctx.set_ciphers('DEFAULT:@SECLEVEL=0')"))
+	case c.Kind == "node" && nodeV != "":
+		return append(steps, Set("node", "tls.connect({minVersion: '"+nodeV+"', ciphers: 'DEFAULT:@SECLEVEL=0'})"))
+	case c.Kind == "dotnet":
+		return append(steps, Set("dotnet", "[system_default_sect]\nMinProtocol = "+jv+"\nCipherString = DEFAULT:@SECLEVEL=0"))
 	}
-	return ""
+	return append(steps, Say("allow "+v+" in the client."))
 }
 
-func enableOldVersion(c *ClientProfile, v string) string {
-	jv := strings.ReplaceAll(strings.ReplaceAll(v, "TLS ", "TLSv"), "SSL 3.0", "SSLv3")
-	switch c.Kind {
-	case "java":
-		return "remove " + jv + " from `jdk.tls.disabledAlgorithms` in $JAVA_HOME/conf/security/java.security and run with `-Djdk.tls.client.protocols=" + jv + ",TLSv1.2`."
-	case "openssl":
-		return "`openssl s_client -tls1 -cipher 'DEFAULT:@SECLEVEL=0'`; curl `--tlsv1.0 --ciphers 'DEFAULT:@SECLEVEL=0'`."
-	case "go":
-		return "`tls.Config{MinVersion: tls.VersionTLS10}`."
-	case "python":
-		return "`ctx.minimum_version = ssl.TLSVersion.TLSv1; ctx.set_ciphers('DEFAULT:@SECLEVEL=0')`."
-	case "node":
-		return "`tls.connect({minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0'})`."
-	case "dotnet":
-		return "set `MinProtocol = TLSv1` and `CipherString = DEFAULT:@SECLEVEL=0` in the OpenSSL config .NET uses (OPENSSL_CONF)."
+// legacyCurlCmd is curl allowing the old version v at security level 0.
+func legacyCurlCmd(in *Input, v string) Step {
+	opt := map[string]string{"TLS 1.0": "--tlsv1.0", "TLS 1.1": "--tlsv1.1"}[v]
+	if opt == "" {
+		opt = "--tlsv1.0"
 	}
-	return "allow " + v + " in the client."
+	return curlCmd(in, opt, "--ciphers 'DEFAULT:@SECLEVEL=0'")
+}
+
+// dhFix is how to give a server 2048-bit DH parameters.
+func dhFix() []Step {
+	return []Step{
+		Say("Server: use 2048-bit DH parameters (or the RFC 7919 ffdhe2048 group), or drop DHE suites and keep ECDHE:"),
+		Cmd("openssl", "openssl dhparam -out dhparam.pem 2048"),
+		Set("nginx", "ssl_dhparam /etc/nginx/dhparam.pem;"),
+		Set("apache", "SSLOpenSSLConfCmd DHParameters /etc/apache2/dhparam.pem"),
+		Set("java", "-Djdk.tls.ephemeralDHKeySize=2048"),
+	}
 }
 
 // onlyClient keeps the verdicts of the client family named, when known.
@@ -353,8 +381,13 @@ func cipherMismatch(in *Input) []Finding {
 				fmt.Sprintf("offered %s with default suites: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
 				fmt.Sprintf("offered %s with every suite: %s chose %s, %s", versionRange(l.Offered), serverWord(l), l.Version, l.CipherSuite),
 			},
-			Remediation: "Server: enable ECDHE AES-GCM suites, e.g. nginx `ssl_ciphers " + mozillaIntermediateCiphers + ";`. Run `tlsdoctor --scan` to list every suite the server accepts, and `--client NAME` to check a given client.",
-			Clients:     alertMessages("handshake_failure", 40, false),
+			Fix: []Step{
+				Say("Server: enable ECDHE AES-GCM suites (Mozilla's intermediate list):"),
+				Set("nginx", "ssl_ciphers "+mozillaIntermediateCiphers+";"),
+				Say("List every suite the server accepts (and judge a given client with --client NAME):"),
+				rerun(in, "--scan"),
+			},
+			Clients: alertMessages("handshake_failure", 40, false),
 		}}
 	}
 	c, sc := in.Env.Client, scanOf(in)
@@ -375,26 +408,26 @@ func cipherMismatch(in *Input) []Finding {
 		}
 		ev = append(ev, "server accepts at "+v+": "+strings.Join(acc, ", "))
 		f := Finding{
-			Title:       fmt.Sprintf("%s cannot connect: no common cipher suite at %s", c.Name, v),
-			Detail:      fmt.Sprintf("The server picks %s (the highest version both speak), but none of the %d suites %s offers is among the %d the server accepts at that version; the server answers with a handshake_failure alert.", v, len(c.Suites), c.Name, len(o.version.Suites)),
-			Evidence:    ev,
-			Remediation: cipherFix(c, o.version),
-			Clients:     onlyClient(alertMessages("handshake_failure", 40, false), c),
+			Title:    fmt.Sprintf("%s cannot connect: no common cipher suite at %s", c.Name, v),
+			Detail:   fmt.Sprintf("The server picks %s (the highest version both speak), but none of the %d suites %s offers is among the %d the server accepts at that version; the server answers with a handshake_failure alert.", v, len(c.Suites), c.Name, len(o.version.Suites)),
+			Evidence: ev,
+			Fix:      cipherFix(in, c, o.version),
+			Clients:  onlyClient(alertMessages("handshake_failure", 40, false), c),
 		}
 		return []Finding{f}
 	case o.dhTooWeak > 0:
 		return []Finding{{
-			Title:       fmt.Sprintf("%s cannot connect: the server's %d-bit DH group is too small for it", c.Name, o.dhTooWeak),
-			Detail:      fmt.Sprintf("At %s the server picks %s, a DHE suite, with a %d-bit prime; %s requires at least %d bits.", v, ciphersuite.Name(o.suite), o.dhTooWeak, c.Description, c.MinDHBits),
-			Evidence:    append(ev, "negotiated suite would be "+suiteLabel(o.suite)),
-			Remediation: "Server: use 2048-bit DH parameters (`openssl dhparam -out dhparam.pem 2048`, nginx `ssl_dhparam`) or prefer ECDHE suites.",
+			Title:    fmt.Sprintf("%s cannot connect: the server's %d-bit DH group is too small for it", c.Name, o.dhTooWeak),
+			Detail:   fmt.Sprintf("At %s the server picks %s, a DHE suite, with a %d-bit prime; %s requires at least %d bits.", v, ciphersuite.Name(o.suite), o.dhTooWeak, c.Description, c.MinDHBits),
+			Evidence: append(ev, "negotiated suite would be "+suiteLabel(o.suite)),
+			Fix:      dhFix(),
 		}}
 	case o.group != "":
 		return []Finding{{
-			Title:       fmt.Sprintf("%s cannot connect: no common key-exchange group", c.Name),
-			Detail:      fmt.Sprintf("%s offers groups %s; %s.", c.Description, groupNames(c.Groups), o.group),
-			Evidence:    ev,
-			Remediation: "Server: enable X25519 and P-256 (nginx `ssl_ecdh_curve X25519:prime256v1:secp384r1;`).",
+			Title:    fmt.Sprintf("%s cannot connect: no common key-exchange group", c.Name),
+			Detail:   fmt.Sprintf("%s offers groups %s; %s.", c.Description, groupNames(c.Groups), o.group),
+			Evidence: ev,
+			Fix:      []Step{Say("Server: enable X25519 and P-256:"), Set("nginx", "ssl_ecdh_curve X25519:prime256v1:secp384r1;")},
 		}}
 	case len(o.schemes) > 0:
 		var offers []string
@@ -402,18 +435,18 @@ func cipherMismatch(in *Input) []Finding {
 			offers = append(offers, probe.SigAlgName(id))
 		}
 		return []Finding{{
-			Title:       fmt.Sprintf("%s cannot connect: no common signature algorithm (the server signs only with %s)", c.Name, strings.Join(o.schemes, ", ")),
-			Detail:      fmt.Sprintf("At %s the server would pick %s, and signs its key exchange only with %s; %s offers none of them, so the server finds nothing to sign with and answers with a handshake_failure alert.", v, suiteLabel(o.suite), strings.Join(o.schemes, ", "), c.Description),
-			Evidence:    append(ev, "server's TLS 1.2 signature schemes (scan): "+strings.Join(o.schemes, ", "), c.Name+" offers: "+strings.Join(offers, ", ")),
-			Remediation: sigAlgFix(c.Kind),
-			Clients:     onlyClient(alertMessages("handshake_failure", 40, false), c),
+			Title:    fmt.Sprintf("%s cannot connect: no common signature algorithm (the server signs only with %s)", c.Name, strings.Join(o.schemes, ", ")),
+			Detail:   fmt.Sprintf("At %s the server would pick %s, and signs its key exchange only with %s; %s offers none of them, so the server finds nothing to sign with and answers with a handshake_failure alert.", v, suiteLabel(o.suite), strings.Join(o.schemes, ", "), c.Description),
+			Evidence: append(ev, "server's TLS 1.2 signature schemes (scan): "+strings.Join(o.schemes, ", "), c.Name+" offers: "+strings.Join(offers, ", ")),
+			Fix:      sigAlgFix(in, c.Kind),
+			Clients:  onlyClient(alertMessages("handshake_failure", 40, false), c),
 		}}
 	case o.sigalg != "":
 		return []Finding{{
-			Title:       fmt.Sprintf("%s cannot connect: no common signature algorithm", c.Name),
-			Detail:      o.sigalg + ".",
-			Evidence:    ev,
-			Remediation: "Server: add an RSA certificate next to the current one (nginx accepts several `ssl_certificate` lines).",
+			Title:    fmt.Sprintf("%s cannot connect: no common signature algorithm", c.Name),
+			Detail:   o.sigalg + ".",
+			Evidence: ev,
+			Fix:      []Step{Say("Server: add an RSA certificate next to the current one; nginx accepts several:"), Set("nginx", "ssl_certificate /etc/nginx/ecdsa-fullchain.pem;\nssl_certificate_key /etc/nginx/ecdsa.key;\nssl_certificate /etc/nginx/rsa-fullchain.pem;\nssl_certificate_key /etc/nginx/rsa.key;")},
 		}}
 	}
 	// It connects: say so, with what it gets.
@@ -451,29 +484,33 @@ func sigAlgMismatch(in *Input, a *probe.Attempt) []Finding {
 			fmt.Sprintf("offered every suite and every signature scheme (TLS 1.2): the ServerHello chose %s, %s, signed with %s", a.Version, a.CipherSuite, a.SigAlg),
 			fmt.Sprintf("offered %s with only %s: %s", a.CipherSuite, strings.Join(m.Offered.SigAlgs, ", "), m.Error.Message),
 		},
-		Remediation: sigAlgFix(""),
-		Clients:     clients,
+		Fix:     sigAlgFix(in, ""),
+		Clients: clients,
 	}}
 }
 
-// sigAlgFix is the remediation for a server that signs only with legacy
-// schemes; kind narrows the client stop-gap to one client family.
-func sigAlgFix(kind string) string {
-	fix := "Server (the fix): let it sign with SHA-256 (rsa_pss_rsae_sha256, rsa_pkcs1_sha256, ecdsa_secp256r1_sha256). On OpenSSL-based servers (nginx, Apache, HAProxy) remove any restriction on signature algorithms (`ssl_conf_command SignatureAlgorithms` in nginx, `SSLOpenSSLConfCmd SignatureAlgorithms` in Apache, `-sigalgs`) and any `@SECLEVEL=0`; an appliance or TLS stack that cannot sign with SHA-256 needs an upgrade."
-	stop := map[string]string{
-		"go":      "Go: `GODEBUG=tlssha1=1` (Go 1.25+).",
-		"openssl": "OpenSSL/curl: `openssl s_client -cipher 'DEFAULT@SECLEVEL=0'`, `curl --ciphers 'DEFAULT@SECLEVEL=0'`.",
-		"python":  "Python: `ctx.set_ciphers('DEFAULT@SECLEVEL=0')`.",
-		"node":    "Node: `tls.connect({ciphers: 'DEFAULT@SECLEVEL=0', ...})`.",
-		"dotnet":  ".NET on Linux uses the system OpenSSL: `CipherString = DEFAULT@SECLEVEL=0` under `[system_default_sect]` of the openssl.cnf it reads (OPENSSL_CONF).",
+// sigAlgFix is the fix for a server that signs only with legacy
+// schemes; kind narrows the client stop-gap to one client family, and
+// the empty kind gives them all.
+func sigAlgFix(in *Input, kind string) []Step {
+	steps := []Step{Say("Server (the fix): let it sign with SHA-256 (rsa_pss_rsae_sha256, rsa_pkcs1_sha256, ecdsa_secp256r1_sha256). On OpenSSL-based servers (nginx, Apache, HAProxy) remove any restriction on signature algorithms (nginx ssl_conf_command SignatureAlgorithms, Apache SSLOpenSSLConfCmd SignatureAlgorithms, -sigalgs) and any @SECLEVEL=0; an appliance or TLS stack that cannot sign with SHA-256 needs an upgrade.")}
+	stop := map[string][]Step{
+		"go":      {Say("Go 1.25 and later, in the environment:"), Set("go", "GODEBUG=tlssha1=1")},
+		"openssl": {Say("openssl and curl:"), sClient(in, "-cipher 'DEFAULT:@SECLEVEL=0' </dev/null"), curlCmd(in, "--ciphers 'DEFAULT:@SECLEVEL=0'")},
+		"python":  {Set("python", "ctx.set_ciphers('DEFAULT:@SECLEVEL=0')")},
+		"node":    {Set("node", "tls.connect({ciphers: 'DEFAULT:@SECLEVEL=0'})")},
+		"dotnet":  {Say(".NET on Linux uses the system OpenSSL:"), Set("dotnet", "[system_default_sect]\nCipherString = DEFAULT:@SECLEVEL=0")},
 	}
 	if s, ok := stop[kind]; ok {
-		return fix + "\nClient stop-gap, until the server is fixed: " + s
+		return append(append(steps, Say("Client stop-gap, until the server is fixed:")), s...)
 	}
 	if kind == "" {
-		return fix + "\nClient stop-gaps, until the server is fixed: " + stop["go"] + " " + stop["openssl"] + " " + stop["python"] + " " + stop["node"]
+		steps = append(steps, Say("Client stop-gaps, until the server is fixed:"))
+		for _, k := range []string{"go", "openssl", "python", "node"} {
+			steps = append(steps, stop[k]...)
+		}
 	}
-	return fix
+	return steps
 }
 
 func groupNames(gs []uint16) string {
@@ -484,7 +521,7 @@ func groupNames(gs []uint16) string {
 	return strings.Join(out, ", ")
 }
 
-func cipherFix(c *ClientProfile, v probe.ScanVersion) string {
+func cipherFix(in *Input, c *ClientProfile, v probe.ScanVersion) []Step {
 	// Suites the server accepts at this version that a client could add.
 	var candidates, opensslNames []string
 	for _, su := range v.Suites {
@@ -505,21 +542,26 @@ func cipherFix(c *ClientProfile, v probe.ScanVersion) string {
 			break
 		}
 	}
-	fix := "Server (preferred): also accept a suite this client offers, e.g. nginx `ssl_ciphers " + strings.Join(clientSuites, ":") + ":…;`."
+	steps := []Step{Say("Server (preferred): also accept a suite this client offers, for example (OpenSSL names, for nginx ssl_ciphers or Apache SSLCipherSuite) " + strings.Join(clientSuites, ", ") + ".")}
 	if len(candidates) == 0 {
-		return fix + "\nThe server accepts nothing at " + v.Version + " that a client should enable."
+		return append(steps, Say("The server accepts nothing at "+v.Version+" that a client should enable."))
 	}
 	switch c.Kind {
 	case "java":
-		fix += "\nClient stop-gap: remove the blocking entry from `jdk.tls.disabledAlgorithms` (java.security) so one of " + strings.Join(candidates, ", ") + " is enabled, or set it explicitly with `-Dhttps.cipherSuites=" + candidates[0] + "`."
+		steps = append(steps,
+			Say("Client stop-gap: remove the blocking entry from jdk.tls.disabledAlgorithms (java.security) so that one of "+strings.Join(candidates, ", ")+" is enabled, or enable it by name:"),
+			Set("java", "-Dhttps.cipherSuites="+candidates[0]))
 	case "openssl", "python", "node", "dotnet":
 		if len(opensslNames) > 0 {
-			fix += "\nClient stop-gap: `openssl s_client -cipher '" + strings.Join(opensslNames, ":") + ":@SECLEVEL=0'` / curl `--ciphers " + opensslNames[0] + "`."
+			steps = append(steps, Say("Client stop-gap:"),
+				sClient(in, "-cipher", ShellQuote(strings.Join(opensslNames, ":")+":@SECLEVEL=0"), "</dev/null"),
+				curlCmd(in, "--ciphers", ShellQuote(opensslNames[0]+":@SECLEVEL=0")))
 		}
 	case "go":
-		fix += "\nClient stop-gap: list one of " + strings.Join(candidates, ", ") + " in `tls.Config.CipherSuites` (tls.InsecureCipherSuites() has the weak ones)."
+		steps = append(steps, Say("Client stop-gap: list one of "+strings.Join(candidates, ", ")+" in tls.Config.CipherSuites (tls.InsecureCipherSuites() has the weak ones):"),
+			Set("go", "tls.Config{CipherSuites: []uint16{tls."+candidates[0]+"}}"))
 	default:
-		fix += "\nClient: add one of " + strings.Join(candidates, ", ") + " to --ciphers."
+		steps = append(steps, Say("Client: add one of "+strings.Join(candidates, ", ")+" to --ciphers."))
 	}
-	return fix
+	return steps
 }

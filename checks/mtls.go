@@ -265,28 +265,38 @@ func curlURL(in *Input) string {
 	return "https://" + host + ":" + strconv.Itoa(t.Port) + "/"
 }
 
-// supplyRemediation is how to present a client certificate, in every
-// client our users have.
-func supplyRemediation(in *Input) string {
-	t := in.Rec.Target.Input
-	return "Give the client its certificate and key (with the intermediate):\n" +
-		"  tlsdoctor " + t + " --cert client.crt --key client.key            (PEM; --key-password-file for an encrypted key)\n" +
-		"  tlsdoctor " + t + " --cert client.p12 --cert-password-file pw.txt\n" +
-		"  tlsdoctor " + t + " --keystore client.jks --keystore-password-file pw.txt [--alias NAME]\n" +
-		"  curl --cert client.crt --key client.key --cacert ca.pem " + curlURL(in) + "\n" +
-		"Build the keystore Java needs, chain included:\n" +
-		"  openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -out client.p12\n" +
-		"  keytool -importkeystore -srckeystore client.p12 -srcstoretype PKCS12 -destkeystore client.jks -deststoretype JKS\n" +
-		"  Java:   -Djavax.net.ssl.keyStore=client.p12 -Djavax.net.ssl.keyStoreType=PKCS12 -Djavax.net.ssl.keyStorePassword=...\n" +
-		"  Spring: spring.ssl.bundle.jks.partner.keystore.location=classpath:client.p12, .keystore.type=PKCS12, .keystore.password=...\n" +
-		"  MuleSoft: HTTP Request configuration > TLS > Key Store: type pkcs12, path client.p12, password and keyPassword"
+// supplySteps are how to present a client certificate, in every client
+// our users have.
+func supplySteps(in *Input) []Step {
+	return []Step{
+		Say("Give the client its certificate and key, with the intermediate. With tlsdoctor, PEM files (--key-password-file for an encrypted key; or --cert client.p12 --cert-password-file pw.txt; or --keystore client.jks --keystore-password-file pw.txt --alias NAME):"),
+		rerun(in, "--cert client.crt --key client.key"),
+		curlCmd(in, "--cert client.crt --key client.key"),
+		Say("Build the keystore Java needs, chain included (openssl asks for an export password; ca-chain.pem holds the intermediate):"),
+		Cmd("openssl", "openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -name client -out client.p12"),
+		Say("Java 8 and older need JKS (keytool asks for both passwords):"),
+		Cmd("keytool", "keytool -importkeystore -srckeystore client.p12 -srcstoretype PKCS12 -destkeystore client.jks -deststoretype JKS"),
+		Set("java", "-Djavax.net.ssl.keyStore=client.p12 -Djavax.net.ssl.keyStoreType=PKCS12 -Djavax.net.ssl.keyStorePassword=PASSWORD"),
+		Set("spring", "spring.ssl.bundle.jks.partner.keystore.location=file:client.p12\nspring.ssl.bundle.jks.partner.keystore.type=PKCS12\nspring.ssl.bundle.jks.partner.keystore.password=PASSWORD"),
+		Set("mulesoft", "<tls:context>\n  <tls:key-store type=\"pkcs12\" path=\"client.p12\" password=\"PASSWORD\" keyPassword=\"PASSWORD\"/>\n</tls:context>"),
+	}
 }
 
-// trustOnServerRemediation is how the server side adds a client CA.
-func trustOnServerRemediation(caFile string) string {
-	return "  nginx:  ssl_verify_client on; ssl_client_certificate /etc/nginx/" + caFile + "; ssl_verify_depth 3;\n" +
-		"  Spring: keytool -importcert -trustcacerts -alias client-ca -file " + caFile + " -keystore client-truststore.p12 -storetype PKCS12\n" +
-		"          server.ssl.client-auth=need, server.ssl.trust-store=classpath:client-truststore.p12, server.ssl.trust-store-password=...\n" +
-		"  Apache: SSLVerifyClient require; SSLCACertificateFile " + caFile + "; SSLVerifyDepth 3\n" +
-		"  MuleSoft listener: TLS context > Trust Store with " + caFile + " (and Key Store for the server's own certificate)"
+// trustOnServerSteps are how the server side adds a client CA (the PEM
+// file caFile).
+func trustOnServerSteps(caFile string) []Step {
+	return []Step{
+		Set("nginx", "ssl_verify_client on;\nssl_client_certificate /etc/nginx/"+caFile+";\nssl_verify_depth 3;"),
+		Say("Spring Boot server: a truststore holding the client CA (keytool asks for a new password and to confirm):"),
+		Cmd("keytool", "keytool -importcert -trustcacerts -alias client-ca -file "+caFile+" -keystore client-truststore.p12 -storetype PKCS12"),
+		Set("spring", "server.ssl.client-auth=need\nserver.ssl.trust-store=file:client-truststore.p12\nserver.ssl.trust-store-type=PKCS12\nserver.ssl.trust-store-password=PASSWORD"),
+		Set("apache", "SSLVerifyClient require\nSSLCACertificateFile /etc/apache2/"+caFile+"\nSSLVerifyDepth 3"),
+		Set("mulesoft", "<tls:context>\n  <tls:trust-store path=\"client-truststore.p12\" type=\"pkcs12\" password=\"PASSWORD\"/>\n</tls:context>"),
+	}
+}
+
+// rebuildKeystore is the openssl command that rebuilds the client
+// keystore with its chain.
+func rebuildKeystore() Step {
+	return Cmd("openssl", "openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -name client -out client.p12")
 }

@@ -82,9 +82,11 @@ func clientCertExpired(in *Input) []Finding {
 			Title:    fmt.Sprintf("our client %s certificate %q expired %s", Role(i, c), Name(c), ago(days)),
 			Detail:   fmt.Sprintf("It was valid until %s. Servers refuse an expired client certificate (alert certificate_expired).", c.NotAfter.UTC().Format(time.RFC3339)),
 			Evidence: []string{describeClient(i, c), fmt.Sprintf("not after %s, now %s", c.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))},
-			Remediation: "Renew it with the CA that issued it (" + c.Issuer.String() + "), then rebuild the client keystore:\n" +
-				"  openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -out client.p12\n" +
-				"  keytool -importkeystore -srckeystore client.p12 -srcstoretype PKCS12 -destkeystore client.jks",
+			Fix: []Step{
+				Say("Renew it with the CA that issued it (" + c.Issuer.String() + "), then rebuild the client keystore (openssl asks for an export password):"),
+				rebuildKeystore(),
+				Cmd("keytool", "keytool -importkeystore -srckeystore client.p12 -srcstoretype PKCS12 -destkeystore client.jks -deststoretype JKS"),
+			},
 		}
 		if m.req == nil {
 			f.Severity = Warning
@@ -105,14 +107,14 @@ func clientCertNotYetValid(in *Input) []Finding {
 		}
 		wait := c.NotBefore.Sub(now)
 		f := Finding{
-			Title:       fmt.Sprintf("our client %s certificate %q is not valid until %s (in %s)", Role(i, c), Name(c), c.NotBefore.UTC().Format(time.RFC3339), human(wait)),
-			Detail:      "Servers refuse a client certificate before its notBefore date.",
-			Evidence:    []string{describeClient(i, c), fmt.Sprintf("not before %s, now %s", c.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))},
-			Remediation: "Use it only once it is valid, or have it reissued with a current notBefore.",
+			Title:    fmt.Sprintf("our client %s certificate %q is not valid until %s (in %s)", Role(i, c), Name(c), c.NotBefore.UTC().Format(time.RFC3339), human(wait)),
+			Detail:   "Servers refuse a client certificate before its notBefore date.",
+			Evidence: []string{describeClient(i, c), fmt.Sprintf("not before %s, now %s", c.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))},
+			Fix:      []Step{Say("Use it only once it is valid, or have it reissued with a current notBefore.")},
 		}
 		if wait < 24*time.Hour {
 			f.Detail += " It becomes valid in less than a day: a wrong clock is the likely cause."
-			f.Remediation = "Check the clocks here and on the server: `timedatectl status`, `date -u`. " + f.Remediation
+			f.Fix = append(clockSteps("Check the clocks here and on the server:"), f.Fix...)
 		}
 		if m.req == nil {
 			f.Severity = Warning
@@ -142,9 +144,12 @@ func clientEKUMissing(in *Input) []Finding {
 		Title:    fmt.Sprintf("our client certificate %q is not valid for TLS client authentication", Name(leaf)),
 		Detail:   "The certificate's " + strings.Join(problems, "; and ") + ". Servers that verify purpose (OpenSSL/nginx, Java, Go) refuse it, usually with bad_certificate or unsupported_certificate.",
 		Evidence: []string{describeClient(0, leaf), "extended key usage: " + ekuNames(leaf)},
-		Remediation: "Have it reissued for client authentication; in the openssl extension config:\n" +
-			"  extendedKeyUsage = clientAuth\n  keyUsage = critical, digitalSignature\n" +
-			"  openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -out client.crt -days 365 -extfile client-ext.cnf",
+		Fix: []Step{
+			Say("Have it reissued for client authentication. With your own CA (ca.crt, ca.key): save this extension section as client-ext.cnf"),
+			Set("openssl.cnf", "[client_ext]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth"),
+			Say("and sign the request (client.csr) with it:"),
+			Cmd("openssl", "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -extfile client-ext.cnf -extensions client_ext -days 365 -out client.crt"),
+		},
 	}
 	if m.req == nil {
 		f.Severity = Warning
@@ -165,7 +170,25 @@ func clientKeyWeak(in *Input) []Finding {
 		Title:    fmt.Sprintf("our client certificate %q has a weak key or signature (%s)", Name(m.chain[0]), w),
 		Detail:   "Servers at OpenSSL security level 2 (the default on current Debian, Ubuntu and RHEL) and Java with default jdk.certpath.disabledAlgorithms refuse RSA keys under 2048 bits and SHA-1 signatures.",
 		Evidence: []string{describeClient(0, m.chain[0])},
-		Remediation: "Generate a new key and certificate: `openssl req -new -newkey rsa:3072 -nodes -keyout client.key -out client.csr` " +
-			"(or `-newkey ec -pkeyopt ec_paramgen_curve:P-256`), signed with SHA-256.",
+		Fix: []Step{
+			Say("Generate a new key (RSA 3072 here; ECDSA P-256 with -newkey ec -pkeyopt ec_paramgen_curve:P-256) and a request for the same subject, and have it signed with SHA-256:"),
+			newClientKeyCmd(m.chain[0].Subject.CommonName),
+		},
 	}}
+}
+
+// subjValue reports whether a CN can go into openssl req -subj "/CN=..."
+// as it is: printable, and without the characters -subj treats
+// specially.
+func subjValue(cn string) bool {
+	return printableWord(cn) && !strings.ContainsAny(cn, "/+=\\")
+}
+
+// newClientKeyCmd makes a new key and a request for the CN (openssl
+// prompts for the subject when the CN cannot go into -subj).
+func newClientKeyCmd(cn string) Step {
+	if !subjValue(cn) {
+		return Cmd("openssl", "openssl req -new -newkey rsa:3072 -nodes -keyout client.key -out client.csr")
+	}
+	return command("openssl", "openssl req -new -newkey rsa:3072 -nodes -keyout client.key -subj", wordArg("/CN="+cn), "-out client.csr")
 }

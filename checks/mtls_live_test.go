@@ -224,7 +224,7 @@ func TestClientCertRequiredReplacesHandshakeFailed(t *testing.T) {
 		return
 	}
 	for _, want := range []string{"--cert client.crt --key client.key", "openssl pkcs12 -export", "keytool -importkeystore", "curl --cert"} {
-		if !strings.Contains(f.Remediation, want) {
+		if !strings.Contains(checks.FixText(f.Fix), want) {
 			t.Errorf("remediation lacks %q", want)
 		}
 	}

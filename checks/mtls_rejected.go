@@ -72,7 +72,7 @@ func clientCertRejected(in *Input) []Finding {
 		f.Evidence = append(f.Evidence, c.evidence...)
 	}
 	f.Detail += " Likely causes, most likely first:\n" + strings.Join(lines, "\n")
-	f.Remediation = rejectionRemediation(in, m, causes)
+	f.Fix = rejectionFix(in, m, causes)
 	return []Finding{f}
 }
 
@@ -170,21 +170,30 @@ func schemes(m *mtls) []string {
 	return m.req.SignatureSchemes
 }
 
-func rejectionRemediation(in *Input, m *mtls, causes []cause) string {
+func rejectionFix(in *Input, m *mtls, causes []cause) []Step {
 	leafName := Name(m.chain[0])
-	s := "Check what you send: `openssl x509 -in client.crt -noout -subject -issuer -dates -ext extendedKeyUsage`, and test by hand: `curl -v --cert client.crt --key client.key --cacert ca.pem " + curlURL(in) + "`.\n"
+	steps := []Step{
+		Say("Check what you send, and test by hand:"),
+		Cmd("openssl", "openssl x509 -in client.crt -noout -subject -issuer -dates -ext extendedKeyUsage"),
+		curlCmd(in, "-v --cert client.crt --key client.key"),
+	}
 	top := causes[0].text
 	switch {
 	case strings.Contains(top, "expired"), strings.Contains(top, "not valid until"):
-		s += "Renew the client certificate " + strconv.Quote(leafName) + " with its CA and rebuild the keystore:\n" +
-			"  openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -out client.p12\n"
+		steps = append(steps, Say("Renew the client certificate "+strconv.Quote(leafName)+" with its CA and rebuild the keystore (openssl asks for an export password):"), rebuildKeystore())
 	case strings.Contains(top, "not among the CAs"):
-		s += "Get a certificate from one of the CAs the server lists, or have the server trust ours:\n" + trustOnServerRemediation("client-ca.pem") + "\n"
+		steps = append(steps, Say("Get a certificate from one of the CAs the server lists, or have the server trust ours (client-ca.pem):"))
+		steps = append(steps, trustOnServerSteps("client-ca.pem")...)
 	case strings.Contains(top, "intermediate"), strings.Contains(top, "part of our chain"):
-		s += "Send the intermediate with the leaf: `cat client.crt intermediate.crt > client-chain.pem`, or `openssl pkcs12 -export -in client.crt -inkey client.key -certfile intermediate.crt -out client.p12`.\n"
+		steps = append(steps, Say("Send the intermediate with the leaf:"),
+			Cmd("cat", "cat client.crt intermediate.crt > client-chain.pem"),
+			Cmd("openssl", "openssl pkcs12 -export -in client.crt -inkey client.key -certfile intermediate.crt -name client -out client.p12"))
 	case strings.Contains(top, "extended key usage"):
-		s += "Reissue the certificate with `extendedKeyUsage = clientAuth` in the CSR/extension config.\n"
+		steps = append(steps, Say("Reissue the certificate with extendedKeyUsage = clientAuth in its extension section (see client-eku-missing)."))
 	}
-	s += "Server side, the settings that decide: nginx `ssl_verify_client on; ssl_client_certificate ca.pem; ssl_verify_depth 3;` (error log: `client SSL certificate verify error`), Spring `server.ssl.client-auth=need` with `server.ssl.trust-store`, MuleSoft listener TLS context trust store."
-	return s
+	return append(steps,
+		Say("Server side, the settings that decide (nginx's error log says why: client SSL certificate verify error):"),
+		Set("nginx", "ssl_verify_client on;\nssl_client_certificate /etc/nginx/ca.pem;\nssl_verify_depth 3;"),
+		Set("spring", "server.ssl.client-auth=need\nserver.ssl.trust-store=file:client-truststore.p12"),
+		Say("MuleSoft: the listener's TLS context trust store."))
 }

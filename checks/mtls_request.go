@@ -37,7 +37,7 @@ func clientCertRequired(in *Input) []Finding {
 		f.Detail = "The server asked for a client certificate, we had none, and after the handshake it closed the connection without an alert or an answer. That is how some servers and load balancers refuse a missing certificate; it may also be a server that closes idle connections, so test with a certificate to be sure."
 		f.Clients = nil
 	}
-	f.Remediation = supplyRemediation(in)
+	f.Fix = supplySteps(in)
 	return []Finding{f}
 }
 
@@ -59,12 +59,14 @@ func clientAuthOptional(in *Input) []Finding {
 		Title:    "the server requests a client certificate but does not require one",
 		Detail:   "Client authentication is optional here (nginx `ssl_verify_client optional`, Spring `server.ssl.client-auth=want`, Go `VerifyClientCertIfGiven`): a client without a certificate gets in, so the application must check who the client is. If a certificate is meant to be mandatory, this is a hole.",
 		Evidence: append(caListEvidence(m.req), ev),
-		Remediation: "If every client must authenticate, require it:\n" +
-			"  nginx:  ssl_verify_client on;\n" +
-			"  Spring: server.ssl.client-auth=need\n" +
-			"  Apache: SSLVerifyClient require\n" +
-			"  Go:     tls.Config{ClientAuth: tls.RequireAndVerifyClientCert}\n" +
-			"If optional is intended, make sure the application rejects requests that carry no verified certificate.",
+		Fix: []Step{
+			Say("If every client must authenticate, require it:"),
+			Set("nginx", "ssl_verify_client on;"),
+			Set("spring", "server.ssl.client-auth=need"),
+			Set("apache", "SSLVerifyClient require"),
+			Set("go", "tls.Config{ClientAuth: tls.RequireAndVerifyClientCert}"),
+			Say("If optional is intended, make sure the application rejects requests that carry no verified certificate."),
+		},
 	}
 	return []Finding{f}
 }
@@ -81,11 +83,11 @@ func clientCertCANotAccepted(in *Input) []Finding {
 		Detail: fmt.Sprintf("The server named the CAs it accepts client certificates from (%s); no certificate of our chain was issued by any of them, up to our root %q. OpenSSL and curl send the certificate anyway and the server refuses it (usually unknown_ca); Java's key manager and Go's crypto/tls only offer a certificate whose chain matches a listed CA, so they send none at all.",
 			strings.Join(caNames(m.req), "; "), root),
 		Evidence: append(append(caListEvidence(m.req), m.chainEvidence()...), verdictEvidence(m.primary, "with our certificate")),
-		Remediation: "Two ways out:\n" +
-			"1. Client side: get a client certificate issued by one of the listed CAs (" + strings.Join(caNames(m.req), "; ") + "), then rebuild the keystore with its chain:\n" +
-			"  openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -out client.p12\n" +
-			"2. Server side: add our CA (" + root + ") to the server's client-CA truststore (send them its PEM and fingerprint):\n" +
-			trustOnServerRemediation("client-ca.pem"),
+		Fix: append([]Step{
+			Say("Client side: get a client certificate issued by one of the listed CAs (" + strings.Join(caNames(m.req), "; ") + "), then rebuild the keystore with its chain (openssl asks for an export password):"),
+			rebuildKeystore(),
+			Say("Or server side: add our CA (" + root + ") to the server's client-CA truststore (send its operator the CA's PEM, client-ca.pem, and its fingerprint):"),
+		}, trustOnServerSteps("client-ca.pem")...),
 	}
 	if admitted(m.verdict) {
 		f.Severity = Warning
@@ -144,11 +146,16 @@ func clientChainIncomplete(in *Input) []Finding {
 		Detail: fmt.Sprintf("The client identity holds %d certificate(s); %q was issued by %q, which is not in the file, so the server cannot build a path from our certificate to a CA it trusts. Servers usually hold only the root in their client truststore and expect the client to send the intermediate.",
 			len(m.chain), top.Subject.String(), top.Issuer.String()),
 		Evidence: append(append(caListEvidence(m.req), m.chainEvidence()...), "missing issuer: "+top.Issuer.String()+clientAIAHint(top), verdictEvidence(m.primary, "with our certificate")),
-		Remediation: "Put the intermediate(s) in the client identity, leaf first:\n" +
-			"  PEM:    cat client.crt intermediate.crt > client-chain.pem; then --cert client-chain.pem --key client.key (curl --cert client-chain.pem)\n" +
-			"  PKCS12: openssl pkcs12 -export -in client.crt -inkey client.key -certfile intermediate.crt -out client.p12\n" +
-			"  JKS:    keytool -importkeystore -srckeystore client.p12 -srcstoretype PKCS12 -destkeystore client.jks\n" +
-			"Or, server side, add the intermediate to the client-CA file (nginx `ssl_client_certificate`, Spring `server.ssl.trust-store`).",
+		Fix: []Step{
+			Say("Put the intermediate(s) in the client identity, leaf first (intermediate.crt is the issuer named above):"),
+			Cmd("cat", "cat client.crt intermediate.crt > client-chain.pem"),
+			rerun(in, "--cert client-chain.pem --key client.key"),
+			curlCmd(in, "--cert client-chain.pem --key client.key"),
+			Say("A PKCS#12 keystore for Java (openssl asks for an export password), and JKS from it for Java 8 and older:"),
+			Cmd("openssl", "openssl pkcs12 -export -in client.crt -inkey client.key -certfile intermediate.crt -name client -out client.p12"),
+			Cmd("keytool", "keytool -importkeystore -srckeystore client.p12 -srcstoretype PKCS12 -destkeystore client.jks -deststoretype JKS"),
+			Say("Or, server side, add the intermediate to the client-CA file (nginx ssl_client_certificate, Spring Boot server.ssl.trust-store)."),
+		},
 	}
 	if len(m.req.AcceptableCAs) > 0 {
 		f.Detail += fmt.Sprintf(" The server accepts %s; if %q is issued by one of them, sending it fixes this; if not, our CA is not accepted at all.", strings.Join(caNames(m.req), "; "), top.Issuer.String())

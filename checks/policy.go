@@ -159,10 +159,13 @@ func policyDeviation(in *Input) []Finding {
 		return []Finding{f}
 	}
 	return []Finding{{
-		Title:       fmt.Sprintf("%d deviation(s) from %s (Mozilla guidelines 5.7)", n, p.Name),
-		Detail:      "Each line is something the scan observed that Mozilla's " + strings.TrimPrefix(p.Name, "mozilla-") + " configuration does not allow (https://wiki.mozilla.org/Security/Server_Side_TLS).",
-		Evidence:    dev,
-		Remediation: "Generate the configuration for your server at https://ssl-config.mozilla.org/ (choose \"" + strings.TrimPrefix(p.Name, "mozilla-") + "\"), e.g. nginx " + policyNginx(p) + ".",
+		Title:    fmt.Sprintf("%d deviation(s) from %s (Mozilla guidelines 5.7)", n, p.Name),
+		Detail:   "Each line is something the scan observed that Mozilla's " + strings.TrimPrefix(p.Name, "mozilla-") + " configuration does not allow (https://wiki.mozilla.org/Security/Server_Side_TLS).",
+		Evidence: dev,
+		Fix: []Step{
+			Say("Generate the configuration for your server at https://ssl-config.mozilla.org/ (choose \"" + strings.TrimPrefix(p.Name, "mozilla-") + "\"); for nginx:"),
+			Set("nginx", policyNginx(p)),
+		},
 	}}
 }
 
@@ -171,9 +174,9 @@ func policyNginx(p *Policy) string {
 	for _, v := range p.Versions {
 		vs = append(vs, strings.ReplaceAll(probe.VersionName(v), "TLS ", "TLSv"))
 	}
-	s := "`ssl_protocols " + strings.Join(vs, " ") + ";`"
+	s := "ssl_protocols " + strings.Join(vs, " ") + ";"
 	if len(p.Suites) > 0 {
-		s += " and `ssl_ciphers " + strings.Join(p.Suites, ":") + ";`"
+		s += "\nssl_ciphers " + strings.Join(p.Suites, ":") + ";"
 	}
 	return s
 }

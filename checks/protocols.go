@@ -27,7 +27,13 @@ func supported(sc *probe.Scan) []probe.ScanVersion {
 var legacyClientsNote = "Clients that refuse them by default: Java 8u291+, 11.0.11+, 17 and 21 (jdk.tls.disabledAlgorithms); OpenSSL 3 at SECLEVEL 2 and curl built on it (Debian, Ubuntu, RHEL 9); Go 1.18+ (client minimum TLS 1.2); Python 3.10+; Chrome 84+, Firefox 78+, Safari 14+. RFC 8996 (2021) deprecates TLS 1.0 and 1.1."
 
 func protocolLegacy(in *Input) []Finding {
-	serverFix := "Disable them on the server: nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`, Java server `jdk.tls.server.protocols=TLSv1.2,TLSv1.3`, Tomcat `protocols=\"TLSv1.2+TLSv1.3\"`."
+	serverFix := []Step{
+		Say("Disable them on the server:"),
+		Set("nginx", "ssl_protocols TLSv1.2 TLSv1.3;"),
+		Set("apache", "SSLProtocol -all +TLSv1.2 +TLSv1.3"),
+		Set("java", "-Djdk.tls.server.protocols=TLSv1.2,TLSv1.3"),
+		Set("tomcat", `<SSLHostConfig protocols="TLSv1.2+TLSv1.3">`),
+	}
 	// Without a scan, version-mismatch reports a legacy-only server from
 	// the default run's retry; saying it twice would be noise.
 	sc := scanOf(in)
@@ -38,11 +44,11 @@ func protocolLegacy(in *Input) []Finding {
 	for _, v := range sc.Versions {
 		if v.Supported && v.VersionID == 0x0300 {
 			out = append(out, Finding{
-				Severity:    Error,
-				Title:       "the server accepts SSL 3.0",
-				Detail:      "SSL 3.0 is broken (POODLE, CVE-2014-3566) and prohibited by RFC 7568; no current client offers it, so leaving it on only helps attackers who force a downgrade.",
-				Evidence:    []string{"an SSL 3.0-only ClientHello was answered with an SSL 3.0 ServerHello (" + v.Suites[0].Name + ")"},
-				Remediation: "Disable SSL 3.0. " + serverFix,
+				Severity: Error,
+				Title:    "the server accepts SSL 3.0",
+				Detail:   "SSL 3.0 is broken (POODLE, CVE-2014-3566) and prohibited by RFC 7568; no current client offers it, so leaving it on only helps attackers who force a downgrade.",
+				Evidence: []string{"an SSL 3.0-only ClientHello was answered with an SSL 3.0 ServerHello (" + v.Suites[0].Name + ")"},
+				Fix:      serverFix,
 			})
 		}
 	}
@@ -60,12 +66,12 @@ func protocolLegacy(in *Input) []Finding {
 			detail += " This server speaks nothing newer, so all those clients fail to connect."
 		}
 		out = append(out, Finding{
-			Severity:    Warning,
-			Title:       "the server accepts " + strings.Join(legacy, " and "),
-			Detail:      detail,
-			Evidence:    ev,
-			Remediation: serverFix,
-			Clients:     protocolLegacyClients(),
+			Severity: Warning,
+			Title:    "the server accepts " + strings.Join(legacy, " and "),
+			Detail:   detail,
+			Evidence: ev,
+			Fix:      serverFix,
+			Clients:  protocolLegacyClients(),
 		})
 	}
 	return out
@@ -156,8 +162,14 @@ func weakCipher(in *Input) []Finding {
 			}
 		}
 	}
-	fix := "Allow only strong suites. nginx: `ssl_ciphers " + mozillaIntermediateCiphers + ";` (Mozilla intermediate). Apache: `SSLCipherSuite` with the same list. " +
-		"Java server: add the weak algorithms to `jdk.tls.disabledAlgorithms` in $JAVA_HOME/conf/security/java.security (e.g. `RC4, DES, 3DES_EDE_CBC, anon, NULL`). Tomcat/Spring Boot: `server.ssl.ciphers=` with the IANA names."
+	fix := []Step{
+		Say("Allow only strong suites (Mozilla's intermediate list):"),
+		Set("nginx", "ssl_ciphers "+mozillaIntermediateCiphers+";"),
+		Set("apache", "SSLCipherSuite "+mozillaIntermediateCiphers),
+		Say("Java server: keep the weak algorithms in jdk.tls.disabledAlgorithms, as JDK 17 does by default:"),
+		Set("java.security", "jdk.tls.disabledAlgorithms=SSLv3, TLSv1, TLSv1.1, DTLSv1.0, RC4, DES, \\\n    MD5withRSA, DH keySize < 1024, EC keySize < 224, 3DES_EDE_CBC, anon, NULL, \\\n    ECDH"),
+		Say("Tomcat and Spring Boot: list the allowed suites by IANA name in server.ssl.ciphers."),
+	}
 	var out []Finding
 	for _, s := range []Severity{Error, Warning, Info} {
 		ev := bySev[s]
@@ -177,7 +189,7 @@ func weakCipher(in *Input) []Finding {
 		if s == Info {
 			detail = "CBC suites are not broken when the server's TLS library is patched, but they are MAC-then-encrypt and have a history of padding-oracle attacks; Mozilla's intermediate profile keeps only AEAD suites."
 		}
-		out = append(out, Finding{Severity: s, Title: title, Detail: detail, Evidence: ev, Remediation: fix})
+		out = append(out, Finding{Severity: s, Title: title, Detail: detail, Evidence: ev, Fix: fix})
 	}
 	return out
 }
@@ -205,8 +217,7 @@ func weakDH(in *Input) []Finding {
 		Title:    fmt.Sprintf("the server uses %d-bit DH parameters for DHE", smallest),
 		Detail:   "DH groups under 2048 bits are within reach of well-funded attackers (Logjam, weakdh.org), and OpenSSL 3 at SECLEVEL 2 (curl, Python, .NET on Debian/Ubuntu) refuses them with \"dh key too small\" when the server picks a DHE suite. Java accepts 1024 bits; Go does not speak DHE at all.",
 		Evidence: ev,
-		Remediation: "Use 2048-bit (or the RFC 7919 ffdhe2048) parameters: `openssl dhparam -out /etc/nginx/dhparam.pem 2048` and nginx `ssl_dhparam /etc/nginx/dhparam.pem;`; Apache `SSLOpenSSLConfCmd DHParameters /etc/ssl/dhparam.pem`; Java server `-Djdk.tls.ephemeralDHKeySize=2048`. " +
-			"Or drop DHE suites and keep ECDHE.",
+		Fix:      dhFix(),
 		Clients: []ClientVerdict{
 			{Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0A00018A:SSL routines::dh key too small"},
 			{Client: "openssl", Fails: true, Message: "error:0A00018A:SSL routines:tls_process_ske_dhe:dh key too small"},
@@ -228,9 +239,14 @@ func javaDHMessage(bits int) string {
 
 func tls13Missing(in *Input) []Finding {
 	f := Finding{
-		Title:       "the server does not speak TLS 1.3",
-		Detail:      "TLS 1.3 (RFC 8446) is faster (one round trip) and removes every legacy algorithm; all current clients prefer it. TLS 1.2 alone still works with them.",
-		Remediation: "Enable it: nginx `ssl_protocols TLSv1.2 TLSv1.3;` (OpenSSL 1.1.1+), Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`, Java 11+ server `jdk.tls.server.protocols=TLSv1.2,TLSv1.3`.",
+		Title:  "the server does not speak TLS 1.3",
+		Detail: "TLS 1.3 (RFC 8446) is faster (one round trip) and removes every legacy algorithm; all current clients prefer it. TLS 1.2 alone still works with them.",
+		Fix: []Step{
+			Say("Enable it (nginx and Apache need OpenSSL 1.1.1 or later, Java 11 or later):"),
+			Set("nginx", "ssl_protocols TLSv1.2 TLSv1.3;"),
+			Set("apache", "SSLProtocol -all +TLSv1.2 +TLSv1.3"),
+			Set("java", "-Djdk.tls.server.protocols=TLSv1.2,TLSv1.3"),
+		},
 	}
 	if sc := scanOf(in); sc != nil {
 		if len(supported(sc)) == 0 || sc.Incomplete {
@@ -255,7 +271,11 @@ func tls13Missing(in *Input) []Finding {
 }
 
 func noForwardSecrecy(in *Input) []Finding {
-	fix := "Put ECDHE suites first and enforce the server's order: nginx `ssl_ciphers " + mozillaIntermediateCiphers + ";`, Apache `SSLCipherSuite` with the same list and `SSLHonorCipherOrder on`."
+	fix := []Step{
+		Say("Put ECDHE suites first and enforce the server's order:"),
+		Set("nginx", "ssl_ciphers "+mozillaIntermediateCiphers+";\nssl_prefer_server_ciphers on;"),
+		Set("apache", "SSLCipherSuite "+mozillaIntermediateCiphers+"\nSSLHonorCipherOrder on"),
+	}
 	sc := scanOf(in)
 	if sc == nil {
 		a := in.Rec.Primary()
@@ -263,10 +283,10 @@ func noForwardSecrecy(in *Input) []Finding {
 			return nil
 		}
 		return []Finding{{
-			Title:       "the server chose a suite without forward secrecy",
-			Detail:      "We offered ECDHE suites first and the server picked " + a.CipherSuite + ": anyone who later obtains the server's private key can decrypt recorded sessions.",
-			Evidence:    []string{"negotiated " + a.Version + ", " + a.CipherSuite},
-			Remediation: fix,
+			Title:    "the server chose a suite without forward secrecy",
+			Detail:   "We offered ECDHE suites first and the server picked " + a.CipherSuite + ": anyone who later obtains the server's private key can decrypt recorded sessions.",
+			Evidence: []string{"negotiated " + a.Version + ", " + a.CipherSuite},
+			Fix:      fix,
 		}}
 	}
 	sup := supported(sc)
@@ -288,17 +308,17 @@ func noForwardSecrecy(in *Input) []Finding {
 	switch {
 	case !anyFS:
 		return []Finding{{
-			Title:       "the server offers no forward-secret key exchange",
-			Detail:      "No ECDHE or DHE suite (and no TLS 1.3) was accepted: every session can be decrypted later by whoever obtains the server's private key.",
-			Evidence:    []string{"accepted key exchanges: " + kexList(sup)},
-			Remediation: fix,
+			Title:    "the server offers no forward-secret key exchange",
+			Detail:   "No ECDHE or DHE suite (and no TLS 1.3) was accepted: every session can be decrypted later by whoever obtains the server's private key.",
+			Evidence: []string{"accepted key exchanges: " + kexList(sup)},
+			Fix:      fix,
 		}}
 	case len(preferNonFS) > 0:
 		return []Finding{{
-			Title:       "the server prefers suites without forward secrecy",
-			Detail:      "The server enforces its own order and puts a non-forward-secret suite first, so clients that offer it get it.",
-			Evidence:    preferNonFS,
-			Remediation: fix,
+			Title:    "the server prefers suites without forward secrecy",
+			Detail:   "The server enforces its own order and puts a non-forward-secret suite first, so clients that offer it get it.",
+			Evidence: preferNonFS,
+			Fix:      fix,
 		}}
 	}
 	return nil
@@ -343,10 +363,14 @@ func serverIgnoresPreference(in *Input) []Finding {
 		return nil
 	}
 	f := Finding{
-		Title:       "the server follows the client's cipher order",
-		Detail:      "With only strong suites enabled this is fine (Mozilla's intermediate profile even recommends it). ",
-		Evidence:    ev,
-		Remediation: "If you keep weak suites for old clients, enforce the server's order: nginx `ssl_prefer_server_ciphers on;`, Apache `SSLHonorCipherOrder on`, Java `jdk.tls.server.cipherSuites` order with `SSLParameters.setUseCipherSuitesOrder(true)` (the default).",
+		Title:    "the server follows the client's cipher order",
+		Detail:   "With only strong suites enabled this is fine (Mozilla's intermediate profile even recommends it). ",
+		Evidence: ev,
+		Fix: []Step{
+			Say("If you keep weak suites for old clients, enforce the server's order (Java servers follow the order of jdk.tls.server.cipherSuites with SSLParameters.setUseCipherSuitesOrder(true), the default):"),
+			Set("nginx", "ssl_prefer_server_ciphers on;"),
+			Set("apache", "SSLHonorCipherOrder on"),
+		},
 	}
 	if weak {
 		f.Detail += "Here weak suites are enabled too, so a client that lists one first gets it."

@@ -91,7 +91,7 @@ func ids(fs []checks.Finding) []string {
 	var out []string
 	for _, f := range fs {
 		out = append(out, f.ID)
-		if f.Title == "" || f.Detail == "" || f.Remediation == "" || len(f.Evidence) == 0 {
+		if f.Title == "" || f.Detail == "" || checks.FixText(f.Fix) == "" || len(f.Evidence) == 0 {
 			panic("finding " + f.ID + " lacks a title, detail, remediation or evidence")
 		}
 	}

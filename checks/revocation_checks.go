@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
 	"net/url"
@@ -51,8 +52,17 @@ func revClients(key string, repl ...string) []ClientVerdict {
 	return out
 }
 
-// javaRevocationFlags is how a Java client turns revocation checking on.
-const javaRevocationFlags = "  Java: -Dcom.sun.net.ssl.checkRevocation=true, plus ocsp.enable=true for OCSP (in $JAVA_HOME/conf/security/java.security, or Security.setProperty(\"ocsp.enable\", \"true\") before the first connection) and -Dcom.sun.security.enableCRLDP=true for CRLs"
+// revocationClientSteps are how clients turn revocation checking on.
+func revocationClientSteps(in *Input) []Step {
+	return []Step{
+		Say("So that your clients notice revoked certificates: Java, with OCSP on in java.security (or Security.setProperty(\"ocsp.enable\", \"true\") before the first connection) and CRL distribution points allowed:"),
+		Set("java", "-Dcom.sun.net.ssl.checkRevocation=true -Dcom.sun.security.enableCRLDP=true"),
+		Set("java.security", "ocsp.enable=true"),
+		Say("curl, with a stapled response (or --crlfile FILE), and openssl (or -crl_check -CRL FILE):"),
+		curlCmd(in, "--cert-status"),
+		sClient(in, "-status </dev/null"),
+	}
+}
 
 func certRevoked(in *Input) []Finding {
 	var out []Finding
@@ -85,16 +95,21 @@ func certRevoked(in *Input) []Finding {
 				cr.Role, Name(cr.Cert), first.RevokedAt.UTC().Format(time.RFC3339), first.Reason, human(in.Env.Now.Sub(first.RevokedAt)), strings.Join(sources, " and ")),
 			Evidence: ev,
 		}
-		fix := "Reissue the certificate with a NEW key (a revoked certificate's key must be considered compromised) and redeploy it everywhere it is used:\n" +
-			"  openssl req -new -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj \"/CN=" + in.ExpectedName() + "\"   (submit server.csr to your CA)\n" +
-			"  nginx: point ssl_certificate/ssl_certificate_key at the new files, then `nginx -s reload` (this also drops the stapled revoked response)\n" +
-			"  Apache: SSLCertificateFile/SSLCertificateKeyFile, then `apachectl graceful`\n" +
-			"  Java/Tomcat/Spring: `openssl pkcs12 -export -in server.crt -inkey server.key -certfile intermediate.crt -out server.p12` and set server.ssl.key-store"
+		var fix []Step
 		if cr.Index > 0 {
-			fix = "An intermediate CA certificate is revoked: every certificate it issued is invalid. Get your certificate reissued under a current intermediate and replace the intermediate in your chain file with the one your CA now publishes."
+			fix = []Step{Say("An intermediate CA certificate is revoked: every certificate it issued is invalid. Get your certificate reissued under a current intermediate and replace the intermediate in your chain file with the one your CA now publishes.")}
+		} else {
+			fix = append(append([]Step{Say("Reissue the certificate with a NEW key (a revoked certificate's key must be considered compromised) and redeploy it everywhere it is used.")},
+				requestSteps(leafNames(in, cr.Cert), "-newkey rsa:3072")...),
+				Say("Point the server at the new files (server.crt followed by its intermediate, in fullchain.pem) and reload it; reloading nginx also drops the stapled revoked response:"),
+				Set("nginx", "ssl_certificate /etc/nginx/fullchain.pem;\nssl_certificate_key /etc/nginx/server.key;"),
+				Cmd("nginx", "nginx -s reload"),
+				Set("apache", "SSLCertificateFile /etc/apache2/fullchain.pem\nSSLCertificateKeyFile /etc/apache2/server.key"),
+				Cmd("apachectl", "apachectl graceful"),
+				Say("Java, Tomcat, Spring Boot: a new keystore (openssl asks for an export password), named in server.ssl.key-store:"),
+				Cmd("openssl", "openssl pkcs12 -export -in fullchain.pem -inkey server.key -name server -out server.p12"))
 		}
-		f.Remediation = fix + "\nSo that your clients notice revoked certificates:\n" + javaRevocationFlags +
-			"\n  curl: --cert-status (needs a stapled response) or --crlfile FILE;  openssl s_client: -status, or -crl_check -CRL FILE"
+		f.Fix = append(fix, revocationClientSteps(in)...)
 		authority := cr.Cert.Issuer.String()
 		f.Clients = revClients("cert-revoked",
 			"REASON", javaReason(first.Reason),
@@ -142,25 +157,28 @@ func revocationUnknown(in *Input) []Finding {
 			Evidence: ev,
 			Clients:  revClients("revocation-unknown"),
 		}
-		var fix []string
+		var fix []Step
 		switch {
 		case len(cr.Answers) == 0 && cr.Issuer == nil:
-			fix = append(fix, "Send the issuing intermediate certificate with the leaf (see chain-incomplete), or add "+cr.Cert.Issuer.String()+" to the truststore, so OCSP requests can be built and answers verified.")
+			fix = append(fix, Say("Send the issuing intermediate certificate with the leaf (see chain-incomplete), or add "+cr.Cert.Issuer.String()+" to the truststore, so OCSP requests can be built and answers verified."))
 		case len(cr.Answers) == 0 && len(cr.Cert.OCSPServer) == 0 && len(cr.Cert.CRLDistributionPoints) == 0:
-			fix = append(fix, "The certificate gives clients no way to check revocation. Have it reissued by a CA that includes an OCSP responder or CRL distribution point; for an internal OpenSSL CA add to the extension section:\n"+
-				"  authorityInfoAccess = OCSP;URI:http://ocsp.example.internal/\n  crlDistributionPoints = URI:http://crl.example.internal/ca.crl")
+			fix = append(fix, Say("The certificate gives clients no way to check revocation. Have it reissued by a CA that includes an OCSP responder or CRL distribution point; for an internal OpenSSL CA, in the extension section of the certificates it issues:"),
+				Set("openssl.cnf", "authorityInfoAccess = OCSP;URI:http://ocsp.example.internal/\ncrlDistributionPoints = URI:http://crl.example.internal/ca.crl"))
 		}
 		if kinds[AnswerUnreachable] {
-			fix = append(fix, "Clients that check revocation must reach "+strings.Join(uniq(hosts), ", ")+" over HTTP: allow outbound connections to them from the client hosts (or set the proxy: Java -Dhttp.proxyHost=… -Dhttp.proxyPort=…); if the responder is yours, check that it runs.")
+			fix = append(fix, Say("Clients that check revocation must reach "+strings.Join(uniq(hosts), ", ")+" over HTTP: allow outbound connections to them from the client hosts, or give Java the proxy; if the responder is yours, check that it runs."),
+				Set("java", "-Dhttp.proxyHost=PROXY -Dhttp.proxyPort=PORT"))
 		}
 		if kinds[AnswerInvalid] || kinds[AnswerStale] || kinds[AnswerUnknown] {
-			fix = append(fix, "The responder's answers are unusable (see evidence): it must sign with the issuer's key or a delegated certificate with the OCSPSigning EKU, refresh answers before nextUpdate, keep its clock right, and know every certificate the CA issued.")
+			fix = append(fix, Say("The responder's answers are unusable (see evidence): it must sign with the issuer's key or a delegated certificate with the OCSPSigning EKU, refresh answers before nextUpdate, keep its clock right, and know every certificate the CA issued."))
 		}
 		if cr.Index == 0 {
-			fix = append(fix, "Stapling spares clients the lookup: nginx `ssl_stapling on; ssl_stapling_verify on;`, Apache `SSLUseStapling On`, Java servers -Djdk.tls.server.enableStatusRequestExtension=true.")
+			fix = append(fix, Say("Stapling spares clients the lookup:"),
+				Set("nginx", "ssl_stapling on;\nssl_stapling_verify on;"),
+				Set("apache", "SSLUseStapling On"),
+				Set("java", "-Djdk.tls.server.enableStatusRequestExtension=true"))
 		}
-		fix = append(fix, "Java clients with revocation checking on (-Dcom.sun.net.ssl.checkRevocation=true) fail hard on an unknown status; to fail soft use a PKIXRevocationChecker with Option.SOFT_FAIL.")
-		f.Remediation = strings.Join(fix, "\n")
+		f.Fix = append(fix, Say("Java clients with revocation checking on (-Dcom.sun.net.ssl.checkRevocation=true) fail hard on an unknown status; to fail soft use a PKIXRevocationChecker with Option.SOFT_FAIL."))
 		for _, a := range cr.Answers {
 			switch {
 			case a.ErrKind == probe.KindRefused && !kinds["refused-added"]:
@@ -229,21 +247,32 @@ func ocspMustStapleMissing(in *Input) []Finding {
 		Title: fmt.Sprintf("the certificate %q requires OCSP stapling (must-staple) but the server stapled nothing", Name(leaf)),
 		Detail: "The leaf carries the TLS Feature extension with status_request (RFC 7633, \"OCSP must-staple\"): it promises every connection comes with a stapled OCSP response. The server sent none. " +
 			"Firefox refuses such a connection (MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING); clients asked to require a staple fail too.",
-		Evidence:    []string{"leaf: " + Describe(leaf), "TLS Feature extension (1.3.6.1.5.5.7.1.24): status_request", "stapled OCSP response: none (" + a.Version + ")"},
-		Remediation: staplingFix(leaf.OCSPServer) + "\nOr reissue the certificate without the must-staple extension (certbot: drop --must-staple).",
-		Clients:     revClients("no-staple"),
+		Evidence: []string{"leaf: " + Describe(leaf), "TLS Feature extension (1.3.6.1.5.5.7.1.24): status_request", "stapled OCSP response: none (" + a.Version + ")"},
+		Fix:      append(staplingFix(leaf.OCSPServer), Say("Or reissue the certificate without the must-staple extension (certbot: drop --must-staple).")),
+		Clients:  revClients("no-staple"),
 	}}
 }
 
-func staplingFix(responders []string) string {
-	s := "Turn on OCSP stapling on the server:\n" +
-		"  nginx:  ssl_stapling on; ssl_stapling_verify on;  (ssl_trusted_certificate must hold the issuer chain, and nginx needs a `resolver` to reach the responder)\n" +
-		"  Apache: SSLUseStapling On  plus  SSLStaplingCache shmcb:/var/run/ocsp(128000) at server level\n" +
-		"  Java (Tomcat/Spring Boot on JSSE): -Djdk.tls.server.enableStatusRequestExtension=true"
+func staplingFix(responders []string) []Step {
+	s := []Step{
+		Say("Turn on OCSP stapling on the server. nginx needs the issuer chain in ssl_trusted_certificate and a resolver (your DNS server) to reach the responder; Apache needs the cache at server level:"),
+		Set("nginx", "ssl_stapling on;\nssl_stapling_verify on;\nssl_trusted_certificate /etc/nginx/chain.pem;"),
+		Set("apache", "SSLUseStapling On\nSSLStaplingCache shmcb:/var/run/ocsp(128000)"),
+		Set("java", "-Djdk.tls.server.enableStatusRequestExtension=true"),
+	}
 	if len(responders) > 0 {
-		s += "\nThe server must be able to reach the OCSP responder " + strings.Join(responders, ", ") + " to fetch the response."
+		s = append(s, Say("The server must be able to reach the OCSP responder "+strings.Join(responders, ", ")+" to fetch the response."))
 	}
 	return s
+}
+
+// ocspFetchCmd fetches a fresh OCSP response for c from its responder
+// into staple.der, verified against the user's CA file.
+func ocspFetchCmd(c *x509.Certificate) Step {
+	if len(c.OCSPServer) == 0 {
+		return Say("The certificate names no OCSP responder to fetch a response from.")
+	}
+	return command("openssl", "openssl ocsp -issuer issuer.pem -cert server.pem -CAfile root.pem -url", urlArg(c.OCSPServer[0]), "-respout staple.der")
 }
 
 // stapleAnswer is the judged stapled response, or nil when none came.
@@ -270,10 +299,13 @@ func ocspStapleInvalid(in *Input) []Finding {
 		Title:    "the stapled OCSP response is not valid: " + a.Problem,
 		Detail:   fmt.Sprintf("The server stapled an OCSP response for %q, but it cannot be used: %s. Clients that verify staples (Firefox, curl --cert-status, openssl s_client -status with verification) reject it or ignore it.", Name(cr.Cert), a.Problem),
 		Evidence: []string{"leaf: " + Describe(cr.Cert), a.String()},
-		Remediation: "The server staples what its OCSP responder gave it; make it fetch a valid one and verify it before stapling:\n" +
-			"  nginx: ssl_stapling_verify on;  with ssl_trusted_certificate holding the issuer chain (nginx then drops invalid responses)\n" +
-			"  Apache: SSLStaplingReturnResponderErrors off  (do not staple responder errors)\n" +
-			"  If the server is fed a response file (nginx ssl_stapling_file), regenerate it: openssl ocsp -issuer issuer.pem -cert server.pem -url URL -respout staple.der",
+		Fix: []Step{
+			Say("The server staples what its OCSP responder gave it; make it fetch a valid one and verify it before stapling. nginx then drops invalid responses (ssl_trusted_certificate holds the issuer chain); Apache stops stapling responder errors:"),
+			Set("nginx", "ssl_stapling_verify on;\nssl_trusted_certificate /etc/nginx/chain.pem;"),
+			Set("apache", "SSLStaplingReturnResponderErrors off"),
+			Say("If the server is fed a response file (nginx ssl_stapling_file), fetch a fresh one (issuer.pem is the leaf's issuer, root.pem your CA file):"),
+			ocspFetchCmd(cr.Cert),
+		},
 	}}
 }
 
@@ -286,10 +318,13 @@ func ocspStapleStale(in *Input) []Finding {
 		Title:    "the stapled OCSP response has expired: " + a.Problem,
 		Detail:   fmt.Sprintf("The server stapled an OCSP response for %q that is correctly signed but out of date (%s). The server stopped refreshing it: clients that verify staples (Firefox, curl --cert-status) reject it.", Name(cr.Cert), a.Problem),
 		Evidence: []string{"leaf: " + Describe(cr.Cert), a.String()},
-		Remediation: "Make the server refresh its staple before nextUpdate:\n" +
-			"  nginx: stapled responses are refreshed from the responder; check the error log for OCSP errors and that nginx can resolve (`resolver`) and reach " + strings.Join(cr.Cert.OCSPServer, ", ") + "; a static ssl_stapling_file is never refreshed\n" +
-			"  Apache: check SSLStaplingStandardCacheTimeout and that the responder is reachable from the server\n" +
-			"  Then reload the server.",
+		Fix: []Step{
+			Say("Make the server refresh its staple before nextUpdate. nginx refreshes stapled responses from the responder: check its error log for OCSP errors, and that it can resolve (resolver) and reach " + strings.Join(cr.Cert.OCSPServer, ", ") + "; a static ssl_stapling_file is never refreshed, so fetch a fresh one:"),
+			ocspFetchCmd(cr.Cert),
+			Say("Apache: check SSLStaplingStandardCacheTimeout and that the responder is reachable from the server. Then reload the server:"),
+			Cmd("nginx", "nginx -s reload"),
+			Cmd("apachectl", "apachectl graceful"),
+		},
 	}}
 }
 
@@ -300,11 +335,11 @@ func ocspStaplingMissing(in *Input) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Title:       "the server does not staple an OCSP response",
-		Detail:      "Without a stapled response every client that checks revocation must ask the CA's OCSP responder itself: slower, a privacy leak to the CA, and a failure when the responder is unreachable from the client's network. Stapling is cheap for the server.",
-		Evidence:    []string{"stapled OCSP response: none (" + a.Version + ")", "leaf OCSP responder: " + strings.Join(leaf.OCSPServer, ", ")},
-		Remediation: staplingFix(leaf.OCSPServer),
-		Clients:     revClients("no-staple"),
+		Title:    "the server does not staple an OCSP response",
+		Detail:   "Without a stapled response every client that checks revocation must ask the CA's OCSP responder itself: slower, a privacy leak to the CA, and a failure when the responder is unreachable from the client's network. Stapling is cheap for the server.",
+		Evidence: []string{"stapled OCSP response: none (" + a.Version + ")", "leaf OCSP responder: " + strings.Join(leaf.OCSPServer, ", ")},
+		Fix:      staplingFix(leaf.OCSPServer),
+		Clients:  revClients("no-staple"),
 	}}
 }
 
@@ -316,10 +351,10 @@ func sctMissing(in *Input) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Title:       "no Certificate Transparency SCTs: not in the certificate, not in the TLS extension, not in the stapled OCSP response",
-		Detail:      "The certificate chains to a publicly trusted root, and Chrome and Safari require SCTs (proof the certificate was logged in Certificate Transparency) for those: they refuse it without them.",
-		Evidence:    []string{"leaf: " + Describe(leaf), "SCTs: certificate extension 0, TLS extension 0, stapled OCSP 0"},
-		Remediation: "Reissue it from your CA (public CAs embed SCTs by default), or serve SCTs in the TLS extension (nginx-ct, Apache mod_ssl_ct).",
+		Title:    "no Certificate Transparency SCTs: not in the certificate, not in the TLS extension, not in the stapled OCSP response",
+		Detail:   "The certificate chains to a publicly trusted root, and Chrome and Safari require SCTs (proof the certificate was logged in Certificate Transparency) for those: they refuse it without them.",
+		Evidence: []string{"leaf: " + Describe(leaf), "SCTs: certificate extension 0, TLS extension 0, stapled OCSP 0"},
+		Fix:      []Step{Say("Reissue it from your CA (public CAs embed SCTs by default), or serve SCTs in the TLS extension (nginx-ct, Apache mod_ssl_ct).")},
 	}}
 }
 

@@ -261,8 +261,8 @@ func TestIntermediateRevokedByCRL(t *testing.T) {
 	if !strings.Contains(fs[0].Title, `intermediate certificate "Test Intermediate CA" is revoked (superseded`) {
 		t.Errorf("title = %q", fs[0].Title)
 	}
-	if !strings.Contains(fs[0].Remediation, "intermediate CA certificate is revoked") {
-		t.Errorf("remediation does not address the intermediate: %s", fs[0].Remediation)
+	if !strings.Contains(checks.FixText(fs[0].Fix), "intermediate CA certificate is revoked") {
+		t.Errorf("remediation does not address the intermediate: %s", checks.FixText(fs[0].Fix))
 	}
 }
 
@@ -303,7 +303,7 @@ func TestSCTSources(t *testing.T) {
 func dump(fs []checks.Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
-		b.WriteString(f.ID + ": " + f.Title + "\n" + f.Detail + "\n" + strings.Join(f.Evidence, "\n") + "\n" + f.Remediation + "\n")
+		b.WriteString(f.ID + ": " + f.Title + "\n" + f.Detail + "\n" + strings.Join(f.Evidence, "\n") + "\n" + checks.FixText(f.Fix) + "\n")
 		for _, c := range f.Clients {
 			b.WriteString(c.Client + " " + c.Message + "\n")
 		}

@@ -215,22 +215,27 @@ func TestFindingDetails(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := find(Run(record(c.Cert, g("intermediate")), env), "cert-not-yet-valid")
-		if !strings.Contains(f.Remediation, "timedatectl") {
-			t.Errorf("remediation %q lacks the clock hint", f.Remediation)
+		if !strings.Contains(FixText(f.Fix), "timedatectl") {
+			t.Errorf("remediation %q lacks the clock hint", FixText(f.Fix))
 		}
 	})
 	t.Run("untrusted root gives the import command and settings", func(t *testing.T) {
 		f := find(Run(record(g("other-leaf"), g("other-intermediate"), g("other-root")), env), "untrusted-root")
-		for _, want := range []string{"keytool -importcert -trustcacerts -alias other-root-ca -file root.pem -keystore truststore.jks", "-Djavax.net.ssl.trustStore", "server.ssl.trust-store", "spring.ssl.bundle", "MuleSoft", "curl --cacert root.pem https://localhost:8443/", Fingerprint(g("other-root"))} {
-			if !strings.Contains(f.Remediation+strings.Join(f.Evidence, "\n"), want) {
+		for _, want := range []string{"keytool -importcert -trustcacerts -alias other-root-ca -file root.pem -keystore truststore.p12 -storetype PKCS12", "-Djavax.net.ssl.trustStore=truststore.p12", "spring.ssl.bundle.jks.partner.truststore.location=file:truststore.p12", "MuleSoft", "curl --cacert root.pem --connect-to localhost:8443:127.0.0.1:8443 https://localhost:8443/", Fingerprint(g("other-root"))} {
+			if !strings.Contains(FixText(f.Fix)+strings.Join(f.Evidence, "\n"), want) {
 				t.Errorf("untrusted-root lacks %q", want)
 			}
+		}
+		// The client's trust is not the embedded server's: server.ssl.*
+		// would configure Spring's own server, not its clients.
+		if strings.Contains(FixText(f.Fix), "server.ssl.trust-store=") {
+			t.Errorf("untrusted-root tells a client to set the server's trust store:\n%s", FixText(f.Fix))
 		}
 	})
 	t.Run("hostname-mismatch lists names and the SAN config", func(t *testing.T) {
 		f := find(Run(record(g("wrong-host"), g("intermediate")), env), "hostname-mismatch")
-		if !strings.Contains(f.Evidence[1], "www.example.test, example.test") || !strings.Contains(f.Remediation, "subjectAltName = @alt_names") || !strings.Contains(f.Remediation, "DNS.1 = localhost") {
-			t.Errorf("evidence %q remediation %q", f.Evidence, f.Remediation)
+		if !strings.Contains(f.Evidence[1], "www.example.test, example.test") || !strings.Contains(FixText(f.Fix), "-subj /CN=localhost -addext subjectAltName=DNS:localhost,DNS:www.example.test,DNS:example.test") {
+			t.Errorf("evidence %q remediation %q", f.Evidence, FixText(f.Fix))
 		}
 	})
 }
@@ -392,10 +397,10 @@ func TestChainIncompleteFixBundleOnlyWhenBuildable(t *testing.T) {
 		if f == nil {
 			t.Fatal("no chain-incomplete")
 		}
-		return f.Remediation
+		return FixText(f.Fix)
 	}
 	bare := rem(record(g("leaf")))
-	if strings.Contains(bare, "--fix-bundle") || !strings.Contains(bare, `get the intermediate "CN=Example Intermediate CA,O=Example"`) {
+	if strings.Contains(bare, "--fix-bundle") || !strings.Contains(bare, `Get the intermediate "CN=Example Intermediate CA,O=Example"`) {
 		t.Errorf("nothing fetched, yet:\n%s", bare)
 	}
 	rec := record(g("leaf"))

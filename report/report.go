@@ -41,13 +41,30 @@ type Report struct {
 const JSONVersion = 1
 
 type jsonReport struct {
-	ReportVersion int              `json:"report_version"`
-	Record        *probe.Record    `json:"record"`
-	Truststores   []string         `json:"truststores"`
-	Summary       jsonSummary      `json:"summary"`
-	Findings      []checks.Finding `json:"findings"`
+	ReportVersion int           `json:"report_version"`
+	Record        *probe.Record `json:"record"`
+	Truststores   []string      `json:"truststores"`
+	Summary       jsonSummary   `json:"summary"`
+	Findings      []jsonFinding `json:"findings"`
 	// Trust is the verdict per truststore (docs/trust.md).
 	Trust []checks.StoreVerdict `json:"trust,omitempty"`
+}
+
+// jsonFinding is a finding with its fix also as one string, "remediation"
+// (checks.FixText of its steps), for readers of the JSON written before
+// fixes were steps.
+type jsonFinding struct {
+	checks.Finding
+	Remediation string `json:"remediation"`
+}
+
+// jsonFindings are findings as the JSON report writes them.
+func jsonFindings(fs []checks.Finding) []jsonFinding {
+	out := make([]jsonFinding, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, jsonFinding{Finding: f, Remediation: checks.FixText(f.Fix)})
+	}
+	return out
 }
 
 type jsonSummary struct {
@@ -59,10 +76,7 @@ type jsonSummary struct {
 // JSON writes the report as one JSON document.
 func JSON(w io.Writer, r Report) error {
 	fs := r.Findings
-	if fs == nil {
-		fs = []checks.Finding{}
-	}
-	out := jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: fs, Summary: summarize(fs), Trust: r.Trust}
+	out := jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: jsonFindings(fs), Summary: summarize(fs), Trust: r.Trust}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
@@ -370,13 +384,9 @@ func finding(w io.Writer, p palette, f checks.Finding, o TextOptions) {
 			fmt.Fprintln(w, "      - "+e)
 		}
 	}
-	switch {
-	case len(f.Fix) > 0:
+	if len(f.Fix) > 0 {
 		fmt.Fprintln(w, p.dim.Sprint("    fix:"))
 		fixSteps(w, f.Fix)
-	case f.Remediation != "":
-		fmt.Fprintln(w, p.dim.Sprint("    fix:"))
-		fmt.Fprintln(w, indent(f.Remediation, "      "))
 	}
 	if len(f.Clients) > 0 {
 		fmt.Fprintln(w, p.dim.Sprint("    what clients say:"))
@@ -390,23 +400,20 @@ func finding(w io.Writer, p palette, f checks.Finding, o TextOptions) {
 	}
 }
 
-// fixSteps renders a fix: prose wrapped at the indent of the section,
-// commands and settings one level deeper and never wrapped, so that they
-// paste as printed.
+// fixSteps renders a fix as checks.FixText does, indented: prose
+// wrapped at the indent of the section; commands one level deeper and
+// never wrapped, so that they paste as printed; a setting under the name
+// of its program, its lines as they are.
 func fixSteps(w io.Writer, steps []checks.Step) {
 	for _, s := range steps {
 		switch s.Kind {
 		case checks.StepCommand:
 			fmt.Fprintln(w, "        "+s.Text)
 		case checks.StepConfig:
-			if s.For != "" && !strings.Contains(s.Text, "\n") {
-				fmt.Fprintln(w, "        "+s.For+":  "+s.Text)
-				continue
-			}
 			if s.For != "" {
-				fmt.Fprintln(w, "        "+s.For+":")
+				fmt.Fprintln(w, "      "+checks.ProgramLabel(s.For)+":")
 			}
-			fmt.Fprintln(w, indent(s.Text, "          "))
+			fmt.Fprintln(w, indent(s.Text, "        "))
 		default:
 			fmt.Fprintln(w, indent(wrap(s.Text, 94), "      "))
 		}

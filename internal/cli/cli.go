@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -217,7 +216,7 @@ func sayFailure(env Env, rec *probe.Record, fs []checks.Finding) {
 	for _, f := range fs {
 		if f.Severity == checks.Error {
 			fmt.Fprintf(env.Stderr, "tlsdoctor: error: %s (%s)\n", f.Title, f.ID)
-			if hint, _, _ := strings.Cut(f.Remediation, "\n"); hint != "" {
+			if hint := checks.Hint(f.Fix); hint != "" {
 				fmt.Fprintf(env.Stderr, "hint: %s\n", hint)
 			}
 			return

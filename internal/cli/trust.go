@@ -126,6 +126,7 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 				if err != nil {
 					return err
 				}
+				ts.Flag = flag
 				stores = append(stores, ts)
 				recorded = append(recorded, probe.RecordedTruststore{Name: arg})
 				return nil
@@ -141,6 +142,7 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 		}
 		ts := checks.NewTruststore(name, certs)
 		ts.Source = fmt.Sprintf("%s (%s, %d certificates)", arg, format, len(certs))
+		ts.Path, ts.Format, ts.Flag = arg, string(format), flag
 		stores = append(stores, ts)
 		rt := probe.RecordedTruststore{Name: name}
 		for _, c := range certs {

@@ -36,7 +36,7 @@ Connection:
       --connect-to H[:P]   connect to H:P instead of the target's address (the name is still checked)
       --alpn LIST          offer these ALPN protocols, comma-separated (e.g. h2,http/1.1)
       --timeout DURATION   bound on the whole run (default 10s)
-` + revocationHelp + `Trust:
+` + connectHelp + revocationHelp + `Trust:
       --truststore FILE|system|mozilla|java
                            judge trust against this store (repeatable): a PEM, DER, PKCS#12 or JKS file
                            (format read from the content), or a named store; default: system, and
@@ -84,6 +84,8 @@ Examples:
   tlsdoctor api.partner.com --save-record rec.json && tlsdoctor diagnose --record rec.json
   tlsdoctor partner.example:8443 --cert client.crt --key client.key --ca-file ca.pem
   tlsdoctor partner.example:8443 --keystore client.jks --keystore-password-file pw.txt --alias client
+  tlsdoctor mail.partner.example:25 --starttls smtp
+  tlsdoctor api.partner.com --proxy http://proxy.corp.example:3128 --all-ips
 
 Exit codes:
   0  no finding at or above --fail-on
@@ -105,6 +107,7 @@ type probeOptions struct {
 	revocation revocationOptions
 	identity   identityOptions
 	scan       scanOptions
+	connect    connectOptions
 }
 
 func runProbe(ctx context.Context, args []string, env Env) (int, error) {
@@ -122,6 +125,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	o.identity.register(fs)
 	o.out.register(fs)
 	o.scan.register(fs)
+	o.connect.register(fs)
 	if help, err := parseFlags(fs, args, env, usage+fmt.Sprintf(scanUsage, strings.Join(checks.ClientProfileNames(), ", "))); help || err != nil {
 		return ExitOK, err
 	}
@@ -168,12 +172,21 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	target.SNI = o.sni
 	target.ALPN = o.alpn
+	conn, err := o.connect.options(target, env)
+	if err != nil {
+		return 0, err
+	}
 	stores, recorded, err := o.trust.load(env)
 	if err != nil {
 		return 0, err
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version,
-		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: anchorSubjects(stores)}
+		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: anchorSubjects(stores),
+		Connect: conn}
+	if o.scan.scan {
+		// --scan always checks whether the server needs SNI.
+		popts.SNICheck = probe.SNICheckAlways
+	}
 	if id, err := o.identity.load(fs, env); err != nil {
 		return 0, err
 	} else if id != nil {
@@ -189,7 +202,12 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	o.scan.run(ctx, rec, env, o.out.verbose)
+	if o.out.verbose {
+		if how := describeConnect(rec); how != "" {
+			fmt.Fprintf(env.Stderr, "tlsdoctor: connected %s\n", how)
+		}
+	}
+	o.scan.run(ctx, rec, env, o.out.verbose, conn)
 	rec.Truststores = recorded
 	if o.out.verbose {
 		revocationProgress(env.Stderr, rec)

@@ -11,6 +11,7 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
 	"github.com/tlsdoctor/tlsdoctor/probe"
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
 const scanUsage = `
@@ -172,14 +173,14 @@ func (s *scanOptions) judge(out *outputOptions) error {
 }
 
 // runScan adds the scan to the record when --scan (or a client) asks.
-func (s *scanOptions) run(ctx context.Context, rec *probe.Record, env Env, verbose bool) {
+func (s *scanOptions) run(ctx context.Context, rec *probe.Record, env Env, verbose bool, conn dial.Options) {
 	if !s.scan {
 		return
 	}
 	if verbose {
 		fmt.Fprintf(env.Stderr, "tlsdoctor: scanning %s (max %d connections, delay %s)\n", rec.Target.Input, s.maxConns, s.delay)
 	}
-	probe.RunScan(ctx, rec, probe.ScanOptions{MaxConns: s.maxConns, Delay: s.delay})
+	probe.RunScan(ctx, rec, probe.ScanOptions{MaxConns: s.maxConns, Delay: s.delay, Connect: conn})
 	if verbose && rec.Scan != nil {
 		fmt.Fprintf(env.Stderr, "tlsdoctor: scan done: %d handshakes in %.0f ms\n", rec.Scan.Handshakes, rec.Scan.DurationMS)
 	}

@@ -94,6 +94,7 @@ func notTLS(in *Input) []Finding {
 		f.Detail = "The server on this port speaks " + e.Protocol + " in plain text. It is the wrong port, or the protocol upgrades to TLS with STARTTLS instead of starting with TLS."
 		f.Remediation = "Use the service's implicit-TLS port (for example 465 for SMTP, 993 for IMAP, 995 for POP3, 636 for LDAP), or a STARTTLS-capable client: `openssl s_client -starttls smtp -connect " + hostPort(t.ConnectHost, t.ConnectPort) + "`."
 	}
+	f.Remediation += startTLSHint(in) // checks/connect.go
 	return []Finding{f}
 }
 
@@ -147,6 +148,11 @@ func handshakeFailed(in *Input) []Finding {
 	if _, kind := retryExplanation(in); kind != "" {
 		return nil
 	}
+	// Refused with SNI and without, at every version: the server's
+	// keystore (checks/connect.go).
+	if f, ok := keystoreFailure(in, a); ok {
+		return []Finding{f}
+	}
 	t := in.Rec.Target
 	where := hostPort(t.ConnectHost, t.ConnectPort)
 	f := Finding{Evidence: []string{fmt.Sprintf("offered %s to %s, SNI %s", versionRange(a.Offered), where, orNone(a.Offered.SNI))}}
@@ -160,6 +166,9 @@ func handshakeFailed(in *Input) []Finding {
 		f.Title = fmt.Sprintf("the server aborted the handshake with alert %s (%d)", name, e.Alert.Code)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("received fatal alert %s (%d) %s", name, e.Alert.Code, when))
 		if m, ok := alertMeanings[name]; ok {
+			if name == "unrecognized_name" && a.Offered.SNI == "" {
+				m = "the server needs SNI: it has no certificate for clients that send no server name (none was sent)"
+			}
 			f.Detail = "This alert usually means " + m + "."
 		} else {
 			f.Detail = "The server ended the handshake with this alert."
@@ -214,6 +223,9 @@ func alertRemediation(in *Input, a *probe.Attempt, name string) string {
 	case "protocol_version":
 		return "Enable TLS 1.2 and 1.3 on the server: nginx `ssl_protocols TLSv1.2 TLSv1.3;`, Apache `SSLProtocol -all +TLSv1.2 +TLSv1.3`."
 	case "unrecognized_name":
+		if a.Offered.SNI == "" {
+			return "Send the server's name as SNI (`--sni NAME`; curl and Java send it when they connect by name), or give the server a default certificate for clients without SNI (nginx `listen ... default_server;`)."
+		}
 		return "Connect with the name the server is configured for (`--sni NAME`), or add this name to the server's `server_name` (nginx) / `ServerName`/`ServerAlias` (Apache)."
 	case "unknown_ca", "bad_certificate", "certificate_expired", "certificate_revoked", "certificate_unknown", "access_denied", "unsupported_certificate":
 		return "The server rejected the client certificate. Check its expiry (`openssl x509 -in client.crt -noout -dates`), that its issuer is in the server's client-CA list (nginx `ssl_client_certificate`, Spring `server.ssl.trust-store`), and that the intermediate is sent with it."

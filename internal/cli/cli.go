@@ -219,7 +219,11 @@ func sayFailure(env Env, rec *probe.Record, fs []checks.Finding) {
 	for _, f := range fs {
 		if f.Severity == checks.Error {
 			fmt.Fprintf(env.Stderr, "tlsdoctor: error: %s (%s)\n", f.Title, f.ID)
-			if hint, _, _ := strings.Cut(f.Remediation, "\n"); hint != "" {
+			fix := f.Remediation
+			if fix == "" {
+				fix = checks.FixText(f.Fix)
+			}
+			if hint, _, _ := strings.Cut(fix, "\n"); hint != "" {
 				fmt.Fprintf(env.Stderr, "hint: %s\n", hint)
 			}
 			return
@@ -237,13 +241,14 @@ func exitCode(rec *probe.Record, fs []checks.Finding, failOn checks.Severity) in
 	return ExitOK
 }
 
-// couldNotProbe is true when no TCP connection was made at all.
+// couldNotProbe is true when no TCP connection was made at all (to the
+// server, or through the proxy).
 func couldNotProbe(rec *probe.Record) bool {
 	if rec.DNS.Error != nil {
 		return true
 	}
 	a := rec.Primary()
-	return a == nil || (a.Error != nil && a.Error.Stage == probe.StageConnect)
+	return a == nil || (a.Error != nil && (a.Error.Stage == probe.StageConnect || a.Error.Stage == probe.StageProxy))
 }
 
 func writeRecord(path string, rec *probe.Record) error {

@@ -177,6 +177,10 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 		sc.Errors = append(sc.Errors, "nothing was scanned: "+err.Error())
 		return
 	}
+	if d.Proxied() {
+		// A FIN to the proxy ends the tunnel, not our half of it.
+		opts.NoHalfClose = true
+	}
 	s := &scanner{dial: connector(d, addr, nil), sni: rec.Target.SNI, opts: opts, gate: newGate(opts.MaxConns), halfClose: !opts.NoHalfClose,
 		up: map[uint16]*versionSignal{tls.VersionTLS12: newVersionSignal(), tls.VersionTLS13: newVersionSignal()}}
 	// The default run's handshake already showed one version accepted:

@@ -270,6 +270,38 @@ func (x *exchange) ftpReply() (int, string, error) {
 	return code, clip(last), nil
 }
 
+// ftpFeatures reads the answer to FEAT: its code, and whether a feature
+// line names AUTH TLS.
+func (x *exchange) ftpFeatures() (int, bool, error) {
+	l, err := x.line()
+	if err != nil {
+		return 0, false, err
+	}
+	if len(l) < 3 || !digits(l[:3]) {
+		return 0, false, x.fail(KindMalformed, "the server's answer to FEAT is not an FTP reply: %q", clip(l))
+	}
+	code, _ := strconv.Atoi(l[:3])
+	if len(l) == 3 || l[3] != '-' {
+		return code, false, nil
+	}
+	auth := false
+	for n := 0; ; n++ {
+		if n > maxReplyLines {
+			return 0, false, x.fail(KindMalformed, "the FEAT answer has more than %d lines", maxReplyLines)
+		}
+		f, err := x.line()
+		if err != nil {
+			return 0, false, err
+		}
+		if strings.HasPrefix(f, l[:3]+" ") || f == l[:3] {
+			return code, auth, nil
+		}
+		if w := strings.Fields(strings.ToUpper(f)); len(w) >= 2 && w[0] == "AUTH" && strings.Contains(strings.Join(w[1:], " "), "TLS") {
+			auth = true
+		}
+	}
+}
+
 func ftp(x *exchange) error {
 	code, last, err := x.ftpReply()
 	if err != nil {
@@ -277,6 +309,20 @@ func ftp(x *exchange) error {
 	}
 	if code != 220 {
 		return x.fail(KindRejected, "the server's greeting is not 220 (ready): %q", last)
+	}
+	// FEAT (RFC 2389) lists AUTH TLS when it is offered: some servers
+	// answer AUTH TLS without TLS configured with a login error (vsftpd:
+	// 530), not with "not implemented".
+	x.step = "capabilities"
+	if err := x.send("FEAT"); err != nil {
+		return err
+	}
+	code, feats, err := x.ftpFeatures()
+	if err != nil {
+		return err
+	}
+	if code == 211 && !feats {
+		return x.fail(KindUnsupported, "the server's FEAT answer does not list AUTH TLS")
 	}
 	x.step = "upgrade"
 	if err := x.send("AUTH TLS"); err != nil {

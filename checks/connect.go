@@ -182,6 +182,14 @@ func proxyRefused(in *Input) []Finding {
 	case e.Kind == probe.KindProxyRefused && code == 407:
 		f.Title = fmt.Sprintf("the proxy %s requires authentication (407)", proxy)
 		f.Detail = "The proxy answered CONNECT with 407 Proxy Authentication Required: it wants credentials" + authWord(px) + ". Its Proxy-Authenticate header (in the evidence) names the schemes it accepts; Basic works everywhere, NTLM and Negotiate (Kerberos) only with clients that speak them."
+		if ci := in.Rec.Connection; ci != nil && ci.StartTLS != "" {
+			// HTTPS_PROXY does not apply to STARTTLS targets: only --proxy.
+			f.Fix = []Step{
+				Say("Give the proxy credentials in --proxy (other users can read a command line in ps):"),
+				Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(targetWord(t))+" --starttls "+ci.StartTLS+" --proxy "+ShellQuote("http://USER:PASSWORD@"+proxy)),
+			}
+			break
+		}
 		f.Fix = []Step{
 			Say("Give the proxy credentials (the environment keeps them out of ps and shell history):"),
 			Cmd("sh", "export HTTPS_PROXY="+ShellQuote("http://USER:PASSWORD@"+proxy)),

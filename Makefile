@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/tlsdoctor/tlsdoctor/internal/cli.Version=$(VERSION)
 GO ?= go
 
-.PHONY: all build test demo lint bench clean
+.PHONY: all build test test-real demo lint bench clean
 
 all: build
 
@@ -16,6 +16,13 @@ demo: build
 
 test:
 	$(GO) test -race -timeout 15m ./...
+
+# Real servers (Dovecot, slapd, PostgreSQL, MariaDB, Prosody, vsftpd,
+# Squid, tinyproxy), each started from a generated configuration on a free
+# loopback port; a test skips when its Debian package is missing (.ci/run
+# installs them). Needs root (servers run as their own users).
+test-real:
+	$(GO) test -tags realpeers -run '^TestReal' -timeout 15m -v ./probe/
 
 lint:
 	$(GO) vet ./...

@@ -171,6 +171,8 @@ type Check struct {
 func All() []Check {
 	return []Check{
 		{"connect-failed", Error, "the TCP connection (or name resolution) failed, with the classified cause", connectFailed},
+		{"proxy-refused", Error, "the proxy refused the tunnel (407 with its challenge, 403, 502, a SOCKS refusal) or could not be reached", proxyRefused},
+		{"starttls-unsupported", Error, "the server does not offer STARTTLS, or refused it, at the step named (greeting, capabilities, upgrade)", starttlsUnsupported},
 		{"not-tls", Error, "the port answered, but not with TLS (for example plain HTTP)", notTLS},
 		{"handshake-failed", Error, "the TLS handshake failed: the alert received and what it usually means", handshakeFailed},
 		{"self-signed", Error, "the server's certificate is self-signed and not trusted", selfSigned},
@@ -180,6 +182,9 @@ func All() []Check {
 		{"cert-not-yet-valid", Error, "a certificate on the chain is not valid yet (or a clock is wrong)", certNotYetValid},
 		{"hostname-mismatch", Error, "the certificate does not cover the name the client connects to", hostnameMismatch},
 		{"invalid-name-characters", Warning, "a name or URL in the certificate (or the target) holds characters no DNS name or URL may hold (a newline, quote, \"]\", control character): it matches no host, and tlsdoctor never pastes it into a fix", invalidNameCharacters},
+		{"tls-interception-suspected", Warning, "the chain is issued by a CA that names a TLS-inspection appliance (Zscaler, Netskope, Fortinet, ...): the network decrypts TLS", tlsInterceptionSuspected},
+		{"backend-inconsistent", Warning, "with --all-ips: an address serves another certificate, chain, version, cipher or client-auth policy, or fails (error)", backendInconsistent},
+		{"sni-required", Warning, "without SNI the server presents another certificate or refuses: clients that send no SNI fail", sniRequired},
 		{"chain-order", Warning, "the server sends its chain out of order", chainOrder},
 		{"chain-extra-certs", Warning, "the server sends certificates that belong to no path (left over after a renewal?)", chainExtraCerts},
 		{"chain-contains-root", Info, "the server sends the root certificate (useless; harmful when expired)", chainContainsRoot},

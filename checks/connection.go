@@ -127,6 +127,7 @@ func notTLS(in *Input) []Finding {
 			f.Fix = append(f.Fix, sClient(in, "-starttls "+st))
 		}
 	}
+	f.Fix = append(f.Fix, startTLSHint(in)...) // checks/connect.go
 	return []Finding{f}
 }
 
@@ -180,6 +181,11 @@ func handshakeFailed(in *Input) []Finding {
 	if _, kind := retryExplanation(in); kind != "" {
 		return nil
 	}
+	// Refused with SNI and without, at every version: the server's
+	// keystore (checks/connect.go).
+	if f, ok := keystoreFailure(in, a); ok {
+		return []Finding{f}
+	}
 	t := in.Rec.Target
 	where := hostPort(t.ConnectHost, t.ConnectPort)
 	f := Finding{Evidence: []string{fmt.Sprintf("offered %s to %s, SNI %s", versionRange(a.Offered), where, orNone(a.Offered.SNI))}}
@@ -193,6 +199,9 @@ func handshakeFailed(in *Input) []Finding {
 		f.Title = fmt.Sprintf("the server aborted the handshake with alert %s (%d)", name, e.Alert.Code)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("received fatal alert %s (%d) %s", name, e.Alert.Code, when))
 		if m, ok := alertMeanings[name]; ok {
+			if name == "unrecognized_name" && a.Offered.SNI == "" {
+				m = "the server needs SNI: it has no certificate for clients that send no server name (none was sent)"
+			}
 			f.Detail = "This alert usually means " + m + "."
 		} else {
 			f.Detail = "The server ended the handshake with this alert."
@@ -258,6 +267,12 @@ func alertFix(in *Input, a *probe.Attempt, name string) []Step {
 	case "protocol_version":
 		return enableModernTLS(false)
 	case "unrecognized_name":
+		if a.Offered.SNI == "" {
+			return []Step{
+				Say("Send the server's name as SNI (--sni NAME; curl and Java send it when they connect by name), or give the server a default certificate for clients that send no SNI:"),
+				Set("nginx", "listen 443 ssl default_server;"),
+			}
+		}
 		return []Step{Say("Connect with the name the server is configured for (--sni NAME), or add this name to the server's server_name (nginx) or ServerName/ServerAlias (Apache).")}
 	case "unknown_ca", "bad_certificate", "certificate_expired", "certificate_revoked", "certificate_unknown", "access_denied", "unsupported_certificate":
 		return []Step{

@@ -85,14 +85,15 @@ type Result struct {
 func (r *Result) Worst() checks.Severity { return checks.Worst(r.Findings) }
 
 // CouldNotProbe is true when no TCP connection was made at all: the name
-// did not resolve or every connection attempt failed.
+// did not resolve, every connection attempt failed, or the proxy gave no
+// tunnel.
 func (r *Result) CouldNotProbe() bool {
 	rec := r.Record
 	if rec.DNS.Error != nil {
 		return true
 	}
 	a := rec.Primary()
-	return a == nil || (a.Error != nil && a.Error.Stage == probe.StageConnect)
+	return a == nil || (a.Error != nil && (a.Error.Stage == probe.StageConnect || a.Error.Stage == probe.StageProxy))
 }
 
 // Diagnose probes the target, scans it when asked, and judges the record.

@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"syscall"
+
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
 // alertNames are the IANA names of TLS alerts (RFC 8446 section 6 and the
@@ -82,6 +84,10 @@ func alertOf(err error) *Alert {
 // classify turns an error from stage into a ProbeError. firstBytes are the
 // first bytes read from the peer, used to name a non-TLS protocol.
 func classify(stage Stage, err error, firstBytes []byte) *ProbeError {
+	var de *dial.Error
+	if errors.As(err, &de) {
+		return classifyDial(de)
+	}
 	pe := &ProbeError{Stage: stage, Message: err.Error()}
 	var dnsErr *net.DNSError
 	var rhe tls.RecordHeaderError
@@ -126,6 +132,37 @@ func classify(stage Stage, err error, firstBytes []byte) *ProbeError {
 			pe.Kind = KindLocal
 		}
 	}
+	return pe
+}
+
+// classifyDial classifies a failure of the dial layer: the stage it
+// names, and a kind from what the peer answered or, for a network error,
+// from the error.
+func classifyDial(de *dial.Error) *ProbeError {
+	stage := Stage(de.Stage)
+	var pe *ProbeError
+	if de.Err != nil {
+		pe = classify(stage, de.Err, nil)
+		if pe.Kind == KindOther && stage != StageConnect {
+			pe.Kind = KindProtocolError
+		}
+	} else {
+		pe = &ProbeError{Stage: stage}
+	}
+	switch de.Kind {
+	case dial.KindRefused:
+		pe.Kind = KindProxyRefused
+	case dial.KindUnsupported:
+		pe.Kind = KindStartTLSUnsupported
+	case dial.KindRejected:
+		pe.Kind = KindStartTLSRejected
+	case dial.KindMalformed:
+		pe.Kind = KindProtocolError
+	}
+	if stage != StageConnect {
+		pe.Message = de.Error()
+	}
+	pe.Step = de.Step
 	return pe
 }
 

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
 // Options say how to probe. The zero value of every field is a sensible
@@ -33,8 +35,15 @@ type Options struct {
 	// ClientSource says where ClientCertificate was loaded from, for the
 	// record.
 	ClientSource string
-	// Resolver resolves Target.ConnectHost; nil means net.DefaultResolver.
+	// Resolver resolves Target.ConnectHost; nil means Connect.Resolver,
+	// else net.DefaultResolver.
 	Resolver *net.Resolver
+	// Connect says how to reach the server: address family, every
+	// address, proxy, STARTTLS (the dial layer, probe/dial).
+	Connect dial.Options
+	// SNICheck says when to make one more handshake without SNI, next to
+	// the primary one, to tell whether the server needs SNI.
+	SNICheck SNICheckMode
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Tool names the program in the record ("tlsdoctor 1.2.3").
@@ -97,7 +106,25 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	}
 	defer func() { rec.DurationMS = ms(time.Since(start)) }()
 
-	addrs := resolve(ctx, opts.Resolver, rec)
+	d, err := newDialer(opts.Connect, opts.Resolver, rec.Target)
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	// The run's HTTP fetches (AIA, OCSP, CRL) go through the same proxy:
+	// see dial.HTTPProxy.
+	proxyFunc, err := dial.HTTPProxy(opts.Connect)
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	tr := &http.Transport{Proxy: proxyFunc}
+	defer tr.CloseIdleConnections()
+	fetch := &http.Client{Transport: tr}
+	rec.Connection = d.Info()
+	if p := d.Protocol(); p != nil && len(p.ALPN) > 0 && len(rec.Target.ALPN) == 0 {
+		rec.Target.ALPN = p.ALPN
+	}
+
+	addrs := resolve(ctx, d, rec)
 	if len(addrs) == 0 {
 		return rec, nil
 	}
@@ -109,38 +136,65 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	if maxV == 0 {
 		maxV = tls.VersionTLS13
 	}
-	primary := attempt(ctx, attemptSpec{
-		purpose: PurposePrimary, target: rec.Target, addrs: addrs,
+	spec := attemptSpec{
+		purpose: PurposePrimary, target: rec.Target, dialer: d, addrs: addrs,
 		minV: minV, maxV: maxV, cert: opts.ClientCertificate,
-	})
+	}
+	var primary Attempt
+	var wg sync.WaitGroup
+	if wantSNICheck(opts, rec.Target) {
+		// Next to the primary, on its own connection: whether the server
+		// presents another certificate, or refuses, without SNI.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ns := spec
+			ns.purpose, ns.target.SNI, ns.cert, ns.noCertReason, ns.noVerdictWait = PurposeNoSNI, "", nil, ReasonWithheld, true
+			a := attempt(ctx, ns)
+			rec.SNICheck = &a
+		}()
+	}
+	if opts.Connect.AllIPs && len(addrs) > 1 {
+		primary, rec.Backends = everyAddress(ctx, spec)
+	} else {
+		primary = attempt(ctx, spec)
+	}
+	wg.Wait()
 	rec.Attempts = append(rec.Attempts, primary)
 
 	if !opts.NoFallback && needsLegacyRetry(&primary) && minV > tls.VersionTLS10 && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
-			purpose: PurposeLegacy, target: rec.Target, addrs: []string{primary.Address},
+			purpose: PurposeLegacy, target: rec.Target, dialer: d, addrs: []string{primary.Address},
 			minV: tls.VersionTLS10, maxV: tls.VersionTLS12, cert: opts.ClientCertificate,
 			allSuites: true,
 		}))
 		if l := &rec.Attempts[len(rec.Attempts)-1]; needsLegacyRetry(l) && ctx.Err() == nil {
-			all := allSuitesAttempt(ctx, rec.Target, l.Address)
+			all := allSuitesAttempt(ctx, d, rec.Target, l.Address)
 			rec.Attempts = append(rec.Attempts, all)
 			if all.Outcome == "server-hello" && LegacySigAlg(all.SigAlgID) && ctx.Err() == nil {
-				rec.Attempts = append(rec.Attempts, modernSigAlgsAttempt(ctx, rec.Target, l.Address, []uint16{all.CipherID}))
+				rec.Attempts = append(rec.Attempts, modernSigAlgsAttempt(ctx, d, rec.Target, l.Address, []uint16{all.CipherID}))
 			}
 		}
 	}
 	if !opts.NoFallback && opts.ClientCertificate != nil && needsNoClientCertAttempt(&primary) && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
-			purpose: PurposeNoClientCert, target: rec.Target, addrs: []string{primary.Address},
+			purpose: PurposeNoClientCert, target: rec.Target, dialer: d, addrs: []string{primary.Address},
 			minV: minV, maxV: maxV, noCertReason: ReasonWithheld,
 		}))
 	}
 	if !opts.NoAIA && ctx.Err() == nil {
-		rec.AIA = fetchAIA(ctx, opts.AIAClient, rec.Chain(), opts.AIAKnownSubjects)
+		client := opts.AIAClient
+		if client == nil {
+			client = fetch
+		}
+		rec.AIA = fetchAIA(ctx, client, rec.Chain(), opts.AIAKnownSubjects)
 	}
 	// Revocation runs after AIA so that fetched intermediates can serve as
 	// issuers of the certificates whose issuer the server did not send.
 	rev := opts.Revocation
+	if rev.Client == nil {
+		rev.Client = fetch
+	}
 	rev.Issuers = append(append([]*x509.Certificate(nil), rev.Issuers...), aiaCertificates(rec.AIA)...)
 	if a := rec.chainAttempt(); a != nil {
 		rev.Staple = a.OCSPStaple
@@ -168,37 +222,23 @@ func needsLegacyRetry(a *Attempt) bool {
 	return false
 }
 
-func resolve(ctx context.Context, r *net.Resolver, rec *Record) []string {
-	port := strconv.Itoa(rec.Target.ConnectPort)
-	host := rec.Target.ConnectHost
-	if IsIP(host) {
-		rec.DNS.Addresses = []string{host}
-		return []string{net.JoinHostPort(host, port)}
-	}
-	if r == nil {
-		r = net.DefaultResolver
-	}
-	t0 := time.Now()
-	ips, err := r.LookupIPAddr(ctx, host)
-	rec.DNS.DurationMS = ms(time.Since(t0))
-	if err == nil && len(ips) == 0 {
-		err = &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
-	}
-	if err != nil {
-		rec.DNS.Error = classify(StageDNS, err, nil)
+// resolve finds where to connect and records it in rec.DNS.
+func resolve(ctx context.Context, d *dial.Dialer, rec *Record) []string {
+	res := d.Resolve(ctx)
+	rec.DNS.DurationMS = ms(res.Duration)
+	rec.DNS.ByProxy = res.ByProxy
+	rec.DNS.Addresses = res.Addresses
+	if res.Err != nil {
+		rec.DNS.Error = classify(StageDNS, res.Err, nil)
 		return nil
 	}
-	var out []string
-	for _, ip := range ips {
-		rec.DNS.Addresses = append(rec.DNS.Addresses, ip.String())
-		out = append(out, net.JoinHostPort(ip.String(), port))
-	}
-	return out
+	return res.Dests
 }
 
 type attemptSpec struct {
 	purpose    string
 	target     Target
+	dialer     *dial.Dialer
 	addrs      []string
 	minV, maxV uint16
 	cert       *tls.Certificate
@@ -206,10 +246,13 @@ type attemptSpec struct {
 	// noCertReason is recorded when a certificate is requested and cert
 	// is nil; empty means ReasonNoIdentity.
 	noCertReason string
+	// noVerdictWait skips the wait for a post-handshake verdict.
+	noVerdictWait bool
 }
 
-// attempt makes one TCP connection (trying each address until one
-// answers) and one TLS handshake, and records everything it saw.
+// attempt makes one connection through the dial layer (trying each
+// address until one accepts the TCP connection) and one TLS handshake,
+// and records everything it saw.
 func attempt(ctx context.Context, s attemptSpec) Attempt {
 	a := Attempt{
 		Purpose: s.purpose,
@@ -219,18 +262,28 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 			SNI: s.target.SNI, ALPN: s.target.ALPN,
 		},
 	}
-	var d net.Dialer
 	var raw net.Conn
+	var log *dial.Log
 	var err error
 	t0 := time.Now()
 	for _, addr := range s.addrs {
 		a.Address = addr
-		raw, err = d.DialContext(ctx, "tcp", addr)
-		if err == nil {
+		raw, log, err = s.dialer.Dial(ctx, addr)
+		if log != nil && (log.Proxy != nil || log.StartTLS != nil) {
+			a.Dial = log
+		}
+		// Another address only helps when this one took no TCP
+		// connection; a proxy or a STARTTLS server that answered has
+		// spoken for the target.
+		var de *dial.Error
+		if err == nil || !errors.As(err, &de) || de.Stage != dial.StageConnect {
 			break
 		}
 	}
 	connect := time.Since(t0)
+	if log != nil {
+		connect = time.Duration(log.ConnectMS * float64(time.Millisecond))
+	}
 	if err != nil {
 		a.Error = classify(StageConnect, err, nil)
 		return a
@@ -314,9 +367,14 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 	// its Finished; the verdict arrives with the first read. Wait for it
 	// only when a certificate was requested (and, for HTTP servers such as
 	// nginx that answer 400 instead of an alert, in TLS 1.2 too).
-	if a.CertificateRequest != nil && wantsVerdict(st.Version, s.target, st.NegotiatedProtocol) {
+	// After STARTTLS the protocol is not HTTP, whatever the port.
+	vt := s.target
+	if s.dialer.Protocol() != nil {
+		vt.Scheme, vt.Port = "", 0
+	}
+	if a.CertificateRequest != nil && !s.noVerdictWait && wantsVerdict(st.Version, vt, st.NegotiatedProtocol) {
 		t2 := time.Now()
-		a.PostHandshake = waitVerdict(ctx, conn, s.target, st.NegotiatedProtocol, connect)
+		a.PostHandshake = waitVerdict(ctx, conn, vt, st.NegotiatedProtocol, connect)
 		a.Timings.PostHandshakeMS = ms(time.Since(t2))
 		if a.PostHandshake.Verdict == "rejected" {
 			a.Outcome = "failed"

@@ -44,6 +44,17 @@ type Record struct {
 	AIA []AIAFetch `json:"aia_fetches,omitempty"`
 	// Scan is set by --scan: every version, suite and group accepted.
 	Scan *Scan `json:"scan,omitempty"`
+	// Connection is how the server was reached when that was more than a
+	// direct TCP connection: the address family forced, --all-ips, the
+	// proxy (without credentials) and the STARTTLS protocol (see
+	// record_connect.go, docs/record-connect.md).
+	Connection *ConnectionInfo `json:"connection,omitempty"`
+	// SNICheck is the handshake made without SNI next to the primary one
+	// (Purpose "no-sni"), to tell whether the server needs SNI.
+	SNICheck *Attempt `json:"sni_check,omitempty"`
+	// Backends are, with --all-ips, the primary handshake made to each
+	// other resolved address (Purpose "backend"), in resolver order.
+	Backends []Attempt `json:"backends,omitempty"`
 }
 
 // RecordedTruststore is a truststore as recorded.
@@ -75,7 +86,9 @@ type Target struct {
 
 // DNSResult is the outcome of resolving Target.ConnectHost.
 type DNSResult struct {
-	Addresses  []string    `json:"addresses,omitempty"`
+	Addresses []string `json:"addresses,omitempty"`
+	// ByProxy is true when the name was left for the proxy to resolve.
+	ByProxy    bool        `json:"by_proxy,omitempty"`
 	DurationMS float64     `json:"duration_ms"`
 	Error      *ProbeError `json:"error,omitempty"`
 }
@@ -86,9 +99,13 @@ type Attempt struct {
 	// for example "legacy-versions".
 	Purpose string `json:"purpose"`
 	Offered Offer  `json:"offered"`
-	// Address is the IP:port the TCP connection was made to.
-	Address string  `json:"address,omitempty"`
-	Timings Timings `json:"timings"`
+	// Address is the IP:port the TCP connection was made to (host:port
+	// when a proxy resolved the name).
+	Address string `json:"address,omitempty"`
+	// Dial is what the connection said before the ClientHello, when it
+	// went through a proxy or STARTTLS (see record_connect.go).
+	Dial    *DialLog `json:"dial,omitempty"`
+	Timings Timings  `json:"timings"`
 	// Outcome is "ok" when the handshake (and any post-handshake verdict)
 	// succeeded, "failed" otherwise; "server-hello" for the all-suites
 	// attempt when the server answered (see PurposeAllSuites).
@@ -186,8 +203,12 @@ type PostHandshake struct {
 type Stage string
 
 const (
-	StageDNS           Stage = "dns"
-	StageConnect       Stage = "connect"
+	StageDNS     Stage = "dns"
+	StageConnect Stage = "connect"
+	// StageProxy is the connection to a proxy and its answer.
+	StageProxy Stage = "proxy"
+	// StageStartTLS is the plain-text exchange before a STARTTLS upgrade.
+	StageStartTLS      Stage = "starttls"
 	StageHandshake     Stage = "handshake"
 	StagePostHandshake Stage = "post-handshake"
 )
@@ -207,6 +228,17 @@ const (
 	KindNoRoute   ErrorKind = "unreachable"
 	KindOther     ErrorKind = "other"
 	KindCancelled ErrorKind = "cancelled"
+	// KindProxyRefused: the proxy answered, and not with a tunnel (407,
+	// 403, 502, a SOCKS failure, failed authentication).
+	KindProxyRefused ErrorKind = "proxy-refused"
+	// KindStartTLSUnsupported: the server does not offer STARTTLS.
+	KindStartTLSUnsupported ErrorKind = "starttls-unsupported"
+	// KindStartTLSRejected: the server refused the upgrade (or a step
+	// before it).
+	KindStartTLSRejected ErrorKind = "starttls-rejected"
+	// KindProtocolError: the proxy's or server's plain-text answer is not
+	// the protocol expected.
+	KindProtocolError ErrorKind = "protocol-error"
 )
 
 // ProbeError is a classified failure.
@@ -221,6 +253,9 @@ type ProbeError struct {
 	// TLS, and Protocol what they look like ("HTTP", "SSH", "SMTP", ...).
 	FirstBytes []byte `json:"first_bytes,omitempty"`
 	Protocol   string `json:"protocol,omitempty"`
+	// Step is the STARTTLS step that failed (Stage "starttls"):
+	// "greeting", "capabilities" or "upgrade".
+	Step string `json:"step,omitempty"`
 }
 
 func (e *ProbeError) Error() string { return string(e.Stage) + ": " + e.Message }

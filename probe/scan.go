@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
 	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
 // PurposeAllSuites is the default run's third attempt, made when the
@@ -21,7 +23,7 @@ import (
 const PurposeAllSuites = "all-suites"
 
 // allSuitesAttempt makes the PurposeAllSuites attempt.
-func allSuitesAttempt(ctx context.Context, t Target, addr string) Attempt {
+func allSuitesAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string) Attempt {
 	a := Attempt{
 		Purpose: PurposeAllSuites, Outcome: "failed", Address: addr,
 		Offered: Offer{MinVersion: "TLS 1.2", MaxVersion: "TLS 1.2", SNI: t.SNI},
@@ -36,7 +38,7 @@ func allSuitesAttempt(ctx context.Context, t Target, addr string) Attempt {
 	}
 	// Every signature scheme too, so that a server that only signs with
 	// SHA-1 (or DSA, MD5) answers.
-	return helloAttempt(ctx, a, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: legacytls.SigAlgs()})
+	return helloAttempt(ctx, a, d, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: legacytls.SigAlgs()})
 }
 
 // ModernSigAlgs are the TLS 1.2 signature_algorithms OpenSSL 3.0 offers at
@@ -54,12 +56,12 @@ var ModernSigAlgs = []uint16{0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x0
 // find nothing to sign with, which is "failed" with the alert it sent.
 const PurposeModernSigAlgs = "modern-sigalgs"
 
-func modernSigAlgsAttempt(ctx context.Context, t Target, addr string, suites []uint16) Attempt {
+func modernSigAlgsAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string, suites []uint16) Attempt {
 	a := Attempt{
 		Purpose: PurposeModernSigAlgs, Outcome: "failed", Address: addr,
 		Offered: Offer{MinVersion: "TLS 1.2", MaxVersion: "TLS 1.2", SNI: t.SNI},
 	}
-	a = helloAttempt(ctx, a, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: ModernSigAlgs})
+	a = helloAttempt(ctx, a, d, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: ModernSigAlgs})
 	if a.Outcome == "server-hello" && a.SigAlgID == 0 {
 		a.Outcome = "failed"
 	}
@@ -71,9 +73,10 @@ func modernSigAlgsAttempt(ctx context.Context, t Target, addr string, suites []u
 // and Go clients offer none of them).
 func LegacySigAlg(id uint16) bool { return id>>8 >= 1 && id>>8 <= 3 }
 
-// helloAttempt sends one zcrypto hello for an attempt and records the
-// server's answer: its ServerHello fields, or how it refused.
-func helloAttempt(ctx context.Context, a Attempt, addr string, h legacytls.Hello) Attempt {
+// helloAttempt sends one zcrypto hello for an attempt on a connection
+// from d to addr and records the server's answer: its ServerHello fields,
+// or how it refused.
+func helloAttempt(ctx context.Context, a Attempt, d *dial.Dialer, addr string, h legacytls.Hello) Attempt {
 	a.Offered.SigAlgs = nil
 	for _, id := range h.SigAlgs {
 		a.Offered.SigAlgs = append(a.Offered.SigAlgs, SigAlgName(id))
@@ -81,7 +84,7 @@ func helloAttempt(ctx context.Context, a Attempt, addr string, h legacytls.Hello
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	t0 := time.Now()
-	r := legacytls.Send(hctx, addr, h)
+	r := legacytls.Send(hctx, connector(d, addr, &a.Dial), h)
 	a.Timings.HandshakeMS = ms(time.Since(t0))
 	if r.AlertSeen {
 		// Instead of a ServerHello, or after the first messages: for
@@ -127,6 +130,9 @@ type ScanOptions struct {
 	// for the rest of the scan as soon as a server answers a half-closed
 	// hello with silence.
 	NoHalfClose bool
+	// Connect is how to reach the server, as for the default run: every
+	// scan connection goes through the same proxy and STARTTLS exchange.
+	Connect dial.Options
 }
 
 // ScanVersions are the versions --scan tests, oldest first.
@@ -165,7 +171,17 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 		sc.Errors = append(sc.Errors, "no TCP connection could be made; nothing was scanned")
 		return
 	}
-	s := &scanner{addr: addr, sni: rec.Target.SNI, opts: opts, gate: newGate(opts.MaxConns), halfClose: !opts.NoHalfClose,
+	d, err := newDialer(opts.Connect, nil, rec.Target)
+	if err != nil {
+		sc.Incomplete = true
+		sc.Errors = append(sc.Errors, "nothing was scanned: "+err.Error())
+		return
+	}
+	if d.Proxied() {
+		// A FIN to the proxy ends the tunnel, not our half of it.
+		opts.NoHalfClose = true
+	}
+	s := &scanner{dial: connector(d, addr, nil), sni: rec.Target.SNI, opts: opts, gate: newGate(opts.MaxConns), halfClose: !opts.NoHalfClose,
 		up: map[uint16]*versionSignal{tls.VersionTLS12: newVersionSignal(), tls.VersionTLS13: newVersionSignal()}}
 	// The default run's handshake already showed one version accepted:
 	// its group test need not wait for the scan to see it again.
@@ -262,7 +278,9 @@ func (v *versionSignal) wait(ctx context.Context) bool {
 }
 
 type scanner struct {
-	addr, sni string
+	// dial opens each scan connection, ready for its ClientHello.
+	dial legacytls.DialFunc
+	sni  string
 	// halfClose is whether hellos half-close; it turns off for good the
 	// first time a half-closed hello gets no answer at all (under mu).
 	halfClose bool
@@ -332,7 +350,7 @@ func (s *scanner) hello(ctx context.Context, h legacytls.Hello, urgent bool) (le
 	h.SNI = s.sni
 	return s.exchange(ctx, func(hctx context.Context, halfClose bool) legacytls.Result {
 		h.HalfClose = halfClose
-		return legacytls.Send(hctx, s.addr, h)
+		return legacytls.Send(hctx, s.dial, h)
 	}), true
 }
 
@@ -451,6 +469,13 @@ func inconclusive(r legacytls.Result) (string, bool) {
 	if r.Answered || r.AlertSeen || r.Err == nil {
 		return "", false
 	}
+	// A connection that never reached its ClientHello (proxy, STARTTLS)
+	// says nothing about what the server accepts.
+	var de *dial.Error
+	if errors.As(r.Err, &de) {
+		pe := classifyDial(de)
+		return string(pe.Kind) + ": " + pe.Message, true
+	}
 	pe := classify(StageHandshake, r.Err, nil)
 	switch pe.Kind {
 	case KindTimeout, KindRefused, KindNoRoute, KindDNS, KindCancelled:
@@ -540,7 +565,7 @@ func (s *scanner) groupsTLS13(ctx context.Context) ([]ScanGroup, string) {
 		}
 		defer release()
 		return s.exchange(ctx, func(hctx context.Context, halfClose bool) legacytls.Result {
-			return legacytls.GroupHello(hctx, s.addr, s.sni, offer, halfClose)
+			return legacytls.GroupHello(hctx, s.dial, s.sni, offer, halfClose)
 		}), true
 	}, func(r legacytls.Result) (uint16, bool) {
 		return r.Group, r.Answered && r.Version == tls.VersionTLS13

@@ -237,6 +237,7 @@ func header(w io.Writer, p palette, r Report, o TextOptions) {
 		addr += " (" + t.ConnectHost + " → " + strings.Join(rec.DNS.Addresses, ", ") + ")"
 	}
 	kv("address", addr)
+	connectLines(kv, rec) // report/connect.go
 	sni := t.SNI
 	if sni == "" {
 		sni = "(none sent)"
@@ -289,6 +290,7 @@ func header(w io.Writer, p palette, r Report, o TextOptions) {
 			}
 			kv(fmt.Sprintf("attempt %d", i+1), fmt.Sprintf("%s, offered %s–%s → %s", at.Purpose, at.Offered.MinVersion, at.Offered.MaxVersion, res))
 		}
+		extraAttempts(kv, rec)
 	}
 }
 

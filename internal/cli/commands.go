@@ -37,7 +37,7 @@ Connection:
       --connect-to H[:P]   connect to H:P instead of the target's address (the name is still checked)
       --alpn LIST          offer these ALPN protocols, comma-separated (e.g. h2,http/1.1)
       --timeout DURATION   bound on the whole run (default 10s)
-` + revocationHelp + `Trust:
+` + connectHelp + revocationHelp + `Trust:
       --truststore FILE|system|mozilla|java
                            judge trust against this store (repeatable): a PEM, DER, PKCS#12 or JKS file
                            (format read from the content), or a named store; default: system, and
@@ -85,6 +85,8 @@ Examples:
   tlsdoctor api.partner.com --save-record rec.json && tlsdoctor diagnose --record rec.json
   tlsdoctor partner.example:8443 --cert client.crt --key client.key --ca-file ca.pem
   tlsdoctor partner.example:8443 --keystore client.jks --keystore-password-file pw.txt --alias client
+  tlsdoctor mail.partner.example:25 --starttls smtp
+  tlsdoctor api.partner.com --proxy http://proxy.corp.example:3128 --all-ips
 
 Exit codes:
   0  no finding at or above --fail-on
@@ -106,6 +108,7 @@ type probeOptions struct {
 	revocation revocationOptions
 	identity   identityOptions
 	scan       scanOptions
+	connect    connectOptions
 }
 
 func runProbe(ctx context.Context, args []string, env Env) (int, error) {
@@ -123,6 +126,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	o.identity.register(fs)
 	o.out.register(fs)
 	o.scan.register(fs)
+	o.connect.register(fs)
 	if help, err := parseFlags(fs, args, env, usage+fmt.Sprintf(scanUsage, strings.Join(checks.ClientProfileNames(), ", "))); help || err != nil {
 		return ExitOK, err
 	}
@@ -169,12 +173,21 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	target.SNI = o.sni
 	target.ALPN = o.alpn
+	conn, err := o.connect.options(target, env)
+	if err != nil {
+		return 0, err
+	}
 	stores, recorded, err := o.trust.load(env)
 	if err != nil {
 		return 0, err
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Tool: "tlsdoctor " + Version,
-		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: engine.AnchorSubjects(stores)}
+		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: engine.AnchorSubjects(stores),
+		Connect: conn}
+	if o.scan.scan {
+		// --scan always checks whether the server needs SNI.
+		popts.SNICheck = probe.SNICheckAlways
+	}
 	if id, err := o.identity.load(fs, env); err != nil {
 		return 0, err
 	} else if id != nil {
@@ -183,7 +196,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	req := engine.Request{Probe: popts, Timeout: o.timeout, Judge: o.trust.judgement(stores, recorded, o.out)}
 	req.Probe.Now = env.Now
 	if o.scan.scan {
-		req.Scan = &probe.ScanOptions{MaxConns: o.scan.maxConns, Delay: o.scan.delay}
+		req.Scan = &probe.ScanOptions{MaxConns: o.scan.maxConns, Delay: o.scan.delay, Connect: conn}
 	}
 	if o.out.verbose {
 		req.Progress = verboseProgress(env.Stderr, target, o.timeout, req.Scan)
@@ -207,6 +220,9 @@ func verboseProgress(w io.Writer, t probe.Target, timeout time.Duration, scan *p
 		case e.Stage == "probe" && !e.Done:
 			fmt.Fprintf(w, "tlsdoctor: probing %s:%d (timeout %s)\n", t.ConnectHost, t.ConnectPort, timeout)
 		case e.Stage == "probe":
+			if how := describeConnect(e.Record); how != "" {
+				fmt.Fprintf(w, "tlsdoctor: connected %s\n", how)
+			}
 			revocationProgress(w, e.Record)
 		case e.Stage == "scan" && !e.Done:
 			fmt.Fprintf(w, "tlsdoctor: scanning %s (max %d connections, delay %s)\n", e.Record.Target.Input, scan.MaxConns, scan.Delay)

@@ -22,8 +22,8 @@ var helloRetryRandom = []byte{
 // with an alert when it supports none. No key is ever generated, so any
 // group can be tested: X25519MLKEM768, FFDHE, X448, brainpool.
 // Result.Group is the group named; Result.Suite the suite it chose.
-func GroupHello(ctx context.Context, addr, sni string, groups []uint16, halfClose bool) Result {
-	conn, err := dial(ctx, addr, halfClose)
+func GroupHello(ctx context.Context, dial DialFunc, sni string, groups []uint16, halfClose bool) Result {
+	conn, err := open(ctx, dial, halfClose)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}

@@ -85,13 +85,26 @@ type Result struct {
 	Err error
 }
 
-// Send dials addr, sends the ClientHello and reads the server's answer. The
-// whole exchange is bounded by ctx.
-func Send(ctx context.Context, addr string, h Hello) Result {
-	if h.Version == VersionSSL30 {
-		return sendSSLv3(ctx, addr, h)
+// DialFunc opens the connection a hello is sent on, ready for the
+// ClientHello (the caller's dial layer: direct, through a proxy, after
+// STARTTLS). A connection with a CloseWrite method can be half-closed.
+type DialFunc func(ctx context.Context) (net.Conn, error)
+
+// TCP is a DialFunc that connects directly to addr.
+func TCP(addr string) DialFunc {
+	return func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
 	}
-	raw, err := dial(ctx, addr, h.HalfClose)
+}
+
+// Send dials with dial, sends the ClientHello and reads the server's
+// answer. The whole exchange is bounded by ctx.
+func Send(ctx context.Context, dial DialFunc, h Hello) Result {
+	if h.Version == VersionSSL30 {
+		return sendSSLv3(ctx, dial, h)
+	}
+	raw, err := open(ctx, dial, h.HalfClose)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}
@@ -246,11 +259,10 @@ func (h *helloOnly) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// dial connects to addr with every later read and write bounded by ctx's
-// deadline (ten seconds when ctx has none).
-func dial(ctx context.Context, addr string, halfClose bool) (*conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
+// open connects with dial, with every later read and write bounded by
+// ctx's deadline (ten seconds when ctx has none).
+func open(ctx context.Context, dial DialFunc, halfClose bool) (*conn, error) {
+	c, err := dial(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -284,8 +296,10 @@ func (c *conn) Read(p []byte) (int, error) {
 func (c *conn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	if !c.wrote && err == nil && c.halfClose {
-		if tc, ok := c.Conn.(*net.TCPConn); ok {
-			_ = tc.CloseWrite()
+		// Only a connection that can half-close (TCP, directly or after
+		// STARTTLS) does; a proxy's tunnel has no CloseWrite.
+		if hc, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+			_ = hc.CloseWrite()
 		}
 	}
 	c.wrote = true

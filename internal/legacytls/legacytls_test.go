@@ -71,7 +71,7 @@ func TestSSLv3FromServerHello(t *testing.T) {
 		hs := append([]byte{2, 0, 0, byte(len(sh))}, sh...)
 		_, _ = c.Write(append([]byte{22, 3, 0, 0, byte(len(hs))}, hs...))
 	})
-	r := Send(ctx(t), addr, Hello{Version: VersionSSL30, Suites: []uint16{0x000A, 0x0005}})
+	r := Send(ctx(t), TCP(addr), Hello{Version: VersionSSL30, Suites: []uint16{0x000A, 0x0005}})
 	if !r.Answered || r.Version != VersionSSL30 || r.Suite != 0x0005 {
 		t.Fatalf("result %+v, want an SSL 3.0 answer choosing 0x0005", r)
 	}
@@ -87,7 +87,7 @@ func TestSSLv3Refused(t *testing.T) {
 		_, _ = c.Read(buf)
 		_, _ = c.Write([]byte{21, 3, 0, 0, 2, 2, 40}) // fatal handshake_failure
 	})
-	r := Send(ctx(t), addr, Hello{Version: VersionSSL30, Suites: []uint16{0x002F}})
+	r := Send(ctx(t), TCP(addr), Hello{Version: VersionSSL30, Suites: []uint16{0x002F}})
 	if r.Answered || !r.AlertSeen || r.Alert != 40 {
 		t.Fatalf("result %+v, want alert 40 and no answer", r)
 	}
@@ -131,7 +131,7 @@ func TestZcryptoServerRC4And3DES(t *testing.T) {
 	offer := []uint16{0xC02F, 0x000A, 0x0005, 0x002F}
 	var found []uint16
 	for i := 0; i < 4; i++ {
-		r := Send(ctx(t), addr, Hello{Version: ztls.VersionTLS12, Suites: offer})
+		r := Send(ctx(t), TCP(addr), Hello{Version: ztls.VersionTLS12, Suites: offer})
 		if !r.Answered {
 			break
 		}
@@ -162,7 +162,7 @@ func TestECDHEGroupFromKeyExchange(t *testing.T) {
 	cert := zcert(t, selfSigned(t, k, &k.PublicKey), k)
 	cfg := &ztls.Config{Certificates: []ztls.Certificate{cert}, MaxVersion: ztls.VersionTLS12, CurvePreferences: []ztls.CurveID{ztls.CurveP384}}
 	addr := serve(t, func(c net.Conn) { _ = ztls.Server(c, cfg).Handshake() })
-	r := Send(ctx(t), addr, Hello{Version: ztls.VersionTLS12, Suites: []uint16{0xC02B}, Groups: []uint16{29, 23, 24}})
+	r := Send(ctx(t), TCP(addr), Hello{Version: ztls.VersionTLS12, Suites: []uint16{0xC02B}, Groups: []uint16{29, 23, 24}})
 	if !r.Answered || r.Suite != 0xC02B || r.Group != 24 {
 		t.Fatalf("result %+v, want ECDHE-ECDSA-AES128-GCM-SHA256 over secp384r1 (24)", r)
 	}

@@ -45,7 +45,7 @@ func TestSigAlgsOfferedAndRead(t *testing.T) {
 		{nil, 0x0203},                      // zcrypto's own list has ecdsa_sha1
 		{[]uint16{0x0403, 0x0503}, 0},      // no SHA-1: nothing to sign with
 	} {
-		r := Send(ctx(t), addr, Hello{Version: ztls.VersionTLS12, Suites: ECDHESuites(), SigAlgs: tt.offer})
+		r := Send(ctx(t), TCP(addr), Hello{Version: ztls.VersionTLS12, Suites: ECDHESuites(), SigAlgs: tt.offer})
 		if r.SigAlg != tt.want {
 			t.Errorf("offer %04x: signed with %04x (answered %v, alert %v), want %04x", tt.offer, r.SigAlg, r.Answered, r.AlertSeen, tt.want)
 		}
@@ -62,7 +62,7 @@ func TestSigAlgsOfferedAndRead(t *testing.T) {
 	cfg := &ztls.Config{Certificates: []ztls.Certificate{zcert(t, selfSigned(t, rk, &rk.PublicKey), rk)}, MaxVersion: ztls.VersionTLS12}
 	raddr := serve(t, func(c net.Conn) { _ = ztls.Server(c, cfg).Handshake() })
 	for _, want := range []uint16{0x0501, 0x0601, 0x0201} {
-		if r := Send(ctx(t), raddr, Hello{Version: ztls.VersionTLS12, Suites: ECDHESuites(), SigAlgs: []uint16{0x0403, want}}); r.SigAlg != want {
+		if r := Send(ctx(t), TCP(raddr), Hello{Version: ztls.VersionTLS12, Suites: ECDHESuites(), SigAlgs: []uint16{0x0403, want}}); r.SigAlg != want {
 			t.Errorf("offered ecdsa_secp256r1_sha256 and %04x: signed with %04x", want, r.SigAlg)
 		}
 	}

@@ -31,8 +31,8 @@ const VersionSSL30 = 0x0300
 // configure SSL 3.0) and reads the server's first handshake record: a
 // ServerHello accepting SSL 3.0 is proof enough, even though the
 // handshake cannot be finished.
-func sendSSLv3(ctx context.Context, addr string, h Hello) Result {
-	conn, err := dial(ctx, addr, h.HalfClose)
+func sendSSLv3(ctx context.Context, dial DialFunc, h Hello) Result {
+	conn, err := open(ctx, dial, h.HalfClose)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}

@@ -1,0 +1,277 @@
+//go:build realpeers
+
+package probe_test
+
+// Real peers for the dial layer (make test-real, build tag realpeers):
+// every STARTTLS protocol against the Debian server that speaks it, HTTP
+// proxies (Squid, tinyproxy) allowing, refusing and intercepting, and a
+// scan through a proxy over STARTTLS.
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/fixtures"
+	"github.com/tlsdoctor/tlsdoctor/probe"
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
+)
+
+func labTargetAt(port int) probe.Target {
+	return probe.Target{Input: fixtures.Host + ":" + strconv.Itoa(port), Host: fixtures.Host, Port: port, ConnectHost: "127.0.0.1", ConnectPort: port}
+}
+
+// wantUpgraded checks a run that upgraded and completed its handshake
+// with the lab's leaf.
+func wantUpgraded(t *testing.T, rec *probe.Record, proto string) {
+	t.Helper()
+	a := rec.Primary()
+	if a == nil || a.Outcome != "ok" {
+		t.Fatalf("primary = %+v", a)
+	}
+	if a.Dial == nil || a.Dial.StartTLS == nil || !a.Dial.StartTLS.Upgraded || a.Dial.StartTLS.Protocol != proto {
+		t.Fatalf("dial log = %+v, want an upgraded %s exchange", a.Dial, proto)
+	}
+	if leaf := testLab(t).PKI.Get("leaf").Cert.Raw; len(a.Certificates) == 0 || !bytes.Equal(a.Certificates[0].DER, leaf) {
+		t.Fatalf("the server did not present the lab's leaf")
+	}
+	if rec.Connection == nil || rec.Connection.StartTLS != proto {
+		t.Errorf("connection = %+v", rec.Connection)
+	}
+	t.Logf("%s: %s %s; %d transcript lines, first %q", proto, a.Version, a.CipherSuite, len(a.Dial.StartTLS.Transcript), a.Dial.StartTLS.Transcript[0].Text)
+}
+
+// wantStartTLSFinding checks that a run failed in STARTTLS with kind, and
+// that the checks say starttls-unsupported.
+func wantStartTLSFinding(t *testing.T, rec *probe.Record, kind probe.ErrorKind) {
+	t.Helper()
+	a := rec.Primary()
+	if a == nil || a.Error == nil || a.Error.Stage != probe.StageStartTLS || a.Error.Kind != kind {
+		t.Fatalf("primary error = %+v, want starttls %s", a.Error, kind)
+	}
+	fs := checks.Run(rec, checks.Env{Now: time.Now()})
+	if len(fs) == 0 || fs[0].ID != "starttls-unsupported" {
+		t.Fatalf("findings = %v, want starttls-unsupported first", ids(fs))
+	}
+	t.Logf("%s: %s", fs[0].ID, fs[0].Title)
+}
+
+func ids(fs []checks.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.ID)
+	}
+	return out
+}
+
+func realRun(t *testing.T, target probe.Target, conn dial.Options) *probe.Record {
+	t.Helper()
+	return run(t, probe.Options{Target: target, Connect: conn, Revocation: probe.RevocationOptions{Mode: probe.RevocationOff}, NoAIA: true}, 15*time.Second)
+}
+
+func TestRealDovecot(t *testing.T) {
+	p := startDovecot(t, true)
+	wantUpgraded(t, realRun(t, labTargetAt(p.imap), dial.Options{StartTLS: "imap"}), "imap")
+	wantUpgraded(t, realRun(t, labTargetAt(p.pop3), dial.Options{StartTLS: "pop3"}), "pop3")
+	if p.sieve != 0 {
+		wantUpgraded(t, realRun(t, labTargetAt(p.sieve), dial.Options{StartTLS: "sieve"}), "sieve")
+	}
+	n := startDovecot(t, false)
+	wantStartTLSFinding(t, realRun(t, labTargetAt(n.imap), dial.Options{StartTLS: "imap"}), probe.KindStartTLSUnsupported)
+	wantStartTLSFinding(t, realRun(t, labTargetAt(n.pop3), dial.Options{StartTLS: "pop3"}), probe.KindStartTLSUnsupported)
+}
+
+func TestRealSlapd(t *testing.T) {
+	wantUpgraded(t, realRun(t, labTargetAt(startSlapd(t, true)), dial.Options{StartTLS: "ldap"}), "ldap")
+	rec := realRun(t, labTargetAt(startSlapd(t, false)), dial.Options{StartTLS: "ldap"})
+	if e := rec.Primary().Error; e == nil || e.Stage != probe.StageStartTLS {
+		t.Fatalf("slapd without TLS: %+v", e)
+	}
+	t.Logf("slapd without TLS: %s %s", rec.Primary().Error.Kind, rec.Primary().Error.Message)
+}
+
+func TestRealPostgres(t *testing.T) {
+	wantUpgraded(t, realRun(t, labTargetAt(startPostgres(t, true)), dial.Options{StartTLS: "postgres"}), "postgres")
+	wantStartTLSFinding(t, realRun(t, labTargetAt(startPostgres(t, false)), dial.Options{StartTLS: "postgres"}), probe.KindStartTLSUnsupported)
+}
+
+func TestRealMariaDB(t *testing.T) {
+	wantUpgraded(t, realRun(t, labTargetAt(startMariaDB(t, true)), dial.Options{StartTLS: "mysql"}), "mysql")
+	wantStartTLSFinding(t, realRun(t, labTargetAt(startMariaDB(t, false)), dial.Options{StartTLS: "mysql"}), probe.KindStartTLSUnsupported)
+}
+
+func TestRealProsody(t *testing.T) {
+	p := startProsody(t)
+	wantUpgraded(t, realRun(t, labTargetAt(p.c2s), dial.Options{StartTLS: "xmpp"}), "xmpp")
+	wantUpgraded(t, realRun(t, labTargetAt(p.s2s), dial.Options{StartTLS: "xmpp-server"}), "xmpp-server")
+}
+
+func TestRealVsftpd(t *testing.T) {
+	wantUpgraded(t, realRun(t, labTargetAt(startVsftpd(t, true)), dial.Options{StartTLS: "ftp"}), "ftp")
+	wantStartTLSFinding(t, realRun(t, labTargetAt(startVsftpd(t, false)), dial.Options{StartTLS: "ftp"}), probe.KindStartTLSUnsupported)
+}
+
+// labHTTPS is an HTTPS server with the lab's chain on 127.0.0.1.
+func labHTTPS(t *testing.T) int {
+	ln := listen(t)
+	httpsServer(t, ln, &tls.Config{Certificates: []tls.Certificate{testLab(t).PKI.TLSCert("leaf", "intermediate")}})
+	return port(ln)
+}
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestRealProxies(t *testing.T) {
+	backend := labHTTPS(t)
+	// The target's name is resolved by the proxy: "localhost" reaches the
+	// backend only through the proxy's own resolver.
+	target := probe.Target{Input: fixtures.Host + ":" + strconv.Itoa(backend), Host: fixtures.Host, Port: backend, ConnectHost: "localhost", ConnectPort: backend}
+	cred := squidUser + ":" + squidPassword + "@"
+	type proxyCase struct {
+		name, url string
+		wantOK    bool
+		wantCode  int
+	}
+	var cases []proxyCase
+	if _, err := fixtures.LookDaemon("squid", "squid-openssl"); err == nil {
+		allow, auth, forbid := startSquid(t, squidAllow, nil, nil, nil), startSquid(t, squidAuth, nil, nil, nil), startSquid(t, squidForbid, nil, nil, nil)
+		cases = append(cases,
+			proxyCase{"squid allows", "http://127.0.0.1:" + strconv.Itoa(allow), true, 200},
+			proxyCase{"squid 407", "http://127.0.0.1:" + strconv.Itoa(auth), false, 407},
+			proxyCase{"squid wrong password", "http://" + squidUser + ":nope@127.0.0.1:" + strconv.Itoa(auth), false, 407},
+			proxyCase{"squid with credentials", "http://" + cred + "127.0.0.1:" + strconv.Itoa(auth), true, 200},
+			proxyCase{"squid 403", "http://127.0.0.1:" + strconv.Itoa(forbid), false, 403},
+		)
+	}
+	if _, err := fixtures.LookDaemon("tinyproxy", "tinyproxy"); err == nil {
+		allow, auth := startTinyproxy(t, false), startTinyproxy(t, true)
+		cases = append(cases,
+			proxyCase{"tinyproxy allows", "http://127.0.0.1:" + strconv.Itoa(allow), true, 200},
+			proxyCase{"tinyproxy 407", "http://127.0.0.1:" + strconv.Itoa(auth), false, 407},
+			proxyCase{"tinyproxy with credentials", "http://" + cred + "127.0.0.1:" + strconv.Itoa(auth), true, 200},
+		)
+	}
+	if len(cases) == 0 {
+		t.Skip("neither squid nor tinyproxy is installed (apt-get install squid-openssl tinyproxy)")
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rec := realRun(t, target, dial.Options{Proxy: c.url})
+			a := rec.Primary()
+			b, _ := json.Marshal(rec)
+			if strings.Contains(string(b), squidPassword) {
+				t.Fatal("the record holds the proxy password")
+			}
+			if !rec.DNS.ByProxy {
+				t.Errorf("dns = %+v, want the name left to the proxy", rec.DNS)
+			}
+			if a.Dial == nil || a.Dial.Proxy == nil || a.Dial.Proxy.StatusCode != c.wantCode {
+				t.Fatalf("proxy exchange = %+v, want status %d (error %+v)", a.Dial, c.wantCode, a.Error)
+			}
+			fs := checks.Run(rec, checks.Env{Now: time.Now()})
+			for _, f := range fs {
+				if strings.Contains(f.Title+f.Detail+strings.Join(f.Evidence, " ")+checks.FixText(f.Fix), squidPassword) {
+					t.Fatalf("finding %s holds the proxy password", f.ID)
+				}
+			}
+			if c.wantOK {
+				if a.Outcome != "ok" {
+					t.Fatalf("through the proxy: %+v", a.Error)
+				}
+				return
+			}
+			if a.Error == nil || a.Error.Stage != probe.StageProxy || a.Error.Kind != probe.KindProxyRefused {
+				t.Fatalf("error = %+v, want proxy-refused", a.Error)
+			}
+			if len(fs) == 0 || fs[0].ID != "proxy-refused" {
+				t.Fatalf("findings = %v, want proxy-refused", ids(fs))
+			}
+			t.Logf("%s: %s | %s", fs[0].ID, fs[0].Title, a.Dial.Proxy.Status)
+			if c.wantCode == 407 && !strings.Contains(strings.Join(a.Dial.Proxy.Headers, "\n"), "Proxy-Authenticate") {
+				t.Errorf("headers = %q, want the challenge", a.Dial.Proxy.Headers)
+			}
+		})
+	}
+}
+
+// A proxy that intercepts TLS (Squid ssl-bump with its own CA): the chain
+// seen through it is issued by the inspection CA, and the checks say so.
+func TestRealInterception(t *testing.T) {
+	need(t, "squid", "squid-openssl")
+	now := time.Now()
+	mitm, err := fixtures.Build(now, fixtures.CertSpec{Name: "ca", CommonName: "Example Corp SSL Inspection CA", Organization: "Example Corp", IsCA: true, Key: fixtures.RSA2048})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := testLab(t)
+	proxyPort := startSquid(t, squidBump, mitm.Get("ca").PEM(), mitm.Get("ca").KeyPEM(), l.RootPEM())
+	backend := labHTTPS(t)
+	target := probe.Target{Input: fixtures.Host + ":" + strconv.Itoa(backend), Host: fixtures.Host, Port: backend, ConnectHost: "localhost", ConnectPort: backend}
+	rec := realRun(t, target, dial.Options{Proxy: "http://127.0.0.1:" + strconv.Itoa(proxyPort)})
+	a := rec.Primary()
+	if a.Outcome != "ok" || len(a.Certificates) == 0 {
+		t.Fatalf("through ssl-bump: %+v", a.Error)
+	}
+	store := checks.NewTruststore("lab root", []*x509.Certificate{l.PKI.Get("root").Cert})
+	fs := checks.Run(rec, checks.Env{Now: now, Truststores: []checks.Truststore{store}})
+	var got *checks.Finding
+	for i := range fs {
+		if fs[i].ID == "tls-interception-suspected" {
+			got = &fs[i]
+		}
+	}
+	if got == nil {
+		t.Fatalf("findings = %v, want tls-interception-suspected", ids(fs))
+	}
+	t.Logf("%s: %s", got.ID, got.Title)
+	// Direct, the same server is not intercepted.
+	direct := realRun(t, labTargetAt(backend), dial.Options{})
+	for _, f := range checks.Run(direct, checks.Env{Now: now, Truststores: []checks.Truststore{store}}) {
+		if f.ID == "tls-interception-suspected" {
+			t.Fatalf("direct connection reported as intercepted: %s", f.Title)
+		}
+	}
+}
+
+// --scan through a proxy over STARTTLS: every scan connection goes
+// through Squid's CONNECT and Dovecot's IMAP STARTTLS.
+func TestRealScanThroughProxyOverStartTLS(t *testing.T) {
+	need(t, "squid", "squid-openssl")
+	imap := startDovecot(t, true).imap
+	proxyPort := startSquid(t, squidAllow, nil, nil, nil)
+	conn := dial.Options{Proxy: "http://127.0.0.1:" + strconv.Itoa(proxyPort), StartTLS: "imap"}
+	target := probe.Target{Input: fixtures.Host + ":" + strconv.Itoa(imap), Host: fixtures.Host, Port: imap, ConnectHost: "localhost", ConnectPort: imap}
+	rec := run(t, probe.Options{Target: target, Connect: conn, SNICheck: probe.SNICheckAlways, Revocation: probe.RevocationOptions{Mode: probe.RevocationOff}, NoAIA: true}, 20*time.Second)
+	wantUpgraded(t, rec, "imap")
+	if rec.SNICheck == nil || rec.SNICheck.Dial == nil || rec.SNICheck.Dial.Proxy == nil {
+		t.Errorf("the SNI check did not go through the proxy: %+v", rec.SNICheck)
+	}
+	ctx := ctxFor(t, 120*time.Second)
+	t0 := time.Now()
+	probe.RunScan(ctx, rec, probe.ScanOptions{Connect: conn})
+	sc := rec.Scan
+	var versions []string
+	for _, v := range sc.Versions {
+		if v.Supported {
+			versions = append(versions, v.Version+"("+strconv.Itoa(len(v.Suites))+")")
+		}
+	}
+	t.Logf("scan through squid + IMAP STARTTLS: %d handshakes in %s, half-close %s, versions %s, groups %d, errors %q",
+		sc.Handshakes, time.Since(t0).Round(time.Millisecond), sc.HalfClose, strings.Join(versions, " "), len(sc.Groups), sc.Errors)
+	if sc.Incomplete {
+		t.Fatalf("scan incomplete: %q", sc.Errors)
+	}
+	if len(versions) < 2 || sc.HalfClose == "used" {
+		t.Errorf("versions %v, half-close %q: want TLS 1.2 and 1.3 found, and no half-close through a tunnel", versions, sc.HalfClose)
+	}
+}

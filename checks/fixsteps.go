@@ -31,6 +31,9 @@ func sniWords(in *Input) []any {
 // (tlsdoctor's own words) after the connection ones.
 func sClient(in *Input, extra ...any) Step {
 	words := append([]any{"openssl s_client -connect", connectArg(in)}, sniWords(in)...)
+	if ts := primaryStore(in); ts.Path != "" && ts.Format == "PEM" {
+		words = append(words, "-CAfile", fileArg(ts.Path))
+	}
 	return command("openssl", append(words, extra...)...)
 }
 

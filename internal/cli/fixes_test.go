@@ -6,6 +6,7 @@ package cli
 // finding is gone once the server or client gets what they made.
 
 import (
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -360,5 +361,117 @@ func TestFixUntrustedRoot(t *testing.T) {
 		if !pemCerts(t, r.read("server.pem"))[0].Equal(l.PKI.Get("self-signed").Cert) {
 			t.Error("server.pem is not the server's certificate")
 		}
+	})
+}
+
+// TestFixProtocolsAndRevocation: the client stop-gaps printed for a
+// legacy-only server and for a server that signs with SHA-1 connect; the
+// reissue printed for a revoked leaf makes a certificate that is not
+// revoked, and curl --cert-status and openssl -status show the
+// revocation as the fix says; the openssl ocsp command printed for a
+// stale staple fetches a good response; the CA extension section printed
+// for a leaf acting as a CA makes a CA the chain verifies through.
+func TestFixProtocolsAndRevocation(t *testing.T) {
+	bin := buildTlsdoctor(t)
+	l := newLab(t)
+	ca := writeFile(t, t.TempDir(), "root.pem", l.RootPEM())
+	t.Run("version-mismatch", func(t *testing.T) {
+		srv := startScenario(t, l, "tls10-only")
+		f := findingByID(t, diagnoseJSON(t, nil, srv.Port, "--ca-file", ca), "version-mismatch")
+		r := newFixRun(t, bin)
+		for line, res := range r.runFix(f, "tlsdoctor") {
+			switch {
+			case strings.HasPrefix(line, "curl ") && !strings.Contains(res.out, "ok"):
+				t.Errorf("%s did not connect:\n%s", line, res.out)
+			case strings.HasPrefix(line, "openssl s_client") && !strings.Contains(res.out, "Protocol  : TLSv1\n"):
+				t.Errorf("%s did not speak TLS 1.0:\n%s", line, res.out)
+			case strings.HasPrefix(line, "tlsdoctor ") && (res.code != 1 || !strings.Contains(res.out, "Protocols")):
+				t.Errorf("%s: exit %d, no scan table:\n%s", line, res.code, res.out)
+			}
+		}
+		r.mustHaveRun("curl --tlsv1.0")
+		r.mustHaveRun("tlsdoctor localhost:")
+	})
+	t.Run("cipher-mismatch (SHA-1 signatures)", func(t *testing.T) {
+		srv := startScenario(t, l, "sha1-signatures")
+		f := findingByID(t, diagnoseJSON(t, nil, srv.Port, "--ca-file", ca), "cipher-mismatch")
+		r := newFixRun(t, bin)
+		for line, res := range r.runFix(f) {
+			if strings.HasPrefix(line, "curl ") && !strings.Contains(res.out, "ok") {
+				t.Errorf("%s did not connect:\n%s", line, res.out)
+			}
+			if strings.HasPrefix(line, "openssl s_client") && !strings.Contains(res.out, "Verify return code: 0 (ok)") {
+				t.Errorf("%s did not connect and verify:\n%s", line, res.out)
+			}
+		}
+		r.mustHaveRun("curl --ciphers 'DEFAULT:@SECLEVEL=0'")
+	})
+	t.Run("cert-revoked", func(t *testing.T) {
+		srv := startScenario(t, l, "revoked")
+		f := findingByID(t, diagnoseJSON(t, nil, srv.Port, "--ca-file", ca), "cert-revoked")
+		r := newFixRun(t, bin)
+		r.file("ca.crt", labCert(l, "intermediate"))
+		r.file("ca.key", labKey(l, "intermediate"))
+		r.file("intermediate.crt", labCert(l, "intermediate"))
+		for line, res := range r.runFix(f, "curl") {
+			if strings.HasPrefix(line, "curl ") && (res.code != 91 || !strings.Contains(res.out, "revocation reason: keyCompromise")) {
+				t.Errorf("%s does not show the revocation:\n%s", line, res.out)
+			}
+			if strings.HasPrefix(line, "openssl s_client") && !strings.Contains(res.out, "Cert Status: revoked") {
+				t.Errorf("%s does not show the revocation:\n%s", line, res.out)
+			}
+		}
+		r.mustHaveRun("openssl req -new -newkey rsa:3072")
+		r.mustHaveRun("openssl pkcs12 -export -in fullchain.pem")
+		key := r.read("server.key")
+		noFindingOn(t, serveFiles(t, r.read("fullchain.pem"), key), "cert-revoked", "--ca-file", ca)
+	})
+	t.Run("ocsp-staple-stale", func(t *testing.T) {
+		srv := startScenario(t, l, "stale-staple")
+		f := findingByID(t, diagnoseJSON(t, nil, srv.Port, "--ca-file", ca), "ocsp-staple-stale")
+		r := newFixRun(t, bin)
+		r.file("issuer.pem", labCert(l, "intermediate"))
+		r.file("server.pem", labCert(l, "leaf"))
+		r.file("root.pem", l.RootPEM())
+		for line, res := range r.runFix(f) {
+			if strings.HasPrefix(line, "openssl ocsp") && !strings.Contains(res.out, "server.pem: good") {
+				t.Errorf("%s:\n%s", line, res.out)
+			}
+		}
+		r.mustHaveRun("openssl ocsp -issuer issuer.pem -cert server.pem -CAfile root.pem -url http://127.0.0.1:")
+		if len(r.read("staple.der")) == 0 {
+			t.Error("staple.der is empty")
+		}
+	})
+	t.Run("ca-constraints", func(t *testing.T) {
+		srv := startScenario(t, l, "not-a-ca")
+		f := findingByID(t, diagnoseJSON(t, nil, srv.Port, "--ca-file", ca), "ca-constraints")
+		r := newFixRun(t, bin)
+		r.file("parent.crt", labCert(l, "intermediate"))
+		r.file("parent.key", labKey(l, "intermediate"))
+		r.file("ca.key", labKey(l, "not-a-ca"))
+		r.file("ca-ext.cnf", []byte(settingFor(t, f, "openssl.cnf")+"\n"))
+		// The CA's request, for the very subject the leaf names as issuer.
+		nac := l.PKI.Get("not-a-ca")
+		csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{RawSubject: nac.Cert.RawSubject}, nac.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.file("ca.csr", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr}))
+		r.runFix(f)
+		r.mustHaveRun("openssl x509 -req -in ca.csr -CA parent.crt -CAkey parent.key -extfile ca-ext.cnf -extensions ca_ext")
+		chain := append(append(labCert(l, "leaf-under-not-a-ca"), r.read("ca.crt")...), labCert(l, "intermediate")...)
+		noFindingOn(t, serveFiles(t, chain, labKey(l, "leaf-under-not-a-ca")), "ca-constraints", "--ca-file", ca)
+	})
+	t.Run("cert-expired", func(t *testing.T) {
+		srv := startScenario(t, l, "expired")
+		f := findingByID(t, diagnoseJSON(t, nil, srv.Port, "--ca-file", ca), "cert-expired")
+		r := newFixRun(t, bin)
+		for line, res := range r.runFix(f, "tlsdoctor") {
+			if strings.HasPrefix(line, "tlsdoctor ") && (res.code != 1 || !strings.Contains(res.out, "cert-expired")) {
+				t.Errorf("%s: exit %d:\n%s", line, res.code, res.out)
+			}
+		}
+		r.mustHaveRun("tlsdoctor localhost:")
 	})
 }

@@ -11,12 +11,14 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,6 +200,44 @@ public class TlsServer {
 }
 `
 
+// javaClasses compiles the Java test programs (jsseServer, javaClient)
+// once per test run and returns the class directory; the test is skipped
+// without a JDK.
+func javaClasses(t *testing.T) string {
+	t.Helper()
+	javac, err := exec.LookPath("javac")
+	if err != nil {
+		t.Skip("javac not installed (apt-get install -y default-jdk-headless)")
+	}
+	b := &builtJava
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "tlsdoctor-java-"); b.err != nil {
+			return
+		}
+		for name, src := range map[string]string{"TlsServer.java": jsseServer, "TlsClient.java": javaClient} {
+			if b.err = os.WriteFile(filepath.Join(b.dir, name), []byte(src), 0o600); b.err != nil {
+				return
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, javac, "-d", b.dir, filepath.Join(b.dir, "TlsServer.java"), filepath.Join(b.dir, "TlsClient.java")).CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("javac: %v\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.dir
+}
+
+// builtJava holds the compiled Java test programs.
+var builtJava struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
 // startJSSE runs jsseServer in dir with the java options and returns its
 // port; the test is skipped without java.
 func startJSSE(t *testing.T, dir string, javaOpts []string, args ...string) int {
@@ -206,9 +246,9 @@ func startJSSE(t *testing.T, dir string, javaOpts []string, args ...string) int 
 	if err != nil {
 		t.Skip("java not installed (apt-get install -y default-jdk-headless)")
 	}
-	src := writeFile(t, dir, "TlsServer.java", []byte(jsseServer))
+	classes := javaClasses(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, java, append(append(javaOpts, src), args...)...)
+	cmd := exec.CommandContext(ctx, java, append(append(append([]string{"-cp", classes}, javaOpts...), "TlsServer"), args...)...)
 	cmd.Dir = dir
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -154,7 +155,11 @@ func runShell(t *testing.T, dir, line, stdin string, timeout time.Duration, env 
 	cmd.Env = append(append(os.Environ(), "PATH="+path), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
 	err := cmd.Run()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Logf("slow (%s): %s", d.Round(time.Second), line)
+	}
 	if ctx.Err() != nil {
 		t.Fatalf("%s: still running after %s:\n%s", line, timeout, out.String())
 	}
@@ -168,22 +173,49 @@ func runShell(t *testing.T, dir, line, stdin string, timeout time.Duration, env 
 	return shellResult{out.String(), code}
 }
 
-// buildTlsdoctor builds the tlsdoctor binary into a temp dir and returns
-// the dir, so that printed tlsdoctor commands run as a user runs them.
+// builtTlsdoctor is the tlsdoctor binary the tests build once, for the
+// printed tlsdoctor commands to run as a user runs them.
+var builtTlsdoctor struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// TestMain removes the binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range []string{builtTlsdoctor.dir, builtJava.dir} {
+		if d != "" {
+			_ = os.RemoveAll(d)
+		}
+	}
+	os.Exit(code)
+}
+
+// buildTlsdoctor builds the tlsdoctor binary (once per test run) and
+// returns its directory, to put first in PATH.
 func buildTlsdoctor(t *testing.T) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go not in PATH: cannot build tlsdoctor to run the printed tlsdoctor commands")
 	}
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, gobin, "build", "-o", filepath.Join(dir, "tlsdoctor"), "github.com/tlsdoctor/tlsdoctor/cmd/tlsdoctor").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	b := &builtTlsdoctor
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "tlsdoctor-bin-"); b.err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, gobin, "build", "-o", filepath.Join(b.dir, "tlsdoctor"), "github.com/tlsdoctor/tlsdoctor/cmd/tlsdoctor").CombinedOutput()
+		if err != nil {
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return dir
+	return b.dir
 }
 
 // findingByID is the first finding with id, failing the test without one.

@@ -190,3 +190,27 @@ func TestFixClientIdentityChecks(t *testing.T) {
 		})
 	}
 }
+
+// TestFixClientCertRejected: the commands printed to check what we send
+// and to test by hand show what the server refused (curl fails with the
+// server's alert, as the fix says it will), and the keystore rebuild runs.
+func TestFixClientCertRejected(t *testing.T) {
+	l := newLab(t)
+	ca := writeFile(t, t.TempDir(), "ca.pem", l.RootPEM())
+	srv := startMTLS(t, l, fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}, MaxVersion: tls.VersionTLS12})
+	r := newFixRun(t, "")
+	chain := r.file("client.crt", append(labCert(l, "client-expired"), labCert(l, "intermediate")...))
+	key := r.file("client.key", labKey(l, "client-expired"))
+	r.file("ca-chain.pem", labCert(l, "intermediate"))
+	f := findingByID(t, diagnoseJSON(t, nil, srv.Port, "--ca-file", ca, "--cert", chain, "--key", key), "client-cert-rejected")
+	for line, res := range r.runFix(f, "curl") {
+		switch {
+		case strings.HasPrefix(line, "openssl x509") && !strings.Contains(res.out, "notAfter="):
+			t.Errorf("%s does not show the dates:\n%s", line, res.out)
+		case strings.HasPrefix(line, "curl ") && (res.code == 0 || !strings.Contains(res.out, "alert")):
+			t.Errorf("%s should show the server's refusal (exit %d):\n%s", line, res.code, res.out)
+		}
+	}
+	r.mustHaveRun("curl -v --cert client.crt --key client.key")
+	r.mustHaveRun("openssl pkcs12 -export")
+}

@@ -31,3 +31,8 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/tools v0.51.0 // indirect
 )
+
+// Test-only dependencies.
+// A POSIX shell parser: tests parse every command a fix prints to show
+// it is one plain command whose words are what we meant (issue 16).
+require mvdan.cc/sh/v3 v3.14.1

@@ -155,7 +155,7 @@ func Hint(steps []Step) string {
 			case next.Kind == StepCommand:
 				return text + " " + next.Text
 			case next.Kind == StepConfig && !strings.Contains(next.Text, "\n"):
-				return text + " " + next.Text
+				return text + " in " + ProgramLabel(next.For) + ", " + next.Text
 			case next.Kind == StepConfig:
 				return strings.TrimSuffix(text, ":") + " (the settings are in the report)."
 			}

@@ -31,6 +31,9 @@ func sniWords(in *Input) []any {
 // (tlsdoctor's own words) after the connection ones.
 func sClient(in *Input, extra ...any) Step {
 	words := append([]any{"openssl s_client -connect", connectArg(in)}, sniWords(in)...)
+	if ts := primaryStore(in); ts.Path != "" && ts.Format == "PEM" {
+		words = append(words, "-CAfile", fileArg(ts.Path))
+	}
 	return command("openssl", append(words, extra...)...)
 }
 
@@ -156,15 +159,19 @@ func trustSteps(in *Input, file, alias string) []Step {
 	if ts.Path != "" && ts.Format == "PEM" {
 		steps = append(steps,
 			Say("curl, OpenSSL and Python: add it to the CA file you gave, and use that file:"),
-			command("sh", "cat", file, ">>", fileArg(ts.Path)),
+			command("cat", "cat", file, ">>", fileArg(ts.Path)),
 			curlCmd(in, "--cacert", fileArg(ts.Path)))
 	} else {
 		steps = append(steps, Say("curl, OpenSSL and Python: give the file as the CA file:"), curlCmd(in, "--cacert", file))
 	}
-	return append(steps,
+	steps = append(steps,
 		Say("Debian and Ubuntu, for every program that uses the system store (as root):"),
 		Cmd("cp", "cp "+file+" /usr/local/share/ca-certificates/"+alias+".crt"),
 		Cmd("update-ca-certificates", "update-ca-certificates"))
+	if ts.Flag != "" {
+		steps = append(steps, Say("Check with the truststore you gave:"), rerun(in))
+	}
+	return steps
 }
 
 // portArg is a port number for a command line.

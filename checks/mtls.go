@@ -269,8 +269,9 @@ func curlURL(in *Input) string {
 // our users have.
 func supplySteps(in *Input) []Step {
 	return []Step{
-		Say("Give the client its certificate and key, with the intermediate. With tlsdoctor, PEM files (--key-password-file for an encrypted key; or --cert client.p12 --cert-password-file pw.txt; or --keystore client.jks --keystore-password-file pw.txt --alias NAME):"),
+		Say("Give the client its certificate and key (client.crt with the intermediate after it):"),
 		rerun(in, "--cert client.crt --key client.key"),
+		Say("tlsdoctor also reads an encrypted key (--key-password-file), a PKCS#12 (--cert client.p12 --cert-password-file pw.txt) and a Java keystore (--keystore client.jks --keystore-password-file pw.txt --alias NAME). curl:"),
 		curlCmd(in, "--cert client.crt --key client.key"),
 		Say("Build the keystore Java needs, chain included (openssl asks for an export password; ca-chain.pem holds the intermediate):"),
 		Cmd("openssl", "openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -name client -out client.p12"),

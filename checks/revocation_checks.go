@@ -101,7 +101,8 @@ func certRevoked(in *Input) []Finding {
 		} else {
 			fix = append(append([]Step{Say("Reissue the certificate with a NEW key (a revoked certificate's key must be considered compromised) and redeploy it everywhere it is used.")},
 				requestSteps(leafNames(in, cr.Cert), "-newkey rsa:3072")...),
-				Say("Point the server at the new files (server.crt followed by its intermediate, in fullchain.pem) and reload it; reloading nginx also drops the stapled revoked response:"),
+				Say("Put the new certificate and its intermediate (intermediate.crt) in one chain file, point the server at it and reload; reloading nginx also drops the stapled revoked response:"),
+				Cmd("cat", "cat server.crt intermediate.crt > fullchain.pem"),
 				Set("nginx", "ssl_certificate /etc/nginx/fullchain.pem;\nssl_certificate_key /etc/nginx/server.key;"),
 				Cmd("nginx", "nginx -s reload"),
 				Set("apache", "SSLCertificateFile /etc/apache2/fullchain.pem\nSSLCertificateKeyFile /etc/apache2/server.key"),

@@ -212,11 +212,11 @@ func storeError(flag, path string, err error) error {
 	msg := flag + ": " + err.Error()
 	switch {
 	case errors.Is(err, truststore.ErrWrongPassword):
-		return &usageError{msg: msg, hint: "check the password with: keytool -list -keystore " + path}
+		return &usageError{msg: msg, hint: "check the password with: keytool -list -keystore " + checks.ShellQuote(path)}
 	case errors.Is(err, truststore.ErrPasswordNeeded):
 		return &usageError{msg: msg, hint: "give it with --truststore-password, TLSDOCTOR_TRUSTSTORE_PASSWORD or --truststore-password-file"}
 	case errors.Is(err, truststore.ErrUnsupported):
-		return &usageError{msg: msg, hint: "convert it: keytool -importkeystore -srckeystore " + path + " -srcstoretype JCEKS -destkeystore truststore.p12 -deststoretype PKCS12"}
+		return &usageError{msg: msg, hint: "convert it: keytool -importkeystore -srckeystore " + checks.ShellQuote(path) + " -srcstoretype JCEKS -destkeystore truststore.p12 -deststoretype PKCS12"}
 	case errors.Is(err, truststore.ErrNoCertificates):
 		return &usageError{msg: msg, hint: "a truststore holds CA certificates: a PEM bundle, a DER certificate, a PKCS#12 or a JKS file"}
 	}

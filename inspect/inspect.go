@@ -62,8 +62,10 @@ type Password struct {
 	// "TLSDOCTOR_PASSWORD", "--password"), for fixes that must name it;
 	// never the value.
 	Source string
-	// File is the password file, when Source is a file flag.
+	// File is the password file, when Source is a file flag; Env the
+	// environment variable, when it came from one.
 	File string
+	Env  string
 }
 
 // Options say how to read one file.
@@ -103,7 +105,8 @@ type Store struct {
 	// Notes are facts about the file that are not findings.
 	Notes []string `json:"notes,omitempty"`
 
-	storePassword *string // the password that opened it, for key decryption
+	storePassword *string  // the password that opened it, for key decryption
+	opened        Password // how the user gave it, for the fixes' keytool options
 }
 
 // TypeMismatch is a file whose name or --type says one type and whose
@@ -145,6 +148,8 @@ type Entry struct {
 	Created *time.Time `json:"created,omitempty"`
 	// Chain is the entry's certificates, leaf first, as stored.
 	Chain []*x509.Certificate `json:"-"`
+	// Certificates describes Chain (filled by Inspect).
+	Certificates []CertInfo `json:"chain"`
 	// Key describes the private key, when the entry has one.
 	Key *KeyInfo `json:"key,omitempty"`
 	// Source says where in the file the entry is ("PEM blocks 1-3",

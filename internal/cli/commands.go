@@ -105,9 +105,22 @@ type probeOptions struct {
 	revocation revocationOptions
 	identity   identityOptions
 	scan       scanOptions
+	export     exportOptions
 }
 
 func runProbe(ctx context.Context, args []string, env Env) (int, error) {
+	return runProbeWith(ctx, args, env, probeHook{})
+}
+
+// probeHook lets another subcommand run a live probe with its own
+// truststores (inspect --java --for probes with the JVM's store) and see
+// the record (to judge it further).
+type probeHook struct {
+	stores func(Env) ([]checks.Truststore, []probe.RecordedTruststore, error)
+	record func(*probe.Record, []checks.Truststore)
+}
+
+func runProbeWith(ctx context.Context, args []string, env Env, hook probeHook) (int, error) {
 	var o probeOptions
 	fs := newFlagSet("tlsdoctor")
 	fs.StringVar(&o.sni, "sni", "", "")
@@ -122,6 +135,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	o.identity.register(fs)
 	o.out.register(fs)
 	o.scan.register(fs)
+	o.export.register(fs)
 	if help, err := parseFlags(fs, args, env, usage+fmt.Sprintf(scanUsage, strings.Join(checks.ClientProfileNames(), ", "))); help || err != nil {
 		return ExitOK, err
 	}
@@ -168,8 +182,15 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	target.SNI = o.sni
 	target.ALPN = o.alpn
-	stores, recorded, err := o.trust.load(env)
+	load := o.trust.load
+	if hook.stores != nil {
+		load = hook.stores
+	}
+	stores, recorded, err := load(env)
 	if err != nil {
+		return 0, err
+	}
+	if err := o.export.validate(env); err != nil {
 		return 0, err
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version,
@@ -198,6 +219,12 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 		if err := writeRecord(o.saveRecord, rec); err != nil {
 			return 0, err
 		}
+	}
+	if hook.record != nil {
+		hook.record(rec, stores)
+	}
+	if err := o.export.write(rec, stores, env); err != nil {
+		return 0, err
 	}
 	return render(rec, o.trust.judgement(stores), env.Now(), o.out, failOn, env)
 }

@@ -193,8 +193,8 @@ func javaKey(pub crypto.PublicKey) (string, int) {
 }
 
 // JudgeChain says what the JDK refuses on a path (leaf first, ending at
-// the trust anchor): each certificate's key, and each signature but the
-// anchor's own. usage is "TLSServer" or "TLSClient"; jdkCA whether the
+// the trust anchor; a lone anchor is judged by its key only): each
+// certificate's key, and each signature but the anchor's own. usage is "TLSServer" or "TLSClient"; jdkCA whether the
 // anchor is one of the JDK's own roots.
 func (jt *JavaTrust) JudgeChain(path []*x509.Certificate, usage string, jdkCA bool, now time.Time) []Disabled {
 	var out []Disabled
@@ -217,8 +217,8 @@ func (jt *JavaTrust) JudgeChain(path []*x509.Certificate, usage string, jdkCA bo
 				if c.applies([]string{alg}, ctx) {
 					add(prop.name, e, fmt.Sprintf("the key of %q (%s %d)", name(cert), alg, bits))
 				}
-				if i == len(path)-1 && len(path) > 1 && selfSigned(cert) {
-					continue // nobody checks the anchor's own signature
+				if i == len(path)-1 {
+					continue // the path ends at the anchor, whose own signature nobody checks
 				}
 				parts := javaSigAlg(cert.SignatureAlgorithm)
 				if c.keyOp == "" && c.applies(parts, ctx) {

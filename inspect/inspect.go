@@ -107,6 +107,7 @@ type Store struct {
 
 	storePassword *string  // the password that opened it, for key decryption
 	opened        Password // how the user gave it, for the fixes' keytool options
+	raw           []byte   // the first bytes, for Java's parse errors
 }
 
 // TypeMismatch is a file whose name or --type says one type and whose

@@ -222,6 +222,10 @@ func ResolveJava(o JavaOptions) (*JavaTrust, error) {
 	return jt, nil
 }
 
+// Default reports whether the JVM reads the JDK's own cacerts or
+// jssecacerts (no javax.net.ssl.trustStore).
+func (jt *JavaTrust) Default() bool { return strings.HasPrefix(jt.TrustStoreFrom, "the JDK's") }
+
 func resolve(dir, p string) string {
 	if filepath.IsAbs(p) || dir == "" {
 		return p

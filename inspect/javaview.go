@@ -17,12 +17,29 @@ func JavaView(jt *JavaTrust, s *Store) ([]*x509.Certificate, []checks.Finding) {
 		java = "java8"
 	}
 	if m := s.TypeMismatch; m != nil {
+		m.By = jt.TypeFrom
+		compatOff := strings.EqualFold(jt.security["keystore.type.compat"], "false")
+		fails := false
 		for _, je := range m.Java {
 			if je.Java == java && je.Fails {
 				jt.JavaSees = "nothing: the JVM opens it as " + jt.Type + " and fails: " + je.Message
-				return nil, nil // store-type-mismatch says it, with the fix
+				fails = true
 			}
 		}
+		if !fails && compatOff && (m.Actual == FormatJKS || m.Actual == FormatPKCS12) {
+			msg := "java.io.IOException: Invalid keystore format"
+			if m.Declared == string(FormatPKCS12) {
+				msg = "java.io.IOException: " + derLengthError(s.raw)
+			}
+			m.Java = []JavaError{{Java: java, Fails: true, Message: msg + " (keystore.type.compat=false in " + jt.SecurityFile + ")"}}
+			jt.JavaSees = "nothing: the JVM opens it as " + jt.Type + " and fails: " + m.Java[0].Message
+			fails = true
+		}
+		if fails {
+			return nil, nil // store-type-mismatch says it, with the fix
+		}
+		// This JVM reads either format under either type: not a problem.
+		s.TypeMismatch, s.Declared = nil, ""
 	}
 	anchors := Anchors(s)
 	if !jt.PasswordSet && s.Format == FormatPKCS12 && s.Protection != nil && !contains2(s.Protection.Certificates, "none") && len(anchors) > 0 {

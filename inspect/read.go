@@ -49,7 +49,7 @@ func Read(data []byte, o Options) (*Store, error) {
 		return nil, inputErr(o.Name, ErrNotAStore, "", "is empty")
 	}
 	f := Sniff(data)
-	s := &Store{File: o.Name, Format: f, opened: o.Password}
+	s := &Store{File: o.Name, Format: f, opened: o.Password, raw: data[:min(len(data), 16)]}
 	if d, by := DeclaredType(o.Name, o.Type); d != "" {
 		if m := mismatch(data, f, d, by); m != nil {
 			s.Declared, s.TypeMismatch = d, m

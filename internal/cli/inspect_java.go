@@ -38,10 +38,15 @@ func (o *inspectOptions) javaTrust(ctx context.Context, r *inspect.Report, j ins
 	if err != nil {
 		return 0, err
 	}
+	seen, fs := inspect.JavaView(jt, s)
 	inspect.DescribeStore(s, j.Now)
 	r.Stores = append(r.Stores, s)
-	r.Findings = append(r.Findings, inspect.Findings(s, j)...)
-	seen, fs := inspect.JavaView(jt, s)
+	for _, f := range inspect.Findings(s, j) {
+		if f.ID == "truststore-ca-expired" && jt.Default() {
+			f.Severity = checks.Info // the JDK's (or distribution's) own store: updated with the JDK
+		}
+		r.Findings = append(r.Findings, f)
+	}
 	r.Findings = append(r.Findings, fs...)
 	cacerts := jdkRoots(jt)
 	for _, a := range seen {

@@ -78,6 +78,10 @@ func (e *exportOptions) write(rec *probe.Record, stores []checks.Truststore, env
 		}
 		certs = append(certs, c)
 	}
+	if len(certs) == 0 && !isSelfSignedCert(path[0]) {
+		return &usageError{msg: fmt.Sprintf("--export-truststore: %s not written: the issuer %q of the server's certificate was not sent, cannot be fetched (no AIA URL, or --no-aia) and is not in %s, so there is no CA to export", e.file, path[0].Issuer.String(), tr.Store.Name),
+			hint: "get that CA certificate from the server's owner; --include-leaf exports the leaf itself (pinning: clients break when it is renewed)"}
+	}
 	if len(certs) == 0 {
 		return &usageError{msg: fmt.Sprintf("--export-truststore: %s not written: the server's certificate %q is self-signed, so there is no CA to trust", e.file, checks.Name(path[0])),
 			hint: "--include-leaf exports the certificate itself (pinning: clients break when it is renewed)"}

@@ -232,8 +232,6 @@ func runInspect(ctx context.Context, args []string, env Env) (int, error) {
 func (o *inspectOptions) validate(fs *pflag.FlagSet) error {
 	alignment := o.keystore != "" || o.truststore != "" || o.clientKeystore != "" || o.serverTruststore != ""
 	switch {
-	case fs.NArg() == 0 && !alignment && !o.java:
-		return &usageError{msg: "inspect needs a FILE, --keystore/--truststore or --java", hint: "tlsdoctor inspect keystore.p12, or tlsdoctor inspect --help"}
 	case (o.keystore == "") != (o.truststore == ""):
 		return &usageError{msg: "--keystore and --truststore go together", hint: "--keystore server.p12 --truststore client-trust.jks: would the client trust the server?"}
 	case (o.clientKeystore == "") != (o.serverTruststore == ""):
@@ -250,6 +248,8 @@ func (o *inspectOptions) validate(fs *pflag.FlagSet) error {
 		return &usageError{msg: fmt.Sprintf("--warn-days %d must not be negative", o.warnDays), hint: "--warn-days 30, or 0 to disable the warning"}
 	case o.timeout <= 0:
 		return &usageError{msg: "--timeout must be positive", hint: "for example --timeout 10s"}
+	case fs.NArg() == 0 && !alignment && !o.java:
+		return &usageError{msg: "inspect needs a FILE, --keystore/--truststore or --java", hint: "tlsdoctor inspect keystore.p12, or tlsdoctor inspect --help"}
 	}
 	return nil
 }

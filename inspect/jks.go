@@ -227,7 +227,7 @@ var oidJCEKSProtector = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 42, 2, 19, 1}
 // key protector (a SHA-1 keystream with a SHA-1 check, so a wrong password
 // is known) or JCEKS's PBEWithMD5AndTripleDES. It returns the PKCS#8
 // PrivateKeyInfo.
-func decryptJKSKey(der []byte, password string) ([]byte, string, error) {
+func decryptJKSKey(work *budget, der []byte, password string) ([]byte, string, error) {
 	var epki p12EPKI
 	if _, err := asn1.Unmarshal(der, &epki); err != nil {
 		return nil, "", fmt.Errorf("the key entry does not parse: %v", err)
@@ -268,8 +268,8 @@ func decryptJKSKey(der []byte, password string) ([]byte, string, error) {
 		if _, err := asn1.Unmarshal(epki.Algo.Parameters.FullBytes, &p); err != nil || len(p.Salt) != 8 {
 			return nil, enc, errors.New("the key entry's parameters do not parse")
 		}
-		if p.Iterations < 1 || p.Iterations > maxKDFIterations {
-			return nil, enc, fmt.Errorf("iteration count %d is out of range", p.Iterations)
+		if err := work.spend(2 * p.Iterations); err != nil {
+			return nil, enc, err
 		}
 		salt := append([]byte(nil), p.Salt...)
 		if bytes.Equal(salt[:4], salt[4:]) {

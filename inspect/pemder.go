@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -177,6 +178,9 @@ func decodeKeyBlock(b *pem.Block, pw, keyPW Password) (crypto.PrivateKey, string
 		if err := identity.CheckIterations(b.Bytes); err != nil {
 			return nil, enc, err
 		}
+		if err := checkPKCS8Work(b.Bytes); err != nil {
+			return nil, enc, err
+		}
 		pws := passwords()
 		if len(pws) == 0 {
 			return nil, enc, fmt.Errorf("the key is encrypted and no password was given (--password-file, --key-password-file): %w", ErrNeedPassword)
@@ -212,6 +216,41 @@ func decodeKeyBlock(b *pem.Block, pw, keyPW Password) (crypto.PrivateKey, string
 	}
 	k, err := parseKeyDER(b.Type, b.Bytes)
 	return k, "none", err
+}
+
+// checkPKCS8Work refuses an encrypted PKCS#8 key whose key derivation
+// would take tlsdoctor more than a moment: PBKDF2 over maxKDFIterations,
+// or scrypt asking for more than 128 MiB (OpenSSL writes N=16384, r=8:
+// 16 MiB).
+func checkPKCS8Work(der []byte) error {
+	var epki p12EPKI
+	if _, err := asn1.Unmarshal(der, &epki); err != nil || !epki.Algo.Algorithm.Equal(oidPBES2) {
+		return nil
+	}
+	var p pbes2Params
+	if _, err := asn1.Unmarshal(epki.Algo.Parameters.FullBytes, &p); err != nil {
+		return nil
+	}
+	switch {
+	case p.KeyDerivationFunc.Algorithm.Equal(oidPBKDF2):
+		var kp pbkdf2Params
+		if _, err := asn1.Unmarshal(p.KeyDerivationFunc.Parameters.FullBytes, &kp); err == nil && kp.Iterations > maxKDFIterations {
+			return fmt.Errorf("%w: the key asks for %d PBKDF2 iterations (tlsdoctor's limit is %d)", ErrCorrupt, kp.Iterations, maxKDFIterations)
+		}
+	case p.KeyDerivationFunc.Algorithm.Equal(oidScrypt):
+		var sp struct {
+			Salt      []byte
+			N, R, P   int
+			KeyLength int `asn1:"optional"`
+		}
+		if _, err := asn1.Unmarshal(p.KeyDerivationFunc.Parameters.FullBytes, &sp); err != nil {
+			return fmt.Errorf("%w: unreadable scrypt parameters", ErrCorrupt)
+		}
+		if sp.N <= 1 || sp.R < 1 || sp.P < 1 || sp.P > 16 || sp.N > 1<<20 || 128*sp.N*sp.R > 128<<20 {
+			return fmt.Errorf("%w: the key asks for scrypt N=%d r=%d p=%d, more than tlsdoctor allows (128 MiB)", ErrCorrupt, sp.N, sp.R, sp.P)
+		}
+	}
+	return nil
 }
 
 func parseKeyDER(typ string, der []byte) (crypto.PrivateKey, error) {

@@ -20,9 +20,6 @@ import (
 	"math/big"
 	"unicode/utf16"
 
-	"github.com/youmark/pkcs8"
-
-	"github.com/tlsdoctor/tlsdoctor/identity"
 	"github.com/tlsdoctor/tlsdoctor/inspect/internal/rc2"
 )
 
@@ -117,13 +114,14 @@ type p12Bag struct {
 
 // p12File is a parsed PKCS#12 file before its bags are decrypted.
 type p12File struct {
+	work    *budget
 	pfx     p12PFX
 	content []byte // the AuthenticatedSafe DER, what the MAC covers
 	safes   []p12ContentInfo
 }
 
 func parseP12(data []byte) (*p12File, error) {
-	f := &p12File{}
+	f := &p12File{work: newBudget()}
 	rest, err := asn1.Unmarshal(data, &f.pfx)
 	if err != nil {
 		return nil, fmt.Errorf("PKCS#12 structure does not parse: %v", err)
@@ -237,6 +235,9 @@ func (f *p12File) verifyMAC(password string) (bool, error) {
 		if h == nil || prf == nil || kp.KeyLength <= 0 || kp.KeyLength > 64 || kp.Iterations < 1 || kp.Iterations > maxKDFIterations {
 			return false, errors.New("PBMAC1 parameters tlsdoctor does not accept")
 		}
+		if err := f.work.spend(kp.Iterations); err != nil {
+			return false, err
+		}
 		key, err := pbkdf2.Key(prf, password, salt, kp.Iterations, kp.KeyLength)
 		if err != nil {
 			return false, err
@@ -249,10 +250,10 @@ func (f *p12File) verifyMAC(password string) (bool, error) {
 	if h == nil {
 		return false, fmt.Errorf("MAC algorithm %s tlsdoctor does not read", alg)
 	}
-	if md.Iterations > maxKDFIterations || md.Iterations < 1 {
-		return false, fmt.Errorf("MAC iteration count %d is out of range", md.Iterations)
-	}
 	for _, pw := range bmpCandidates(password) {
+		if err := f.work.spend(md.Iterations); err != nil {
+			return false, err
+		}
 		key := p12KDF(h, u, v, md.MacSalt, pw, md.Iterations, 3, u)
 		m := hmac.New(h, key)
 		m.Write(f.content)
@@ -263,7 +264,29 @@ func (f *p12File) verifyMAC(password string) (bool, error) {
 	return false, nil
 }
 
-const maxKDFIterations = 10_000_000
+// maxKDFIterations bounds one key derivation: far above what any tool
+// writes (OpenSSL 2048, keytool 10000, OWASP's 600000), far below what
+// would hang tlsdoctor on a hostile file. maxWork bounds the sum over a
+// whole file (every MAC and decryption, every password tried).
+const (
+	maxKDFIterations = 1_000_000
+	maxWork          = 8_000_000
+)
+
+// budget counts the key-derivation iterations spent on one file.
+type budget struct{ left int }
+
+func newBudget() *budget { return &budget{left: maxWork} }
+
+func (b *budget) spend(n int) error {
+	if n < 1 || n > maxKDFIterations {
+		return fmt.Errorf("%w: a key derivation asks for %d iterations (tlsdoctor's limit is %d; is the file corrupt?)", ErrCorrupt, n, maxKDFIterations)
+	}
+	if b.left -= n; b.left < 0 {
+		return fmt.Errorf("%w: the file asks for more than %d key-derivation iterations in all (is it corrupt?)", ErrCorrupt, maxWork)
+	}
+	return nil
+}
 
 func prfHash(o asn1.ObjectIdentifier) func() hash.Hash {
 	switch {
@@ -363,7 +386,7 @@ func p12KDF(h func() hash.Hash, u, v int, salt, password []byte, r int, id byte,
 }
 
 // p12Decrypt decrypts data encrypted under alg with password.
-func p12Decrypt(alg pkix.AlgorithmIdentifier, data []byte, password string) ([]byte, error) {
+func p12Decrypt(work *budget, alg pkix.AlgorithmIdentifier, data []byte, password string) ([]byte, error) {
 	var block cipher.Block
 	var iv []byte
 	switch {
@@ -383,8 +406,8 @@ func p12Decrypt(alg pkix.AlgorithmIdentifier, data []byte, password string) ([]b
 		if _, err := asn1.Unmarshal(kp.Salt.FullBytes, &salt); err != nil {
 			return nil, errors.New("PBKDF2 salt does not parse")
 		}
-		if kp.Iterations > maxKDFIterations || kp.Iterations < 1 {
-			return nil, fmt.Errorf("PBKDF2 iteration count %d is out of range", kp.Iterations)
+		if err := work.spend(kp.Iterations); err != nil {
+			return nil, err
 		}
 		prf := prfHash(kp.PRF.Algorithm)
 		if prf == nil {
@@ -427,8 +450,8 @@ func p12Decrypt(alg pkix.AlgorithmIdentifier, data []byte, password string) ([]b
 		if _, err := asn1.Unmarshal(alg.Parameters.FullBytes, &p); err != nil {
 			return nil, errors.New("PBE parameters do not parse")
 		}
-		if p.Iterations > maxKDFIterations || p.Iterations < 1 {
-			return nil, fmt.Errorf("PBE iteration count %d is out of range", p.Iterations)
+		if err := work.spend(2 * p.Iterations); err != nil { // key and IV
+			return nil, err
 		}
 		pw := bmpCandidates(password)[0]
 		kdf := func(id byte, n int) []byte { return p12KDF(sha1.New, 20, 64, p.Salt, pw, p.Iterations, id, n) }
@@ -489,7 +512,7 @@ func (f *p12File) bags(password, keyPassword string) ([]p12Bag, error) {
 			if _, err := asn1.Unmarshal(s.Content.Bytes, &ed); err != nil {
 				return nil, fmt.Errorf("an encrypted PKCS#12 safe does not parse: %v", err)
 			}
-			d, err := p12Decrypt(ed.EncryptedContentInfo.ContentEncryptionAlgorithm, ed.EncryptedContentInfo.EncryptedContent, password)
+			d, err := p12Decrypt(f.work, ed.EncryptedContentInfo.ContentEncryptionAlgorithm, ed.EncryptedContentInfo.EncryptedContent, password)
 			if err != nil {
 				return nil, fmt.Errorf("the certificates do not decrypt: %w", err)
 			}
@@ -497,7 +520,7 @@ func (f *p12File) bags(password, keyPassword string) ([]p12Bag, error) {
 		default:
 			return nil, fmt.Errorf("a PKCS#12 safe of type %s is not supported", s.ContentType)
 		}
-		bags, err := decodeBags(raw, keyPassword, 0)
+		bags, err := decodeBags(f.work, raw, keyPassword, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -506,7 +529,7 @@ func (f *p12File) bags(password, keyPassword string) ([]p12Bag, error) {
 	return out, nil
 }
 
-func decodeBags(raw []byte, keyPassword string, depth int) ([]p12Bag, error) {
+func decodeBags(work *budget, raw []byte, keyPassword string, depth int) ([]p12Bag, error) {
 	if depth > 4 {
 		return nil, errors.New("PKCS#12 safe contents nest too deep")
 	}
@@ -556,22 +579,18 @@ func decodeBags(raw []byte, keyPassword string, depth int) ([]p12Bag, error) {
 				return nil, fmt.Errorf("a PKCS#12 key bag does not parse: %v", err)
 			}
 			b.keyEnc = algorithmName(e.Algo)
-			if err := identity.CheckIterations(sb.Value.Bytes); err != nil {
-				b.keyErr = err
-			} else if d, err := p12Decrypt(e.Algo, e.Data, keyPassword); err == nil {
+			if d, err := p12Decrypt(work, e.Algo, e.Data, keyPassword); err == nil {
 				b.keyDER = d
-			} else if k, _, err2 := pkcs8.ParsePrivateKey(sb.Value.Bytes, []byte(keyPassword)); err2 == nil {
-				// A scheme p12Decrypt does not know that pkcs8 does.
-				if der, err := x509.MarshalPKCS8PrivateKey(k); err == nil {
-					b.keyDER = der
-				}
 			} else {
+				if errors.Is(err, ErrCorrupt) {
+					return nil, err
+				}
 				b.keyErr = err
 			}
 		case sb.ID.Equal(oidSecretBag):
 			b.kind = "secret"
 		case sb.ID.Equal(oidSafeContents):
-			nested, err := decodeBags(sb.Value.Bytes, keyPassword, depth+1)
+			nested, err := decodeBags(work, sb.Value.Bytes, keyPassword, depth+1)
 			if err != nil {
 				return nil, err
 			}

@@ -135,6 +135,7 @@ func readJKSStore(s *Store, data []byte, o Options) error {
 		s.PasswordUsed = "none given; changeit and empty did not match"
 	}
 	s.storePassword = storePW
+	work := newBudget()
 	for _, je := range f.entries {
 		e := &Entry{Alias: je.alias}
 		created := je.created
@@ -150,7 +151,9 @@ func readJKSStore(s *Store, data []byte, o Options) error {
 		case 1:
 			e.Kind = KindPrivateKey
 			e.Key = &KeyInfo{}
-			openJKSKey(e, je.keyDER, storePW, o)
+			if err := openJKSKey(work, e, je.keyDER, storePW, o); err != nil {
+				return inputErr(o.Name, err, "", "entry %q: %v", je.alias, err)
+			}
 			fillKeyInfo(e)
 		case 2:
 			e.Kind = KindTrusted
@@ -168,41 +171,48 @@ func readJKSStore(s *Store, data []byte, o Options) error {
 // openJKSKey decrypts a key entry: with the store password, else the
 // key password. Java's KeyManagerFactory uses one password for every
 // key; a key that opens only with another one is a finding.
-func openJKSKey(e *Entry, der []byte, storePW *string, o Options) {
+func openJKSKey(work *budget, e *Entry, der []byte, storePW *string, o Options) error {
 	var tried []string
 	if storePW != nil {
-		if k, enc, err := decryptJKSKey(der, *storePW); err == nil {
+		if k, enc, err := decryptJKSKey(work, der, *storePW); err == nil {
 			e.Key.Encrypted, e.Key.Password = enc, "store password"
 			e.key, _ = x509.ParsePKCS8PrivateKey(k)
-			return
+			return nil
 		} else {
 			e.Key.Encrypted = enc
+			if errors.Is(err, ErrCorrupt) {
+				return err
+			}
 			if !errors.Is(err, ErrWrongPassword) {
 				e.keyErr, e.Key.Error = err, err.Error()
-				return
+				return nil
 			}
 		}
 		tried = append(tried, "the store password")
 	}
 	if o.KeyPassword.Set {
-		k, enc, err := decryptJKSKey(der, o.KeyPassword.Value)
+		k, enc, err := decryptJKSKey(work, der, o.KeyPassword.Value)
 		e.Key.Encrypted = enc
 		if err == nil {
 			e.key, _ = x509.ParsePKCS8PrivateKey(k)
 			e.Key.Password = "key password (" + o.KeyPassword.Source + ")"
 			e.keyPasswordDiffers = storePW != nil
-			return
+			return nil
+		}
+		if errors.Is(err, ErrCorrupt) {
+			return err
 		}
 		tried = append(tried, "the key password")
 	}
 	if storePW == nil {
 		e.Key.Error = "not decrypted: the store password is unknown"
 		e.keyErr = ErrNeedPassword
-		return
+		return nil
 	}
 	e.keyPasswordDiffers = true
 	e.keyErr = ErrWrongPassword
 	e.Key.Error = "the key does not decrypt with " + strings.Join(tried, " or ") + " (Java: java.security.UnrecoverableKeyException: Cannot recover key)"
+	return nil
 }
 
 func readPKCS12Store(s *Store, data []byte, o Options) error {

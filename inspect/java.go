@@ -11,8 +11,8 @@ import (
 )
 
 // The truststore a JVM reads is decided, in order, by the system property
-// javax.net.ssl.trustStore (from the command line, JDK_JAVA_OPTIONS or
-// JAVA_TOOL_OPTIONS), else ${java.home}/lib/security/jssecacerts when it
+// javax.net.ssl.trustStore (the last of JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS,
+// the command line and _JAVA_OPTIONS wins: measured with Java 17), else ${java.home}/lib/security/jssecacerts when it
 // exists, else .../cacerts (sun.security.ssl.TrustStoreManager). Its type
 // is javax.net.ssl.trustStoreType, else java.security's keystore.type;
 // its password javax.net.ssl.trustStorePassword, else none (a JKS file
@@ -96,6 +96,8 @@ func ResolveJava(o JavaOptions) (*JavaTrust, error) {
 		{"JAVA_TOOL_OPTIONS", getenv("JAVA_TOOL_OPTIONS")},
 		{"JDK_JAVA_OPTIONS", getenv("JDK_JAVA_OPTIONS")},
 		{"--jvm-options", o.JVMOptions},
+		// _JAVA_OPTIONS is read last by the JVM and beats the command line.
+		{"_JAVA_OPTIONS", getenv("_JAVA_OPTIONS")},
 	} {
 		words, err := splitWords(src.val)
 		if err != nil {

@@ -24,6 +24,8 @@ const usage = `tlsdoctor: connect to a TLS server, explain every problem, print 
 Usage:
   tlsdoctor [flags] TARGET              diagnose a live server
   tlsdoctor diagnose --record FILE      diagnose a saved record, offline
+  tlsdoctor inspect FILE...             keystores, truststores, PEM and Kubernetes secrets, offline
+                                        (and --keystore/--truststore alignment, --java: see inspect -h)
   tlsdoctor checks                      list every check
   tlsdoctor demo [SCENARIO...]          run the built-in fault servers (no network needed)
   tlsdoctor version
@@ -48,6 +50,11 @@ Connection:
       --warn-days N        warn about certificates expiring within N days (default 30; 0 disables)
       --fix-bundle FILE    write the corrected full chain (leaf, then intermediates; PEM) to FILE
       --no-aia             do not download missing intermediates from AIA caIssuers URLs
+      --export-truststore FILE
+                           write the CA certificates of the server's path (sent, fetched from AIA, or the
+                           judging store's root) as a truststore: .jks, .p12/.pfx or .pem, by the name
+      --export-password-file FILE
+                           its password (default "changeit"); --include-leaf adds the leaf (pinning)
 Client identity (mutual TLS):
       --cert FILE          client certificate: PEM (leaf first, then its intermediates; may hold the key too),
                            DER, or a PKCS#12 file (.p12/.pfx) holding key and chain

@@ -392,6 +392,11 @@ func TestInspectJavaResolution(t *testing.T) {
 	if rep.Java.TrustStore != st["trust-root"] {
 		t.Errorf("--jvm-options must win over JAVA_TOOL_OPTIONS: %s", rep.Java.TrustStore)
 	}
+	env["_JAVA_OPTIONS"] = "-Djavax.net.ssl.trustStore=" + st["trust-other"]
+	rep, _ = inspectJSON(t, env, "--java", "--java-home", home, "--jvm-options", "-Djavax.net.ssl.trustStore="+st["trust-root"])
+	if rep.Java.TrustStore != st["trust-other"] {
+		t.Errorf("_JAVA_OPTIONS must win over the command line: %s", rep.Java.TrustStore)
+	}
 	// Without jssecacerts, cacerts.
 	home2 := fakeJDK(t, filepath.Join(dir, "two"), l, false)
 	rep, _ = inspectJSON(t, nil, "--java", "--java-home", home2)

@@ -39,6 +39,11 @@ func Checks() []Check {
 	}
 }
 
+// JavaNoAnchors is what a Java 17 client prints when its truststore gives
+// it no certificate (measured: a PKCS#12 truststore opened without its
+// password, or one without Java's trusted attribute).
+const JavaNoAnchors = "javax.net.ssl.SSLException: Unexpected error: java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty"
+
 // Judge is how findings are judged.
 type Judge struct {
 	Now time.Time
@@ -471,7 +476,7 @@ func compatFindings(s *Store) []checks.Finding {
 					"openssl pkcs12 -export -nokeys does not, before OpenSSL 3.2's -jdktrust). Java 17 reads this file as an empty store, and a client using it as " +
 					"truststore fails with \"java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty\".",
 				Evidence: []string{fmt.Sprintf("%s: %d certificate bag(s), none with attribute 2.16.840.1.113894.746875.1.1", s.File, len(s.Entries))},
-				Clients:  []checks.ClientVerdict{{Client: "java", Fails: true, Message: "java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be non-empty"}},
+				Clients:  []checks.ClientVerdict{{Client: "java", Fails: true, Message: JavaNoAnchors}},
 			}
 			f.Fix = append(f.Fix, checks.Say("Import each certificate with keytool, which marks it trusted:"))
 			for i, e := range s.Entries {

@@ -50,6 +50,7 @@ func JavaView(jt *JavaTrust, s *Store) ([]*x509.Certificate, []checks.Finding) {
 			Detail: "Without a password, Java's PKCS12 KeyStore skips the encrypted certificates (keytool and OpenSSL encrypt them by default): the truststore is empty and every TLS connection fails " +
 				"(\"the trustAnchors parameter must be non-empty\", or \"PKIX path building failed\" when other trust managers are chained). A JKS file, or a PKCS#12 file made without certificate encryption, is read without a password.",
 			Evidence: []string{fmt.Sprintf("%s: %d certificate(s), encrypted with %s", s.File, len(anchors), strings.Join(s.Protection.Certificates, ", ")), "javax.net.ssl.trustStorePassword: not set (" + jt.TrustStoreFrom + ")"},
+			Clients:  []checks.ClientVerdict{{Client: "java", Fails: true, Message: JavaNoAnchors}},
 			Fix: []checks.Step{
 				checks.Say("Give the JVM the password:"),
 				checks.Set("java", "-Djavax.net.ssl.trustStorePassword=${TRUSTSTORE_PASSWORD}"),

@@ -146,6 +146,21 @@ func TestOpenSSLPKCS12(t *testing.T) {
 			}
 		})
 	}
+	t.Run("leaf only, completed by the printed keytool fix", func(t *testing.T) {
+		tool(t, dir, "openssl", "pkcs12", "-export", "-in", "leaf.pem", "-inkey", "leaf.key", "-name", "server", "-out", "leafonly.p12", "-passout", "pass:pa55word")
+		path := filepath.Join(dir, "leafonly.p12")
+		f := has(Findings(readPath(t, path, Options{Password: pass}), Judge{Now: testNow}), "keystore-chain-incomplete")
+		if f == nil {
+			t.Fatal("a leaf-only keystore without keystore-chain-incomplete")
+		}
+		writeFile(t, dir, "chain.pem", p.PEMBundle("leaf", "intermediate")) // leaf, then each intermediate, as the fix says
+		runFix(t, dir, strings.Replace(checks.Commands(f.Fix, "keytool")[0], path, "leafonly.p12", 1))
+		s := readPath(t, path, Options{Password: pass})
+		if len(s.Entries[0].Chain) != 2 || has(Findings(s, Judge{Now: testNow}), "keystore-chain-incomplete") != nil {
+			t.Errorf("after the printed keytool -importcert: chain %d", len(s.Entries[0].Chain))
+		}
+		writeFile(t, dir, "chain.pem", p.PEMBundle("intermediate", "root"))
+	})
 	t.Run("truststore without Java's attribute", func(t *testing.T) {
 		tool(t, dir, "openssl", "pkcs12", "-export", "-nokeys", "-in", "chain.pem", "-out", "ts.p12", "-passout", "pass:changeit")
 		fs := Findings(readPath(t, filepath.Join(dir, "ts.p12"), Options{}), Judge{Now: testNow})

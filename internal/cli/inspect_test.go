@@ -451,6 +451,9 @@ func TestInspectJavaFor(t *testing.T) {
 		if javaOK := strings.Contains(string(out), hostPort+" OK"); javaOK != withPW {
 			t.Errorf("password %v: the real Java client says %s", withPW, out)
 		}
+		if f := findingOf(rep.Findings, "java-truststore-unreadable"); f != nil && !strings.Contains(string(out), f.Clients[0].Message) {
+			t.Errorf("we quote Java %q; it printed %s", f.Clients[0].Message, out)
+		}
 	}
 }
 

@@ -36,6 +36,8 @@ func Checks() []Check {
 		{"truststore-holds-leaf", checks.Warning, "a truststore trusts a server's own (leaf) certificate instead of its CA: it breaks at the next renewal"},
 		{"pkcs12-not-java-trusted", checks.Error, "a PKCS#12 truststore whose certificates are not marked trusted for Java: Java sees an empty store"},
 		{"keystore-java-compat", checks.Warning, "a store some Java versions cannot read (PKCS#12 with AES/SHA-256 on Java 8 before 8u301 and 11 before 11.0.12, JCEKS without its type)"},
+		{"java-truststore-unreadable", checks.Error, "--java: the JVM gets no certificate from its truststore (a PKCS#12 file opened without javax.net.ssl.trustStorePassword)"},
+		{"java-disabled-algorithm", checks.Error, "--java: that JDK's jdk.certpath/jdk.tls.disabledAlgorithms refuse a key, signature, protocol or suite"},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -458,5 +459,20 @@ func TestSplitWords(t *testing.T) {
 	}
 	if _, err := splitWords(`"open`); err == nil {
 		t.Error("unterminated quote accepted")
+	}
+}
+
+// TestChecksDocumented keeps docs/inspect.md's table true: every
+// file-only ID is in it with its severity.
+func TestChecksDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/inspect.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range Checks() {
+		row := "| `" + c.ID + "` | " + c.Severity.String()
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/inspect.md has no row %q", row)
+		}
 	}
 }

@@ -69,8 +69,6 @@ type JavaTrust struct {
 	// and jdk.certpath.disabledAlgorithms, includes expanded.
 	TLSDisabled      []string `json:"tls_disabled_algorithms"`
 	CertPathDisabled []string `json:"certpath_disabled_algorithms"`
-	// Store is the truststore file, inspected (nil when unreadable).
-	Store *Store `json:"store,omitempty"`
 	// JavaSees says what the JVM gets from the file with this type and
 	// password (for example no certificate at all).
 	JavaSees string `json:"java_sees,omitempty"`

@@ -275,6 +275,12 @@ func expiredCAFinding(s *Store, e *Entry, now time.Time) checks.Finding {
 		Detail: "An expired CA certificate anchors no valid path for OpenSSL, curl, Go and Python, which check the trust anchor's dates; Java does not check a trust anchor's " +
 			"validity, so the same truststore can work in Java and fail elsewhere. Usually the CA has a renewed certificate (same name, new dates) that belongs in the store instead.",
 		Evidence: []string{entryName(s, e), checks.Describe(c), fmt.Sprintf("not after %s (now %s)", c.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))},
+		// Measured with a server whose chain ends at this CA (not sent).
+		Clients: []checks.ClientVerdict{
+			{Client: "java", Fails: false, Message: "connects: Java does not check the trust anchor's dates"},
+			{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: certificate has expired"},
+			{Client: "openssl", Fails: true, Message: "Verification error: certificate has expired (verify error:num=10)"},
+		},
 	}
 	switch s.Format {
 	case FormatJKS, FormatPKCS12, FormatJCEKS:

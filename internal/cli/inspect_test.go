@@ -487,3 +487,51 @@ func TestInspectJavaDisabled(t *testing.T) {
 		t.Errorf("disabled findings: %q", what)
 	}
 }
+
+// TestExpiredAnchorClients checks truststore-ca-expired's client verdicts
+// against a server whose chain ends at an expired root that only the
+// truststore holds: Java connects, curl and openssl fail.
+func TestExpiredAnchorClients(t *testing.T) {
+	java, err := exec.LookPath("java")
+	if err != nil {
+		t.Skip("java not installed (apt-get install -y default-jdk-headless)")
+	}
+	now := time.Now()
+	p, err := fixtures.Build(now,
+		fixtures.CertSpec{Name: "root", CommonName: "Expired Root", IsCA: true, NotBefore: -400 * 24 * time.Hour, NotAfter: -24 * time.Hour},
+		fixtures.CertSpec{Name: "int", Parent: "root", CommonName: "Current Intermediate", IsCA: true},
+		fixtures.CertSpec{Name: "leaf", Parent: "int", CommonName: "localhost", DNSNames: []string{"localhost"}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := serveTLS(t, p.TLSCert("leaf", "int"))
+	dir := t.TempDir()
+	root := writeFile(t, dir, "root.pem", p.PEMBundle("root"))
+	ts := writeFile(t, dir, "ts.jks", mustBytes(p.JKS("changeit", fixtures.JKSEntry{Alias: "root", Chain: []string{"root"}, Trusted: true})))
+	rep, _ := inspectJSON(t, nil, ts)
+	f := findingOf(rep.Findings, "truststore-ca-expired")
+	if f == nil {
+		t.Fatalf("no truststore-ca-expired: %v", rep.Findings)
+	}
+	src := writeFile(t, dir, "TlsClient.java", []byte(javaClient))
+	hp := fmt.Sprintf("localhost:%d", port)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	got := map[string]string{}
+	out, _ := exec.CommandContext(ctx, java, "-Djavax.net.ssl.trustStore="+ts, src, hp).CombinedOutput()
+	got["java"] = string(out)
+	if curl, err := exec.LookPath("curl"); err == nil {
+		out, _ = exec.CommandContext(ctx, curl, "-sS", "-o", "/dev/null", "--cacert", root, "https://"+hp+"/").CombinedOutput()
+		got["curl"] = string(out)
+	}
+	for _, c := range f.Clients {
+		o, ok := got[c.Client]
+		if !ok {
+			continue
+		}
+		if !c.Fails && !strings.Contains(o, hp+" OK") || c.Fails && !strings.Contains(o, c.Message) {
+			t.Errorf("%s: we say fails=%v %q; it printed %q", c.Client, c.Fails, c.Message, o)
+		}
+	}
+}

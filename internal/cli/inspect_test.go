@@ -535,3 +535,36 @@ func TestExpiredAnchorClients(t *testing.T) {
 		}
 	}
 }
+
+// TestAlignmentFixesRun runs the commands an untrusted-root verdict
+// prints, then judges again: the gap is closed.
+func TestAlignmentFixesRun(t *testing.T) {
+	l := newLab(t)
+	dir := t.TempDir()
+	// The server's keystore carries its root; the client trusts another.
+	ks := writeFile(t, dir, "server.jks", mustBytes(l.PKI.JKS("changeit", fixtures.JKSEntry{Alias: "server", Chain: []string{"leaf", "intermediate", "root"}})))
+	ts := writeFile(t, dir, "client-trust.jks", mustBytes(l.PKI.JKS("changeit", fixtures.JKSEntry{Alias: "other", Chain: []string{"other-root"}, Trusted: true})))
+	args := []string{"--keystore", ks, "--truststore", ts, "--name", fixtures.Host}
+	rep, _ := inspectJSON(t, nil, args...)
+	if len(rep.Alignment) != 1 || rep.Alignment[0].OK {
+		t.Fatalf("alignment %+v", rep.Alignment)
+	}
+	f := findingOf(rep.Alignment[0].Findings, "untrusted-root")
+	if f == nil {
+		t.Fatalf("no untrusted-root: %+v", rep.Alignment[0].Findings)
+	}
+	n := 0
+	for _, s := range f.Fix {
+		if s.Kind == checks.StepCommand {
+			runPrinted(t, dir, s)
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d commands, want the extract and the keytool import: %+v", n, f.Fix)
+	}
+	rep, _ = inspectJSON(t, nil, args...)
+	if !rep.Alignment[0].OK {
+		t.Errorf("after the printed fix: %+v", rep.Alignment[0])
+	}
+}

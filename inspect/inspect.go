@@ -163,7 +163,6 @@ type Entry struct {
 	// keyPasswordDiffers is set when the store password does not open
 	// the key and the key password does (or none given did).
 	keyPasswordDiffers bool
-	keyOpenedWith      string
 }
 
 // KeyInfo describes a private key without revealing it.

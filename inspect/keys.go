@@ -2,7 +2,8 @@ package inspect
 
 import (
 	"crypto"
-	"crypto/dsa" //nolint:staticcheck // to name DSA keys, not to use them
+	//lint:ignore SA1019 to name DSA keys, not to use them
+	"crypto/dsa"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"

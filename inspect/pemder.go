@@ -194,7 +194,8 @@ func decodeKeyBlock(b *pem.Block, pw, keyPW Password) (crypto.PrivateKey, string
 			lastErr = err
 		}
 		return nil, enc, fmt.Errorf("the key does not decrypt with the password given (%v): %w", short(lastErr), ErrWrongPassword)
-	case x509.IsEncryptedPEMBlock(b): //nolint:staticcheck // legacy encrypted PEM is what users have; it is read, never written
+	//lint:ignore SA1019 legacy encrypted PEM is what users have; it is read, never written
+	case x509.IsEncryptedPEMBlock(b):
 		enc := "legacy PEM " + b.Headers["DEK-Info"]
 		if i := strings.Index(enc, ","); i > 0 {
 			enc = enc[:i]
@@ -204,7 +205,7 @@ func decodeKeyBlock(b *pem.Block, pw, keyPW Password) (crypto.PrivateKey, string
 			return nil, enc, fmt.Errorf("the key is encrypted (Proc-Type: 4,ENCRYPTED) and no password was given: %w", ErrNeedPassword)
 		}
 		for _, p := range pws {
-			der, err := x509.DecryptPEMBlock(b, []byte(p)) //nolint:staticcheck // see above
+			der, err := x509.DecryptPEMBlock(b, []byte(p)) //lint:ignore SA1019 see above
 			if err != nil {
 				continue
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -348,5 +347,3 @@ func pkcs12Entries(bags []p12Bag) []*Entry {
 func (e *Entry) JavaIgnored(s *Store) bool {
 	return s.Format == FormatPKCS12 && e.Kind == KindCertificate
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

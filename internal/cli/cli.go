@@ -48,14 +48,16 @@ func (e *inputError) Unwrap() error { return e.err }
 // Env is the process environment Run reads, injectable for tests.
 type Env struct {
 	Stdout, Stderr io.Writer
-	Getenv         func(string) string
-	Now            func() time.Time
+	// Stdin is what "-" reads (tlsdoctor inspect -); nil means none.
+	Stdin  io.Reader
+	Getenv func(string) string
+	Now    func() time.Time
 }
 
 // Run executes tlsdoctor with args (without the program name) and returns
 // the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return RunEnv(ctx, args, Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Now: time.Now})
+	return RunEnv(ctx, args, Env{Stdout: stdout, Stderr: stderr, Stdin: os.Stdin, Getenv: os.Getenv, Now: time.Now})
 }
 
 // RunEnv is Run with an explicit environment.
@@ -89,6 +91,8 @@ func dispatch(ctx context.Context, args []string, env Env) (int, error) {
 			return runDiagnose(ctx, args[1:], env)
 		case "checks":
 			return runChecks(args[1:], env)
+		case "inspect":
+			return runInspect(ctx, args[1:], env)
 		case "demo":
 			return runDemo(ctx, args[1:], env)
 		case "version":

@@ -25,6 +25,8 @@ const usage = `tlsdoctor: connect to a TLS server, explain every problem, print 
 Usage:
   tlsdoctor [flags] TARGET              diagnose a live server
   tlsdoctor diagnose --record FILE      diagnose a saved record, offline
+  tlsdoctor inspect FILE...             keystores, truststores, PEM and Kubernetes secrets, offline
+                                        (and --keystore/--truststore alignment, --java: see inspect -h)
   tlsdoctor checks                      list every check
   tlsdoctor demo [SCENARIO...]          run the built-in fault servers (no network needed)
   tlsdoctor version
@@ -49,6 +51,11 @@ Connection:
       --warn-days N        warn about certificates expiring within N days (default 30; 0 disables)
       --fix-bundle FILE    write the corrected full chain (leaf, then intermediates; PEM) to FILE
       --no-aia             do not download missing intermediates from AIA caIssuers URLs
+      --export-truststore FILE
+                           write the CA certificates of the server's path (sent, fetched from AIA, or the
+                           judging store's root) as a truststore: .jks, .p12/.pfx or .pem, by the name
+      --export-password-file FILE
+                           its password (default "changeit"); --include-leaf adds the leaf (pinning)
 Client identity (mutual TLS):
       --cert FILE          client certificate: PEM (leaf first, then its intermediates; may hold the key too),
                            DER, or a PKCS#12 file (.p12/.pfx) holding key and chain
@@ -109,9 +116,22 @@ type probeOptions struct {
 	identity   identityOptions
 	scan       scanOptions
 	connect    connectOptions
+	export     exportOptions
 }
 
 func runProbe(ctx context.Context, args []string, env Env) (int, error) {
+	return runProbeWith(ctx, args, env, probeHook{})
+}
+
+// probeHook lets another subcommand run a live probe with its own
+// truststores (inspect --java --for probes with the JVM's store) and see
+// the record (to judge it further).
+type probeHook struct {
+	stores func(Env) ([]checks.Truststore, []probe.RecordedTruststore, error)
+	record func(*probe.Record, []checks.Truststore)
+}
+
+func runProbeWith(ctx context.Context, args []string, env Env, hook probeHook) (int, error) {
 	var o probeOptions
 	fs := newFlagSet("tlsdoctor")
 	fs.StringVar(&o.sni, "sni", "", "")
@@ -127,6 +147,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	o.out.register(fs)
 	o.scan.register(fs)
 	o.connect.register(fs)
+	o.export.register(fs)
 	if help, err := parseFlags(fs, args, env, usage+fmt.Sprintf(scanUsage, strings.Join(checks.ClientProfileNames(), ", "))); help || err != nil {
 		return ExitOK, err
 	}
@@ -177,8 +198,15 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	stores, recorded, err := o.trust.load(env)
+	load := o.trust.load
+	if hook.stores != nil {
+		load = hook.stores
+	}
+	stores, recorded, err := load(env)
 	if err != nil {
+		return 0, err
+	}
+	if err := o.export.validate(env); err != nil {
 		return 0, err
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Tool: "tlsdoctor " + Version,
@@ -209,6 +237,12 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 		if err := writeRecord(o.saveRecord, res.Record); err != nil {
 			return 0, err
 		}
+	}
+	if hook.record != nil {
+		hook.record(res.Record, stores)
+	}
+	if err := o.export.write(res.Record, stores, env); err != nil {
+		return 0, err
 	}
 	return render(res, o.trust.fixBundle, o.out, failOn, env)
 }

@@ -54,6 +54,11 @@ type Options struct {
 	// AIAKnownSubjects are the raw subjects of the caller's trust anchors;
 	// no download is made for a certificate one of them issued.
 	AIAKnownSubjects [][]byte
+	// Hosts, when set, caps the connections open at once to the target's
+	// host together with every other probe and scan sharing it (see
+	// Hosts); nil leaves the probe's own handshakes, made one at a time,
+	// unbounded by others.
+	Hosts *Hosts
 }
 
 // Purposes of handshake attempts, as recorded.
@@ -110,33 +115,33 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 		maxV = tls.VersionTLS13
 	}
 	primary := attempt(ctx, attemptSpec{
-		purpose: PurposePrimary, target: rec.Target, addrs: addrs,
+		purpose: PurposePrimary, target: rec.Target, addrs: addrs, hosts: opts.Hosts,
 		minV: minV, maxV: maxV, cert: opts.ClientCertificate,
 	})
 	rec.Attempts = append(rec.Attempts, primary)
 
 	if !opts.NoFallback && needsLegacyRetry(&primary) && minV > tls.VersionTLS10 && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
-			purpose: PurposeLegacy, target: rec.Target, addrs: []string{primary.Address},
+			purpose: PurposeLegacy, target: rec.Target, addrs: []string{primary.Address}, hosts: opts.Hosts,
 			minV: tls.VersionTLS10, maxV: tls.VersionTLS12, cert: opts.ClientCertificate,
 			allSuites: true,
 		}))
 		if l := &rec.Attempts[len(rec.Attempts)-1]; needsLegacyRetry(l) && ctx.Err() == nil {
-			all := allSuitesAttempt(ctx, rec.Target, l.Address)
+			all := allSuitesAttempt(ctx, rec.Target, l.Address, opts.Hosts)
 			rec.Attempts = append(rec.Attempts, all)
 			if all.Outcome == "server-hello" && LegacySigAlg(all.SigAlgID) && ctx.Err() == nil {
-				rec.Attempts = append(rec.Attempts, modernSigAlgsAttempt(ctx, rec.Target, l.Address, []uint16{all.CipherID}))
+				rec.Attempts = append(rec.Attempts, modernSigAlgsAttempt(ctx, rec.Target, l.Address, []uint16{all.CipherID}, opts.Hosts))
 			}
 		}
 	}
 	if !opts.NoFallback && opts.ClientCertificate != nil && needsNoClientCertAttempt(&primary) && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
-			purpose: PurposeNoClientCert, target: rec.Target, addrs: []string{primary.Address},
+			purpose: PurposeNoClientCert, target: rec.Target, addrs: []string{primary.Address}, hosts: opts.Hosts,
 			minV: minV, maxV: maxV, noCertReason: ReasonWithheld,
 		}))
 	}
 	if !opts.NoAIA && ctx.Err() == nil {
-		rec.AIA = fetchAIA(ctx, opts.AIAClient, rec.Chain(), opts.AIAKnownSubjects)
+		rec.AIA = fetchAIA(ctx, opts.AIAClient, opts.Revocation.Cache, rec.Chain(), opts.AIAKnownSubjects)
 	}
 	// Revocation runs after AIA so that fetched intermediates can serve as
 	// issuers of the certificates whose issuer the server did not send.
@@ -206,6 +211,8 @@ type attemptSpec struct {
 	// noCertReason is recorded when a certificate is requested and cert
 	// is nil; empty means ReasonNoIdentity.
 	noCertReason string
+	// hosts, when set, is waited on before each connection.
+	hosts *Hosts
 }
 
 // attempt makes one TCP connection (trying each address until one
@@ -225,10 +232,17 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 	t0 := time.Now()
 	for _, addr := range s.addrs {
 		a.Address = addr
-		raw, err = d.DialContext(ctx, "tcp", addr)
-		if err == nil {
+		release := s.hosts.acquire(ctx, addr, false)
+		if release == nil {
+			err = ctx.Err()
 			break
 		}
+		raw, err = d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			defer release()
+			break
+		}
+		release()
 	}
 	connect := time.Since(t0)
 	if err != nil {

@@ -74,6 +74,10 @@ type Finding struct {
 	// Clients says how common clients react to this problem, with the
 	// message they print, so a user can match the error they were given.
 	Clients []ClientVerdict `json:"clients,omitempty"`
+	// Rule names the policy-file rule a policy-violation (or an ignore an
+	// ignore-expired) is about, so that two findings with one ID on one
+	// target are told apart (--baseline compares by ID and Rule).
+	Rule string `json:"rule,omitempty"`
 }
 
 // ClientVerdict is how one client behaves faced with a finding.

@@ -58,14 +58,17 @@ type jsonSummary struct {
 
 // JSON writes the report as one JSON document.
 func JSON(w io.Writer, r Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(newJSONReport(r))
+}
+
+func newJSONReport(r Report) jsonReport {
 	fs := r.Findings
 	if fs == nil {
 		fs = []checks.Finding{}
 	}
-	out := jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: fs, Summary: summarize(fs), Trust: r.Trust}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: fs, Summary: summarize(fs), Trust: r.Trust}
 }
 
 func summarize(fs []checks.Finding) jsonSummary {

@@ -48,6 +48,8 @@ func (e *inputError) Unwrap() error { return e.err }
 
 // Env is the process environment Run reads, injectable for tests.
 type Env struct {
+	// Stdin is read by --targets - (nil reads as empty).
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	Now            func() time.Time
@@ -56,7 +58,7 @@ type Env struct {
 // Run executes tlsdoctor with args (without the program name) and returns
 // the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return RunEnv(ctx, args, Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Now: time.Now})
+	return RunEnv(ctx, args, Env{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Now: time.Now})
 }
 
 // RunEnv is Run with an explicit environment.
@@ -117,7 +119,7 @@ type outputOptions struct {
 }
 
 func (o *outputOptions) register(fs *pflag.FlagSet) {
-	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	fs.StringVar(&o.format, "format", "text", "output format")
 	fs.StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
 	fs.StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: info, warning or error")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only the findings, one line each")
@@ -125,10 +127,17 @@ func (o *outputOptions) register(fs *pflag.FlagSet) {
 }
 
 func (o *outputOptions) validate() (checks.Severity, error) {
-	switch o.format {
-	case "text", "json":
-	default:
-		return 0, &usageError{msg: fmt.Sprintf("--format %q is not supported", o.format), hint: "use --format text or --format json"}
+	return o.validateFormat([]string{"text", "json"})
+}
+
+// validateFormat validates the flags, with --format one of formats.
+func (o *outputOptions) validateFormat(formats []string) (checks.Severity, error) {
+	if !contains(formats, o.format) {
+		hint := "use --format " + strings.Join(formats[:len(formats)-1], ", ") + " or " + formats[len(formats)-1]
+		if len(formats) == 2 {
+			hint = "use --format " + formats[0] + " or --format " + formats[1]
+		}
+		return 0, &usageError{msg: fmt.Sprintf("--format %q is not supported", o.format), hint: hint}
 	}
 	switch o.color {
 	case "auto", "always", "never":

@@ -1,0 +1,211 @@
+package report
+
+import (
+	"crypto/x509"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
+)
+
+// Markdown writes the run as a Markdown document to paste into a ticket:
+// the summary table, then for each target d asks for its address,
+// negotiated parameters, the command that reproduces the diagnosis, the
+// chain as sent, and each finding with its evidence and fix (commands in
+// sh code blocks, settings in blocks of their own). Every string goes
+// through md, mdCell or codeBlock, which escape what Markdown would
+// interpret and show control characters (printable).
+func Markdown(w io.Writer, f Fleet, d Details) error {
+	var b strings.Builder
+	if len(f.Targets) == 1 {
+		fmt.Fprintf(&b, "# tlsdoctor: %s\n\n", md(f.Targets[0].Input))
+	} else {
+		fmt.Fprintf(&b, "# tlsdoctor: %d targets\n\n", len(f.Targets))
+	}
+	b.WriteString("| Target | Address | Status | Worst | TLS | Days to expiry | Findings |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
+	for _, t := range f.Targets {
+		r := summaryRow(t, f.FailOn)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", mdCell(r.target), mdCell(r.address), r.status, r.worst, mdCell(r.version), r.expires, mdCell(strings.ReplaceAll(r.findings, ",", ", ")))
+	}
+	b.WriteString("\n" + md(fleetSummaryLine(f)) + "\n")
+	for _, t := range f.Targets {
+		if d == DetailsNone || (d != DetailsAll && !t.Failing(f.FailOn)) {
+			continue
+		}
+		markdownTarget(&b, t, f.FailOn)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func markdownTarget(b *strings.Builder, t Target, failOn checks.Severity) {
+	fmt.Fprintf(b, "\n## %s: %s\n\n", md(t.Input), t.Status(failOn))
+	if t.Err != "" {
+		b.WriteString(codeBlock("text", t.Err))
+		return
+	}
+	rec := t.Report.Record
+	addr := hostPort(rec.Target.ConnectHost, rec.Target.ConnectPort)
+	if a := rec.Primary(); a != nil && a.Address != "" {
+		addr = a.Address
+	}
+	fmt.Fprintf(b, "- **Address:** %s\n", md(addr))
+	sni := rec.Target.SNI
+	if sni == "" {
+		sni = "(none sent)"
+	}
+	fmt.Fprintf(b, "- **SNI:** %s\n", md(sni))
+	if a := negotiated(rec); a != nil {
+		fmt.Fprintf(b, "- **Negotiated:** %s, %s\n", md(a.Version), md(a.CipherSuite))
+	}
+	if len(t.Report.Truststores) > 0 {
+		fmt.Fprintf(b, "- **Truststore:** %s\n", md(strings.Join(t.Report.Truststores, ", ")))
+	}
+	fmt.Fprintf(b, "- **Checked:** %s by %s\n", rec.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), md(rec.Tool))
+	if t.Command != "" {
+		b.WriteString("\nReproduce with:\n\n")
+		b.WriteString(codeBlock("sh", t.Command))
+	}
+	if chain := rec.Chain(); len(chain) > 0 {
+		b.WriteString("\n### Certificate chain (as sent by the server)\n\n")
+		b.WriteString("| # | Role | Subject | Issuer | Expires | Key | Signature |\n|---|---|---|---|---|---|---|\n")
+		for i, c := range chain {
+			cert, err := x509.ParseCertificate(c.DER)
+			if err != nil {
+				fmt.Fprintf(b, "| %d | ? | %s | | | | |\n", i, mdCell("(does not parse: "+err.Error()+")"))
+				continue
+			}
+			fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s |\n", i, checks.Role(i, cert), mdCell(cert.Subject.String()), mdCell(cert.Issuer.String()),
+				mdCell(expiry(cert, t.Report.Now)), mdCell(keyDesc(cert)), mdCell(cert.SignatureAlgorithm.String()))
+		}
+	}
+	b.WriteString("\n### Findings\n\n")
+	if len(t.Report.Findings) == 0 {
+		b.WriteString("No problems found.\n")
+		return
+	}
+	for _, f := range t.Report.Findings {
+		fmt.Fprintf(b, "#### %s `%s`: %s\n\n", strings.ToUpper(f.Severity.String()), codeSpan(f.ID), md(f.Title))
+		if f.Detail != "" {
+			b.WriteString(md(f.Detail) + "\n\n")
+		}
+		if len(f.Evidence) > 0 {
+			b.WriteString("Evidence:\n\n")
+			for _, e := range f.Evidence {
+				b.WriteString("- " + md(e) + "\n")
+			}
+			b.WriteString("\n")
+		}
+		switch {
+		case len(f.Fix) > 0:
+			b.WriteString("Fix:\n\n")
+			for _, s := range f.Fix {
+				switch s.Kind {
+				case checks.StepCommand:
+					b.WriteString(codeBlock("sh", s.Text) + "\n")
+				case checks.StepConfig:
+					if s.For != "" {
+						b.WriteString("In the " + md(s.For) + " configuration:\n\n")
+					}
+					b.WriteString(codeBlock("", s.Text) + "\n")
+				default:
+					b.WriteString(md(s.Text) + "\n\n")
+				}
+			}
+		case f.Remediation != "":
+			b.WriteString("Fix:\n\n" + codeBlock("text", f.Remediation) + "\n")
+		}
+		if len(f.Clients) > 0 {
+			b.WriteString("What clients say:\n\n")
+			for _, c := range f.Clients {
+				verdict := "works"
+				if c.Fails {
+					verdict = "fails"
+				}
+				line := "- " + md(c.Client) + ": " + verdict
+				if c.Message != "" {
+					line += ": `" + codeSpan(c.Message) + "`"
+				}
+				b.WriteString(line + "\n")
+			}
+			b.WriteString("\n")
+		}
+	}
+}
+
+// mdSpecial are the characters Markdown (CommonMark, GFM) may interpret
+// anywhere in running text; mdLineStart those it interprets at the start
+// of a line (headings, lists, quotes).
+const (
+	mdSpecial   = "\\`*_[]<>|~&"
+	mdLineStart = "#-+=>"
+)
+
+// md escapes s for running text: every character Markdown could
+// interpret is backslash-escaped, and control characters are shown
+// (printable); line breaks stay line breaks.
+func md(s string) string {
+	s = printable(s, true)
+	var b strings.Builder
+	lineStart := true
+	rs := []rune(s)
+	for i, r := range rs {
+		switch {
+		case strings.ContainsRune(mdSpecial, r):
+			b.WriteByte('\\')
+		case lineStart && strings.ContainsRune(mdLineStart, r):
+			b.WriteByte('\\')
+		case lineStart && r >= '0' && r <= '9':
+			// "1." or "1)" starts an ordered list.
+			j := i
+			for j < len(rs) && rs[j] >= '0' && rs[j] <= '9' {
+				j++
+			}
+			if j < len(rs) && (rs[j] == '.' || rs[j] == ')') {
+				b.WriteString(string(rs[i:j]) + "\\")
+				b.WriteRune(rs[j])
+				rs[j] = 0 // written
+				lineStart = false
+				for k := i; k < j; k++ {
+					rs[k] = 0
+				}
+				continue
+			}
+		}
+		if r == 0 {
+			continue
+		}
+		b.WriteRune(r)
+		switch {
+		case r == '\n':
+			lineStart = true
+		case r != ' ' && r != '\t':
+			lineStart = false
+		}
+	}
+	return b.String()
+}
+
+// mdCell is md for a table cell: one line.
+func mdCell(s string) string {
+	return md(strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " "))
+}
+
+// codeSpan is the content of an inline `code` span: printable, one line,
+// with backticks replaced (a span cannot escape them).
+func codeSpan(s string) string {
+	return strings.ReplaceAll(printable(strings.ReplaceAll(s, "\n", " "), false), "`", "'")
+}
+
+// codeBlock fences text (printable, lines kept) with a fence longer than
+// any run of backticks in it, so nothing inside can close it.
+func codeBlock(lang, text string) string {
+	text = printable(text, true)
+	fence := "```"
+	for strings.Contains(text, fence) {
+		fence += "`"
+	}
+	return fence + lang + "\n" + strings.TrimRight(text, "\n") + "\n" + fence + "\n"
+}

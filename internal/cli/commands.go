@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/olekukonko/tablewriter"
-	"github.com/spf13/pflag"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/pflag"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/engine"

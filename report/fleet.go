@@ -86,7 +86,8 @@ const (
 type FleetTextOptions struct {
 	TextOptions
 	Details Details
-	// Width is the terminal width the summary table must fit; 0 means 100.
+	// Width is the terminal width the summary table must fit; 0 means no
+	// limit (not a terminal).
 	Width int
 }
 
@@ -132,7 +133,7 @@ func summaryRow(t Target, failOn checks.Severity) row {
 }
 
 // firstExpiry is the number of whole days until the first certificate of
-// chain expires (negative when one has expired).
+// chain expires (negative when one has expired: -30 expired 30 days ago).
 func firstExpiry(chain []probe.Certificate, now time.Time) (int, bool) {
 	first, ok := 0, false
 	for _, c := range chain {
@@ -140,7 +141,14 @@ func firstExpiry(chain []probe.Certificate, now time.Time) (int, bool) {
 		if err != nil {
 			continue
 		}
-		d := int(math.Floor(cert.NotAfter.Sub(now).Hours() / 24))
+		// Whole days, as the chain table counts them ("expired 30 d
+		// ago" is -30); an expired one is negative even within its
+		// first day.
+		days := cert.NotAfter.Sub(now).Hours() / 24
+		d := int(math.Floor(days))
+		if days < 0 {
+			d = min(-int(math.Floor(-days)), -1)
+		}
 		if !ok || d < first {
 			first, ok = d, true
 		}
@@ -154,7 +162,7 @@ func FleetText(w io.Writer, f Fleet, o FleetTextOptions) error {
 	p := newPalette(o.Color)
 	width := o.Width
 	if width <= 0 {
-		width = 100
+		width = math.MaxInt32 // not a terminal: nothing to fit
 	}
 	rows := []row{{"TARGET", "ADDRESS", "STATUS", "WORST", "TLS", "DAYS", "FINDINGS"}}
 	for _, t := range f.Targets {
@@ -187,7 +195,7 @@ func FleetText(w io.Writer, f Fleet, o FleetTextOptions) error {
 		fmt.Fprintln(w, b.String())
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, fleetSummaryLine(f))
+	fmt.Fprintln(w, wrap(fleetSummaryLine(f), width))
 	for _, t := range f.Targets {
 		if o.Details == DetailsNone || (o.Details != DetailsAll && !t.Failing(f.FailOn)) {
 			continue
@@ -245,7 +253,7 @@ func fitColumns(rows []row, width int) []int {
 		}
 		return t
 	}
-	for _, s := range []struct{ col, floor int }{{6, 12}, {0, 16}, {1, 15}, {6, 8}, {0, 10}} {
+	for _, s := range []struct{ col, floor int }{{6, 12}, {0, 16}, {1, 15}, {6, 8}, {0, 10}, {1, 9}, {6, 4}, {0, 6}} {
 		if over := total() - width; over > 0 && cols[s.col] > s.floor {
 			cols[s.col] = max(s.floor, cols[s.col]-over)
 		}

@@ -146,10 +146,14 @@ const (
 // md escapes s for running text: every character Markdown could
 // interpret is backslash-escaped, and control characters are shown
 // (printable); line breaks stay line breaks.
-func md(s string) string {
+func md(s string) string { return mdEscape(s, true) }
+
+// mdEscape escapes s; blocks says whether s starts a line where block
+// syntax (headings, lists) applies.
+func mdEscape(s string, blocks bool) string {
 	s = printable(s, true)
 	var b strings.Builder
-	lineStart := true
+	lineStart := blocks
 	rs := []rune(s)
 	for i, r := range rs {
 		switch {
@@ -180,7 +184,7 @@ func md(s string) string {
 		b.WriteRune(r)
 		switch {
 		case r == '\n':
-			lineStart = true
+			lineStart = blocks
 		case r != ' ' && r != '\t':
 			lineStart = false
 		}
@@ -190,7 +194,7 @@ func md(s string) string {
 
 // mdCell is md for a table cell: one line.
 func mdCell(s string) string {
-	return md(strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " "))
+	return mdEscape(strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " "), false)
 }
 
 // codeSpan is the content of an inline `code` span: printable, one line,

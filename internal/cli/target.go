@@ -195,8 +195,14 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 // key are one diagnosis.
 func diagnosisKey(t probe.Target, fs *pflag.FlagSet) string {
 	parts := []string{fmt.Sprintf("%s:%d %s:%d %s", strings.ToLower(t.Host), t.Port, strings.ToLower(t.ConnectHost), t.ConnectPort, t.Path)}
+	var o targetOptions
+	own := newFlagSet("target")
+	registerTargetFlags(own, &o)
 	var flags []string
 	fs.Visit(func(f *pflag.Flag) {
+		if own.Lookup(f.Name) == nil {
+			return // a run-level flag: the same for every target
+		}
 		v := f.Value
 		if r, ok := v.(*recordingValue); ok {
 			v = r.Value

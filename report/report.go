@@ -22,6 +22,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/policy"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -35,6 +36,8 @@ type Report struct {
 	Now time.Time
 	// Trust is the chain's verdict per truststore.
 	Trust []checks.StoreVerdict
+	// Ignored are the findings the policy's ignores accepted.
+	Ignored []policy.Ignored
 }
 
 // JSONVersion is the version of the JSON report format (docs/json.md).
@@ -48,6 +51,8 @@ type jsonReport struct {
 	Findings      []checks.Finding `json:"findings"`
 	// Trust is the verdict per truststore (docs/trust.md).
 	Trust []checks.StoreVerdict `json:"trust,omitempty"`
+	// Ignored are the findings a --policy-file ignore or --ignore accepted.
+	Ignored []policy.Ignored `json:"ignored,omitempty"`
 }
 
 type jsonSummary struct {
@@ -68,7 +73,7 @@ func newJSONReport(r Report) jsonReport {
 	if fs == nil {
 		fs = []checks.Finding{}
 	}
-	return jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: fs, Summary: summarize(fs), Trust: r.Trust}
+	return jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: fs, Summary: summarize(fs), Trust: r.Trust, Ignored: r.Ignored}
 }
 
 func summarize(fs []checks.Finding) jsonSummary {
@@ -184,6 +189,7 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 		}
 	}
 	fmt.Fprintln(w)
+	defer ignoredLines(w, p, r.Ignored)
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, p.ok.Sprint("✓ No problems found."))
 		return nil
@@ -194,6 +200,26 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 		finding(w, p, f, o)
 	}
 	return nil
+}
+
+// ignoredLines lists the findings the policy accepted, after the
+// findings: out of the verdict, not out of sight.
+func ignoredLines(w io.Writer, p palette, ig []policy.Ignored) {
+	if len(ig) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, p.dim.Sprintf("Ignored by the policy (%d):", len(ig)))
+	for _, i := range ig {
+		line := fmt.Sprintf("  %s %s: %s — %s", strings.ToUpper(i.Finding.Severity.String()), i.Finding.ID, printable(i.Finding.Title, false), printable(i.Source, false))
+		if i.Until != "" {
+			line += ", until " + i.Until
+		}
+		if i.Reason != "" {
+			line += ": " + printable(i.Reason, false)
+		}
+		fmt.Fprintln(w, p.dim.Sprint(line))
+	}
 }
 
 func countLine(s jsonSummary) string {

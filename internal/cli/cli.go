@@ -199,7 +199,7 @@ func render(res *engine.Result, fixBundle string, o outputOptions, failOn checks
 	if err := writeFixBundle(fixBundle, res, env); err != nil {
 		return 0, err
 	}
-	r := report.Report{Record: res.Record, Findings: res.Findings, Truststores: storeNames(res.Env.Truststores), Now: res.Env.Now, Trust: res.Trust}
+	r := report.Report{Record: res.Record, Findings: res.Findings, Truststores: storeNames(res.Env.Truststores), Now: res.Env.Now, Trust: res.Trust, Ignored: res.Ignored}
 	var err error
 	if o.format == "json" {
 		err = report.JSON(env.Stdout, r)

@@ -19,6 +19,7 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/engine"
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
 	"github.com/tlsdoctor/tlsdoctor/fleet"
+	"github.com/tlsdoctor/tlsdoctor/policy"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 	"github.com/tlsdoctor/tlsdoctor/report"
 )
@@ -143,8 +144,13 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	switch {
 	case fs.NArg() == 0 && len(run.targetsFiles) == 0:
 		return 0, &usageError{msg: "no target given", hint: "tlsdoctor example.com, or 'tlsdoctor demo' to try it without network"}
-	case fs.NArg() == 1 && len(run.targetsFiles) == 0:
-		return runSingle(ctx, fs, &tgt, given, &run, failOn, env)
+	}
+	pol, err := run.loadPolicy()
+	if err != nil {
+		return 0, err
+	}
+	if fs.NArg() == 1 && len(run.targetsFiles) == 0 {
+		return runSingle(ctx, fs, &tgt, given, &run, pol, failOn, env)
 	}
 	specs, err := collectTargets(fs, &tgt, given, &run, env)
 	if err != nil {
@@ -153,17 +159,27 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if err := tgt.scan.validateConns(); err != nil {
 		return 0, err
 	}
+	for _, s := range specs {
+		if err := applyPolicy(s, pol, tgt.scan.maxConns); err != nil {
+			return 0, err
+		}
+		s.extra = run.verdictFlags()
+	}
 	return runFleet(ctx, specs, &run, tgt.scan.maxConns, failOn, env)
 }
 
 // runSingle diagnoses one target given on the command line: the report
 // of one target (text or json as always; jsonl, junit and markdown as a
 // run of one).
-func runSingle(ctx context.Context, fs *pflag.FlagSet, tgt *targetOptions, given []setFlag, run *runOptions, failOn checks.Severity, env Env) (int, error) {
+func runSingle(ctx context.Context, fs *pflag.FlagSet, tgt *targetOptions, given []setFlag, run *runOptions, pol *policy.Policy, failOn checks.Severity, env Env) (int, error) {
 	spec, err := tgt.spec(fs, fs.Arg(0), given, env, newShared())
 	if err != nil {
 		return 0, err
 	}
+	if err := applyPolicy(spec, pol, tgt.scan.maxConns); err != nil {
+		return 0, err
+	}
+	spec.extra = run.verdictFlags()
 	req := spec.req
 	if run.out.verbose {
 		req.Progress = verboseProgress(env.Stderr, req.Probe.Target, req.Timeout, req.Scan)

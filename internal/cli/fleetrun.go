@@ -35,6 +35,10 @@ type runOptions struct {
 	output       string
 	saveRecord   string
 	version      bool
+	policyFile   string
+	ignore       []string
+	baseline     string
+	failOnNew    bool
 }
 
 func (r *runOptions) register(fs *pflag.FlagSet) {
@@ -46,6 +50,23 @@ func (r *runOptions) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&r.output, "output", "o", "", "")
 	fs.StringVar(&r.saveRecord, "save-record", "", "")
 	fs.BoolVar(&r.version, "version", false, "")
+	fs.StringVar(&r.policyFile, "policy-file", "", "")
+	fs.StringSliceVar(&r.ignore, "ignore", nil, "")
+	fs.StringVar(&r.baseline, "baseline", "", "")
+	fs.BoolVar(&r.failOnNew, "fail-on-new", false, "")
+}
+
+// verdictFlags are the run-level flags that change a target's findings,
+// for the command that reproduces one target's diagnosis.
+func (r *runOptions) verdictFlags() []setFlag {
+	var out []setFlag
+	if r.policyFile != "" {
+		out = append(out, setFlag{name: "policy-file", value: r.policyFile})
+	}
+	if len(r.ignore) > 0 {
+		out = append(out, setFlag{name: "ignore", value: strings.Join(r.ignore, ",")})
+	}
+	return out
 }
 
 func (r *runOptions) validate() (checks.Severity, error) {
@@ -278,13 +299,13 @@ func fleetExit(f report.Fleet) int {
 }
 
 func toTarget(s *targetSpec, oc fleet.Outcome) report.Target {
-	t := report.Target{Input: s.input, Duration: oc.Duration, Command: s.command(nil)}
+	t := report.Target{Input: s.input, Duration: oc.Duration, Command: s.command(s.extra)}
 	if oc.Err != nil {
 		t.Err = oc.Err.Error()
 		return t
 	}
 	res := oc.Result
-	t.Report = report.Report{Record: res.Record, Findings: res.Findings, Truststores: storeNames(res.Env.Truststores), Now: res.Env.Now, Trust: res.Trust}
+	t.Report = report.Report{Record: res.Record, Findings: res.Findings, Truststores: storeNames(res.Env.Truststores), Now: res.Env.Now, Trust: res.Trust, Ignored: res.Ignored}
 	t.Unreached = res.CouldNotProbe()
 	return t
 }

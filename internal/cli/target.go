@@ -87,8 +87,11 @@ type targetSpec struct {
 	key string
 	req engine.Request
 	// args are the per-target flags in force (the command line's and the
-	// line's), to print the command that reproduces the diagnosis.
-	args []setFlag
+	// line's), to print the command that reproduces the diagnosis; extra
+	// the run-level flags that change its verdict (--policy-file).
+	args, extra []setFlag
+	// timeoutSet is whether --timeout was given for this target.
+	timeoutSet bool
 }
 
 // shared caches what per-target options load, so that a thousand targets
@@ -187,7 +190,7 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 	if o.scan.scan {
 		req.Scan = &probe.ScanOptions{MaxConns: o.scan.maxConns, Delay: o.scan.delay}
 	}
-	return &targetSpec{input: input, key: diagnosisKey(target, fs), req: req, args: args}, nil
+	return &targetSpec{input: input, key: diagnosisKey(target, fs), req: req, args: args, timeoutSet: fs.Changed("timeout")}, nil
 }
 
 // diagnosisKey identifies what a diagnosis does: where it connects, what

@@ -27,6 +27,11 @@ type Fleet struct {
 	// FailOn is the --fail-on severity: a target with a finding at least
 	// this severe is failing.
 	FailOn checks.Severity
+	// Baseline is the --baseline file, empty without one; Gone are its
+	// targets that this run did not have. Each Target's Report.Changes
+	// says what changed on it.
+	Baseline string
+	Gone     []string
 }
 
 // Target is one target of a many-target run.
@@ -196,6 +201,7 @@ func FleetText(w io.Writer, f Fleet, o FleetTextOptions) error {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, wrap(fleetSummaryLine(f), width))
+	ChangesText(w, f, o.TextOptions)
 	for _, t := range f.Targets {
 		if o.Details == DetailsNone || (o.Details != DetailsAll && !t.Failing(f.FailOn)) {
 			continue
@@ -281,6 +287,9 @@ func FleetJSON(w io.Writer, f Fleet) error {
 		out.Targets = append(out.Targets, b)
 	}
 	out.Summary = fleetSummary(f)
+	if f.Baseline != "" {
+		out.Baseline = &jsonBaseline{Path: f.Baseline, Gone: append([]string{}, f.Gone...)}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
@@ -302,6 +311,14 @@ type jsonFleet struct {
 	Targets       []json.RawMessage `json:"targets"`
 	Summary       jsonFleetSummary  `json:"summary"`
 	Interrupted   bool              `json:"interrupted,omitempty"`
+	Baseline      *jsonBaseline     `json:"baseline,omitempty"`
+}
+
+// jsonBaseline is the --baseline comparison's run-level part: each
+// target's changes are in its own object.
+type jsonBaseline struct {
+	Path string   `json:"path"`
+	Gone []string `json:"gone_targets"`
 }
 
 type jsonFleetSummary struct {
@@ -363,4 +380,36 @@ func FleetQuiet(w io.Writer, f Fleet, o TextOptions) error {
 		}
 	}
 	return nil
+}
+
+// ChangesText writes what changed since the baseline, when there is one:
+// per target its changes, then the targets gone.
+func ChangesText(w io.Writer, f Fleet, o TextOptions) {
+	if f.Baseline == "" {
+		return
+	}
+	p := newPalette(o.Color)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, p.bold.Sprint("Changes since the baseline ("+printable(f.Baseline, false)+")"))
+	n := 0
+	for _, t := range f.Targets {
+		for _, c := range t.Report.Changes {
+			mark := "~"
+			switch c.Kind {
+			case "new-finding", "new-target", "version-new":
+				mark = "+"
+			case "gone-finding", "version-gone":
+				mark = "-"
+			}
+			fmt.Fprintf(w, "  %s %s: %s\n", mark, printable(t.Input, false), printable(c.String(), false))
+			n++
+		}
+	}
+	for _, g := range f.Gone {
+		fmt.Fprintf(w, "  - %s: gone (in the baseline, not in this run)\n", printable(g, false))
+		n++
+	}
+	if n == 0 {
+		fmt.Fprintln(w, "  no change")
+	}
 }

@@ -30,6 +30,23 @@ func Markdown(w io.Writer, f Fleet, d Details) error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", mdCell(r.target), mdCell(r.address), r.status, r.worst, mdCell(r.version), r.expires, mdCell(strings.ReplaceAll(r.findings, ",", ", ")))
 	}
 	b.WriteString("\n" + md(fleetSummaryLine(f)) + "\n")
+	if f.Baseline != "" {
+		b.WriteString("\n## Changes since the baseline\n\n")
+		n := 0
+		for _, t := range f.Targets {
+			for _, c := range t.Report.Changes {
+				b.WriteString("- " + md(t.Input) + ": " + md(c.String()) + "\n")
+				n++
+			}
+		}
+		for _, g := range f.Gone {
+			b.WriteString("- " + md(g) + ": gone (in the baseline, not in this run)\n")
+			n++
+		}
+		if n == 0 {
+			b.WriteString("No change.\n")
+		}
+	}
 	for _, t := range f.Targets {
 		if d == DetailsNone || (d != DetailsAll && !t.Failing(f.FailOn)) {
 			continue

@@ -21,6 +21,7 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/tlsdoctor/tlsdoctor/baseline"
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/policy"
 	"github.com/tlsdoctor/tlsdoctor/probe"
@@ -38,6 +39,8 @@ type Report struct {
 	Trust []checks.StoreVerdict
 	// Ignored are the findings the policy's ignores accepted.
 	Ignored []policy.Ignored
+	// Changes are the differences from --baseline (nil without one).
+	Changes []baseline.Change
 }
 
 // JSONVersion is the version of the JSON report format (docs/json.md).
@@ -53,6 +56,9 @@ type jsonReport struct {
 	Trust []checks.StoreVerdict `json:"trust,omitempty"`
 	// Ignored are the findings a --policy-file ignore or --ignore accepted.
 	Ignored []policy.Ignored `json:"ignored,omitempty"`
+	// Changes are the differences from --baseline: present (possibly
+	// empty) only when a baseline was given.
+	Changes *[]baseline.Change `json:"changes,omitempty"`
 }
 
 type jsonSummary struct {
@@ -73,7 +79,11 @@ func newJSONReport(r Report) jsonReport {
 	if fs == nil {
 		fs = []checks.Finding{}
 	}
-	return jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: fs, Summary: summarize(fs), Trust: r.Trust, Ignored: r.Ignored}
+	out := jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: fs, Summary: summarize(fs), Trust: r.Trust, Ignored: r.Ignored}
+	if r.Changes != nil {
+		out.Changes = &r.Changes
+	}
+	return out
 }
 
 func summarize(fs []checks.Finding) jsonSummary {

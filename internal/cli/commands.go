@@ -149,7 +149,11 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if fs.NArg() == 1 && len(run.targetsFiles) == 0 {
+	base, err := run.loadBaseline()
+	if err != nil {
+		return 0, err
+	}
+	if fs.NArg() == 1 && len(run.targetsFiles) == 0 && base == nil {
 		return runSingle(ctx, fs, &tgt, given, &run, pol, failOn, env)
 	}
 	specs, err := collectTargets(fs, &tgt, given, &run, env)
@@ -165,7 +169,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 		}
 		s.extra = run.verdictFlags()
 	}
-	return runFleet(ctx, specs, &run, tgt.scan.maxConns, failOn, env)
+	return runFleet(ctx, specs, &run, base, tgt.scan.maxConns, failOn, env)
 }
 
 // runSingle diagnoses one target given on the command line: the report

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/tlsdoctor/tlsdoctor/baseline"
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/fleet"
 	"github.com/tlsdoctor/tlsdoctor/report"
@@ -210,7 +211,7 @@ func atOrigin(origin string, err error) error {
 //
 // perHost is the command line's --max-conns: the cap on connections to
 // one host across every scanning target of the run.
-func runFleet(ctx context.Context, specs []*targetSpec, run *runOptions, perHost int, failOn checks.Severity, env Env) (int, error) {
+func runFleet(ctx context.Context, specs []*targetSpec, run *runOptions, base *baseline.Baseline, perHost int, failOn checks.Severity, env Env) (int, error) {
 	jobs := make([]fleet.Job, len(specs))
 	for i, s := range specs {
 		jobs[i] = fleet.Job{Key: s.key, Request: s.req}
@@ -231,6 +232,7 @@ func runFleet(ctx context.Context, specs []*targetSpec, run *runOptions, perHost
 		Started: func(_ string, i int) { prog.started(i, specs[i].input) },
 	}, func(oc fleet.Outcome) {
 		t := toTarget(specs[oc.Index], oc)
+		compare(base, &t)
 		prog.finished(oc.Index, t, t.Status(failOn))
 		if run.out.format == "jsonl" && streamErr == nil {
 			streamErr = report.JSONLine(out, t)
@@ -238,8 +240,21 @@ func runFleet(ctx context.Context, specs []*targetSpec, run *runOptions, perHost
 	})
 	prog.stop()
 	f := report.Fleet{Asked: len(distinct), Interrupted: interrupted, FailOn: failOn}
+	var seen []string
 	for _, oc := range outcomes {
-		f.Targets = append(f.Targets, toTarget(specs[oc.Index], oc))
+		t := toTarget(specs[oc.Index], oc)
+		compare(base, &t)
+		f.Targets = append(f.Targets, t)
+		seen = append(seen, t.Input)
+	}
+	if base != nil {
+		f.Baseline = base.Path
+		if !interrupted {
+			f.Gone = base.Gone(seen)
+		}
+		if run.out.format == "jsonl" && len(f.Gone) > 0 {
+			fmt.Fprintf(env.Stderr, "tlsdoctor: baseline: %d target(s) gone since %s: %s\n", len(f.Gone), base.Path, strings.Join(f.Gone, ", "))
+		}
 	}
 	if streamErr == nil {
 		streamErr = renderFleet(out, f, run, env)
@@ -254,7 +269,11 @@ func runFleet(ctx context.Context, specs []*targetSpec, run *runOptions, perHost
 		fmt.Fprintf(env.Stderr, "tlsdoctor: interrupted: %d of %d targets finished\n", len(f.Targets), f.Asked)
 		return ExitInterrupted, nil
 	}
-	return fleetExit(f), nil
+	code := fleetExit(f)
+	if run.failOnNew && code == ExitFindings {
+		code = newFindingsExit(f, failOn)
+	}
+	return code, nil
 }
 
 func renderFleet(w io.Writer, f report.Fleet, run *runOptions, env Env) error {

@@ -147,7 +147,7 @@ func Judge(rec *probe.Record, j Judgement, now time.Time) *Result {
 	in := checks.NewInput(rec, env)
 	res := &Result{
 		Record:   rec,
-		Findings: checks.Run(rec, env),
+		Findings: checks.RunInput(in),
 		Trust:    checks.StoreVerdicts(in),
 		Env:      env,
 	}

@@ -42,4 +42,3 @@ func TestInterruptExits130(t *testing.T) {
 		t.Errorf("stdout should list the finished target only:\n%s", out.String())
 	}
 }
-

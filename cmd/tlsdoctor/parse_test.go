@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -322,6 +323,11 @@ func dropClocks(v any) any {
 			out[i] = dropClocks(x)
 		}
 		return out
+	case string:
+		// Messages quote the clock ("current time …Z is after …").
+		return rfc3339.ReplaceAllString(t, "TIME")
 	}
 	return v
 }
+
+var rfc3339 = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z`)

@@ -188,7 +188,7 @@ func run(c config) error {
 	fmt.Printf("%-18s %9s %10s %9s %8s  %s\n", "tool", "wall s", "peak RSS", "CPU s", "conns", "notes")
 	var tdWall time.Duration
 	if strings.Contains(c.tools, "tlsdoctor") {
-		before, reqs := conns(), resp.Requests()
+		before, reqs, self := conns(), resp.Requests(), selfCPU()
 		out := filepath.Join(work, "out.jsonl")
 		m, err := measure(exec.Command(c.tlsdoctor, "-f", targets, "--ca-file", filepath.Join(work, "root.pem"), "--format", "jsonl", "-o", out, "--parallel", strconv.Itoa(c.parallel)))
 		if err != nil && m.wall == 0 {
@@ -199,11 +199,13 @@ func run(c config) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-18s %9.2f %8.0f MB %9.2f %8d  %s; %d OCSP requests to the responder\n", "tlsdoctor", m.wall.Seconds(), m.rssMB, m.cpu.Seconds(), conns()-before, st, resp.Requests()-reqs)
+		fmt.Printf("%-18s %9.2f %8.0f MB %9.2f %8d  %s; %d OCSP requests to the responder; the servers, proxies and responder used %.2f s CPU meanwhile\n",
+			"tlsdoctor", m.wall.Seconds(), m.rssMB, m.cpu.Seconds(), conns()-before, st, resp.Requests()-reqs, (selfCPU() - self).Seconds())
 	}
 	if strings.Contains(c.tools, "blackbox") {
-		before := conns()
+		before, self := conns(), selfCPU()
 		m, note, err := runBlackbox(ctx, work, blackbox, c.parallel)
+		note += fmt.Sprintf("; the servers, proxies, responder and the /probe driver used %.2f s CPU meanwhile", (selfCPU() - self).Seconds())
 		if err != nil {
 			fmt.Printf("%-18s %s\n", "blackbox_exporter", "skipped: "+err.Error())
 		} else {
@@ -402,6 +404,14 @@ func runBlackbox(ctx context.Context, work string, targets []string, parallel in
 	wg.Wait()
 	m := measurement{wall: time.Since(t0), cpu: procCPU(cmd.Process.Pid) - cpu0, rssMB: procHWM(cmd.Process.Pid)}
 	return m, fmt.Sprintf("%d probes: %d probe_success 1, %d failed (TLS handshake and chain only: no OCSP, no findings)", len(targets), ok, failed), nil
+}
+
+// selfCPU is this process's user+system time so far: what the servers,
+// proxies and responder cost while a tool ran.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // procCPU is a process's user+system time so far.

@@ -116,6 +116,11 @@ Many targets:
                            of those at or above --fail-on (default), or of none
       --progress           progress on stderr as one line per target (on a terminal a live line is shown
                            anyway; never on stdout)
+      --policy-file FILE   what every target must meet (YAML or JSON: docs/policy.md); a broken rule is a
+                           policy-violation finding naming the rule and its line
+      --ignore ID[,ID]     accept these findings on every target (they are listed, not counted)
+      --baseline FILE      compare with an earlier run's --format json or jsonl output: what is new or gone
+      --fail-on-new        with --baseline, exit 1 only for findings the baseline did not have
   A target given twice is diagnosed once. --format jsonl writes one --format json object per target as
   each finishes; --format json one document {"targets":[…]}; junit one testsuite per target.
   e.g. tlsdoctor a.example b.example:8443 https://c.example/health

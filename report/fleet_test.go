@@ -11,6 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/text"
+
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/report"
 )
@@ -126,5 +131,51 @@ func TestJUnitEscapes(t *testing.T) {
 		if c.Failure != nil && c.Failure.Message != `]]></failure><injected/>\x07` {
 			t.Errorf("failure message read back as %q", c.Failure.Message)
 		}
+	}
+}
+
+// TestMarkdownEscapes: hostile strings in a finding (a link, HTML, a
+// heading, a list, a fence, control characters) stay text in the
+// Markdown report: goldmark finds no link, HTML or extra heading in it.
+func TestMarkdownEscapes(t *testing.T) {
+	f := fleetOf(t)
+	hostile := "[click](http://evil.example) <script>x</script>\n# heading\n1. item\n```\n\x1b[31m | cell"
+	f.Targets[1].Input = "evil|[x](y)"
+	f.Targets[1].Report.Findings[0].Title = hostile
+	f.Targets[1].Report.Findings[0].Detail = hostile
+	f.Targets[1].Report.Findings[0].Evidence = []string{hostile}
+	var b bytes.Buffer
+	if err := report.Markdown(&b, f, report.DetailsAll); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.ContainsAny(b.Bytes(), "\x1b") {
+		t.Fatal("a control character reached the document")
+	}
+	src := b.Bytes()
+	doc := goldmark.New(goldmark.WithExtensions(extension.Table)).Parser().Parse(text.NewReader(src))
+	headings := 0
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n.(type) {
+		case *ast.Link, *ast.AutoLink, *ast.RawHTML, *ast.HTMLBlock, *ast.Image:
+			t.Errorf("hostile text became %T", n)
+		case *ast.Heading:
+			headings++
+		}
+		return ast.WalkContinue, nil
+	})
+	// The title; per target its section and "Findings", "Certificate
+	// chain" when one came, one heading per finding.
+	want := 1
+	for _, tg := range f.Targets {
+		want += 2 + len(tg.Report.Findings)
+		if len(tg.Report.Record.Chain()) > 0 {
+			want++
+		}
+	}
+	if headings != want {
+		t.Errorf("%d headings, want %d: hostile text made headings\n%s", headings, want, src)
 	}
 }

@@ -19,7 +19,7 @@ import (
 func Markdown(w io.Writer, f Fleet, d Details) error {
 	var b strings.Builder
 	if len(f.Targets) == 1 {
-		fmt.Fprintf(&b, "# tlsdoctor: %s\n\n", md(f.Targets[0].Input))
+		fmt.Fprintf(&b, "# tlsdoctor: %s\n\n", mdLine(f.Targets[0].Input))
 	} else {
 		fmt.Fprintf(&b, "# tlsdoctor: %d targets\n\n", len(f.Targets))
 	}
@@ -35,7 +35,7 @@ func Markdown(w io.Writer, f Fleet, d Details) error {
 		n := 0
 		for _, t := range f.Targets {
 			for _, c := range t.Report.Changes {
-				b.WriteString("- " + md(t.Input) + ": " + md(c.String()) + "\n")
+				b.WriteString("- " + md(t.Input) + ": " + mdInline(c.String()) + "\n")
 				n++
 			}
 		}
@@ -58,7 +58,7 @@ func Markdown(w io.Writer, f Fleet, d Details) error {
 }
 
 func markdownTarget(b *strings.Builder, t Target, failOn checks.Severity) {
-	fmt.Fprintf(b, "\n## %s: %s\n\n", md(t.Input), t.Status(failOn))
+	fmt.Fprintf(b, "\n## %s: %s\n\n", mdLine(t.Input), t.Status(failOn))
 	if t.Err != "" {
 		b.WriteString(codeBlock("text", t.Err))
 		return
@@ -68,19 +68,19 @@ func markdownTarget(b *strings.Builder, t Target, failOn checks.Severity) {
 	if a := rec.Primary(); a != nil && a.Address != "" {
 		addr = a.Address
 	}
-	fmt.Fprintf(b, "- **Address:** %s\n", md(addr))
+	fmt.Fprintf(b, "- **Address:** %s\n", mdInline(addr))
 	sni := rec.Target.SNI
 	if sni == "" {
 		sni = "(none sent)"
 	}
-	fmt.Fprintf(b, "- **SNI:** %s\n", md(sni))
+	fmt.Fprintf(b, "- **SNI:** %s\n", mdInline(sni))
 	if a := negotiated(rec); a != nil {
-		fmt.Fprintf(b, "- **Negotiated:** %s, %s\n", md(a.Version), md(a.CipherSuite))
+		fmt.Fprintf(b, "- **Negotiated:** %s, %s\n", mdInline(a.Version), mdInline(a.CipherSuite))
 	}
 	if len(t.Report.Truststores) > 0 {
-		fmt.Fprintf(b, "- **Truststore:** %s\n", md(strings.Join(t.Report.Truststores, ", ")))
+		fmt.Fprintf(b, "- **Truststore:** %s\n", mdInline(strings.Join(t.Report.Truststores, ", ")))
 	}
-	fmt.Fprintf(b, "- **Checked:** %s by %s\n", rec.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), md(rec.Tool))
+	fmt.Fprintf(b, "- **Checked:** %s by %s\n", rec.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), mdInline(rec.Tool))
 	if t.Command != "" {
 		b.WriteString("\nReproduce with:\n\n")
 		b.WriteString(codeBlock("sh", t.Command))
@@ -104,7 +104,7 @@ func markdownTarget(b *strings.Builder, t Target, failOn checks.Severity) {
 		return
 	}
 	for _, f := range t.Report.Findings {
-		fmt.Fprintf(b, "#### %s `%s`: %s\n\n", strings.ToUpper(f.Severity.String()), codeSpan(f.ID), md(f.Title))
+		fmt.Fprintf(b, "#### %s `%s`: %s\n\n", strings.ToUpper(f.Severity.String()), codeSpan(f.ID), mdLine(f.Title))
 		if f.Detail != "" {
 			b.WriteString(md(f.Detail) + "\n\n")
 		}
@@ -124,7 +124,7 @@ func markdownTarget(b *strings.Builder, t Target, failOn checks.Severity) {
 					b.WriteString(codeBlock("sh", s.Text) + "\n")
 				case checks.StepConfig:
 					if s.For != "" {
-						b.WriteString("In the " + md(s.For) + " configuration:\n\n")
+						b.WriteString("In the " + mdInline(s.For) + " configuration:\n\n")
 					}
 					b.WriteString(codeBlock("", s.Text) + "\n")
 				default:
@@ -141,7 +141,7 @@ func markdownTarget(b *strings.Builder, t Target, failOn checks.Severity) {
 				if c.Fails {
 					verdict = "fails"
 				}
-				line := "- " + md(c.Client) + ": " + verdict
+				line := "- " + mdInline(c.Client) + ": " + verdict
 				if c.Message != "" {
 					line += ": `" + codeSpan(c.Message) + "`"
 				}
@@ -164,6 +164,14 @@ const (
 // interpret is backslash-escaped, and control characters are shown
 // (printable); line breaks stay line breaks.
 func md(s string) string { return mdEscape(s, true) }
+
+// mdInline is md for text in the middle of a line, where block syntax
+// cannot start.
+func mdInline(s string) string { return mdEscape(s, false) }
+
+// mdLine is mdInline on one line (a heading's text): line breaks become
+// spaces, so nothing can end the heading and start a block.
+func mdLine(s string) string { return mdEscape(strings.Join(strings.Fields(s), " "), false) }
 
 // mdEscape escapes s; blocks says whether s starts a line where block
 // syntax (headings, lists) applies.

@@ -33,6 +33,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./probe/...
 	./scripts/bench-default-run.sh
 	./scripts/bench-scan.sh
+	./scripts/bench-fleet.sh
 
 clean:
 	rm -f tlsdoctor

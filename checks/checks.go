@@ -72,6 +72,10 @@ type Finding struct {
 	// Clients says how common clients react to this problem, with the
 	// message they print, so a user can match the error they were given.
 	Clients []ClientVerdict `json:"clients,omitempty"`
+	// Rule names the policy-file rule a policy-violation (or an ignore an
+	// ignore-expired) is about, so that two findings with one ID on one
+	// target are told apart (--baseline compares by ID and Rule).
+	Rule string `json:"rule,omitempty"`
 }
 
 // ClientVerdict is how one client behaves faced with a finding.
@@ -237,6 +241,9 @@ type Input struct {
 	trust     []*TrustResult
 	mtlsCache *mtls
 	chain     chainCache
+	// rev is Revocation's verdict, computed once: several checks read it,
+	// and each OCSP answer costs signature checks.
+	rev *[]CertRevocation
 }
 
 // NewInput parses the record's chain.
@@ -274,8 +281,12 @@ func (in *Input) ExpectedName() string {
 
 // Run runs every check and returns the findings, most severe first and in
 // check order within a severity.
-func Run(rec *probe.Record, env Env) []Finding {
-	in := NewInput(rec, env)
+func Run(rec *probe.Record, env Env) []Finding { return RunInput(NewInput(rec, env)) }
+
+// RunInput is Run on an Input the caller keeps, so that what the checks
+// computed (trust paths, revocation verdicts) serves StoreVerdicts and
+// other judges of the same record.
+func RunInput(in *Input) []Finding {
 	var out []Finding
 	for _, c := range All() {
 		for _, f := range c.Run(in) {

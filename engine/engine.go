@@ -12,9 +12,11 @@ package engine
 import (
 	"context"
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/policy"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -53,6 +55,9 @@ type Judgement struct {
 	// Name overrides the name the certificate must cover (empty: the SNI
 	// sent, else the target host).
 	Name string
+	// Rules is the --policy-file (and --ignore) policy, or nil: its rules
+	// add policy-violation findings, its ignores take findings out.
+	Rules *policy.Policy
 }
 
 // Env is the checks' environment for judging at now.
@@ -79,6 +84,9 @@ type Result struct {
 	// Env is the environment the checks judged with (its Now is the
 	// clock of the judgement).
 	Env checks.Env
+	// Ignored are the findings the policy's ignores accepted: not in
+	// Findings, not in the exit code, still reported.
+	Ignored []policy.Ignored
 }
 
 // Worst is the highest severity among the findings, or 0.
@@ -137,12 +145,19 @@ func Diagnose(ctx context.Context, req Request) (*Result, error) {
 // Judge runs the checks on a record, live or saved, at now.
 func Judge(rec *probe.Record, j Judgement, now time.Time) *Result {
 	env := j.Env(now)
-	return &Result{
+	in := checks.NewInput(rec, env)
+	res := &Result{
 		Record:   rec,
-		Findings: checks.Run(rec, env),
-		Trust:    checks.StoreVerdicts(checks.NewInput(rec, env)),
+		Findings: checks.RunInput(in),
+		Trust:    checks.StoreVerdicts(in),
 		Env:      env,
 	}
+	if j.Rules != nil {
+		fs := append(res.Findings, j.Rules.Check(in, res.Findings)...)
+		res.Findings, res.Ignored = j.Rules.Apply(fs, rec.Target, now)
+		sort.SliceStable(res.Findings, func(a, b int) bool { return res.Findings[a].Severity > res.Findings[b].Severity })
+	}
+	return res
 }
 
 // AnchorSubjects are the raw subjects of every store's certificates, so

@@ -33,7 +33,10 @@ const (
 // known are the raw subjects of the caller's trust anchors: a certificate
 // whose issuer is one of them needs no download (this only saves work;
 // the checks still judge the path).
-func fetchAIA(ctx context.Context, client *http.Client, sent []Certificate, known [][]byte) []AIAFetch {
+func fetchAIA(ctx context.Context, client *http.Client, cache *FetchCache, sent []Certificate, known [][]byte) []AIAFetch {
+	if cache == nil {
+		cache = NewFetchCache()
+	}
 	var have []*x509.Certificate
 	for _, c := range sent {
 		if cert, err := x509.ParseCertificate(c.DER); err == nil {
@@ -54,7 +57,10 @@ func fetchAIA(ctx context.Context, client *http.Client, sent []Certificate, know
 				continue
 			}
 			seen[u] = true
-			f := fetchOne(ctx, client, u)
+			f, _, ok := once(ctx, &cache.mu, cache.aia, u, func() AIAFetch { return fetchOne(ctx, client, u) })
+			if !ok {
+				break
+			}
 			f.ForSubject = cur.Subject.String()
 			sum := sha256.Sum256(cur.Raw)
 			f.ForSHA256 = strings.ToUpper(hex.EncodeToString(sum[:]))

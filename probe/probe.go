@@ -63,6 +63,11 @@ type Options struct {
 	// AIAKnownSubjects are the raw subjects of the caller's trust anchors;
 	// no download is made for a certificate one of them issued.
 	AIAKnownSubjects [][]byte
+	// Hosts, when set, caps the connections open at once to the target's
+	// host together with every other probe and scan sharing it (see
+	// Hosts); nil leaves the probe's own handshakes, made one at a time,
+	// unbounded by others.
+	Hosts *Hosts
 }
 
 // Purposes of handshake attempts, as recorded.
@@ -137,7 +142,7 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 		maxV = tls.VersionTLS13
 	}
 	spec := attemptSpec{
-		purpose: PurposePrimary, target: rec.Target, dialer: d, addrs: addrs,
+		purpose: PurposePrimary, target: rec.Target, dialer: d, addrs: addrs, hosts: opts.Hosts,
 		minV: minV, maxV: maxV, cert: opts.ClientCertificate,
 	}
 	var primary Attempt
@@ -164,21 +169,21 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 
 	if !opts.NoFallback && needsLegacyRetry(&primary) && minV > tls.VersionTLS10 && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
-			purpose: PurposeLegacy, target: rec.Target, dialer: d, addrs: []string{primary.Address},
+			purpose: PurposeLegacy, target: rec.Target, dialer: d, addrs: []string{primary.Address}, hosts: opts.Hosts,
 			minV: tls.VersionTLS10, maxV: tls.VersionTLS12, cert: opts.ClientCertificate,
 			allSuites: true,
 		}))
 		if l := &rec.Attempts[len(rec.Attempts)-1]; needsLegacyRetry(l) && ctx.Err() == nil {
-			all := allSuitesAttempt(ctx, d, rec.Target, l.Address)
+			all := allSuitesAttempt(ctx, d, rec.Target, l.Address, opts.Hosts)
 			rec.Attempts = append(rec.Attempts, all)
 			if all.Outcome == "server-hello" && LegacySigAlg(all.SigAlgID) && ctx.Err() == nil {
-				rec.Attempts = append(rec.Attempts, modernSigAlgsAttempt(ctx, d, rec.Target, l.Address, []uint16{all.CipherID}))
+				rec.Attempts = append(rec.Attempts, modernSigAlgsAttempt(ctx, d, rec.Target, l.Address, []uint16{all.CipherID}, opts.Hosts))
 			}
 		}
 	}
 	if !opts.NoFallback && opts.ClientCertificate != nil && needsNoClientCertAttempt(&primary) && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
-			purpose: PurposeNoClientCert, target: rec.Target, dialer: d, addrs: []string{primary.Address},
+			purpose: PurposeNoClientCert, target: rec.Target, dialer: d, addrs: []string{primary.Address}, hosts: opts.Hosts,
 			minV: minV, maxV: maxV, noCertReason: ReasonWithheld,
 		}))
 	}
@@ -187,7 +192,7 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 		if client == nil {
 			client = fetch
 		}
-		rec.AIA = fetchAIA(ctx, client, rec.Chain(), opts.AIAKnownSubjects)
+		rec.AIA = fetchAIA(ctx, client, opts.Revocation.Cache, rec.Chain(), opts.AIAKnownSubjects)
 	}
 	// Revocation runs after AIA so that fetched intermediates can serve as
 	// issuers of the certificates whose issuer the server did not send.
@@ -248,6 +253,8 @@ type attemptSpec struct {
 	noCertReason string
 	// noVerdictWait skips the wait for a post-handshake verdict.
 	noVerdictWait bool
+	// hosts, when set, is waited on before each connection.
+	hosts *Hosts
 }
 
 // attempt makes one connection through the dial layer (trying each
@@ -268,15 +275,25 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 	t0 := time.Now()
 	for _, addr := range s.addrs {
 		a.Address = addr
+		release := s.hosts.acquire(ctx, addr, false)
+		if release == nil {
+			err = ctx.Err()
+			break
+		}
 		raw, log, err = s.dialer.Dial(ctx, addr)
 		if log != nil && (log.Proxy != nil || log.StartTLS != nil) {
 			a.Dial = log
 		}
+		if err == nil {
+			defer release()
+			break
+		}
+		release()
 		// Another address only helps when this one took no TCP
 		// connection; a proxy or a STARTTLS server that answered has
 		// spoken for the target.
 		var de *dial.Error
-		if err == nil || !errors.As(err, &de) || de.Stage != dial.StageConnect {
+		if !errors.As(err, &de) || de.Stage != dial.StageConnect {
 			break
 		}
 	}

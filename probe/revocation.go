@@ -41,6 +41,10 @@ type RevocationOptions struct {
 	// Client makes the HTTP requests; nil means a client that honours the
 	// proxy environment variables.
 	Client *http.Client
+	// Cache, when set, shares OCSP, CRL and AIA answers with the other
+	// probes of the run (see FetchCache); nil makes a cache for this probe
+	// alone (a CRL shared by two certificates is still fetched once).
+	Cache *FetchCache
 	// Staple is the OCSP response the server stapled for the leaf. When it
 	// is usable (parses, signed by the issuer or its delegate, good or
 	// revoked, current) the leaf's responder is not asked again.
@@ -106,7 +110,10 @@ func fetchRevocation(ctx context.Context, o RevocationOptions, chain []Certifica
 	rctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 
-	f := &fetcher{client: o.Client, cache: map[string]*cacheEntry{}, perRequest: max(budget/2, 100*time.Millisecond)}
+	f := &fetcher{client: o.Client, cache: o.Cache, perRequest: max(budget/2, 100*time.Millisecond)}
+	if f.cache == nil {
+		f.cache = NewFetchCache()
+	}
 	if f.client == nil {
 		tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
 		defer tr.CloseIdleConnections()
@@ -171,13 +178,7 @@ func hasCert(cs []Certificate, c *x509.Certificate) bool {
 type fetcher struct {
 	client     *http.Client
 	perRequest time.Duration
-	mu         sync.Mutex
-	cache      map[string]*cacheEntry
-}
-
-type cacheEntry struct {
-	done chan struct{}
-	res  RevocationFetch
+	cache      *FetchCache
 }
 
 // statusOf fetches cert's status: each OCSP URL until one gives a usable
@@ -242,31 +243,19 @@ func (f *fetcher) ocsp(ctx context.Context, responder string, req []byte, bounde
 	return r
 }
 
-// get performs one request (POST when body is set) through the per-run
-// cache: identical requests are made once. A bounded request may take
+// get performs one request (POST when body is set) through the cache:
+// identical requests are made once per run. A bounded request may take
 // only the per-request share of the budget.
 func (f *fetcher) get(ctx context.Context, source, u string, body []byte, limit int64, bounded bool) RevocationFetch {
 	key := source + " " + u + " " + string(body)
-	f.mu.Lock()
-	e, ok := f.cache[key]
+	r, cached, ok := once(ctx, &f.cache.mu, f.cache.rev, key, func() RevocationFetch {
+		return f.do(ctx, source, u, body, limit, bounded)
+	})
 	if !ok {
-		e = &cacheEntry{done: make(chan struct{})}
-		f.cache[key] = e
+		return RevocationFetch{Source: source, URL: u, Method: method(body), Error: classify(StageRevocation, ctx.Err(), nil)}
 	}
-	f.mu.Unlock()
-	if ok {
-		select {
-		case <-e.done:
-			r := e.res
-			r.Cached = true
-			return r
-		case <-ctx.Done():
-			return RevocationFetch{Source: source, URL: u, Method: method(body), Error: classify(StageRevocation, ctx.Err(), nil)}
-		}
-	}
-	e.res = f.do(ctx, source, u, body, limit, bounded)
-	close(e.done)
-	return e.res
+	r.Cached = cached
+	return r
 }
 
 func method(body []byte) string {

@@ -153,7 +153,7 @@ func TestRevocationFallsBackToCRL(t *testing.T) {
 
 func TestOCSPPostForLargeRequest(t *testing.T) {
 	_, r := revPKI(t, func(*fixtures.Responder) []fixtures.CertSpec { return nil })
-	f := &fetcher{client: nil, cache: map[string]*cacheEntry{}, perRequest: 2 * time.Second}
+	f := &fetcher{client: nil, cache: NewFetchCache(), perRequest: 2 * time.Second}
 	f.client = newTestClient()
 	small := f.ocsp(context.Background(), r.OCSPURL("root", fixtures.OCSPGood), make([]byte, 100), true)
 	large := f.ocsp(context.Background(), r.OCSPURL("root", fixtures.OCSPGood), make([]byte, 300), true)

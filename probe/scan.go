@@ -23,7 +23,7 @@ import (
 const PurposeAllSuites = "all-suites"
 
 // allSuitesAttempt makes the PurposeAllSuites attempt.
-func allSuitesAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string) Attempt {
+func allSuitesAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string, hosts *Hosts) Attempt {
 	a := Attempt{
 		Purpose: PurposeAllSuites, Outcome: "failed", Address: addr,
 		Offered: Offer{MinVersion: "TLS 1.2", MaxVersion: "TLS 1.2", SNI: t.SNI},
@@ -38,7 +38,7 @@ func allSuitesAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string
 	}
 	// Every signature scheme too, so that a server that only signs with
 	// SHA-1 (or DSA, MD5) answers.
-	return helloAttempt(ctx, a, d, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: legacytls.SigAlgs()})
+	return helloAttempt(ctx, a, d, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: legacytls.SigAlgs()}, hosts)
 }
 
 // ModernSigAlgs are the TLS 1.2 signature_algorithms OpenSSL 3.0 offers at
@@ -56,12 +56,12 @@ var ModernSigAlgs = []uint16{0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x0
 // find nothing to sign with, which is "failed" with the alert it sent.
 const PurposeModernSigAlgs = "modern-sigalgs"
 
-func modernSigAlgsAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string, suites []uint16) Attempt {
+func modernSigAlgsAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string, suites []uint16, hosts *Hosts) Attempt {
 	a := Attempt{
 		Purpose: PurposeModernSigAlgs, Outcome: "failed", Address: addr,
 		Offered: Offer{MinVersion: "TLS 1.2", MaxVersion: "TLS 1.2", SNI: t.SNI},
 	}
-	a = helloAttempt(ctx, a, d, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: ModernSigAlgs})
+	a = helloAttempt(ctx, a, d, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: ModernSigAlgs}, hosts)
 	if a.Outcome == "server-hello" && a.SigAlgID == 0 {
 		a.Outcome = "failed"
 	}
@@ -76,11 +76,17 @@ func LegacySigAlg(id uint16) bool { return id>>8 >= 1 && id>>8 <= 3 }
 // helloAttempt sends one zcrypto hello for an attempt on a connection
 // from d to addr and records the server's answer: its ServerHello fields,
 // or how it refused.
-func helloAttempt(ctx context.Context, a Attempt, d *dial.Dialer, addr string, h legacytls.Hello) Attempt {
+func helloAttempt(ctx context.Context, a Attempt, d *dial.Dialer, addr string, h legacytls.Hello, hosts *Hosts) Attempt {
 	a.Offered.SigAlgs = nil
 	for _, id := range h.SigAlgs {
 		a.Offered.SigAlgs = append(a.Offered.SigAlgs, SigAlgName(id))
 	}
+	release := hosts.acquire(ctx, addr, false)
+	if release == nil {
+		a.Error = classify(StageConnect, ctx.Err(), nil)
+		return a
+	}
+	defer release()
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	t0 := time.Now()
@@ -124,6 +130,10 @@ type ScanOptions struct {
 	// HandshakeTimeout bounds each connection; 0 means 5s. The caller's
 	// context bounds the whole scan.
 	HandshakeTimeout time.Duration
+	// Hosts, when set, caps the connections to the scanned host together
+	// with every other probe and scan sharing it, on top of MaxConns (see
+	// Hosts): the many-target runner's per-host cap.
+	Hosts *Hosts
 	// NoHalfClose keeps every scan connection open until the server's
 	// answer is read. By default the scan half-closes right after its
 	// ClientHello (see legacytls.Hello.HalfClose), and falls back to this
@@ -183,6 +193,9 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 	}
 	s := &scanner{dial: connector(d, addr, nil), sni: rec.Target.SNI, opts: opts, gate: newGate(opts.MaxConns), halfClose: !opts.NoHalfClose,
 		up: map[uint16]*versionSignal{tls.VersionTLS12: newVersionSignal(), tls.VersionTLS13: newVersionSignal()}}
+	if opts.Hosts != nil {
+		s.host = opts.Hosts.gate(addr)
+	}
 	// The default run's handshake already showed one version accepted:
 	// its group test need not wait for the scan to see it again.
 	if a := rec.Primary(); a != nil {
@@ -285,9 +298,12 @@ type scanner struct {
 	// first time a half-closed hello gets no answer at all (under mu).
 	halfClose bool
 	// up signals, for TLS 1.2 and 1.3, whether the version was accepted.
-	up    map[uint16]*versionSignal
-	opts  ScanOptions
-	gate  *gate
+	up   map[uint16]*versionSignal
+	opts ScanOptions
+	gate *gate
+	// host is the gate shared with other diagnoses of the same host
+	// (ScanOptions.Hosts), or nil.
+	host  *gate
 	count atomic.Int64
 
 	mu               sync.Mutex
@@ -303,11 +319,19 @@ func (s *scanner) slot(ctx context.Context, urgent bool) func() {
 	if !s.gate.acquire(ctx, urgent) {
 		return nil
 	}
+	release := s.gate.release
+	if s.host != nil {
+		if !s.host.acquire(ctx, urgent) {
+			release()
+			return nil
+		}
+		release = func() { s.host.release(); s.gate.release() }
+	}
 	if !s.pace(ctx) {
-		s.gate.release()
+		release()
 		return nil
 	}
-	return s.gate.release
+	return release
 }
 
 // pace waits for the next start allowed by --delay and counts the

@@ -21,7 +21,9 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/tlsdoctor/tlsdoctor/baseline"
 	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/policy"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -35,6 +37,10 @@ type Report struct {
 	Now time.Time
 	// Trust is the chain's verdict per truststore.
 	Trust []checks.StoreVerdict
+	// Ignored are the findings the policy's ignores accepted.
+	Ignored []policy.Ignored
+	// Changes are the differences from --baseline (nil without one).
+	Changes []baseline.Change
 }
 
 // JSONVersion is the version of the JSON report format (docs/json.md).
@@ -48,6 +54,11 @@ type jsonReport struct {
 	Findings      []jsonFinding `json:"findings"`
 	// Trust is the verdict per truststore (docs/trust.md).
 	Trust []checks.StoreVerdict `json:"trust,omitempty"`
+	// Ignored are the findings a --policy-file ignore or --ignore accepted.
+	Ignored []policy.Ignored `json:"ignored,omitempty"`
+	// Changes are the differences from --baseline: present (possibly
+	// empty) only when a baseline was given.
+	Changes *[]baseline.Change `json:"changes,omitempty"`
 }
 
 // jsonFinding is a finding with its fix also as one string, "remediation"
@@ -75,11 +86,21 @@ type jsonSummary struct {
 
 // JSON writes the report as one JSON document.
 func JSON(w io.Writer, r Report) error {
-	fs := r.Findings
-	out := jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: jsonFindings(fs), Summary: summarize(fs), Trust: r.Trust}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(newJSONReport(r))
+}
+
+func newJSONReport(r Report) jsonReport {
+	fs := r.Findings
+	if fs == nil {
+		fs = []checks.Finding{}
+	}
+	out := jsonReport{ReportVersion: JSONVersion, Record: r.Record, Truststores: r.Truststores, Findings: jsonFindings(fs), Summary: summarize(fs), Trust: r.Trust, Ignored: r.Ignored}
+	if r.Changes != nil {
+		out.Changes = &r.Changes
+	}
+	return out
 }
 
 func summarize(fs []checks.Finding) jsonSummary {
@@ -195,6 +216,7 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 		}
 	}
 	fmt.Fprintln(w)
+	defer ignoredLines(w, p, r.Ignored)
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, p.ok.Sprint("✓ No problems found."))
 		return nil
@@ -205,6 +227,26 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 		finding(w, p, f, o)
 	}
 	return nil
+}
+
+// ignoredLines lists the findings the policy accepted, after the
+// findings: out of the verdict, not out of sight.
+func ignoredLines(w io.Writer, p palette, ig []policy.Ignored) {
+	if len(ig) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, p.dim.Sprintf("Ignored by the policy (%d):", len(ig)))
+	for _, i := range ig {
+		line := fmt.Sprintf("  %s %s: %s — %s", strings.ToUpper(i.Finding.Severity.String()), i.Finding.ID, printable(i.Finding.Title, false), printable(i.Source, false))
+		if i.Until != "" {
+			line += ", until " + i.Until
+		}
+		if i.Reason != "" {
+			line += ": " + printable(i.Reason, false)
+		}
+		fmt.Fprintln(w, p.dim.Sprint(line))
+	}
 }
 
 func countLine(s jsonSummary) string {

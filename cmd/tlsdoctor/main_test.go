@@ -7,9 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/mattn/go-runewidth"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
@@ -27,6 +29,14 @@ func TestMain(m *testing.M) {
 //	closedport VAR           put a port nothing listens on in $VAR
 //	status [-within D] N CMD ARGS...
 //	                         run CMD, require exit code N (and, with -within, that it ends within D)
+//	maxwidth stdout|FILE N   require every line to be at most N columns wide
+//	junit FILE OUT           parse a JUnit report, check it, write its outline to OUT (parse_test.go)
+//	markdown FILE OUT        parse a Markdown report, write its outline to OUT (parse_test.go)
+//	ptyrun FILE N CMD ARGS... run CMD with stderr on a terminal, require exit N; terminal output in FILE
+//	fixture -count NAME [VAR] start NAME with its connections counted together with every other -count fixture
+//	jsonlines FILE N         require N lines, each a JSON object
+//	samereport JSONL JSON INPUT  require INPUT's jsonl line to be the JSON document, clocks aside
+//	connpeak MAX             require that -count fixtures never had more than MAX connections open at once
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
@@ -37,6 +47,7 @@ func TestScripts(t *testing.T) {
 			}
 			e.Defer(lab.Close)
 			e.Values["lab"] = lab
+			e.Values["counter"] = &fixtures.ConnCounter{}
 			e.Setenv("NO_COLOR", "")
 			return os.WriteFile(filepath.Join(e.WorkDir, "ca.pem"), lab.RootPEM(), 0o644)
 		},
@@ -44,16 +55,27 @@ func TestScripts(t *testing.T) {
 			"fixture":    cmdFixture,
 			"closedport": cmdClosedPort,
 			"status":     cmdStatus,
+			"maxwidth":   cmdMaxWidth,
+			"junit":      cmdJUnit,
+			"markdown":   cmdMarkdown,
+			"ptyrun":     cmdPtyRun,
+			"connpeak":   cmdConnPeak,
+			"jsonlines":  cmdJSONLines,
+			"samereport": cmdSameReport,
 		},
 	})
 }
 
 func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
+	var counter *fixtures.ConnCounter
+	if len(args) > 0 && args[0] == "-count" {
+		counter, args = ts.Value("counter").(*fixtures.ConnCounter), args[1:]
+	}
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: fixture NAME [VAR]")
+		ts.Fatalf("usage: fixture [-count] NAME [VAR]")
 	}
 	lab := ts.Value("lab").(*fixtures.Lab)
-	srv, err := lab.Start(args[0])
+	srv, err := lab.StartCounted(args[0], counter)
 	ts.Check(err)
 	ts.Defer(srv.Close)
 	v := "PORT"
@@ -105,5 +127,35 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if within > 0 && took > within {
 		ts.Fatalf("%s took %v, want at most %v", args[1], took.Round(time.Millisecond), within)
+	}
+}
+
+func cmdMaxWidth(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: maxwidth stdout|FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	text := ts.ReadFile(args[0])
+	for i, line := range strings.Split(text, "\n") {
+		if w := runewidth.StringWidth(line); w > n {
+			ts.Fatalf("line %d is %d columns wide, want at most %d: %q", i+1, w, n, line)
+		}
+	}
+}
+
+func cmdConnPeak(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: connpeak MAX")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	c := ts.Value("counter").(*fixtures.ConnCounter)
+	ts.Logf("peak %d connections open at once, %d in all", c.Peak(), c.Total())
+	if c.Peak() > n {
+		ts.Fatalf("%d connections were open at once on the counted fixtures, want at most %d", c.Peak(), n)
+	}
+	if c.Total() == 0 {
+		ts.Fatalf("no connection reached the counted fixtures")
 	}
 }

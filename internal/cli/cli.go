@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -48,7 +49,8 @@ func (e *inputError) Unwrap() error { return e.err }
 // Env is the process environment Run reads, injectable for tests.
 type Env struct {
 	Stdout, Stderr io.Writer
-	// Stdin is what "-" reads (tlsdoctor inspect -); nil means none.
+	// Stdin is what "-" reads (tlsdoctor inspect -, --targets -); nil
+	// reads as empty.
 	Stdin  io.Reader
 	Getenv func(string) string
 	Now    func() time.Time
@@ -120,7 +122,7 @@ type outputOptions struct {
 }
 
 func (o *outputOptions) register(fs *pflag.FlagSet) {
-	fs.StringVar(&o.format, "format", "text", "output format: text or json")
+	fs.StringVar(&o.format, "format", "text", "output format")
 	fs.StringVar(&o.color, "color", "auto", "colour: auto, always or never (NO_COLOR is honoured)")
 	fs.StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: info, warning or error")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only the findings, one line each")
@@ -128,10 +130,17 @@ func (o *outputOptions) register(fs *pflag.FlagSet) {
 }
 
 func (o *outputOptions) validate() (checks.Severity, error) {
-	switch o.format {
-	case "text", "json":
-	default:
-		return 0, &usageError{msg: fmt.Sprintf("--format %q is not supported", o.format), hint: "use --format text or --format json"}
+	return o.validateFormat([]string{"text", "json"})
+}
+
+// validateFormat validates the flags, with --format one of formats.
+func (o *outputOptions) validateFormat(formats []string) (checks.Severity, error) {
+	if !contains(formats, o.format) {
+		hint := "use --format " + strings.Join(formats[:len(formats)-1], ", ") + " or " + formats[len(formats)-1]
+		if len(formats) == 2 {
+			hint = "use --format " + formats[0] + " or --format " + formats[1]
+		}
+		return 0, &usageError{msg: fmt.Sprintf("--format %q is not supported", o.format), hint: hint}
 	}
 	switch o.color {
 	case "auto", "always", "never":
@@ -193,7 +202,7 @@ func render(res *engine.Result, fixBundle string, o outputOptions, failOn checks
 	if err := writeFixBundle(fixBundle, res, env); err != nil {
 		return 0, err
 	}
-	r := report.Report{Record: res.Record, Findings: res.Findings, Truststores: storeNames(res.Env.Truststores), Now: res.Env.Now, Trust: res.Trust}
+	r := report.Report{Record: res.Record, Findings: res.Findings, Truststores: storeNames(res.Env.Truststores), Now: res.Env.Now, Trust: res.Trust, Ignored: res.Ignored}
 	var err error
 	if o.format == "json" {
 		err = report.JSON(env.Stdout, r)

@@ -13,17 +13,22 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/pflag"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/engine"
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
+	"github.com/tlsdoctor/tlsdoctor/fleet"
+	"github.com/tlsdoctor/tlsdoctor/policy"
 	"github.com/tlsdoctor/tlsdoctor/probe"
+	"github.com/tlsdoctor/tlsdoctor/report"
 )
 
 const usage = `tlsdoctor: connect to a TLS server, explain every problem, print the fix.
 
 Usage:
   tlsdoctor [flags] TARGET              diagnose a live server
+  tlsdoctor [flags] TARGET... [-f FILE] diagnose many servers at once (see "Many targets")
   tlsdoctor diagnose --record FILE      diagnose a saved record, offline
   tlsdoctor inspect FILE...             keystores, truststores, PEM and Kubernetes secrets, offline
                                         (and --keystore/--truststore alignment, --java: see inspect -h)
@@ -72,7 +77,9 @@ Client identity (mutual TLS):
                            Passwords given as flags are visible to other users in ps: prefer the -file
                            flags or the environment. Passwords are never printed or recorded.
 Output:
-      --format text|json   output format (default text); JSON is {"record":…, "findings":[…]}
+      --format text|json|jsonl|junit|markdown
+                           output format (default text); JSON is {"record":…, "findings":[…]}
+  -o, --output FILE        write the report to FILE (atomically: no half-written file) instead of stdout
       --color auto|always|never
                            colour (default auto: only on a terminal, never with NO_COLOR)
       --fail-on info|warning|error
@@ -97,27 +104,37 @@ Examples:
 
 Exit codes:
   0  no finding at or above --fail-on
-  1  findings at or above --fail-on
-  2  usage or input error (bad flag, unreadable file)
-  3  could not probe at all (DNS failure, connection refused, timeout)
+  1  findings at or above --fail-on (a target that could not be reached counts, as connect-failed,
+     when other targets were probed)
+  2  usage or input error (bad flag, unreadable file, bad targets-file line or policy file)
+  3  could not probe at all (DNS failure, connection refused, timeout): every target failed to connect
+  130 interrupted (Ctrl-C): what finished is printed first
+  With many targets the code is the worst across them.
 `
 
-type probeOptions struct {
-	out        outputOptions
-	trust      trustOptions
-	sni        string
-	noSNI      bool
-	connectTo  string
-	alpn       []string
-	timeout    time.Duration
-	saveRecord string
-	version    bool
-	revocation revocationOptions
-	identity   identityOptions
-	scan       scanOptions
-	connect    connectOptions
-	export     exportOptions
-}
+const fleetUsage = `
+Many targets:
+  -f, --targets FILE       read targets from FILE ("-": stdin), one a line with its own flags, spelled as
+                           on the command line ("partner.example:8443 --sni api.partner.example --cert
+                           partner.p12"); '#' comments and blank lines are skipped. A line's flag replaces
+                           the command line's; the command line's flags apply to every target
+      --parallel N         diagnose at most N targets at once (default 32); with --scan, --max-conns still
+                           caps the connections to one host across all its targets
+      --details all|failing|none
+                           text and markdown: after the summary table, the full report of every target,
+                           of those at or above --fail-on (default), or of none
+      --progress           progress on stderr as one line per target (on a terminal a live line is shown
+                           anyway; never on stdout)
+      --policy-file FILE   what every target must meet (YAML or JSON: docs/policy.md); a broken rule is a
+                           policy-violation finding naming the rule and its line
+      --ignore ID[,ID]     accept these findings on every target (they are listed, not counted)
+      --baseline FILE      compare with an earlier run's --format json or jsonl output: what is new or gone
+      --fail-on-new        with --baseline, exit 1 only for findings the baseline did not have
+  A target given twice is diagnosed once. --format jsonl writes one --format json object per target as
+  each finishes; --format json one document {"targets":[…]}; junit one testsuite per target.
+  e.g. tlsdoctor a.example b.example:8443 https://c.example/health
+       tlsdoctor -f targets.txt --format junit -o tlsdoctor.xml
+`
 
 func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	return runProbeWith(ctx, args, env, probeHook{})
@@ -132,119 +149,126 @@ type probeHook struct {
 }
 
 func runProbeWith(ctx context.Context, args []string, env Env, hook probeHook) (int, error) {
-	var o probeOptions
+	var tgt targetOptions
+	var export exportOptions
+	var run runOptions
 	fs := newFlagSet("tlsdoctor")
-	fs.StringVar(&o.sni, "sni", "", "")
-	fs.BoolVar(&o.noSNI, "no-sni", false, "")
-	fs.StringVar(&o.connectTo, "connect-to", "", "")
-	fs.StringSliceVar(&o.alpn, "alpn", nil, "")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "")
-	fs.StringVar(&o.saveRecord, "save-record", "", "")
-	fs.BoolVar(&o.version, "version", false, "")
-	o.trust.register(fs)
-	o.revocation.register(fs)
-	o.identity.register(fs)
-	o.out.register(fs)
-	o.scan.register(fs)
-	o.connect.register(fs)
-	o.export.register(fs)
-	if help, err := parseFlags(fs, args, env, usage+fmt.Sprintf(scanUsage, strings.Join(checks.ClientProfileNames(), ", "))); help || err != nil {
+	registerTargetFlags(fs, &tgt)
+	var given []setFlag
+	recordFlags(fs, &given)
+	run.register(fs)
+	export.register(fs)
+	if help, err := parseFlags(fs, args, env, usage+fmt.Sprintf(scanUsage, strings.Join(checks.ClientProfileNames(), ", "))+fleetUsage); help || err != nil {
 		return ExitOK, err
 	}
-	if o.version {
+	if run.version {
 		fmt.Fprintf(env.Stdout, "tlsdoctor %s\n", Version)
 		return ExitOK, nil
 	}
-	failOn, err := o.out.validate()
+	failOn, err := run.validate()
 	if err != nil {
 		return 0, err
-	}
-	if err := o.revocation.validate(); err != nil {
-		return 0, err
-	}
-	if o.out.client, err = o.scan.profile(); err != nil {
-		return 0, err
-	}
-	if o.out.policy, err = o.scan.policyProfile(); err != nil {
-		return 0, err
-	}
-	if o.scan.scan && !fs.Changed("timeout") {
-		o.timeout = 60 * time.Second
 	}
 	switch {
-	case fs.NArg() == 0:
+	case fs.NArg() == 0 && len(run.targetsFiles) == 0:
 		return 0, &usageError{msg: "no target given", hint: "tlsdoctor example.com, or 'tlsdoctor demo' to try it without network"}
-	case fs.NArg() > 1:
-		return 0, &usageError{msg: fmt.Sprintf("one target at a time, got %d: %s", fs.NArg(), strings.Join(fs.Args(), " ")), hint: "flags may come before or after the target"}
-	case o.sni != "" && o.noSNI:
-		return 0, &usageError{msg: "--sni and --no-sni contradict each other", hint: "--sni NAME sends NAME; --no-sni sends none"}
-	case o.timeout <= 0:
-		return 0, &usageError{msg: "--timeout must be positive", hint: "for example --timeout 10s"}
 	}
-	target, err := probe.ParseTarget(fs.Arg(0))
+	pol, err := run.loadPolicy()
 	if err != nil {
-		return 0, &usageError{msg: err.Error(), hint: "examples: example.com, example.com:8443, [::1]:443, https://example.com/path"}
+		return 0, err
 	}
-	if o.connectTo != "" {
-		h, p, err := probe.ParseConnectTo(o.connectTo, target.Port)
-		if err != nil {
-			return 0, &usageError{msg: "--connect-to: " + err.Error(), hint: "--connect-to 10.0.0.5:8443 or --connect-to backend.internal"}
+	base, err := run.loadBaseline()
+	if err != nil {
+		return 0, err
+	}
+	if fs.NArg() == 1 && len(run.targetsFiles) == 0 && base == nil {
+		return runSingle(ctx, fs, &tgt, given, &run, pol, failOn, env, hook, &export)
+	}
+	if export.file != "" {
+		return 0, &usageError{msg: "--export-truststore writes the truststore of one target, got several", hint: "run it for the one server whose CA certificates you want"}
+	}
+	specs, err := collectTargets(fs, &tgt, given, &run, env)
+	if err != nil {
+		return 0, err
+	}
+	if err := tgt.scan.validateConns(); err != nil {
+		return 0, err
+	}
+	for _, s := range specs {
+		if err := applyPolicy(s, pol, tgt.scan.maxConns); err != nil {
+			return 0, err
 		}
-		target.ConnectHost, target.ConnectPort = h, p
+		s.extra = run.verdictFlags()
 	}
-	target.SNI = o.sni
-	target.ALPN = o.alpn
-	conn, err := o.connect.options(target, env)
+	return runFleet(ctx, specs, &run, base, tgt.scan.maxConns, failOn, env)
+}
+
+// runSingle diagnoses one target given on the command line: the report
+// of one target (text or json as always; jsonl, junit and markdown as a
+// run of one).
+func runSingle(ctx context.Context, fs *pflag.FlagSet, tgt *targetOptions, given []setFlag, run *runOptions, pol *policy.Policy, failOn checks.Severity, env Env, hook probeHook, export *exportOptions) (int, error) {
+	cache := newShared()
+	cache.loadStores = hook.stores
+	spec, err := tgt.spec(fs, fs.Arg(0), given, env, cache)
 	if err != nil {
 		return 0, err
 	}
-	load := o.trust.load
-	if hook.stores != nil {
-		load = hook.stores
-	}
-	stores, recorded, err := load(env)
-	if err != nil {
+	if err := export.validate(env); err != nil {
 		return 0, err
 	}
-	if err := o.export.validate(env); err != nil {
+	if err := applyPolicy(spec, pol, tgt.scan.maxConns); err != nil {
 		return 0, err
 	}
-	popts := probe.Options{Target: target, NoSNI: o.noSNI, Tool: "tlsdoctor " + Version,
-		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: engine.AnchorSubjects(stores),
-		Connect: conn}
-	if o.scan.scan {
-		// --scan always checks whether the server needs SNI.
-		popts.SNICheck = probe.SNICheckAlways
-	}
-	if id, err := o.identity.load(fs, env); err != nil {
-		return 0, err
-	} else if id != nil {
-		popts.ClientCertificate, popts.ClientSource = &id.Certificate, id.Format+" "+id.Source
-	}
-	req := engine.Request{Probe: popts, Timeout: o.timeout, Judge: o.trust.judgement(stores, recorded, o.out)}
-	req.Probe.Now = env.Now
-	if o.scan.scan {
-		req.Scan = &probe.ScanOptions{MaxConns: o.scan.maxConns, Delay: o.scan.delay, Connect: conn}
-	}
-	if o.out.verbose {
-		req.Progress = verboseProgress(env.Stderr, target, o.timeout, req.Scan)
+	spec.extra = run.verdictFlags()
+	req := spec.req
+	if run.out.verbose {
+		req.Progress = verboseProgress(env.Stderr, req.Probe.Target, req.Timeout, req.Scan)
 	}
 	res, err := engine.Diagnose(ctx, req)
 	if err != nil {
 		return 0, err
 	}
-	if o.saveRecord != "" {
-		if err := writeRecord(o.saveRecord, res.Record); err != nil {
+	if run.saveRecord != "" {
+		if err := writeRecord(run.saveRecord, res.Record); err != nil {
 			return 0, err
 		}
 	}
 	if hook.record != nil {
-		hook.record(res.Record, stores)
+		hook.record(res.Record, res.Env.Truststores)
 	}
-	if err := o.export.write(res.Record, stores, env); err != nil {
+	if err := export.write(res.Record, res.Env.Truststores, env); err != nil {
 		return 0, err
 	}
-	return render(res, o.trust.fixBundle, o.out, failOn, env)
+	out, commit, err := openOutput(run.output, env)
+	if err != nil {
+		return 0, err
+	}
+	defer commit(false)
+	oenv := env
+	oenv.Stdout = out
+	var code int
+	switch run.out.format {
+	case "text", "json":
+		if code, err = render(res, tgt.trust.fixBundle, run.out, failOn, oenv); err != nil {
+			return code, err
+		}
+	default:
+		t := toTarget(spec, fleet.Outcome{Result: res})
+		f := report.Fleet{Targets: []report.Target{t}, Asked: 1, FailOn: failOn}
+		run.details = string(report.DetailsAll)
+		if err := writeFixBundle(tgt.trust.fixBundle, res, env); err != nil {
+			return 0, err
+		}
+		if err := renderFleet(out, f, run, env); err != nil {
+			return ExitNoProbe, fmt.Errorf("writing the report: %w", err)
+		}
+		sayFailure(env, res.Record, res.Findings)
+		code = exitCode(res, failOn)
+	}
+	if err := commit(true); err != nil {
+		return 0, err
+	}
+	return code, nil
 }
 
 // verboseProgress tells a -v run on stderr what the diagnosis is doing.

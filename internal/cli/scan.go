@@ -71,16 +71,24 @@ func (s *scanOptions) policyProfile() (*checks.Policy, error) {
 	return &p, nil
 }
 
+// validateConns checks --max-conns and --delay.
+func (s *scanOptions) validateConns() error {
+	switch {
+	case s.maxConns < 1:
+		return &usageError{msg: fmt.Sprintf("--max-conns must be at least 1, got %d", s.maxConns), hint: "--max-conns 1 --delay 200ms scans gently"}
+	case s.maxConns > 16:
+		return &usageError{msg: fmt.Sprintf("--max-conns %d would hammer the server (at most 16)", s.maxConns), hint: "the default, 4, is enough"}
+	case s.delay < 0:
+		return &usageError{msg: "--delay must not be negative", hint: "for example --delay 200ms"}
+	}
+	return nil
+}
+
 // profile validates the flags and returns the client profile they name,
 // or nil. Naming a client turns on --scan.
 func (s *scanOptions) profile() (*checks.ClientProfile, error) {
-	switch {
-	case s.maxConns < 1:
-		return nil, &usageError{msg: fmt.Sprintf("--max-conns must be at least 1, got %d", s.maxConns), hint: "--max-conns 1 --delay 200ms scans gently"}
-	case s.maxConns > 16:
-		return nil, &usageError{msg: fmt.Sprintf("--max-conns %d would hammer the server (at most 16)", s.maxConns), hint: "the default, 4, is enough"}
-	case s.delay < 0:
-		return nil, &usageError{msg: "--delay must not be negative", hint: "for example --delay 200ms"}
+	if err := s.validateConns(); err != nil {
+		return nil, err
 	}
 	custom := s.tlsMin != "" || s.tlsMax != "" || len(s.ciphers) > 0
 	if s.client != "" && custom {

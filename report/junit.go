@@ -1,0 +1,223 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
+)
+
+// JUnit writes the run as JUnit XML, the schema GitLab and Jenkins read:
+// one <testsuite> per target, named by the target as given; one
+// <testcase> per check, failing (<failure>) when the check found
+// something at or above --fail-on, with the finding's title as the
+// message and its detail and evidence as the text; a finding below
+// --fail-on passes, its title in <system-out>; a check that needs --scan
+// is <skipped> without one. A target that could not be probed has one
+// <testcase> with an <error>. Every string passes through printable.
+func JUnit(w io.Writer, f Fleet) error {
+	doc := junitSuites{Name: "tlsdoctor"}
+	for _, t := range f.Targets {
+		s := junitSuite(t, f.FailOn)
+		doc.Suites = append(doc.Suites, s)
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+		doc.Time += t.Duration.Seconds()
+	}
+	doc.TimeAttr = fmt.Sprintf("%.3f", doc.Time)
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+type junitSuites struct {
+	XMLName  xml.Name      `xml:"testsuites"`
+	Name     string        `xml:"name,attr"`
+	Tests    int           `xml:"tests,attr"`
+	Failures int           `xml:"failures,attr"`
+	Errors   int           `xml:"errors,attr"`
+	TimeAttr string        `xml:"time,attr"`
+	Time     float64       `xml:"-"`
+	Suites   []junitSuiteT `xml:"testsuite"`
+}
+
+type junitSuiteT struct {
+	Name       string      `xml:"name,attr"`
+	Tests      int         `xml:"tests,attr"`
+	Failures   int         `xml:"failures,attr"`
+	Errors     int         `xml:"errors,attr"`
+	Skipped    int         `xml:"skipped,attr"`
+	Time       string      `xml:"time,attr"`
+	Timestamp  string      `xml:"timestamp,attr,omitempty"`
+	Properties *junitProps `xml:"properties,omitempty"`
+	Cases      []junitCase `xml:"testcase"`
+	SystemOut  string      `xml:"system-out,omitempty"`
+}
+
+type junitProps struct {
+	Props []junitProp `xml:"property"`
+}
+
+type junitProp struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitProblem `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitProblem struct {
+	Type    string `xml:"type,attr,omitempty"`
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// xmlText is printable for XML: besides control characters, XML 1.0
+// cannot carry some runes at all (U+FFFE, U+FFFF, surrogates).
+func xmlText(s string, keepLines bool) string {
+	s = printable(s, keepLines)
+	return strings.Map(func(r rune) rune {
+		if r == 0xFFFE || r == 0xFFFF || (r >= 0xD800 && r <= 0xDFFF) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+func junitSuite(t Target, failOn checks.Severity) junitSuiteT {
+	name := xmlText(t.Input, false)
+	s := junitSuiteT{Name: name, Time: fmt.Sprintf("%.3f", t.Duration.Seconds())}
+	one := func(c junitCase) {
+		s.Cases = append(s.Cases, c)
+		s.Tests++
+		switch {
+		case c.Failure != nil:
+			s.Failures++
+		case c.Error != nil:
+			s.Errors++
+		case c.Skipped != nil:
+			s.Skipped++
+		}
+	}
+	if t.Err != "" {
+		one(junitCase{Name: "diagnose", Classname: name, Time: s.Time, Error: &junitProblem{Type: "internal-error", Message: xmlText(t.Err, false)}})
+		return s
+	}
+	rec := t.Report.Record
+	s.Timestamp = rec.StartedAt.UTC().Format("2006-01-02T15:04:05")
+	addr := hostPort(rec.Target.ConnectHost, rec.Target.ConnectPort)
+	if a := rec.Primary(); a != nil && a.Address != "" {
+		addr = a.Address
+	}
+	s.Properties = &junitProps{Props: []junitProp{{"address", xmlText(addr, false)}}}
+	if a := negotiated(rec); a != nil {
+		s.Properties.Props = append(s.Properties.Props, junitProp{"version", a.Version}, junitProp{"cipher_suite", a.CipherSuite})
+	}
+	if t.Command != "" {
+		s.Properties.Props = append(s.Properties.Props, junitProp{"command", xmlText(t.Command, false)})
+	}
+	byID := map[string][]checks.Finding{}
+	var order []string
+	for _, f := range t.Report.Findings {
+		if _, ok := byID[f.ID]; !ok {
+			order = append(order, f.ID)
+		}
+		byID[f.ID] = append(byID[f.ID], f)
+	}
+	if t.Unreached {
+		c := junitCase{Name: "connect-failed", Classname: name, Time: s.Time}
+		fs := byID["connect-failed"]
+		msg := "the target could not be reached"
+		if len(fs) > 0 {
+			msg = fs[0].Title
+		}
+		c.Error = &junitProblem{Type: "could-not-probe", Message: xmlText(msg, false), Text: problemText(fs)}
+		one(c)
+		return s
+	}
+	known := map[string]bool{}
+	for _, ch := range checks.All() {
+		known[ch.ID] = true
+		one(checkCase(name, ch.ID, byID[ch.ID], failOn, rec.Scan == nil && checks.NeedsScan(ch.ID)))
+	}
+	// Findings from outside the check list (the policy file) are one
+	// testcase per rule.
+	for _, id := range order {
+		if known[id] {
+			continue
+		}
+		for _, f := range byID[id] {
+			caseName := id
+			if f.Rule != "" {
+				caseName += ": " + f.Rule
+			}
+			one(checkCase(name, caseName, []checks.Finding{f}, failOn, false))
+		}
+	}
+	return s
+}
+
+func checkCase(class, id string, fs []checks.Finding, failOn checks.Severity, skipped bool) junitCase {
+	c := junitCase{Name: xmlText(id, false), Classname: class, Time: "0"}
+	var failing, passing []checks.Finding
+	for _, f := range fs {
+		if f.Severity >= failOn {
+			failing = append(failing, f)
+		} else {
+			passing = append(passing, f)
+		}
+	}
+	switch {
+	case len(failing) > 0:
+		c.Failure = &junitProblem{Type: failing[0].Severity.String(), Message: xmlText(failing[0].Title, false), Text: problemText(failing)}
+	case skipped && len(fs) == 0:
+		c.Skipped = &junitProblem{Message: "needs --scan"}
+	}
+	if len(passing) > 0 {
+		var lines []string
+		for _, f := range passing {
+			lines = append(lines, f.Severity.String()+": "+f.Title)
+		}
+		c.SystemOut = xmlText(strings.Join(lines, "\n"), true)
+	}
+	return c
+}
+
+// problemText is the body of a failure: each finding's title, detail,
+// evidence and fix, as plain text.
+func problemText(fs []checks.Finding) string {
+	var b strings.Builder
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		fmt.Fprintf(&b, "%s %s: %s\n", strings.ToUpper(f.Severity.String()), f.ID, f.Title)
+		if f.Detail != "" {
+			b.WriteString(f.Detail + "\n")
+		}
+		for _, e := range f.Evidence {
+			b.WriteString("evidence: " + e + "\n")
+		}
+		if fix := checks.FixText(f.Fix); fix != "" {
+			b.WriteString("fix:\n" + fix + "\n")
+		}
+	}
+	return xmlText(strings.TrimRight(b.String(), "\n"), true)
+}

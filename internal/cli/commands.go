@@ -10,13 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
-
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
 	"github.com/tlsdoctor/tlsdoctor/probe"
+	"github.com/tlsdoctor/tlsdoctor/report"
 )
 
 const usage = `tlsdoctor: connect to a TLS server, explain every problem, print the fix.
@@ -154,6 +151,9 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 		return 0, &usageError{msg: "--sni and --no-sni contradict each other", hint: "--sni NAME sends NAME; --no-sni sends none"}
 	case o.timeout <= 0:
 		return 0, &usageError{msg: "--timeout must be positive", hint: "for example --timeout 10s"}
+	}
+	if err := targetMistake(fs.Arg(0)); err != nil {
+		return 0, err
 	}
 	target, err := probe.ParseTarget(fs.Arg(0))
 	if err != nil {
@@ -334,15 +334,7 @@ func runChecks(args []string, env Env) (int, error) {
 	default:
 		return 0, &usageError{msg: fmt.Sprintf("--format %q is not supported", format), hint: "use --format text or --format json"}
 	}
-	tbl := tablewriter.NewTable(env.Stdout,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleLight)})),
-		tablewriter.WithHeader([]string{"ID", "Severity", "Looks for"}),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-	)
-	for _, r := range rows {
-		_ = tbl.Append([]string{r.ID, r.Severity, r.Title})
-	}
-	return ExitOK, tbl.Render()
+	return ExitOK, report.CheckList(env.Stdout, checks.All(), report.TextOptions{Width: textWidth(env)})
 }
 
 const demoUsage = `Usage: tlsdoctor demo [flags] [SCENARIO...]
@@ -398,7 +390,7 @@ func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 			if i > 0 {
 				fmt.Fprintln(env.Stdout)
 			}
-			fmt.Fprintf(env.Stdout, "════ demo %d/%d: %s — %s ════\n", i+1, len(names), n, description(n))
+			_ = report.Banner(env.Stdout, fmt.Sprintf("demo %d/%d: %s — %s", i+1, len(names), n, description(n)), report.TextOptions{Width: textWidth(env)})
 		}
 		target := probe.Target{Input: fmt.Sprintf("%s:%d", fixtures.Host, srv.Port), Host: fixtures.Host, Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port}
 		pctx, cancel := context.WithTimeout(ctx, timeout)

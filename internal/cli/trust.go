@@ -25,8 +25,9 @@ const (
 
 // trustOptions are the truststore and chain flags.
 type trustOptions struct {
-	caFiles     []string
-	truststores []string
+	// stores are the --truststore and --ca-file flags in the order given:
+	// the first decides the findings and the exit code.
+	stores      []storeFlag
 	password    string
 	passwordSet bool
 	passFile    string
@@ -39,8 +40,8 @@ type trustOptions struct {
 }
 
 func (t *trustOptions) register(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&t.truststores, "truststore", nil, "")
-	fs.StringArrayVar(&t.caFiles, "ca-file", nil, "")
+	fs.Func("truststore", "", func(s string) error { t.stores = append(t.stores, storeFlag{"--truststore", s}); return nil })
+	fs.Func("ca-file", "", func(s string) error { t.stores = append(t.stores, storeFlag{"--ca-file", s}); return nil })
 	fs.Func("truststore-password", "", func(s string) error { t.password, t.passwordSet = s, true; return nil })
 	fs.StringVar(&t.passFile, "truststore-password-file", "", "")
 	fs.IntVar(&t.warnDays, "warn-days", 30, "")
@@ -48,8 +49,11 @@ func (t *trustOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&t.noAIA, "no-aia", false, "")
 }
 
+// storeFlag is one --truststore or --ca-file flag.
+type storeFlag struct{ flag, arg string }
+
 // given reports whether the user named any truststore.
-func (t *trustOptions) given() bool { return len(t.caFiles)+len(t.truststores) > 0 }
+func (t *trustOptions) given() bool { return len(t.stores) > 0 }
 
 // judgement is what render needs besides the record: the stores and the
 // flags that change how the checks judge.
@@ -155,13 +159,8 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 		recorded = append(recorded, rt)
 		return nil
 	}
-	for _, f := range t.truststores {
-		if err := add("--truststore", f); err != nil {
-			return nil, nil, err
-		}
-	}
-	for _, f := range t.caFiles {
-		if err := add("--ca-file", f); err != nil {
+	for _, f := range t.stores {
+		if err := add(f.flag, f.arg); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/pavlo-v-chernykh/keystore-go/v4"
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 )
 
 // Format is a truststore file format, detected from the content.
@@ -99,13 +101,11 @@ func Load(path string, pw Password) ([]*x509.Certificate, Format, error) {
 	return certs, f, nil
 }
 
+// readFile reads a certificate file or store, bounded in size and time
+// (a FIFO or /dev/zero fails at once).
 func readFile(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxCertificateFile)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("cannot read %s: %w", path, pe.Err)
-		}
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	return data, nil

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -249,13 +248,9 @@ func runDiagnose(_ context.Context, args []string, env Env) (int, error) {
 			return 0, &usageError{msg: "diagnose needs --record FILE", hint: "tlsdoctor diagnose --record rec.json"}
 		}
 	}
-	data, err := os.ReadFile(path)
+	rec, err := loadRecord(path)
 	if err != nil {
-		return 0, &inputError{err: fmt.Errorf("--record: cannot read %s: %w", path, unwrapPath(err))}
-	}
-	rec, err := probe.DecodeRecord(data)
-	if err != nil {
-		return 0, &inputError{err: fmt.Errorf("--record: %s is %w", path, err)}
+		return 0, err
 	}
 	now := rec.StartedAt
 	switch nowArg {

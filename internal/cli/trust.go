@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
@@ -79,9 +80,9 @@ func (t *trustOptions) passwordFor(env Env) (truststore.Password, error) {
 	case t.passwordSet:
 		return truststore.Password{Value: t.password, Set: true}, nil
 	case t.passFile != "":
-		data, err := os.ReadFile(t.passFile)
+		data, err := inputfile.Read(t.passFile, inputfile.MaxPasswordFile)
 		if err != nil {
-			return truststore.Password{}, &inputError{err: fmt.Errorf("--truststore-password-file: cannot read %s: %w", t.passFile, unwrapPath(err))}
+			return truststore.Password{}, &inputError{err: fmt.Errorf("--truststore-password-file: cannot read %s: %w", t.passFile, err)}
 		}
 		return truststore.Password{Value: strings.TrimRight(string(data), "\r\n"), Set: true}, nil
 	}

@@ -19,7 +19,7 @@ import (
 // CRLs were summarised kept up to that much).
 const (
 	// MaxRecordSize is the largest record file tlsdoctor reads.
-	MaxRecordSize = 64 << 20
+	MaxRecordSize   = 64 << 20
 	maxRecordString = 64 << 10
 	maxRecordBytes  = 1 << 20
 	maxRecordItems  = 4096

@@ -85,21 +85,29 @@ func foldWords(text string, width int, first, rest string) string {
 			prefix = rest
 			continue
 		}
-		line := prefix
-		empty := true
+		var line strings.Builder
+		line.WriteString(prefix)
+		cols, empty := textWidth(prefix), true
+		restCols := textWidth(rest)
 		for _, word := range words(para) {
-			if !empty && textWidth(line)+1+textWidth(word) > width {
-				out = append(out, line)
-				line, empty = rest+word, false
+			w := textWidth(word)
+			if !empty && cols+1+w > width {
+				out = append(out, line.String())
+				line.Reset()
+				line.WriteString(rest)
+				line.WriteString(word)
+				cols = restCols + w
 				continue
 			}
 			if !empty {
-				line += " "
+				line.WriteByte(' ')
+				cols++
 			}
-			line += word
+			line.WriteString(word)
+			cols += w
 			empty = false
 		}
-		out = append(out, line)
+		out = append(out, line.String())
 		prefix = rest
 	}
 	return strings.Join(out, "\n")

@@ -5,7 +5,6 @@
 package probe
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,9 +48,14 @@ type Options struct {
 	// Revocation says whether and how to fetch OCSP and CRL answers.
 	Revocation RevocationOptions
 	// NoAIA disables downloading missing issuers from AIA caIssuers URLs;
-	// AIAClient, when set, is the HTTP client used for them.
+	// AIAClient, when set, is the HTTP client used for them (as is: the
+	// fetch policy is the caller's then).
 	NoAIA     bool
 	AIAClient *http.Client
+	// FetchPolicy says where the AIA, OCSP and CRL URLs of the server's
+	// certificates may lead (fetch.go): never link-local, and loopback or
+	// private addresses only for a target at one, unless AllowPrivate.
+	FetchPolicy FetchPolicy
 	// AIAKnownSubjects are the raw subjects of the caller's trust anchors;
 	// no download is made for a certificate one of them issued.
 	AIAKnownSubjects [][]byte
@@ -95,7 +100,10 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	if opts.NoSNI {
 		rec.Target.SNI = ""
 	}
-	defer func() { rec.DurationMS = ms(time.Since(start)) }()
+	defer func() {
+		rec.DurationMS = ms(time.Since(start))
+		clampStrings(reflect.ValueOf(rec))
+	}()
 
 	addrs := resolve(ctx, opts.Resolver, rec)
 	if len(addrs) == 0 {
@@ -135,12 +143,22 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			minV: minV, maxV: maxV, noCertReason: ReasonWithheld,
 		}))
 	}
+	// Every URL fetched from here on came from the server's certificates.
+	fc := newFetchClient(opts.FetchPolicy, targetIsPrivate(rec))
+	defer fc.close()
 	if !opts.NoAIA && ctx.Err() == nil {
-		rec.AIA = fetchAIA(ctx, opts.AIAClient, rec.Chain(), opts.AIAKnownSubjects)
+		client := opts.AIAClient
+		if client == nil {
+			client = fc.Client
+		}
+		rec.AIA = fetchAIA(ctx, client, rec.Chain(), opts.AIAKnownSubjects)
 	}
 	// Revocation runs after AIA so that fetched intermediates can serve as
 	// issuers of the certificates whose issuer the server did not send.
 	rev := opts.Revocation
+	if rev.Client == nil {
+		rev.Client = fc.Client
+	}
 	rev.Issuers = append(append([]*x509.Certificate(nil), rev.Issuers...), aiaCertificates(rec.AIA)...)
 	if a := rec.chainAttempt(); a != nil {
 		rev.Staple = a.OCSPStaple
@@ -384,11 +402,17 @@ func waitVerdict(ctx context.Context, conn *tls.Conn, t Target, alpn string, rtt
 		if _, err := conn.Write([]byte(req)); err != nil {
 			return verdictFromErr(ph, err)
 		}
-		line, err := bufio.NewReader(conn).ReadString('\n')
+		// Only the status line is read, and at most MaxLine of it: a
+		// server that answers with an endless line must not fill memory
+		// or the record.
+		line, err := readLine(limitedReader(conn, MaxLine+2), MaxLine)
 		if err != nil && line == "" {
 			return verdictFromErr(ph, err)
 		}
-		ph.HTTPStatus = strings.TrimRight(line, "\r\n")
+		if errors.Is(err, ErrLineTooLong) {
+			line = clamp(line, 200) + fmt.Sprintf(" (no end of line within %d bytes)", MaxLine)
+		}
+		ph.HTTPStatus = line
 		ph.Verdict = "accepted"
 		return ph
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -155,7 +156,10 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 	start := time.Now()
 	sc := &Scan{MaxConns: opts.MaxConns, DelayMS: ms(opts.Delay)}
 	rec.Scan = sc
-	defer func() { sc.DurationMS = ms(time.Since(start)) }()
+	defer func() {
+		sc.DurationMS = ms(time.Since(start))
+		clampStrings(reflect.ValueOf(sc))
+	}()
 	addr := ""
 	if a := rec.Primary(); a != nil && a.Address != "" && (a.Error == nil || a.Error.Stage != StageConnect) {
 		addr = a.Address

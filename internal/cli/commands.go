@@ -36,7 +36,8 @@ Connection:
       --truststore FILE|system|mozilla|java
                            judge trust against this store (repeatable): a PEM, DER, PKCS#12 or JKS file
                            (format read from the content), or a named store; default: system, and
-                           mozilla and java are reported too
+                           mozilla and java are reported too. With several, the first one given decides
+                           the findings and the exit code; the others get a verdict in the header
       --ca-file FILE       same as --truststore FILE (repeatable)
       --truststore-password PASS, --truststore-password-file FILE
                            password of PKCS#12/JKS truststores (or TLSDOCTOR_TRUSTSTORE_PASSWORD);
@@ -44,6 +45,10 @@ Connection:
       --warn-days N        warn about certificates expiring within N days (default 30; 0 disables)
       --fix-bundle FILE    write the corrected full chain (leaf, then intermediates; PEM) to FILE
       --no-aia             do not download missing intermediates from AIA caIssuers URLs
+      --allow-private-fetch
+                           let AIA, OCSP and CRL URLs from the server's certificates reach loopback and
+                           private addresses even when the target is public (link-local, where cloud
+                           metadata lives, is never fetched)
 Client identity (mutual TLS):
       --cert FILE          client certificate: PEM (leaf first, then its intermediates; may hold the key too),
                            DER, or a PKCS#12 file (.p12/.pfx) holding key and chain
@@ -101,6 +106,8 @@ type probeOptions struct {
 	revocation revocationOptions
 	identity   identityOptions
 	scan       scanOptions
+	// allowPrivateFetch is --allow-private-fetch (probe.FetchPolicy).
+	allowPrivateFetch bool
 }
 
 func runProbe(ctx context.Context, args []string, env Env) (int, error) {
@@ -113,6 +120,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "")
 	fs.StringVar(&o.saveRecord, "save-record", "", "")
 	fs.BoolVar(&o.version, "version", false, "")
+	fs.BoolVar(&o.allowPrivateFetch, "allow-private-fetch", false, "")
 	o.trust.register(fs)
 	o.revocation.register(fs)
 	o.identity.register(fs)
@@ -172,7 +180,8 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 		return 0, err
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version,
-		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: anchorSubjects(stores)}
+		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: anchorSubjects(stores),
+		FetchPolicy: probe.FetchPolicy{AllowPrivate: o.allowPrivateFetch}}
 	if id, err := o.identity.load(fs, env); err != nil {
 		return 0, err
 	} else if id != nil {

@@ -62,7 +62,7 @@ type RevocationFetch struct {
 	ResponseSHA256 string `json:"response_sha256,omitempty"`
 	// CRL is what the checks need of a CRL too large to keep.
 	CRL        *CRLSummary `json:"crl_summary,omitempty"`
-	DurationMS float64 `json:"duration_ms"`
+	DurationMS float64     `json:"duration_ms"`
 	// Cached is set when the answer was reused from an identical request
 	// made earlier in the same run (a CRL shared by two certificates).
 	Cached bool        `json:"cached,omitempty"`

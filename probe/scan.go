@@ -239,7 +239,7 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 	if len(sc.Errors) > 0 || ctx.Err() != nil {
 		sc.Incomplete = true
 		if ctx.Err() != nil {
-			sc.Errors = append(sc.Errors, "the scan was cut short: "+ctx.Err().Error())
+			sc.Errors = append(sc.Errors, "the time budget (--timeout) ran out before the scan finished: what is marked not tested was not tried, and the lists may be missing entries")
 		}
 	}
 }
@@ -405,12 +405,21 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 	e.likelyRefused = v < tls.VersionTLS12
 	found := e.run(ctx, offer)
 	if len(found.IDs) == 0 {
-		if _, unsure := inconclusive(found.First); !unsure && ctx.Err() == nil && (found.First.Answered || found.First.AlertSeen || found.First.Err != nil) {
+		why, unsure := inconclusive(found.First)
+		switch {
+		case !unsure && (found.First.Answered || found.First.AlertSeen || found.First.Err != nil):
 			out.Refusal = refusal(found.First, v)
+		case budgetSpent(ctx):
+			out.Untested = UntestedTimeBudget
+		case why != "":
+			out.Untested = why
+		default:
+			out.Untested = "no conclusive answer"
 		}
 		return out
 	}
 	out.Supported = true
+	out.SuitesIncomplete = found.Cut
 	out.Preference = found.Preference
 	for _, r := range found.Answers {
 		out.Suites = append(out.Suites, scanSuite(r))
@@ -437,6 +446,16 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		}
 	}
 	return out
+}
+
+// budgetSpent reports whether ctx has ended or reached its deadline (a
+// hello cut by the deadline may return before ctx.Err is set).
+func budgetSpent(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 func scanSuite(r legacytls.Result) ScanSuite {

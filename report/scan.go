@@ -23,8 +23,17 @@ func scanTables(pg *page, sc *probe.Scan) {
 		return
 	}
 	p := pg.p
-	pg.heading(fmt.Sprintf("Protocols and cipher suites (%d handshakes, %.1f s, at most %d at once)", sc.Handshakes, sc.DurationMS/1000, sc.MaxConns))
+	head := fmt.Sprintf("Protocols and cipher suites (%d handshakes, %.1f s, at most %d at once)", sc.Handshakes, sc.DurationMS/1000, sc.MaxConns)
+	if sc.Incomplete {
+		head = fmt.Sprintf("Protocols and cipher suites: INCOMPLETE (%d handshakes, %.1f s, at most %d at once)", sc.Handshakes, sc.DurationMS/1000, sc.MaxConns)
+	}
+	pg.heading(head)
 	for _, v := range sc.Versions {
+		if !v.Supported && v.Untested != "" {
+			// Never tried, or no conclusive answer: not a refusal.
+			pg.para(fmt.Sprintf("  %-8s ", Escape(v.Version)), "           ", p.warn.Sprint("not tested")+" ("+Escape(v.Untested)+")")
+			continue
+		}
 		if !v.Supported {
 			why := Escape(v.Refusal)
 			if why == "" {
@@ -47,7 +56,11 @@ func scanTables(pg *page, sc *probe.Scan) {
 		} else if v.VersionID < 0x0303 {
 			verdict = p.warn.Sprint("yes")
 		}
-		pg.line(fmt.Sprintf("  %-8s %s (%d suites%s%s)", Escape(v.Version), verdict, len(v.Suites), pref, dh))
+		found := fmt.Sprintf("%d suites", len(v.Suites))
+		if v.SuitesIncomplete {
+			found = fmt.Sprintf("%d suites found before the scan was cut short; there may be more", len(v.Suites))
+		}
+		pg.para(fmt.Sprintf("  %-8s ", Escape(v.Version)), "           ", fmt.Sprintf("%s (%s%s%s)", verdict, found, pref, dh))
 		suiteTable(pg, v)
 	}
 	if len(sc.Groups) > 0 {

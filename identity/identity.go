@@ -437,7 +437,8 @@ func loadPKCS12(data []byte, flag, path string, password *string, pwFlag string)
 		pw = *password
 	}
 	if err := checkIterations(data); err != nil {
-		return nil, &Error{Flag: flag, File: path, Msg: err.Error(), Err: err}
+		return nil, &Error{Flag: flag, File: path, Msg: err.Error(), Err: err,
+			Hint: "if the file is genuine, re-export it with the default iteration count: openssl pkcs12 -in " + path + " -out client.pem, then openssl pkcs12 -export -in client.pem -out client.p12"}
 	}
 	key, leaf, cas, err := pkcs12.DecodeChain(data, pw)
 	if err != nil {

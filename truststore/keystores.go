@@ -198,6 +198,10 @@ func parseJKS(data []byte, pw Password) ([]*x509.Certificate, error) {
 }
 
 func parsePKCS12(data []byte, pw Password) ([]*x509.Certificate, error) {
+	// Before any key derivation, which cannot be interrupted.
+	if err := inputfile.CheckKeyDerivation(data); err != nil {
+		return nil, fmt.Errorf("is a PKCS#12 store that cannot be opened safely: %w", err)
+	}
 	pass := pw.Value
 	certs, err := pkcs12.DecodeTrustStore(data, pass)
 	if err == nil {

@@ -85,8 +85,12 @@ func RunEnv(ctx context.Context, args []string, env Env) int {
 		}
 		var ie *inputError
 		if errors.As(err, &ie) {
-			if ie.hint != "" {
-				sayHint(env, ie.hint)
+			hint := ie.hint
+			if hint == "" {
+				hint = inputHint(err)
+			}
+			if hint != "" {
+				sayHint(env, hint)
 			}
 			return ExitUsage
 		}

@@ -175,21 +175,31 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	target.SNI = o.sni
 	target.ALPN = o.alpn
-	stores, recorded, err := o.trust.load(env)
-	if err != nil {
+	// --timeout bounds the whole run: loading the truststores and the
+	// client identity (key derivation in a PKCS#12 file) counts too.
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	var stores []checks.Truststore
+	var recorded []probe.RecordedTruststore
+	if err := within(ctx, o.timeout, trustFiles(o.trust), func() (err error) {
+		stores, recorded, err = o.trust.load(env)
+		return err
+	}); err != nil {
 		return 0, err
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Now: env.Now, Tool: "tlsdoctor " + Version,
 		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: anchorSubjects(stores),
 		FetchPolicy: probe.FetchPolicy{AllowPrivate: o.allowPrivateFetch}}
-	if id, err := o.identity.load(fs, env); err != nil {
+	if err := within(ctx, o.timeout, fileFlags(fs, "cert", "key", "keystore", "key-password-file", "cert-password-file", "keystore-password-file"), func() error {
+		id, err := o.identity.load(fs, env)
+		if id != nil {
+			popts.ClientCertificate, popts.ClientSource = &id.Certificate, id.Format+" "+id.Source
+		}
+		return err
+	}); err != nil {
 		return 0, err
-	} else if id != nil {
-		popts.ClientCertificate, popts.ClientSource = &id.Certificate, id.Format+" "+id.Source
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
 	if o.out.verbose {
 		fmt.Fprintf(env.Stderr, "tlsdoctor: probing %s:%d (timeout %s)\n", target.ConnectHost, target.ConnectPort, o.timeout)
 	}

@@ -16,9 +16,13 @@ func loadRecord(path string) (*probe.Record, error) {
 	}
 	rec, err := probe.DecodeRecord(data)
 	if err != nil {
-		ie := &inputError{err: fmt.Errorf("--record: %s is %w", path, err)}
-		if errors.Is(err, probe.ErrInvalidRecord) {
+		ie := &inputError{err: fmt.Errorf("--record: %s is %w", path, err),
+			hint: "give a file written by tlsdoctor --save-record FILE"}
+		switch {
+		case errors.Is(err, probe.ErrInvalidRecord):
 			ie.hint = "the record was changed or damaged after tlsdoctor wrote it; record the server again with --save-record"
+		case errors.Is(err, probe.ErrRecordVersion):
+			ie.hint = "upgrade tlsdoctor to read it"
 		}
 		return nil, ie
 	}

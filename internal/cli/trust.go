@@ -53,6 +53,21 @@ func (t *trustOptions) register(fs *pflag.FlagSet) {
 // storeFlag is one --truststore or --ca-file flag.
 type storeFlag struct{ flag, arg string }
 
+// trustFiles names the store flags given, for errors.
+func trustFiles(t trustOptions) []string {
+	var out []string
+	if t.passFile != "" {
+		out = append(out, "--truststore-password-file "+t.passFile)
+	}
+	for _, s := range t.stores {
+		out = append(out, s.flag+" "+s.arg)
+	}
+	if len(out) == 0 {
+		out = []string{"the system truststores"}
+	}
+	return out
+}
+
 // given reports whether the user named any truststore.
 func (t *trustOptions) given() bool { return len(t.stores) > 0 }
 
@@ -221,10 +236,12 @@ func storeError(flag, path string, err error) error {
 		return &usageError{msg: msg, hint: "give it with --truststore-password, TLSDOCTOR_TRUSTSTORE_PASSWORD or --truststore-password-file"}
 	case errors.Is(err, truststore.ErrUnsupported):
 		return &usageError{msg: msg, hint: "convert it: keytool -importkeystore -srckeystore " + path + " -srcstoretype JCEKS -destkeystore truststore.p12 -deststoretype PKCS12"}
+	case errors.Is(err, inputfile.ErrTooManyIterations):
+		return &usageError{msg: msg, hint: "if the file is genuine, re-export it with the default iteration count: openssl pkcs12 -in " + path + " -nokeys -out certs.pem, then use certs.pem"}
 	case errors.Is(err, truststore.ErrNoCertificates):
 		return &usageError{msg: msg, hint: "a truststore holds CA certificates: a PEM bundle, a DER certificate, a PKCS#12 or a JKS file"}
 	}
-	return &inputError{err: errors.New(msg)}
+	return &inputError{err: fmt.Errorf("%s: %w", flag, err)}
 }
 
 // writeFixBundle writes the corrected chain for --fix-bundle. When no

@@ -39,13 +39,17 @@ func CheckList(w io.Writer, cs []checks.Check, o TextOptions) error {
 	return writeTerminal(w, b.Bytes(), false)
 }
 
-// Banner writes a heading between reports (the demo's), folded to the
-// page.
-func Banner(w io.Writer, s string, o TextOptions) error {
+// Banner writes a heading between reports (the demo's): the title and
+// its description on one line when they fit the page, else the title
+// alone and the description folded under it.
+func Banner(w io.Writer, title, desc string, o TextOptions) error {
 	pg := newPage(w, o)
-	line := "════ " + Escape(s) + " ════"
+	line := "════ " + Escape(title) + " — " + Escape(desc) + " ════"
+	if desc == "" {
+		line = "════ " + Escape(title) + " ════"
+	}
 	if textWidth(line) > pg.width {
-		line = fold("════ "+Escape(s), pg.prose, "", "     ")
+		line = "════ " + Escape(title) + " ════\n" + fold(Escape(desc), pg.prose, "     ", "     ")
 	}
 	return writeTerminal(w, []byte(line+"\n"), false)
 }

@@ -11,6 +11,9 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
+// keepDates keeps a date on the line of the word that names it.
+var keepDates = strings.NewReplacer("thisUpdate ", "thisUpdate"+nbsp, "nextUpdate ", "nextUpdate"+nbsp, "revoked at ", "revoked"+nbsp+"at"+nbsp)
+
 // revocation prints the revocation status of each certificate of the path,
 // with every answer behind it, and the SCTs the server delivered. The
 // statuses are the checks' (checks.Revocation); issuers not sent by the
@@ -54,7 +57,7 @@ func revocation(pg *page, r Report) {
 		}
 		pg.line(fold(line, pg.width, "  ", "      "))
 		for _, a := range cr.Answers {
-			pg.line(fold(Escape(a.String()), pg.width, "      ", "        "))
+			pg.line(fold(keepDates.Replace(Escape(a.String())), pg.width, "      ", "        "))
 		}
 	}
 	if len(statuses) > 0 || len(scts) > 0 {
@@ -82,6 +85,6 @@ func revocation(pg *page, r Report) {
 			pg.para("    - ", "      ", Escape(s.Source)+": "+Escape(s.Problem))
 			continue
 		}
-		pg.para("    - ", "      ", fmt.Sprintf("log %s  at %s  (%s)", base64.StdEncoding.EncodeToString(s.LogID), s.Timestamp.UTC().Format(time.RFC3339), Escape(s.Source)))
+		pg.line(fold(fmt.Sprintf("log %s %s", base64.StdEncoding.EncodeToString(s.LogID), keep("at "+s.Timestamp.UTC().Format(time.RFC3339)+" ("+Escape(s.Source)+")")), pg.width, "    - ", "      "))
 	}
 }

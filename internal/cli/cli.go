@@ -118,7 +118,7 @@ func dispatch(ctx context.Context, args []string, env Env) (int, error) {
 			fmt.Fprintf(env.Stdout, "tlsdoctor %s\n", Version)
 			return ExitOK, nil
 		case "help":
-			fmt.Fprint(env.Stdout, usage)
+			fmt.Fprint(env.Stdout, report.FoldHelp(usage, textWidth(env)))
 			return ExitOK, nil
 		}
 	}
@@ -190,7 +190,7 @@ func newFlagSet(name string) *pflag.FlagSet {
 func parseFlags(fs *pflag.FlagSet, args []string, env Env, text string) (help bool, err error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(env.Stdout, text)
+			fmt.Fprint(env.Stdout, report.FoldHelp(text, textWidth(env)))
 			return true, nil
 		}
 		return false, &usageError{msg: err.Error()}

@@ -404,7 +404,7 @@ func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 			if i > 0 {
 				fmt.Fprintln(env.Stdout)
 			}
-			_ = report.Banner(env.Stdout, fmt.Sprintf("demo %d/%d: %s — %s", i+1, len(names), n, description(n)), report.TextOptions{Width: textWidth(env)})
+			_ = report.Banner(env.Stdout, fmt.Sprintf("demo %d/%d: %s", i+1, len(names), n), description(n), report.TextOptions{Width: textWidth(env)})
 		}
 		target := probe.Target{Input: fmt.Sprintf("%s:%d", fixtures.Host, srv.Port), Host: fixtures.Host, Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port}
 		pctx, cancel := context.WithTimeout(ctx, timeout)

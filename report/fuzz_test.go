@@ -55,7 +55,7 @@ func pipeline(t *testing.T, data []byte) {
 // nulled, lists emptied or repeated, numbers out of range, strings with
 // control and bidi characters).
 //
-//	go test ./report -run '^$' -fuzz FuzzRecord -fuzztime 10m
+//	go test ./report -run '^$' -fuzz FuzzRecord -fuzztime 10m -timeout 20m
 func FuzzRecord(f *testing.F) {
 	seeds, _ := filepath.Glob("../testdata/records/*.json")
 	for _, s := range seeds {

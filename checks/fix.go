@@ -71,7 +71,7 @@ func ShellQuote(s string) string {
 var programLabels = map[string]string{
 	"nginx":         "nginx",
 	"apache":        "Apache httpd",
-	"java":          "Java system properties (-D on the java command line, or JAVA_TOOL_OPTIONS)",
+	"java":          "Java system properties (java -D..., or JAVA_TOOL_OPTIONS)",
 	"java.security": "Java security properties ($JAVA_HOME/conf/security/java.security)",
 	"spring":        "Spring Boot (application.properties)",
 	"mulesoft":      "MuleSoft (the TLS context of the connector)",

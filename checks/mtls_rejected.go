@@ -21,7 +21,9 @@ type cause struct {
 
 func clientCertRejected(in *Input) []Finding {
 	m := in.mtls()
-	if !m.sent || !(refused(m.verdict) || m.verdict == verdictClosed) {
+	// len(m.chain) == 0: a record whose client certificates do not parse
+	// (crafted; the probe records only what it loaded) has nothing to rank.
+	if !m.sent || len(m.chain) == 0 || !(refused(m.verdict) || m.verdict == verdictClosed) {
 		return nil
 	}
 	a := m.primary

@@ -62,7 +62,8 @@ func protocolLegacy(in *Input) []Finding {
 	}
 	if len(legacy) > 0 {
 		detail := strings.Join(legacy, " and ") + " are obsolete. " + legacyClientsNote
-		if !slices.ContainsFunc(sc.Versions, func(v probe.ScanVersion) bool { return v.Supported && v.VersionID >= 0x0303 }) {
+		// Only a complete scan shows that nothing newer is spoken.
+		if !sc.Incomplete && !slices.ContainsFunc(sc.Versions, func(v probe.ScanVersion) bool { return v.Supported && v.VersionID >= 0x0303 }) {
 			detail += " This server speaks nothing newer, so all those clients fail to connect."
 		}
 		out = append(out, Finding{
@@ -306,7 +307,7 @@ func noForwardSecrecy(in *Input) []Finding {
 		}
 	}
 	switch {
-	case !anyFS:
+	case !anyFS && !sc.Incomplete: // absence is shown only by a complete scan
 		return []Finding{{
 			Title:    "the server offers no forward-secret key exchange",
 			Detail:   "No ECDHE or DHE suite (and no TLS 1.3) was accepted: every session can be decrypted later by whoever obtains the server's private key.",

@@ -245,9 +245,12 @@ func judgeFetch(f probe.RevocationFetch, cert, issuer *x509.Certificate, now tim
 		return a
 	}
 	var j RevocationAnswer
-	if f.Source == probe.SourceCRL {
+	switch {
+	case f.Source == probe.SourceCRL && f.CRL != nil:
+		j = judgeCRLSummary(f.CRL, cert, issuer, now)
+	case f.Source == probe.SourceCRL:
 		j = judgeCRL(f.Response, cert, issuer, now)
-	} else {
+	default:
 		j = judgeOCSP(f.Response, cert, issuer, now)
 	}
 	j.Source, j.URL, j.DurationMS, j.Cached = a.Source, a.URL, a.DurationMS, a.Cached
@@ -485,6 +488,52 @@ func judgeCRL(raw []byte, cert, issuer *x509.Certificate, now time.Time) Revocat
 	}
 	if !rl.NextUpdate.IsZero() && now.After(rl.NextUpdate.Add(revocationSkew)) {
 		a.Verdict, a.Problem = AnswerStale, "expired "+human(now.Sub(rl.NextUpdate))+" ago (nextUpdate passed); the serial is not listed"
+		return a
+	}
+	a.Verdict = AnswerGood
+	return a
+}
+
+// judgeCRLSummary is judgeCRL for a CRL the record kept as a summary
+// (probe.CRLSummary): the same rules, with the signature as checked when
+// the record was made, which counts only if it was checked with the issuer
+// this diagnosis finds.
+func judgeCRLSummary(s *probe.CRLSummary, cert, issuer *x509.Certificate, now time.Time) RevocationAnswer {
+	var a RevocationAnswer
+	switch {
+	case s.ParseError != "":
+		a.Verdict, a.Problem = AnswerInvalid, "not a CRL: "+strings.TrimPrefix(s.ParseError, "x509: ")
+		return a
+	case s.Serial != SerialHex(cert):
+		a.Verdict, a.Problem = AnswerInvalid, fmt.Sprintf("the record's summary of this CRL is about serial %s, not %s", s.Serial, SerialHex(cert))
+		return a
+	}
+	a.ThisUpdate, a.NextUpdate = s.ThisUpdate, s.NextUpdate
+	switch {
+	case !bytes.Equal(s.RawIssuer, cert.RawIssuer):
+		a.Verdict, a.Problem = AnswerInvalid, fmt.Sprintf("the CRL is issued by %q, not by the certificate's issuer %q (indirect CRLs are not supported)", probe.DNText(s.RawIssuer), cert.Issuer.String())
+		return a
+	case issuer == nil:
+		a.Verdict, a.Problem = AnswerUnverifiable, "its signature cannot be verified: the issuer certificate "+cert.Issuer.String()+" is not available"
+		return a
+	case !strings.EqualFold(s.SignatureCheckedWith, strings.ReplaceAll(Fingerprint(issuer), ":", "")):
+		a.Verdict, a.Problem = AnswerUnverifiable, "the CRL was too large to keep in the record, and its signature was checked with another issuer certificate than this diagnosis finds"
+		return a
+	case !s.SignatureValid:
+		a.Verdict, a.Problem = AnswerInvalid, fmt.Sprintf("its signature does not verify with the key of the issuer %q", Name(issuer))
+		return a
+	}
+	a.SignedBy = "the issuer " + Name(issuer)
+	if s.ThisUpdate.After(now.Add(revocationSkew)) {
+		a.Verdict, a.Problem = AnswerInvalid, "its thisUpdate is in the future (the CA's clock or ours is wrong)"
+		return a
+	}
+	if e := s.Entry; e != nil {
+		a.Verdict, a.RevokedAt, a.Reason = AnswerRevoked, e.RevocationTime, reasonName(e.ReasonCode)
+		return a
+	}
+	if !s.NextUpdate.IsZero() && now.After(s.NextUpdate.Add(revocationSkew)) {
+		a.Verdict, a.Problem = AnswerStale, "expired "+human(now.Sub(s.NextUpdate))+" ago (nextUpdate passed); the serial is not listed"
 		return a
 	}
 	a.Verdict = AnswerGood

@@ -21,8 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"sort"
 	"strings"
 
@@ -30,6 +28,7 @@ import (
 	"github.com/youmark/pkcs8"
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
 
@@ -112,13 +111,15 @@ func Load(o Options) (*Identity, error) {
 	return nil, nil
 }
 
+// readFile reads an identity file, bounded in size and time (a FIFO or
+// /dev/zero fails at once).
 func readFile(flag, path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	limit := int64(inputfile.MaxCertificateFile)
+	if flag == "--key" {
+		limit = inputfile.MaxKeyFile
+	}
+	data, err := inputfile.Read(path, limit)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
 		return nil, &Error{Flag: flag, File: path, Msg: "cannot read: " + err.Error(), Err: err}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -436,7 +437,8 @@ func loadPKCS12(data []byte, flag, path string, password *string, pwFlag string)
 		pw = *password
 	}
 	if err := checkIterations(data); err != nil {
-		return nil, &Error{Flag: flag, File: path, Msg: err.Error(), Err: err}
+		return nil, &Error{Flag: flag, File: path, Msg: err.Error(), Err: err,
+			Hint: "if the file is genuine, re-export it with the default iteration count: openssl pkcs12 -in " + path + " -out client.pem, then openssl pkcs12 -export -in client.pem -out client.p12"}
 	}
 	key, leaf, cas, err := pkcs12.DecodeChain(data, pw)
 	if err != nil {

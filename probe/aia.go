@@ -133,18 +133,20 @@ func fetchOne(ctx context.Context, client *http.Client, url string) AIAFetch {
 	}
 	req.Header.Set("User-Agent", "tlsdoctor")
 	if client == nil {
-		client = http.DefaultClient
+		fc := newFetchClient(FetchPolicy{}, true, nil)
+		defer fc.close()
+		client = fc.Client
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		f.Error = err.Error()
+		f.Error = fetchErrorText(err)
 		return f
 	}
 	defer resp.Body.Close()
 	f.HTTPStatus = resp.StatusCode
-	f.ContentType = resp.Header.Get("Content-Type")
+	f.ContentType = clamp(resp.Header.Get("Content-Type"), 256)
 	if resp.StatusCode != http.StatusOK {
-		f.Error = "HTTP " + resp.Status
+		f.Error = "HTTP " + clamp(resp.Status, 256)
 		return f
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, aiaMaxBody+1))

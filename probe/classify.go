@@ -92,6 +92,9 @@ func classify(stage Stage, err error, firstBytes []byte) *ProbeError {
 	var dnsErr *net.DNSError
 	var rhe tls.RecordHeaderError
 	switch {
+	case policyRefusal(err) != nil:
+		pe.Kind = KindPolicy
+		pe.Message = policyRefusal(err).Error()
 	case errors.As(err, &dnsErr):
 		pe.Kind = KindDNS
 		if dnsErr.IsTimeout {

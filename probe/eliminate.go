@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
 )
@@ -53,6 +54,10 @@ type eliminator struct {
 	// one round trip more when it does, one connection less when it
 	// refuses, as most servers now do for SSL 3.0 to TLS 1.1.
 	likelyRefused bool
+	// cut is set when a step ended without a conclusive answer (the
+	// context ended, a timeout, a failed connection): what was found may
+	// not be all there is.
+	cut atomic.Bool
 }
 
 // elimination is what an eliminator found.
@@ -68,6 +73,11 @@ type elimination struct {
 	// First is the answer to the first offer: how the server refused,
 	// when it accepted nothing.
 	First legacytls.Result
+	// Cut says the enumeration did not end on the server's refusal: a
+	// hello was never made or got no conclusive answer (time budget,
+	// timeout), so IDs may be missing candidates (or be empty for that
+	// reason alone).
+	Cut bool
 }
 
 type stepStatus int
@@ -86,6 +96,14 @@ type step struct {
 }
 
 func (e *eliminator) step(ctx context.Context, offer []uint16, urgent bool) step {
+	st := e.step1(ctx, offer, urgent)
+	if st.status == stopped {
+		e.cut.Store(true)
+	}
+	return st
+}
+
+func (e *eliminator) step1(ctx context.Context, offer []uint16, urgent bool) step {
 	r, ok := e.ask(ctx, offer, urgent)
 	if !ok {
 		return step{status: stopped}
@@ -125,6 +143,12 @@ func (e *eliminator) chain(ctx context.Context, offer []uint16, urgent bool) (id
 }
 
 func (e *eliminator) run(ctx context.Context, cands []uint16) elimination {
+	out := e.run1(ctx, cands)
+	out.Cut = e.cut.Load()
+	return out
+}
+
+func (e *eliminator) run1(ctx context.Context, cands []uint16) elimination {
 	var out elimination
 	if len(cands) == 0 {
 		return out

@@ -5,7 +5,6 @@
 package probe
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,9 +57,14 @@ type Options struct {
 	// Revocation says whether and how to fetch OCSP and CRL answers.
 	Revocation RevocationOptions
 	// NoAIA disables downloading missing issuers from AIA caIssuers URLs;
-	// AIAClient, when set, is the HTTP client used for them.
+	// AIAClient, when set, is the HTTP client used for them (as is: the
+	// fetch policy is the caller's then).
 	NoAIA     bool
 	AIAClient *http.Client
+	// FetchPolicy says where the AIA, OCSP and CRL URLs of the server's
+	// certificates may lead (fetch.go): never link-local, and loopback or
+	// private addresses only for a target at one, unless AllowPrivate.
+	FetchPolicy FetchPolicy
 	// AIAKnownSubjects are the raw subjects of the caller's trust anchors;
 	// no download is made for a certificate one of them issued.
 	AIAKnownSubjects [][]byte
@@ -109,7 +114,10 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	if opts.NoSNI {
 		rec.Target.SNI = ""
 	}
-	defer func() { rec.DurationMS = ms(time.Since(start)) }()
+	defer func() {
+		rec.DurationMS = ms(time.Since(start))
+		clampStrings(reflect.ValueOf(rec))
+	}()
 
 	d, err := newDialer(opts.Connect, opts.Resolver, rec.Target)
 	if err != nil {
@@ -121,9 +129,6 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
 	}
-	tr := &http.Transport{Proxy: proxyFunc}
-	defer tr.CloseIdleConnections()
-	fetch := &http.Client{Transport: tr}
 	rec.Connection = d.Info()
 	if p := d.Protocol(); p != nil && len(p.ALPN) > 0 && len(rec.Target.ALPN) == 0 {
 		rec.Target.ALPN = p.ALPN
@@ -187,10 +192,13 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			minV: minV, maxV: maxV, noCertReason: ReasonWithheld,
 		}))
 	}
+	// Every URL fetched from here on came from the server's certificates.
+	fc := newFetchClient(opts.FetchPolicy, targetIsPrivate(rec), proxyFunc)
+	defer fc.close()
 	if !opts.NoAIA && ctx.Err() == nil {
 		client := opts.AIAClient
 		if client == nil {
-			client = fetch
+			client = fc.Client
 		}
 		rec.AIA = fetchAIA(ctx, client, opts.Revocation.Cache, rec.Chain(), opts.AIAKnownSubjects)
 	}
@@ -198,7 +206,7 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	// issuers of the certificates whose issuer the server did not send.
 	rev := opts.Revocation
 	if rev.Client == nil {
-		rev.Client = fetch
+		rev.Client = fc.Client
 	}
 	rev.Issuers = append(append([]*x509.Certificate(nil), rev.Issuers...), aiaCertificates(rec.AIA)...)
 	if a := rec.chainAttempt(); a != nil {
@@ -459,11 +467,17 @@ func waitVerdict(ctx context.Context, conn *tls.Conn, t Target, alpn string, rtt
 		if _, err := conn.Write([]byte(req)); err != nil {
 			return verdictFromErr(ph, err)
 		}
-		line, err := bufio.NewReader(conn).ReadString('\n')
+		// Only the status line is read, and at most MaxLine of it: a
+		// server that answers with an endless line must not fill memory
+		// or the record.
+		line, err := readLine(limitedReader(conn, MaxLine+2), MaxLine)
 		if err != nil && line == "" {
 			return verdictFromErr(ph, err)
 		}
-		ph.HTTPStatus = strings.TrimRight(line, "\r\n")
+		if errors.Is(err, ErrLineTooLong) {
+			line = clamp(line, 200) + fmt.Sprintf(" (no end of line within %d bytes)", MaxLine)
+		}
+		ph.HTTPStatus = line
 		ph.Verdict = "accepted"
 		return ph
 	}

@@ -325,7 +325,9 @@ func (r *Record) chainAttempt() *Attempt {
 var ErrRecordVersion = errors.New("unsupported record_version")
 
 // DecodeRecord parses a record's JSON and checks that it is one this
-// version of tlsdoctor understands.
+// version of tlsdoctor understands and that it is valid (Validate): a
+// record is untrusted input. The errors of an invalid record wrap
+// ErrInvalidRecord and a *RecordError naming the field.
 func DecodeRecord(data []byte) (*Record, error) {
 	var r Record
 	if err := json.Unmarshal(data, &r); err != nil {
@@ -343,6 +345,9 @@ func DecodeRecord(data []byte) (*Record, error) {
 	}
 	if r.Target.Host == "" {
 		return nil, errors.New("not a tlsdoctor record: target.host is missing")
+	}
+	if err := r.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
 	}
 	return &r, nil
 }

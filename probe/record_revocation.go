@@ -1,5 +1,7 @@
 package probe
 
+import "time"
+
 // Revocation is what the probe fetched to establish the revocation status
 // of the chain: the raw OCSP and CRL responses (or why a fetch failed),
 // never a verdict. The checks validate and judge them offline, so a saved
@@ -47,11 +49,20 @@ type RevocationFetch struct {
 	// HTTPStatus and ContentType describe the answer, when one came.
 	HTTPStatus  int    `json:"http_status,omitempty"`
 	ContentType string `json:"content_type,omitempty"`
-	// Response is the body: a DER OCSP response or CRL.
+	// Response is the body: a DER OCSP response or CRL. A CRL larger than
+	// 256 KiB is not kept: CRL summarises it, and ResponseSize and
+	// ResponseSHA256 identify it.
 	Response []byte `json:"response,omitempty"`
-	// Truncated is set when the body exceeded the size limit and was cut.
-	Truncated  bool    `json:"truncated,omitempty"`
-	DurationMS float64 `json:"duration_ms"`
+	// Truncated is set when the body exceeded the size limit (256 KiB
+	// for OCSP, 16 MiB for a CRL); nothing of it is kept.
+	Truncated bool `json:"truncated,omitempty"`
+	// ResponseSize and ResponseSHA256 (hex) describe a body that is not
+	// kept (too large, or truncated: then the size is what was read).
+	ResponseSize   int    `json:"response_size,omitempty"`
+	ResponseSHA256 string `json:"response_sha256,omitempty"`
+	// CRL is what the checks need of a CRL too large to keep.
+	CRL        *CRLSummary `json:"crl_summary,omitempty"`
+	DurationMS float64     `json:"duration_ms"`
 	// Cached is set when the answer was reused from an identical request
 	// made earlier in the same run (a CRL shared by two certificates).
 	Cached bool        `json:"cached,omitempty"`
@@ -60,3 +71,35 @@ type RevocationFetch struct {
 
 // StageRevocation names errors of revocation fetches.
 const StageRevocation Stage = "revocation"
+
+// CRLSummary is a large CRL reduced to what judging one certificate
+// against it needs, so that a 10 MiB CRL costs a record a few hundred
+// bytes and an offline diagnosis gives the same verdict. The signature is
+// checked when the record is made, with the issuer the request was built
+// against (SignatureCheckedWith), because it cannot be checked later
+// without the bytes. See docs/record-revocation.md.
+type CRLSummary struct {
+	// ParseError is set when the body is not a CRL; nothing else is.
+	ParseError string `json:"parse_error,omitempty"`
+	// RawIssuer is the DER of the CRL's issuer name.
+	RawIssuer  []byte    `json:"raw_issuer,omitempty"`
+	ThisUpdate time.Time `json:"this_update,omitzero"`
+	NextUpdate time.Time `json:"next_update,omitzero"`
+	// Entries is the number of revoked certificates it lists.
+	Entries int `json:"entries"`
+	// Serial is the serial looked up (hex, as checks.SerialHex), and
+	// Entry its entry, when the CRL lists it.
+	Serial string    `json:"serial"`
+	Entry  *CRLEntry `json:"entry,omitempty"`
+	// SignatureCheckedWith is the SHA-256 (hex) of the issuer certificate
+	// the signature was checked with; SignatureValid says whether it
+	// verified.
+	SignatureCheckedWith string `json:"signature_checked_with,omitempty"`
+	SignatureValid       bool   `json:"signature_valid"`
+}
+
+// CRLEntry is one revoked certificate of a CRL.
+type CRLEntry struct {
+	RevocationTime time.Time `json:"revocation_time"`
+	ReasonCode     int       `json:"reason_code"`
+}

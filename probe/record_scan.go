@@ -66,7 +66,18 @@ type ScanVersion struct {
 	// Refusal is how the server refused this version (alert name, closed
 	// connection, other version chosen), when it did.
 	Refusal string `json:"refusal,omitempty"`
+	// Untested says why nothing is known of this version: "time budget"
+	// when --timeout ran out before its hello got an answer, else the
+	// inconclusive result (a timeout, a failed connection). It is then
+	// neither supported nor refused. Empty when it was tested.
+	Untested string `json:"untested,omitempty"`
+	// SuitesIncomplete is set on a supported version whose enumeration
+	// was cut short: Suites lists what was found, there may be more.
+	SuitesIncomplete bool `json:"suites_incomplete,omitempty"`
 }
+
+// UntestedTimeBudget is ScanVersion.Untested when --timeout ran out.
+const UntestedTimeBudget = "time budget"
 
 // ScanSuite is one accepted cipher suite.
 type ScanSuite struct {

@@ -3,8 +3,10 @@ package probe
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -39,7 +41,8 @@ type RevocationOptions struct {
 	// The phase never outlives the caller's context.
 	Budget time.Duration
 	// Client makes the HTTP requests; nil means a client that honours the
-	// proxy environment variables.
+	// proxy environment variables and the default FetchPolicy (Run passes
+	// its own, with the options' policy).
 	Client *http.Client
 	// Cache, when set, shares OCSP, CRL and AIA answers with the other
 	// probes of the run (see FetchCache); nil makes a cache for this probe
@@ -51,10 +54,16 @@ type RevocationOptions struct {
 	Staple []byte
 }
 
-// Size limits of fetched bodies; larger bodies are cut and marked.
+// Size limits of fetched bodies; larger bodies are not kept, only marked
+// Truncated. A CRL over maxKeptCRL is kept as a CRLSummary.
 const (
 	maxOCSPBody = 256 << 10
 	maxCRLBody  = 16 << 20
+	maxKeptCRL  = 256 << 10
+	// maxURLsPerCert bounds the OCSP responders, and separately the CRL
+	// distribution points, asked for one certificate: a certificate
+	// listing a thousand URLs must not make a thousand requests.
+	maxURLsPerCert = 4
 	// ocspGetLimit is the largest encoded request sent with GET (RFC 6960
 	// appendix A.1 and RFC 5019 section 5: GET when under 255 bytes).
 	ocspGetLimit = 255
@@ -115,9 +124,9 @@ func fetchRevocation(ctx context.Context, o RevocationOptions, chain []Certifica
 		f.cache = NewFetchCache()
 	}
 	if f.client == nil {
-		tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
-		defer tr.CloseIdleConnections()
-		f.client = &http.Client{Transport: tr}
+		fc := newFetchClient(FetchPolicy{}, true, nil)
+		defer fc.close()
+		f.client = fc.Client
 	}
 	// A usable staple already answers for the leaf: asking its responder
 	// too would cost a round trip to the CA on every run for the same fact.
@@ -187,12 +196,14 @@ func (f *fetcher) statusOf(ctx context.Context, idx int, cert, issuer *x509.Cert
 	var out []RevocationFetch
 	// Each request but the last may use half the budget, so that one
 	// stalled URL leaves time for the next.
-	left := len(cert.OCSPServer) + len(cert.CRLDistributionPoints)
+	ocspURLs := cert.OCSPServer[:min(len(cert.OCSPServer), maxURLsPerCert)]
+	crlURLs := cert.CRLDistributionPoints[:min(len(cert.CRLDistributionPoints), maxURLsPerCert)]
+	left := len(ocspURLs) + len(crlURLs)
 	bounded := func() bool { left--; return left > 0 }
-	if len(cert.OCSPServer) > 0 {
+	if len(ocspURLs) > 0 {
 		req, err := ocsp.CreateRequest(cert, issuer, nil)
 		if err == nil {
-			for _, u := range cert.OCSPServer {
+			for _, u := range ocspURLs {
 				r := f.ocsp(ctx, u, req, bounded())
 				r.CertIndex = idx
 				out = append(out, r)
@@ -202,17 +213,50 @@ func (f *fetcher) statusOf(ctx context.Context, idx int, cert, issuer *x509.Cert
 			}
 		}
 	}
-	for _, u := range cert.CRLDistributionPoints {
+	for _, u := range crlURLs {
 		r := f.get(ctx, SourceCRL, u, nil, maxCRLBody, bounded())
 		r.CertIndex = idx
+		parsed := r.Error == nil && r.HTTPStatus == http.StatusOK && !r.Truncated && parsesAsCRL(r.Response)
+		summarizeCRL(&r, cert, issuer)
 		out = append(out, r)
-		if r.Error == nil && r.HTTPStatus == http.StatusOK && !r.Truncated {
-			if _, err := x509.ParseRevocationList(r.Response); err == nil {
-				break
-			}
+		if parsed {
+			break
 		}
 	}
 	return out
+}
+
+func parsesAsCRL(der []byte) bool {
+	_, err := x509.ParseRevocationList(der)
+	return err == nil
+}
+
+// summarizeCRL replaces a CRL body too large to keep by its summary for
+// cert (see CRLSummary): its size and digest, its issuer, dates and
+// number of entries, cert's entry, and whether issuer's key verifies it.
+func summarizeCRL(r *RevocationFetch, cert, issuer *x509.Certificate) {
+	if len(r.Response) <= maxKeptCRL {
+		return
+	}
+	sum := sha256.Sum256(r.Response)
+	r.ResponseSize, r.ResponseSHA256 = len(r.Response), hex.EncodeToString(sum[:])
+	s := &CRLSummary{Serial: strings.ToUpper(cert.SerialNumber.Text(16))}
+	rl, err := x509.ParseRevocationList(r.Response)
+	r.Response, r.CRL = nil, s
+	if err != nil {
+		s.ParseError = err.Error()
+		return
+	}
+	s.RawIssuer, s.ThisUpdate, s.NextUpdate, s.Entries = rl.RawIssuer, rl.ThisUpdate, rl.NextUpdate, len(rl.RevokedCertificateEntries)
+	for _, e := range rl.RevokedCertificateEntries {
+		if e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			s.Entry = &CRLEntry{RevocationTime: e.RevocationTime, ReasonCode: e.ReasonCode}
+			break
+		}
+	}
+	isum := sha256.Sum256(issuer.Raw)
+	s.SignatureCheckedWith = hex.EncodeToString(isum[:])
+	s.SignatureValid = rl.CheckSignatureFrom(issuer) == nil
 }
 
 // usableOCSP decides whether an OCSP answer makes the CRL unnecessary: it
@@ -299,10 +343,12 @@ func (f *fetcher) do(ctx context.Context, source, u string, body []byte, limit i
 	}
 	defer resp.Body.Close()
 	r.HTTPStatus = resp.StatusCode
-	r.ContentType = resp.Header.Get("Content-Type")
+	r.ContentType = clamp(resp.Header.Get("Content-Type"), 256)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if int64(len(data)) > limit {
-		data, r.Truncated = data[:limit], true
+		// Cut, it cannot be judged: keep none of it.
+		r.Truncated, r.ResponseSize = true, len(data)
+		data = nil
 	}
 	r.Response = data
 	if err != nil {

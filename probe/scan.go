@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -171,7 +172,10 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 	start := time.Now()
 	sc := &Scan{MaxConns: opts.MaxConns, DelayMS: ms(opts.Delay)}
 	rec.Scan = sc
-	defer func() { sc.DurationMS = ms(time.Since(start)) }()
+	defer func() {
+		sc.DurationMS = ms(time.Since(start))
+		clampStrings(reflect.ValueOf(sc))
+	}()
 	addr := ""
 	if a := rec.Primary(); a != nil && a.Address != "" && (a.Error == nil || a.Error.Stage != StageConnect) {
 		addr = a.Address
@@ -264,7 +268,7 @@ func RunScan(ctx context.Context, rec *Record, opts ScanOptions) {
 	if len(sc.Errors) > 0 || ctx.Err() != nil {
 		sc.Incomplete = true
 		if ctx.Err() != nil {
-			sc.Errors = append(sc.Errors, "the scan was cut short: "+ctx.Err().Error())
+			sc.Errors = append(sc.Errors, "the time budget (--timeout) ran out before the scan finished: what is marked not tested was not tried, and the lists may be missing entries")
 		}
 	}
 }
@@ -443,12 +447,21 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 	e.likelyRefused = v < tls.VersionTLS12
 	found := e.run(ctx, offer)
 	if len(found.IDs) == 0 {
-		if _, unsure := inconclusive(found.First); !unsure && ctx.Err() == nil && (found.First.Answered || found.First.AlertSeen || found.First.Err != nil) {
+		why, unsure := inconclusive(found.First)
+		switch {
+		case !unsure && (found.First.Answered || found.First.AlertSeen || found.First.Err != nil):
 			out.Refusal = refusal(found.First, v)
+		case budgetSpent(ctx):
+			out.Untested = UntestedTimeBudget
+		case why != "":
+			out.Untested = why
+		default:
+			out.Untested = "no conclusive answer"
 		}
 		return out
 	}
 	out.Supported = true
+	out.SuitesIncomplete = found.Cut
 	out.Preference = found.Preference
 	for _, r := range found.Answers {
 		out.Suites = append(out.Suites, scanSuite(r))
@@ -475,6 +488,16 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		}
 	}
 	return out
+}
+
+// budgetSpent reports whether ctx has ended or reached its deadline (a
+// hello cut by the deadline may return before ctx.Err is set).
+func budgetSpent(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 func scanSuite(r legacytls.Result) ScanSuite {

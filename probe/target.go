@@ -98,10 +98,17 @@ func validHost(h string) (string, int, error) {
 	if h == "" {
 		return "", 0, fmt.Errorf("no host")
 	}
-	if strings.ContainsAny(h, " /\\@?#") {
+	if strings.ContainsAny(h, " /\\@?#") || strings.HasPrefix(h, "-") || strings.IndexFunc(h, notInHostName) >= 0 {
 		return "", 0, fmt.Errorf("%q is not a host name", h)
 	}
 	return strings.TrimSuffix(strings.ToLower(h), "."), 0, nil
+}
+
+// notInHostName is true of the runes no host name holds: controls
+// (C0, DEL, C1) and the bidi and line formatting characters.
+func notInHostName(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == 0x061c || r == 0x200e || r == 0x200f ||
+		(r >= 0x2028 && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // IsIP reports whether host is an IP literal.

@@ -71,11 +71,11 @@ func extraAttempts(kv func(k, v string), rec *probe.Record) {
 		list = append(list, *rec.SNICheck)
 	}
 	for _, at := range list {
-		res := at.Outcome
+		res := Escape(at.Outcome)
 		if at.Error != nil {
-			res += ": " + string(at.Error.Kind) + ": " + at.Error.Message
+			res += ": " + Escape(string(at.Error.Kind)) + ": " + Escape(at.Error.Message)
 		} else if at.Version != "" {
-			res += ": " + at.Version + " " + at.CipherSuite
+			res += ": " + Escape(at.Version) + " " + Escape(at.CipherSuite)
 		}
 		kv(at.Purpose, fmt.Sprintf("%s → %s", at.Address, res))
 	}

@@ -200,7 +200,7 @@ func FleetText(w io.Writer, f Fleet, o FleetTextOptions) error {
 		fmt.Fprintln(w, b.String())
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, wrap(fleetSummaryLine(f), width))
+	fmt.Fprintln(w, fold(fleetSummaryLine(f), width, "", ""))
 	ChangesText(w, f, o.TextOptions)
 	for _, t := range f.Targets {
 		if o.Details == DetailsNone || (o.Details != DetailsAll && !t.Failing(f.FailOn)) {

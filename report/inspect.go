@@ -58,8 +58,9 @@ func InspectText(w io.Writer, r *inspect.Report, o TextOptions) error {
 		return nil
 	}
 	fmt.Fprintln(w, p.bold.Sprintf("Findings: %s", countLine(summarize(r.Findings))))
+	pg := newPage(w, o)
 	for _, f := range r.Findings {
-		finding(w, p, cleanFinding(f), o)
+		finding(pg, cleanFinding(f))
 	}
 	return nil
 }

@@ -1,9 +1,26 @@
 // Package report renders a record and its findings for people (text with
 // tables and colour) and machines (JSON). It holds no TLS logic: everything
 // it prints was decided by the probe (facts) or the checks (findings).
+//
+// The rule for every renderer: a string that came from a server, a file
+// or a record is data, and reaches the terminal escaped. Text escapes each
+// value where it is written (Escape; escapeProse for a finding's
+// multi-line detail) and sends its whole output through writeTerminal,
+// which escapes any control or bidi character still left except the
+// layout's newlines and tabs and the palette's colour codes. A new text
+// format (Markdown, JUnit, ...) renders into a buffer and ends with
+// writeTerminal (or writeJSON for JSON) the same way, and so gets the
+// guarantee even for a field it forgets to escape. JSON keeps the data
+// exact; the encoder and writeJSON escape what a terminal would act on
+// (see escape.go).
+//
+// Text fits the width in TextOptions (see layout.go): prose is folded,
+// tables too wide for the page are stacked, commands and snippets are
+// never cut.
 package report
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -86,9 +103,13 @@ type jsonSummary struct {
 
 // JSON writes the report as one JSON document.
 func JSON(w io.Writer, r Report) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(newJSONReport(r))
+	if err := enc.Encode(newJSONReport(r)); err != nil {
+		return err
+	}
+	return writeJSON(w, b.Bytes())
 }
 
 func newJSONReport(r Report) jsonReport {
@@ -125,6 +146,9 @@ type TextOptions struct {
 	Quiet bool
 	// Verbose adds every attempt and the raw error messages.
 	Verbose bool
+	// Width is the number of columns to fit (see layout.go); 0 means 80,
+	// negative means no limit (nothing folded, tables never stacked).
+	Width int
 }
 
 type palette struct {
@@ -160,92 +184,140 @@ func (p palette) sev(s checks.Severity) *color.Color {
 	return p.info
 }
 
-// Text writes the report for people.
+// Text writes the report for people. Every value is escaped (see
+// Escape) and the whole output goes through writeTerminal.
 func Text(w io.Writer, r Report, o TextOptions) error {
-	p := newPalette(o.Color)
+	var b bytes.Buffer
+	text(&b, r, o)
+	return writeTerminal(w, b.Bytes(), o.Color)
+}
+
+// page is what the text renderers share: where to write, the colours and
+// the width.
+type page struct {
+	w     io.Writer
+	p     palette
+	o     TextOptions
+	width int // of the page
+	prose int // prose is folded at this width
+}
+
+func newPage(w io.Writer, o TextOptions) *page {
+	return &page{w: w, p: newPalette(o.Color), o: o, width: pageWidth(o), prose: proseWidth(o)}
+}
+
+func (pg *page) line(s string) { fmt.Fprintln(pg.w, s) }
+
+// para writes text folded at the prose width, with a hanging indent.
+// Prose is what people read as sentences (a finding's detail, a fix's
+// explanation); lines of data (evidence, messages, header values) are
+// folded at the page width instead.
+func (pg *page) para(first, rest, text string) { pg.line(fold(text, pg.prose, first, rest)) }
+
+// heading writes a bold section title.
+func (pg *page) heading(s string) {
+	pg.line("")
+	pg.line(styled(pg.p.bold, fold(s, pg.prose, "", "  ")))
+}
+
+// kv writes one header line: the key in a column, the value folded under
+// itself.
+func (pg *page) kv(k, v string) {
+	first := fmt.Sprintf("  %-11s ", k)
+	pg.line(fold(v, pg.width, first, strings.Repeat(" ", len(first))))
+}
+
+func text(w io.Writer, r Report, o TextOptions) {
+	pg := newPage(w, o)
+	p := pg.p
 	rec := r.Record
 	if o.Quiet {
 		for _, f := range r.Findings {
-			fmt.Fprintf(w, "%s %s: %s\n", p.sev(f.Severity).Sprint(strings.ToUpper(f.Severity.String())), f.ID, f.Title)
+			pg.para(p.sev(f.Severity).Sprint(strings.ToUpper(f.Severity.String()))+" "+Escape(f.ID)+": ", "    ", Escape(f.Title))
 		}
-		return nil
+		return
 	}
-	header(w, p, r, o)
-	trustLine(w, p, r.Trust)
+	header(pg, r)
+	trustLine(pg, r.Trust)
 	if chain := rec.Chain(); len(chain) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, p.bold.Sprint("Certificate chain (as sent by the server)"))
-		chainTable(w, chain, r.Now)
+		pg.heading("Certificate chain (as sent by the server)")
+		chainTable(pg, chain, r.Now)
 	}
-	revocation(w, p, r)
-	scanTables(w, p, rec.Scan)
-	if a := rec.Primary(); a != nil && a.CertificateRequest != nil {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, p.bold.Sprint("Client certificate requested"))
-		if len(a.CertificateRequest.AcceptableCAs) == 0 {
-			fmt.Fprintln(w, "  acceptable CAs: (none named)")
-		}
-		for _, dn := range a.CertificateRequest.AcceptableCAs {
-			fmt.Fprintln(w, "  acceptable CA: "+dn.Text)
-		}
-		sent := "no"
-		if a.ClientCertificateSent {
-			sent = "yes"
-			if ci := rec.ClientIdentity; ci != nil {
-				sent = fmt.Sprintf("yes, %d certificate(s) from %s", len(ci.Certificates), ci.Source)
-			}
-		} else if a.NoClientCertificateReason != "" {
-			sent = "no: " + a.NoClientCertificateReason
-		}
-		fmt.Fprintln(w, "  certificate sent: "+sent)
-		if ph := a.PostHandshake; ph != nil {
-			v := ph.Verdict
-			if ph.HTTPStatus != "" {
-				v += " (" + ph.HTTPStatus + ")"
-			}
-			fmt.Fprintln(w, "  server verdict: "+v)
-		}
-		if nc := rec.Attempt(probe.PurposeNoClientCert); nc != nil {
-			v := nc.Outcome
-			if nc.Error != nil {
-				v += ": " + nc.Error.Message
-			} else if ph := nc.PostHandshake; ph != nil && ph.HTTPStatus != "" {
-				v += " (" + ph.HTTPStatus + ")"
-			}
-			fmt.Fprintln(w, "  without a certificate: "+v)
-		}
-	}
-	fmt.Fprintln(w)
-	defer ignoredLines(w, p, r.Ignored)
+	revocation(pg, r)
+	scanTables(pg, rec.Scan)
+	clientRequest(pg, rec)
+	pg.line("")
+	defer ignoredLines(pg, r.Ignored)
 	if len(r.Findings) == 0 {
-		fmt.Fprintln(w, p.ok.Sprint("✓ No problems found."))
-		return nil
+		pg.line(p.ok.Sprint("✓ No problems found."))
+		return
 	}
 	s := summarize(r.Findings)
-	fmt.Fprintln(w, p.bold.Sprintf("Findings: %s", countLine(s)))
+	pg.line(p.bold.Sprintf("Findings: %s", countLine(s)))
 	for _, f := range r.Findings {
-		finding(w, p, f, o)
+		finding(pg, f)
 	}
-	return nil
+}
+
+// clientRequest prints the server's CertificateRequest and what came of
+// it.
+func clientRequest(pg *page, rec *probe.Record) {
+	a := rec.Primary()
+	if a == nil || a.CertificateRequest == nil {
+		return
+	}
+	pg.heading("Client certificate requested")
+	if len(a.CertificateRequest.AcceptableCAs) == 0 {
+		pg.line("  acceptable CAs: (none named)")
+	}
+	for _, dn := range a.CertificateRequest.AcceptableCAs {
+		pg.para("  acceptable CA: ", "    ", Escape(dn.Text))
+	}
+	sent := "no"
+	if a.ClientCertificateSent {
+		sent = "yes"
+		if ci := rec.ClientIdentity; ci != nil {
+			sent = fmt.Sprintf("yes, %d certificate(s) from %s", len(ci.Certificates), Escape(ci.Source))
+		}
+	} else if a.NoClientCertificateReason != "" {
+		sent = "no: " + Escape(a.NoClientCertificateReason)
+	}
+	pg.para("  certificate sent: ", "    ", sent)
+	if ph := a.PostHandshake; ph != nil {
+		v := Escape(ph.Verdict)
+		if ph.HTTPStatus != "" {
+			v += " (" + Escape(ph.HTTPStatus) + ")"
+		}
+		pg.para("  server verdict: ", "    ", v)
+	}
+	if nc := rec.Attempt(probe.PurposeNoClientCert); nc != nil {
+		v := Escape(nc.Outcome)
+		if nc.Error != nil {
+			v += ": " + Escape(nc.Error.Message)
+		} else if ph := nc.PostHandshake; ph != nil && ph.HTTPStatus != "" {
+			v += " (" + Escape(ph.HTTPStatus) + ")"
+		}
+		pg.para("  without a certificate: ", "    ", v)
+	}
 }
 
 // ignoredLines lists the findings the policy accepted, after the
 // findings: out of the verdict, not out of sight.
-func ignoredLines(w io.Writer, p palette, ig []policy.Ignored) {
+func ignoredLines(pg *page, ig []policy.Ignored) {
 	if len(ig) == 0 {
 		return
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, p.dim.Sprintf("Ignored by the policy (%d):", len(ig)))
+	pg.line("")
+	pg.line(pg.p.dim.Sprintf("Ignored by the policy (%d):", len(ig)))
 	for _, i := range ig {
-		line := fmt.Sprintf("  %s %s: %s — %s", strings.ToUpper(i.Finding.Severity.String()), i.Finding.ID, printable(i.Finding.Title, false), printable(i.Source, false))
+		line := fmt.Sprintf("  %s %s: %s — %s", strings.ToUpper(i.Finding.Severity.String()), Escape(i.Finding.ID), Escape(i.Finding.Title), Escape(i.Source))
 		if i.Until != "" {
-			line += ", until " + i.Until
+			line += ", until " + Escape(i.Until)
 		}
 		if i.Reason != "" {
-			line += ": " + printable(i.Reason, false)
+			line += ": " + Escape(i.Reason)
 		}
-		fmt.Fprintln(w, p.dim.Sprint(line))
+		pg.line(styled(pg.p.dim, fold(line, pg.width, "", "    ")))
 	}
 }
 
@@ -265,74 +337,77 @@ func countLine(s jsonSummary) string {
 	return strings.Join(parts, ", ")
 }
 
-func header(w io.Writer, p palette, r Report, o TextOptions) {
+func header(pg *page, r Report) {
 	rec := r.Record
 	t := rec.Target
-	fmt.Fprintln(w, p.bold.Sprint("tlsdoctor ")+p.bold.Sprint(t.Input))
-	kv := func(k, v string) { fmt.Fprintf(w, "  %-11s %s\n", k, v) }
+	pg.line(styled(pg.p.bold, fold("tlsdoctor "+Escape(t.Input), pg.prose, "", "  ")))
 	a := rec.Primary()
 	addr := hostPort(t.ConnectHost, t.ConnectPort)
 	if a != nil && a.Address != "" {
 		addr = a.Address
 	}
+	addr = Escape(addr)
 	if len(rec.DNS.Addresses) > 0 && !probe.IsIP(t.ConnectHost) {
-		addr += " (" + t.ConnectHost + " → " + strings.Join(rec.DNS.Addresses, ", ") + ")"
+		addr += " (" + Escape(t.ConnectHost) + " → " + Escape(strings.Join(rec.DNS.Addresses, ", ")) + ")"
 	}
-	kv("address", addr)
-	connectLines(kv, rec) // report/connect.go
-	sni := t.SNI
+	pg.kv("address", addr)
+	connectLines(pg.kv, rec) // report/connect.go
+	sni := Escape(t.SNI)
 	if sni == "" {
 		sni = "(none sent)"
 	}
-	kv("sni", sni)
-	if ok := negotiated(rec); ok != nil {
-		a := ok
-		proto := a.Version + ", " + a.CipherSuite
+	pg.kv("sni", sni)
+	if a := negotiated(rec); a != nil {
+		proto := Escape(a.Version) + ", " + Escape(a.CipherSuite)
 		if a.Group != "" {
-			proto += ", " + a.Group
+			proto += ", " + Escape(a.Group)
 		}
 		if a.ALPN != "" {
-			proto += ", ALPN " + a.ALPN
+			proto += ", ALPN " + Escape(a.ALPN)
 		}
 		if a.Resumed {
 			proto += ", resumed"
 		}
 		if a.Purpose != probe.PurposePrimary {
-			proto += " (only on the " + a.Purpose + " retry)"
+			proto += " (only on the " + Escape(a.Purpose) + " retry)"
 		}
-		kv("negotiated", proto)
+		pg.kv("negotiated", proto)
 	}
 	if a != nil {
 		var tm []string
 		if rec.DNS.DurationMS > 0 {
-			tm = append(tm, "dns "+msStr(rec.DNS.DurationMS))
+			tm = append(tm, keep("dns "+msStr(rec.DNS.DurationMS)))
 		}
 		if a.Timings.ConnectMS > 0 {
-			tm = append(tm, "connect "+msStr(a.Timings.ConnectMS))
+			tm = append(tm, keep("connect "+msStr(a.Timings.ConnectMS)))
 		}
 		if a.Timings.HandshakeMS > 0 {
-			tm = append(tm, "handshake "+msStr(a.Timings.HandshakeMS))
+			tm = append(tm, keep("handshake "+msStr(a.Timings.HandshakeMS)))
 		}
 		if a.Timings.PostHandshakeMS > 0 {
-			tm = append(tm, "verdict wait "+msStr(a.Timings.PostHandshakeMS))
+			tm = append(tm, keep("verdict wait "+msStr(a.Timings.PostHandshakeMS)))
 		}
-		tm = append(tm, "total "+msStr(rec.DurationMS))
-		kv("timings", strings.Join(tm, " · "))
+		tm = append(tm, keep("total "+msStr(rec.DurationMS)))
+		pg.kv("timings", strings.Join(tm, " · "))
 	}
 	if len(r.Truststores) > 0 {
-		kv("truststore", strings.Join(r.Truststores, ", "))
-	}
-	if o.Verbose {
-		for i, at := range rec.Attempts {
-			res := at.Outcome
-			if at.Error != nil {
-				res += ": " + string(at.Error.Kind) + ": " + at.Error.Message
-			} else if at.Version != "" {
-				res += ": " + at.Version + " " + at.CipherSuite
-			}
-			kv(fmt.Sprintf("attempt %d", i+1), fmt.Sprintf("%s, offered %s–%s → %s", at.Purpose, at.Offered.MinVersion, at.Offered.MaxVersion, res))
+		var names []string
+		for _, n := range r.Truststores {
+			names = append(names, Escape(n))
 		}
-		extraAttempts(kv, rec)
+		pg.kv("truststore", strings.Join(names, ", "))
+	}
+	if pg.o.Verbose {
+		for i, at := range rec.Attempts {
+			res := Escape(at.Outcome)
+			if at.Error != nil {
+				res += ": " + Escape(string(at.Error.Kind)) + ": " + Escape(at.Error.Message)
+			} else if at.Version != "" {
+				res += ": " + Escape(at.Version) + " " + Escape(at.CipherSuite)
+			}
+			pg.kv(fmt.Sprintf("attempt %d", i+1), fmt.Sprintf("%s, offered %s–%s → %s", Escape(at.Purpose), Escape(at.Offered.MinVersion), Escape(at.Offered.MaxVersion), res))
+		}
+		extraAttempts(pg.kv, rec)
 	}
 }
 
@@ -363,27 +438,57 @@ func msStr(ms float64) string {
 	return fmt.Sprintf("%.1f s", ms/1000)
 }
 
-func chainTable(w io.Writer, chain []probe.Certificate, now time.Time) {
-	tbl := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Symbols: tw.NewSymbols(tw.StyleLight),
-		})),
-		tablewriter.WithHeader([]string{"#", "Role", "Subject", "Issuer", "Expires", "Key", "Signature"}),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	)
+// chainRow is one certificate of the chain table, every cell escaped.
+type chainRow struct {
+	index, role, subject, issuer, expires, key, signature string
+}
+
+func chainRows(chain []probe.Certificate, now time.Time) []chainRow {
+	var rows []chainRow
 	for i, c := range chain {
 		cert, err := x509.ParseCertificate(c.DER)
 		if err != nil {
-			_ = tbl.Append([]string{fmt.Sprint(i), "?", "(does not parse: " + err.Error() + ")", "", "", "", ""})
+			rows = append(rows, chainRow{index: fmt.Sprint(i), role: "?", subject: "(does not parse: " + Escape(err.Error()) + ")"})
 			continue
 		}
-		_ = tbl.Append([]string{
-			fmt.Sprint(i), checks.Role(i, cert), shortName(cert.Subject), shortName(cert.Issuer),
-			expiry(cert, now), keyDesc(cert), cert.SignatureAlgorithm.String(),
+		rows = append(rows, chainRow{
+			index: fmt.Sprint(i), role: Escape(checks.Role(i, cert)), subject: Escape(shortName(cert.Subject)), issuer: Escape(shortName(cert.Issuer)),
+			expires: expiry(cert, now), key: Escape(keyDesc(cert)), signature: Escape(cert.SignatureAlgorithm.String()),
 		})
 	}
-	_ = tbl.Render()
+	return rows
+}
+
+// chainTable prints the chain as a table, or, when the table would not
+// fit the page, as one block per certificate.
+func chainTable(pg *page, chain []probe.Certificate, now time.Time) {
+	rows := chainRows(chain, now)
+	fitTable(pg.w, pg.width, func(w io.Writer) {
+		tbl := tablewriter.NewTable(w,
+			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+				Symbols: tw.NewSymbols(tw.StyleLight),
+			})),
+			tablewriter.WithHeader([]string{"#", "Role", "Subject", "Issuer", "Expires", "Key", "Signature"}),
+			tablewriter.WithHeaderAutoFormat(tw.Off),
+			tablewriter.WithRowAutoWrap(tw.WrapNone),
+		)
+		for _, r := range rows {
+			_ = tbl.Append([]string{r.index, r.role, r.subject, r.issuer, r.expires, r.key, r.signature})
+		}
+		_ = tbl.Render()
+	}, func(w io.Writer) {
+		for _, r := range rows {
+			first := fmt.Sprintf("  #%s %-12s ", r.index, r.role)
+			rest := strings.Repeat(" ", 5)
+			fmt.Fprintln(w, fold(r.subject, pg.width, first, rest+strings.Repeat(" ", len(first)-5)))
+			if r.issuer != "" {
+				fmt.Fprintln(w, fold(r.issuer, pg.width, rest+"issued by    ", rest+"             "))
+			}
+			if r.expires != "" {
+				fmt.Fprintln(w, fold(keep(r.expires)+" · "+keep(r.key)+" · "+r.signature, pg.width, rest+"expires      ", rest+"             "))
+			}
+		}
+	})
 }
 
 // shortName is the CN, or the whole DN when there is no CN; the full DNs
@@ -416,30 +521,33 @@ func keyDesc(c *x509.Certificate) string {
 	return c.PublicKeyAlgorithm.String()
 }
 
-func finding(w io.Writer, p palette, f checks.Finding, o TextOptions) {
+func finding(pg *page, f checks.Finding) {
+	p := pg.p
 	mark := map[checks.Severity]string{checks.Error: "✗", checks.Warning: "!", checks.Info: "i"}[f.Severity]
-	fmt.Fprintf(w, "\n%s %s  %s\n", p.sev(f.Severity).Sprintf("%s %s", mark, strings.ToUpper(f.Severity.String())), p.bold.Sprint(f.ID), f.Title)
+	pg.line("")
+	pg.line(fold(Escape(f.Title), pg.width, p.sev(f.Severity).Sprintf("%s %s", mark, strings.ToUpper(f.Severity.String()))+" "+p.bold.Sprint(Escape(f.ID))+"  ", "    "))
 	if f.Detail != "" {
-		fmt.Fprintln(w, indent(wrap(f.Detail, 96), "    "))
+		pg.para("    ", "    ", escapeProse(f.Detail))
 	}
 	if len(f.Evidence) > 0 {
-		fmt.Fprintln(w, p.dim.Sprint("    evidence:"))
+		pg.line(p.dim.Sprint("    evidence:"))
 		for _, e := range f.Evidence {
-			fmt.Fprintln(w, "      - "+e)
+			pg.line(fold(Escape(e), pg.width, "      - ", "        "))
 		}
 	}
 	if len(f.Fix) > 0 {
-		fmt.Fprintln(w, p.dim.Sprint("    fix:"))
-		fixSteps(w, f.Fix)
+		pg.line(p.dim.Sprint("    fix:"))
+		fixSteps(pg.w, f.Fix, pg.prose)
 	}
 	if len(f.Clients) > 0 {
-		fmt.Fprintln(w, p.dim.Sprint("    what clients say:"))
+		pg.line(p.dim.Sprint("    what clients say:"))
 		for _, c := range f.Clients {
 			verdict := "fails"
 			if !c.Fails {
 				verdict = "works"
 			}
-			fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("      %-8s %-5s %s", c.Client, verdict, c.Message), " "))
+			first := fmt.Sprintf("      %-8s %-5s ", Escape(c.Client), verdict)
+			pg.line(strings.TrimRight(fold(Escape(c.Message), pg.width, first, strings.Repeat(" ", 21)), " "))
 		}
 	}
 }
@@ -448,7 +556,7 @@ func finding(w io.Writer, p palette, f checks.Finding, o TextOptions) {
 // wrapped at the indent of the section; commands one level deeper and
 // never wrapped, so that they paste as printed; a setting under the name
 // of its program, its lines as they are.
-func fixSteps(w io.Writer, steps []checks.Step) {
+func fixSteps(w io.Writer, steps []checks.Step, width int) {
 	for _, s := range steps {
 		switch s.Kind {
 		case checks.StepCommand:
@@ -459,7 +567,7 @@ func fixSteps(w io.Writer, steps []checks.Step) {
 			}
 			fmt.Fprintln(w, indent(s.Text, "        "))
 		default:
-			fmt.Fprintln(w, indent(wrap(s.Text, 94), "      "))
+			fmt.Fprintln(w, fold(Escape(s.Text), width, "      ", "      "))
 		}
 	}
 }
@@ -470,25 +578,4 @@ func indent(s, pre string) string {
 		lines[i] = pre + l
 	}
 	return strings.Join(lines, "\n")
-}
-
-// wrap folds prose at width on spaces.
-func wrap(s string, width int) string {
-	var out []string
-	for _, para := range strings.Split(s, "\n") {
-		line := ""
-		for _, word := range strings.Fields(para) {
-			if line != "" && len(line)+1+len(word) > width {
-				out = append(out, line)
-				line = word
-				continue
-			}
-			if line != "" {
-				line += " "
-			}
-			line += word
-		}
-		out = append(out, line)
-	}
-	return strings.Join(out, "\n")
 }

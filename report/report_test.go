@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/probe"
@@ -74,31 +75,68 @@ func TestGoldenText(t *testing.T) {
 	for _, path := range recs {
 		name := strings.TrimSuffix(filepath.Base(path), ".json")
 		t.Run(name, func(t *testing.T) {
-			r := load(t, path)
-			var buf bytes.Buffer
-			if err := report.Text(&buf, r, report.TextOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			got := mask(buf.String())
-			golden := filepath.Join("../testdata/golden", name+".txt")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("text output differs from %s (run go test ./report -update and review the diff):\n%s", golden, got)
-			}
+			golden(t, path, filepath.Join("../testdata/golden", name+".txt"), report.TextOptions{})
 		})
 	}
+}
+
+// On a wide terminal the chain and the suites are tables.
+func TestGoldenTextWide(t *testing.T) {
+	for _, name := range []string{"good", "scan-go-rc4-3des", "mtls-required-tls13", "trust-untrusted-root"} {
+		t.Run(name, func(t *testing.T) {
+			golden(t, "../testdata/records/"+name+".json", filepath.Join("../testdata/golden/wide", name+".txt"), report.TextOptions{Width: 160})
+		})
+	}
+}
+
+func golden(t *testing.T, record, golden string, o report.TextOptions) {
+	t.Helper()
+	r := load(t, record)
+	var buf bytes.Buffer
+	if err := report.Text(&buf, r, o); err != nil {
+		t.Fatal(err)
+	}
+	width := o.Width
+	if width == 0 {
+		width = 80
+	}
+	for i, l := range strings.Split(buf.String(), "\n") {
+		if n := utf8.RuneCountInString(l); n > width && !unbreakable(l, width) {
+			t.Errorf("line %d is %d columns wide, more than %d: %q", i+1, n, width, l)
+		}
+	}
+	got := mask(buf.String())
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("text output differs from %s (run go test ./report -update and review the diff):\n%s", golden, got)
+	}
+}
+
+// unbreakable reports whether a line too wide for the page is so because
+// of what must not be cut: a command or snippet (indented 8 or more), or
+// a single word longer than the page (a URL, a fingerprint, a code span).
+func unbreakable(line string, width int) bool {
+	if strings.HasPrefix(line, "        ") && !strings.HasPrefix(strings.TrimSpace(line), "- ") {
+		return true
+	}
+	for _, w := range strings.Fields(line) {
+		if utf8.RuneCountInString(w) > width/2 || strings.HasPrefix(w, "`") {
+			return true
+		}
+	}
+	return false
 }
 
 func TestTextColor(t *testing.T) {

@@ -3,7 +3,7 @@ package report
 import (
 	"encoding/base64"
 	"fmt"
-	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,21 +11,24 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
+// keepDates keeps a date on the line of the word that names it.
+var keepDates = strings.NewReplacer("thisUpdate ", "thisUpdate"+nbsp, "nextUpdate ", "nextUpdate"+nbsp, "revoked at ", "revoked"+nbsp+"at"+nbsp)
+
 // revocation prints the revocation status of each certificate of the path,
 // with every answer behind it, and the SCTs the server delivered. The
 // statuses are the checks' (checks.Revocation); issuers not sent by the
 // server come from the record.
-func revocation(w io.Writer, p palette, r Report) {
+func revocation(pg *page, r Report) {
+	p := pg.p
 	rec := r.Record
 	statuses := checks.Revocation(rec, checks.Env{Now: r.Now})
 	scts := checks.SCTs(rec)
 	if len(statuses) == 0 && len(scts) == 0 {
 		return
 	}
-	fmt.Fprintln(w)
 	head := "Revocation"
 	if rv := rec.Revocation; rv != nil {
-		head += " (--revocation " + rv.Mode
+		head += " (--revocation " + Escape(rv.Mode)
 		if rv.Mode == probe.RevocationFull {
 			head += fmt.Sprintf(": %d fetch(es) in %s, budget %s", len(rv.Fetches), msStr(rv.DurationMS), msStr(rv.BudgetMS))
 			if rv.LeafFromStaple {
@@ -34,7 +37,7 @@ func revocation(w io.Writer, p palette, r Report) {
 		}
 		head += ")"
 	}
-	fmt.Fprintln(w, p.bold.Sprint(head))
+	pg.heading(head)
 	for _, cr := range statuses {
 		st := cr.Status
 		switch st {
@@ -45,23 +48,23 @@ func revocation(w io.Writer, p palette, r Report) {
 		case checks.RevocationUnknown:
 			st = p.warn.Sprint(st)
 		}
-		line := fmt.Sprintf("  #%d %s %q: %s", cr.Index, cr.Role, checks.Name(cr.Cert), st)
+		line := fmt.Sprintf("#%d %s %s: %s", cr.Index, Escape(cr.Role), Escape(strconv.Quote(checks.Name(cr.Cert))), st)
 		if cr.Fetched {
-			line = fmt.Sprintf("  AIA %s %q (not sent; downloaded): %s", cr.Role, checks.Name(cr.Cert), st)
+			line = fmt.Sprintf("AIA %s %s (not sent; downloaded): %s", Escape(cr.Role), Escape(strconv.Quote(checks.Name(cr.Cert))), st)
 		}
 		if cr.Note != "" && len(cr.Answers) == 0 {
-			line += " — " + cr.Note
+			line += " — " + Escape(cr.Note)
 		}
-		fmt.Fprintln(w, line)
+		pg.line(fold(line, pg.width, "  ", "      "))
 		for _, a := range cr.Answers {
-			fmt.Fprintln(w, "      "+a.String())
+			pg.line(fold(keepDates.Replace(Escape(a.String())), pg.width, "      ", "        "))
 		}
 	}
 	if len(statuses) > 0 || len(scts) > 0 {
-		fmt.Fprintln(w, p.bold.Sprint("Certificate Transparency"))
+		pg.line(p.bold.Sprint("Certificate Transparency"))
 	}
 	if len(scts) == 0 {
-		fmt.Fprintln(w, "  SCTs: none")
+		pg.line("  SCTs: none")
 		return
 	}
 	bySource := map[string]int{}
@@ -74,14 +77,14 @@ func revocation(w io.Writer, p palette, r Report) {
 	}
 	var parts []string
 	for _, src := range order {
-		parts = append(parts, fmt.Sprintf("%d from the %s", bySource[src], src))
+		parts = append(parts, fmt.Sprintf("%d from the %s", bySource[src], Escape(src)))
 	}
-	fmt.Fprintf(w, "  SCTs: %d (%s; parsed, not verified: no log list)\n", len(scts), strings.Join(parts, ", "))
+	pg.para("  ", "    ", fmt.Sprintf("SCTs: %d (%s; parsed, not verified: no log list)", len(scts), strings.Join(parts, ", ")))
 	for _, s := range scts {
 		if s.Problem != "" {
-			fmt.Fprintf(w, "    - %s: %s\n", s.Source, s.Problem)
+			pg.para("    - ", "      ", Escape(s.Source)+": "+Escape(s.Problem))
 			continue
 		}
-		fmt.Fprintf(w, "    - log %s  at %s  (%s)\n", base64.StdEncoding.EncodeToString(s.LogID), s.Timestamp.UTC().Format(time.RFC3339), s.Source)
+		pg.line(fold(fmt.Sprintf("log %s %s", base64.StdEncoding.EncodeToString(s.LogID), keep("at "+s.Timestamp.UTC().Format(time.RFC3339)+" ("+Escape(s.Source)+")")), pg.width, "    - ", "      "))
 	}
 }

@@ -40,7 +40,7 @@ func TestRevocationSection(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		if err := Text(&b, Report{Record: rec, Now: now}, TextOptions{}); err != nil {
+		if err := Text(&b, Report{Record: rec, Now: now}, TextOptions{Width: -1}); err != nil {
 			t.Fatal(err)
 		}
 		want := append(tc.want, "SCTs: 2 (2 from the certificate; parsed, not verified: no log list)", "    - log ")

@@ -22,7 +22,7 @@ func TestScanTable(t *testing.T) {
 	}
 	r := report.Report{Record: rec, Findings: checks.Run(rec, checks.Env{Now: rec.StartedAt}), Now: rec.StartedAt}
 	var plain, colored bytes.Buffer
-	if err := report.Text(&plain, r, report.TextOptions{}); err != nil {
+	if err := report.Text(&plain, r, report.TextOptions{Width: -1}); err != nil {
 		t.Fatal(err)
 	}
 	out := plain.String()

@@ -20,10 +20,24 @@ func TestTrustLine(t *testing.T) {
 		},
 	}
 	var b bytes.Buffer
+	if err := Text(&b, r, TextOptions{Width: -1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`  trusted by  system ✓, mozilla ✓, java ✗ (missing root "Corp Root CA")`,
+		`  judged by   system: the findings and the exit code follow the first truststore; the others are shown for comparison`,
+	} {
+		if !strings.Contains(b.String(), want+"\n") {
+			t.Errorf("text lacks %q:\n%s", want, b.String())
+		}
+	}
+	// At 80 columns each store gets its own line.
+	b.Reset()
+	r.Trust[2].Reason = `missing root "Corp Root CA", whose name is long enough to need a line of its own`
 	if err := Text(&b, r, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if want := `  trusted by  system ✓, mozilla ✓, java ✗ (missing root "Corp Root CA")`; !strings.Contains(b.String(), want+"\n") {
+	if want := "  trusted by  system ✓\n              mozilla ✓\n              java ✗ (missing root \"Corp Root CA\", whose name is long enough to\n"; !strings.Contains(b.String(), want) {
 		t.Errorf("text lacks %q:\n%s", want, b.String())
 	}
 	b.Reset()

@@ -13,6 +13,8 @@ import (
 
 	"github.com/pavlo-v-chernykh/keystore-go/v4"
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 )
 
 // Format is a truststore file format, detected from the content.
@@ -99,13 +101,11 @@ func Load(path string, pw Password) ([]*x509.Certificate, Format, error) {
 	return certs, f, nil
 }
 
+// readFile reads a certificate file or store, bounded in size and time
+// (a FIFO or /dev/zero fails at once).
 func readFile(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxCertificateFile)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("cannot read %s: %w", path, pe.Err)
-		}
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	return data, nil
@@ -198,6 +198,10 @@ func parseJKS(data []byte, pw Password) ([]*x509.Certificate, error) {
 }
 
 func parsePKCS12(data []byte, pw Password) ([]*x509.Certificate, error) {
+	// Before any key derivation, which cannot be interrupted.
+	if err := inputfile.CheckKeyDerivation(data); err != nil {
+		return nil, fmt.Errorf("is a PKCS#12 store that cannot be opened safely: %w", err)
+	}
 	pass := pw.Value
 	certs, err := pkcs12.DecodeTrustStore(data, pass)
 	if err == nil {

@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,13 +20,9 @@ var ErrNoCertificates = errors.New("holds no certificate")
 // LoadFile reads a bundle of certificates, PEM or DER, detected from the
 // content. Errors name the file and say what is wrong.
 func LoadFile(path string) ([]*x509.Certificate, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("cannot read %s: %w", path, pe.Err)
-		}
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, err
 	}
 	certs, err := ParseCertificates(data)
 	if err != nil {

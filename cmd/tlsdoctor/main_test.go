@@ -49,6 +49,9 @@ func TestScripts(t *testing.T) {
 			e.Values["lab"] = lab
 			e.Values["counter"] = &fixtures.ConnCounter{}
 			e.Setenv("NO_COLOR", "")
+			// Scripts match content; the layout at 80 columns is in the
+			// report goldens and in output.txtar.
+			e.Setenv("COLUMNS", "1000")
 			return os.WriteFile(filepath.Join(e.WorkDir, "ca.pem"), lab.RootPEM(), 0o644)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -40,8 +40,12 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.msg }
 
-// inputError is an unusable input file: exit 2.
-type inputError struct{ err error }
+// inputError is an unusable input file: exit 2, with a hint when one
+// helps.
+type inputError struct {
+	err  error
+	hint string
+}
 
 func (e *inputError) Error() string { return e.err.Error() }
 func (e *inputError) Unwrap() error { return e.err }
@@ -63,28 +67,47 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // RunEnv is Run with an explicit environment.
+//
+// Everything written to stderr goes through report.TerminalWriter, and
+// the error and hint lines are escaped one line each: a file name, a
+// server's message or a record field reaches the terminal as text, never
+// as control characters.
 func RunEnv(ctx context.Context, args []string, env Env) int {
+	env.Stderr = report.TerminalWriter(env.Stderr)
 	code, err := dispatch(ctx, args, env)
 	if err != nil {
 		var ue *usageError
-		fmt.Fprintf(env.Stderr, "tlsdoctor: error: %s\n", err)
+		sayError(env, err.Error())
 		switch {
 		case errors.As(err, &ue):
 			hint := ue.hint
 			if hint == "" {
 				hint = "run 'tlsdoctor --help' for usage"
 			}
-			fmt.Fprintf(env.Stderr, "hint: %s\n", hint)
+			sayHint(env, hint)
 			return ExitUsage
 		}
 		var ie *inputError
 		if errors.As(err, &ie) {
+			hint := ie.hint
+			if hint == "" {
+				hint = inputHint(err)
+			}
+			if hint != "" {
+				sayHint(env, hint)
+			}
 			return ExitUsage
 		}
 		return ExitNoProbe
 	}
 	return code
 }
+
+// sayError and sayHint print the one voice's two lines, escaped.
+func sayError(env Env, msg string) {
+	fmt.Fprintf(env.Stderr, "tlsdoctor: error: %s\n", report.Escape(msg))
+}
+func sayHint(env Env, hint string) { fmt.Fprintf(env.Stderr, "hint: %s\n", report.Escape(hint)) }
 
 func dispatch(ctx context.Context, args []string, env Env) (int, error) {
 	if len(args) > 0 {
@@ -101,7 +124,7 @@ func dispatch(ctx context.Context, args []string, env Env) (int, error) {
 			fmt.Fprintf(env.Stdout, "tlsdoctor %s\n", Version)
 			return ExitOK, nil
 		case "help":
-			fmt.Fprint(env.Stdout, usage)
+			fmt.Fprint(env.Stdout, report.FoldHelp(usage, textWidth(env)))
 			return ExitOK, nil
 		}
 	}
@@ -180,7 +203,7 @@ func newFlagSet(name string) *pflag.FlagSet {
 func parseFlags(fs *pflag.FlagSet, args []string, env Env, text string) (help bool, err error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(env.Stdout, text)
+			fmt.Fprint(env.Stdout, report.FoldHelp(text, textWidth(env)))
 			return true, nil
 		}
 		return false, &usageError{msg: err.Error()}
@@ -207,7 +230,7 @@ func render(res *engine.Result, fixBundle string, o outputOptions, failOn checks
 	if o.format == "json" {
 		err = report.JSON(env.Stdout, r)
 	} else {
-		err = report.Text(env.Stdout, r, report.TextOptions{Color: o.useColor(env), Quiet: o.quiet, Verbose: o.verbose})
+		err = report.Text(env.Stdout, r, report.TextOptions{Color: o.useColor(env), Quiet: o.quiet, Verbose: o.verbose, Width: textWidth(env)})
 	}
 	if err != nil {
 		return ExitNoProbe, fmt.Errorf("writing the report: %w", err)
@@ -228,9 +251,9 @@ func sayFailure(env Env, rec *probe.Record, fs []checks.Finding) {
 	}
 	for _, f := range fs {
 		if f.Severity == checks.Error {
-			fmt.Fprintf(env.Stderr, "tlsdoctor: error: %s (%s)\n", f.Title, f.ID)
+			sayError(env, f.Title+" ("+f.ID+")")
 			if hint := checks.Hint(f.Fix); hint != "" {
-				fmt.Fprintf(env.Stderr, "hint: %s\n", hint)
+				sayHint(env, hint)
 			}
 			return
 		}

@@ -6,13 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/pflag"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
@@ -48,7 +44,8 @@ Connection:
       --truststore FILE|system|mozilla|java
                            judge trust against this store (repeatable): a PEM, DER, PKCS#12 or JKS file
                            (format read from the content), or a named store; default: system, and
-                           mozilla and java are reported too
+                           mozilla and java are reported too. With several, the first one given decides
+                           the findings and the exit code; the others get a verdict in the header
       --ca-file FILE       same as --truststore FILE (repeatable)
       --truststore-password PASS, --truststore-password-file FILE
                            password of PKCS#12/JKS truststores (or TLSDOCTOR_TRUSTSTORE_PASSWORD);
@@ -61,6 +58,10 @@ Connection:
                            judging store's root) as a truststore: .jks, .p12/.pfx or .pem, by the name
       --export-password-file FILE
                            its password (default "changeit"); --include-leaf adds the leaf (pinning)
+      --allow-private-fetch
+                           let AIA, OCSP and CRL URLs from the server's certificates reach loopback and
+                           private addresses even when the target is public (link-local, where cloud
+                           metadata lives, is never fetched)
 Client identity (mutual TLS):
       --cert FILE          client certificate: PEM (leaf first, then its intermediates; may hold the key too),
                            DER, or a PKCS#12 file (.p12/.pfx) holding key and chain
@@ -337,13 +338,9 @@ func runDiagnose(_ context.Context, args []string, env Env) (int, error) {
 			return 0, &usageError{msg: "diagnose needs --record FILE", hint: "tlsdoctor diagnose --record rec.json"}
 		}
 	}
-	data, err := os.ReadFile(path)
+	rec, err := loadRecord(path)
 	if err != nil {
-		return 0, &inputError{err: fmt.Errorf("--record: cannot read %s: %w", path, unwrapPath(err))}
-	}
-	rec, err := probe.DecodeRecord(data)
-	if err != nil {
-		return 0, &inputError{err: fmt.Errorf("--record: %s is %w", path, err)}
+		return 0, err
 	}
 	now := rec.StartedAt
 	switch nowArg {
@@ -422,15 +419,7 @@ func runChecks(args []string, env Env) (int, error) {
 	default:
 		return 0, &usageError{msg: fmt.Sprintf("--format %q is not supported", format), hint: "use --format text or --format json"}
 	}
-	tbl := tablewriter.NewTable(env.Stdout,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleLight)})),
-		tablewriter.WithHeader([]string{"ID", "Severity", "Looks for"}),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-	)
-	for _, r := range rows {
-		_ = tbl.Append([]string{r.ID, r.Severity, r.Title})
-	}
-	return ExitOK, tbl.Render()
+	return ExitOK, report.CheckList(env.Stdout, checks.All(), report.TextOptions{Width: textWidth(env)})
 }
 
 const demoUsage = `Usage: tlsdoctor demo [flags] [SCENARIO...]
@@ -486,7 +475,7 @@ func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 			if i > 0 {
 				fmt.Fprintln(env.Stdout)
 			}
-			fmt.Fprintf(env.Stdout, "════ demo %d/%d: %s — %s ════\n", i+1, len(names), n, description(n))
+			_ = report.Banner(env.Stdout, fmt.Sprintf("demo %d/%d: %s", i+1, len(names), n), description(n), report.TextOptions{Width: textWidth(env)})
 		}
 		target := probe.Target{Input: fmt.Sprintf("%s:%d", fixtures.Host, srv.Port), Host: fixtures.Host, Port: srv.Port, ConnectHost: "127.0.0.1", ConnectPort: srv.Port}
 		stores := []checks.Truststore{store}

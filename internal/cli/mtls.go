@@ -3,12 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/tlsdoctor/tlsdoctor/identity"
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 )
 
 // identityOptions are the client-identity flags.
@@ -45,9 +45,9 @@ func (o *identityOptions) password(fs *pflag.FlagSet, name string, env Env) (*st
 		return &v, nil
 	case fileSet:
 		path := *o.pw[name+"-file"]
-		data, err := os.ReadFile(path)
+		data, err := inputfile.Read(path, inputfile.MaxPasswordFile)
 		if err != nil {
-			return nil, &inputError{err: fmt.Errorf("--%s-file: cannot read %s: %w", name, path, unwrapPath(err))}
+			return nil, &inputError{err: fmt.Errorf("--%s-file: cannot read %s: %w", name, path, err)}
 		}
 		v := strings.TrimRight(string(data), "\r\n")
 		return &v, nil

@@ -41,7 +41,7 @@ type flight struct {
 
 // stderrIsTerminal reports whether env.Stderr is a terminal.
 func stderrIsTerminal(env Env) bool {
-	f, ok := env.Stderr.(*os.File)
+	f, ok := report.Unwrap(env.Stderr).(*os.File)
 	return ok && isatty.IsTerminal(f.Fd())
 }
 
@@ -52,7 +52,14 @@ func newProgress(env Env, forced bool, total int) *progress {
 	if !tty && !forced {
 		return nil
 	}
-	p := &progress{w: env.Stderr, tty: tty, width: terminalWidth(env, env.Stderr), total: total, start: time.Now(), inflight: map[int]flight{}, stopped: make(chan struct{})}
+	// A live line draws with carriage returns, which the escaping writer
+	// would show as text: it writes to the terminal itself, from text
+	// escaped with report.Clean.
+	w := env.Stderr
+	if tty {
+		w = report.Unwrap(env.Stderr)
+	}
+	p := &progress{w: w, tty: tty, width: terminalWidth(env, report.Unwrap(env.Stderr)), total: total, start: time.Now(), inflight: map[int]flight{}, stopped: make(chan struct{})}
 	if tty {
 		p.wg.Add(1)
 		go p.tick()

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -30,6 +31,8 @@ type targetOptions struct {
 	identity   identityOptions
 	scan       scanOptions
 	connect    connectOptions
+	// allowPrivateFetch is --allow-private-fetch (probe.FetchPolicy).
+	allowPrivateFetch bool
 }
 
 // registerTargetFlags registers the per-target flags on fs. A flag added
@@ -45,6 +48,7 @@ func registerTargetFlags(fs *pflag.FlagSet, o *targetOptions) {
 	o.identity.register(fs)
 	o.scan.register(fs)
 	o.connect.register(fs)
+	fs.BoolVar(&o.allowPrivateFetch, "allow-private-fetch", false, "")
 }
 
 // singleTargetFlags are per-target flags that write a file for the target:
@@ -153,6 +157,9 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 	case o.timeout <= 0:
 		return nil, &usageError{msg: "--timeout must be positive", hint: "for example --timeout 10s"}
 	}
+	if err := targetMistake(input); err != nil {
+		return nil, err
+	}
 	target, err := probe.ParseTarget(input)
 	if err != nil {
 		return nil, &usageError{msg: err.Error(), hint: "examples: example.com, example.com:8443, [::1]:443, https://example.com/path"}
@@ -171,6 +178,12 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 		return nil, err
 	}
 
+	// --timeout bounds the whole diagnosis: loading the truststores and the
+	// client identity (key derivation in a PKCS#12 file) counts too, and
+	// what it takes is left out of the probe's budget.
+	start := time.Now()
+	lctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
 	tkey := flagsKey(args, "truststore", "ca-file", "warn-days")
 	ls, ok := cache.stores[tkey]
 	if !ok {
@@ -178,8 +191,12 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 		if cache.loadStores != nil {
 			load = cache.loadStores
 		}
-		stores, recorded, err := load(env)
-		if err != nil {
+		var stores []checks.Truststore
+		var recorded []probe.RecordedTruststore
+		if err := within(lctx, o.timeout, trustFiles(o.trust), func() (err error) {
+			stores, recorded, err = load(env)
+			return err
+		}); err != nil {
 			return nil, err
 		}
 		ls = loadedStores{stores: stores, recorded: recorded, anchors: engine.AnchorSubjects(stores)}
@@ -187,7 +204,7 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Tool: "tlsdoctor " + Version,
 		Revocation: o.revocation.probeOptions(ls.stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: ls.anchors,
-		Connect: conn}
+		Connect: conn, FetchPolicy: probe.FetchPolicy{AllowPrivate: o.allowPrivateFetch}}
 	if o.scan.scan {
 		// --scan always checks whether the server needs SNI.
 		popts.SNICheck = probe.SNICheckAlways
@@ -195,7 +212,10 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 	ikey := flagsKey(args, "cert", "key", "keystore", "alias")
 	id, ok := cache.identities[ikey]
 	if !ok {
-		if id, err = o.identity.load(fs, env); err != nil {
+		if err := within(lctx, o.timeout, fileFlags(fs, "cert", "key", "keystore", "key-password-file", "cert-password-file", "keystore-password-file"), func() (err error) {
+			id, err = o.identity.load(fs, env)
+			return err
+		}); err != nil {
 			return nil, err
 		}
 		cache.identities[ikey] = id
@@ -203,7 +223,11 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 	if id != nil {
 		popts.ClientCertificate, popts.ClientSource = &id.Certificate, id.Format+" "+id.Source
 	}
-	req := engine.Request{Probe: popts, Timeout: o.timeout, Judge: o.trust.judgement(ls.stores, ls.recorded, out)}
+	timeout := o.timeout - time.Since(start)
+	if timeout <= 0 {
+		return nil, &inputError{err: fmt.Errorf("loading the truststores and the client identity took all of --timeout %s", o.timeout), hint: "give a longer --timeout"}
+	}
+	req := engine.Request{Probe: popts, Timeout: timeout, Judge: o.trust.judgement(ls.stores, ls.recorded, out)}
 	req.Probe.Now = env.Now
 	if o.scan.scan {
 		req.Scan = &probe.ScanOptions{MaxConns: o.scan.maxConns, Delay: o.scan.delay, Connect: conn}

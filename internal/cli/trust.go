@@ -13,6 +13,7 @@ import (
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/engine"
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
@@ -26,8 +27,9 @@ const (
 
 // trustOptions are the truststore and chain flags.
 type trustOptions struct {
-	caFiles     []string
-	truststores []string
+	// stores are the --truststore and --ca-file flags in the order given:
+	// the first decides the findings and the exit code.
+	stores      []storeFlag
 	password    string
 	passwordSet bool
 	passFile    string
@@ -40,8 +42,8 @@ type trustOptions struct {
 }
 
 func (t *trustOptions) register(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&t.truststores, "truststore", nil, "")
-	fs.StringArrayVar(&t.caFiles, "ca-file", nil, "")
+	fs.Func("truststore", "", func(s string) error { t.stores = append(t.stores, storeFlag{"--truststore", s}); return nil })
+	fs.Func("ca-file", "", func(s string) error { t.stores = append(t.stores, storeFlag{"--ca-file", s}); return nil })
 	fs.Func("truststore-password", "", func(s string) error { t.password, t.passwordSet = s, true; return nil })
 	fs.StringVar(&t.passFile, "truststore-password-file", "", "")
 	fs.IntVar(&t.warnDays, "warn-days", 30, "")
@@ -49,8 +51,26 @@ func (t *trustOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&t.noAIA, "no-aia", false, "")
 }
 
+// storeFlag is one --truststore or --ca-file flag.
+type storeFlag struct{ flag, arg string }
+
+// trustFiles names the store flags given, for errors.
+func trustFiles(t trustOptions) []string {
+	var out []string
+	if t.passFile != "" {
+		out = append(out, "--truststore-password-file "+t.passFile)
+	}
+	for _, s := range t.stores {
+		out = append(out, s.flag+" "+s.arg)
+	}
+	if len(out) == 0 {
+		out = []string{"the system truststores"}
+	}
+	return out
+}
+
 // given reports whether the user named any truststore.
-func (t *trustOptions) given() bool { return len(t.caFiles)+len(t.truststores) > 0 }
+func (t *trustOptions) given() bool { return len(t.stores) > 0 }
 
 // judgement is how the checks judge with these flags and stores.
 func (t *trustOptions) judgement(stores []checks.Truststore, recorded []probe.RecordedTruststore, out outputOptions) engine.Judgement {
@@ -69,9 +89,9 @@ func (t *trustOptions) passwordFor(env Env) (truststore.Password, error) {
 	case t.passwordSet:
 		return truststore.Password{Value: t.password, Set: true}, nil
 	case t.passFile != "":
-		data, err := os.ReadFile(t.passFile)
+		data, err := inputfile.Read(t.passFile, inputfile.MaxPasswordFile)
 		if err != nil {
-			return truststore.Password{}, &inputError{err: fmt.Errorf("--truststore-password-file: cannot read %s: %w", t.passFile, unwrapPath(err))}
+			return truststore.Password{}, &inputError{err: fmt.Errorf("--truststore-password-file: cannot read %s: %w", t.passFile, err)}
 		}
 		return truststore.Password{Value: strings.TrimRight(string(data), "\r\n"), Set: true}, nil
 	}
@@ -151,13 +171,8 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 		recorded = append(recorded, rt)
 		return nil
 	}
-	for _, f := range t.truststores {
-		if err := add("--truststore", f); err != nil {
-			return nil, nil, err
-		}
-	}
-	for _, f := range t.caFiles {
-		if err := add("--ca-file", f); err != nil {
+	for _, f := range t.stores {
+		if err := add(f.flag, f.arg); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -217,10 +232,12 @@ func storeError(flag, path string, err error) error {
 		return &usageError{msg: msg, hint: "give it with --truststore-password, TLSDOCTOR_TRUSTSTORE_PASSWORD or --truststore-password-file"}
 	case errors.Is(err, truststore.ErrUnsupported):
 		return &usageError{msg: msg, hint: "convert it: keytool -importkeystore -srckeystore " + checks.ShellQuote(path) + " -srcstoretype JCEKS -destkeystore truststore.p12 -deststoretype PKCS12"}
+	case errors.Is(err, inputfile.ErrTooManyIterations):
+		return &usageError{msg: msg, hint: "if the file is genuine, re-export it with the default iteration count: openssl pkcs12 -in " + checks.ShellQuote(path) + " -nokeys -out certs.pem, then use certs.pem"}
 	case errors.Is(err, truststore.ErrNoCertificates):
 		return &usageError{msg: msg, hint: "a truststore holds CA certificates: a PEM bundle, a DER certificate, a PKCS#12 or a JKS file"}
 	}
-	return &inputError{err: errors.New(msg)}
+	return &inputError{err: fmt.Errorf("%s: %w", flag, err)}
 }
 
 // writeFixBundle writes the corrected chain for --fix-bundle. When no

@@ -16,7 +16,6 @@ package fleet
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -96,11 +95,10 @@ func Run(ctx context.Context, jobs []Job, o Options, done func(Outcome)) (outcom
 	}
 	hosts := probe.NewHosts(perHost)
 	cache := probe.NewFetchCache()
-	// One HTTP client for the run's OCSP, CRL and AIA fetches, so that
-	// the diagnoses reuse connections to the same responders.
-	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: parallel, IdleConnTimeout: 30 * time.Second}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
+	// Each diagnosis keeps its own HTTP client for OCSP, CRL and AIA
+	// fetches: the probe's, which applies the fetch policy for URLs taken
+	// from certificates and the target's proxy. The answers are shared
+	// through the cache, so a responder is still asked once per run.
 
 	// Group jobs by key, in order of first appearance.
 	var uniq []*Outcome
@@ -114,7 +112,7 @@ func Run(ctx context.Context, jobs []Job, o Options, done func(Outcome)) (outcom
 		oc := &Outcome{Index: i, Indexes: []int{i}, Key: j.Key}
 		byKey[j.Key] = oc
 		uniq = append(uniq, oc)
-		reqs[j.Key] = share(j.Request, hosts, cache, client)
+		reqs[j.Key] = share(j.Request, hosts, cache)
 	}
 
 	finished := make([]bool, len(uniq))
@@ -160,16 +158,10 @@ func Run(ctx context.Context, jobs []Job, o Options, done func(Outcome)) (outcom
 }
 
 // share gives a request the run's shared resources: the revocation and
-// AIA cache and HTTP client always, the per-host cap when it scans.
-func share(req engine.Request, hosts *probe.Hosts, cache *probe.FetchCache, client *http.Client) engine.Request {
+// AIA cache always, the per-host cap when it scans.
+func share(req engine.Request, hosts *probe.Hosts, cache *probe.FetchCache) engine.Request {
 	if req.Probe.Revocation.Cache == nil {
 		req.Probe.Revocation.Cache = cache
-	}
-	if req.Probe.Revocation.Client == nil {
-		req.Probe.Revocation.Client = client
-	}
-	if req.Probe.AIAClient == nil {
-		req.Probe.AIAClient = client
 	}
 	if req.Scan != nil {
 		sc := *req.Scan

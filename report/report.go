@@ -177,21 +177,11 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 			sent = "no: " + a.NoClientCertificateReason
 		}
 		fmt.Fprintln(w, "  certificate sent: "+sent)
-		if ph := a.PostHandshake; ph != nil {
-			v := ph.Verdict
-			if ph.HTTPStatus != "" {
-				v += " (" + ph.HTTPStatus + ")"
-			}
-			fmt.Fprintln(w, "  server verdict: "+v)
+		if a.PostHandshake != nil {
+			fmt.Fprintln(w, "  server verdict: "+checks.VerdictText(a))
 		}
 		if nc := rec.Attempt(probe.PurposeNoClientCert); nc != nil {
-			v := nc.Outcome
-			if nc.Error != nil {
-				v += ": " + nc.Error.Message
-			} else if ph := nc.PostHandshake; ph != nil && ph.HTTPStatus != "" {
-				v += " (" + ph.HTTPStatus + ")"
-			}
-			fmt.Fprintln(w, "  without a certificate: "+v)
+			fmt.Fprintln(w, "  without a certificate: "+checks.VerdictText(nc))
 		}
 	}
 	fmt.Fprintln(w)
@@ -392,7 +382,10 @@ func finding(w io.Writer, p palette, f checks.Finding, o TextOptions) {
 		fmt.Fprintln(w, p.dim.Sprint("    what clients say:"))
 		for _, c := range f.Clients {
 			verdict := "fails"
-			if !c.Fails {
+			switch {
+			case c.Unknown:
+				verdict = "unknown"
+			case !c.Fails:
 				verdict = "works"
 			}
 			fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("      %-8s %-5s %s", c.Client, verdict, c.Message), " "))

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -175,6 +177,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Tool: "tlsdoctor " + Version,
 		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: engine.AnchorSubjects(stores)}
+	popts.MinVersion, popts.MaxVersion = clientVersionCap(o.out.client)
 	if id, err := o.identity.load(fs, env); err != nil {
 		return 0, err
 	} else if id != nil {
@@ -455,4 +458,20 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// clientVersionCap bounds the default run's handshake to what a client
+// named with --client or --tls-max speaks when it stops below TLS 1.3, so
+// that the record shows what that client gets (a TLS 1.2 client meets a
+// client-certificate refusal during the handshake, not after it); zero
+// values keep the probe's defaults.
+func clientVersionCap(c *checks.ClientProfile) (lo, hi uint16) {
+	if c == nil || len(c.Versions) == 0 {
+		return 0, 0
+	}
+	hi = slices.Max(c.Versions)
+	if hi >= tls.VersionTLS13 {
+		return 0, 0
+	}
+	return min(hi, tls.VersionTLS12), hi
 }

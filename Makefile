@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/tlsdoctor/tlsdoctor/internal/cli.Version=$(VERSION)
 GO ?= go
 
-.PHONY: all build test demo lint bench clean
+.PHONY: all build test test-real demo lint bench clean
 
 all: build
 
@@ -16,6 +16,11 @@ demo: build
 
 test:
 	$(GO) test -race -timeout 15m ./...
+
+# The slow real peers: Java clients and a Java (JSSE) server compiled at
+# test time (about a minute). `make test` runs every other real peer.
+test-real:
+	TLSDOCTOR_REAL=1 $(GO) test -timeout 10m -run 'TestJava' ./checks
 
 lint:
 	$(GO) vet ./...

@@ -390,6 +390,9 @@ func TestNoContradictoryClientLines(t *testing.T) {
 		t.Run("record/"+name, func(t *testing.T) {
 			rec, env := loadRecord(t, name)
 			check(t, checks.Run(rec, env))
+			empty := env
+			empty.Truststores = []checks.Truststore{checks.NewTruststore("empty", nil)}
+			check(t, checks.Run(rec, empty))
 			for _, c := range []string{"java8", "openssl1.0.2", "go"} {
 				p, _ := checks.LookupClient(c)
 				env.Client = &p
@@ -403,10 +406,13 @@ func TestNoContradictoryClientLines(t *testing.T) {
 			continue // times out by design; its record is checked above
 		}
 		t.Run("scenario/"+name, func(t *testing.T) {
-			_, fs := probeScenario(t, l, name, checks.Env{}, func(o *probe.Options) {
+			rec, fs := probeScenario(t, l, name, checks.Env{}, func(o *probe.Options) {
 				o.Revocation = probe.RevocationOptions{Mode: probe.RevocationFull, Issuers: []*x509.Certificate{l.PKI.Get("root").Cert}}
 			})
 			check(t, fs)
+			// The first run of a user without a CA file: every fault
+			// meets untrusted-root, where every client fails.
+			check(t, checks.Run(rec, checks.Env{Now: l.PKI.Now, Truststores: []checks.Truststore{checks.NewTruststore("empty", nil)}}))
 		})
 	}
 }

@@ -56,9 +56,11 @@ func mtlsAlertClients(in *Input, a *probe.Attempt) []ClientVerdict {
 				kept = append(kept, v)
 			}
 		}
-		return kept
+		if len(kept) > 0 {
+			return kept
+		}
 	}
-	return out
+	return out // every client's line, for a custom client
 }
 
 // malformedCAListClients are the lines of a server whose TLS 1.3

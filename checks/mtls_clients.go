@@ -73,7 +73,7 @@ func malformedCAListClients() []ClientVerdict {
 	return []ClientVerdict{
 		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLProtocolException: Invalid certificate_authorities extension: insufficient data"},
 		{Client: "go", Fails: true, Message: "local error: tls: error decoding message"},
-		{Client: "curl", Fails: true, Message: "fails after the handshake with the server's TLS 1.3 refusal (from OpenSSL servers: curl: (56) OpenSSL SSL_read: OpenSSL/3.0: error:0A00045C:SSL routines::tlsv13 alert certificate required, errno 0)"},
-		{Client: "openssl", Fails: true, Message: "fails after the handshake with the server's TLS 1.3 refusal (from OpenSSL servers: error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required (SSL alert number 116))"},
+		{Client: "curl", Fails: true, Message: "after the handshake, the server's TLS 1.3 refusal (from OpenSSL servers: curl: (56) OpenSSL SSL_read: OpenSSL/3.0: error:0A00045C:SSL routines::tlsv13 alert certificate required, errno 0)"},
+		{Client: "openssl", Fails: true, Message: "after the handshake, the server's TLS 1.3 refusal (from OpenSSL servers: error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required (SSL alert number 116))"},
 	}
 }

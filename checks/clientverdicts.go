@@ -298,8 +298,8 @@ var defaultClients = []struct{ name, profile string }{
 
 // negotiationClients are the per-client lines of a protocol or cipher
 // finding: each default client (or the --client one) judged against what
-// the record shows. They are nil when every default client connects: the
-// lines are for where clients differ.
+// the record shows. They are nil when no default client is proven to
+// fail: the lines are for where clients differ.
 func negotiationClients(in *Input) []ClientVerdict {
 	s := in.view()
 	if c := in.Env.Client; c != nil {
@@ -310,7 +310,7 @@ func negotiationClients(in *Input) []ClientVerdict {
 	for _, d := range defaultClients {
 		p, _ := LookupClient(d.profile)
 		o := judge(&p, s)
-		differ = differ || o.kind != outWorks
+		differ = differ || o.fails()
 		out = append(out, clientLine(d.name, d.name, o, s))
 	}
 	if !differ {

@@ -83,6 +83,9 @@ type ClientVerdict struct {
 	Client string `json:"client"`
 	// Fails is true when the client refuses the connection.
 	Fails bool `json:"fails"`
+	// Unknown is true when the record cannot tell whether the client
+	// connects (Fails is then false); Message says what is missing.
+	Unknown bool `json:"unknown,omitempty"`
 	// Message is what the client prints, when it fails.
 	Message string `json:"message,omitempty"`
 }
@@ -219,6 +222,7 @@ func All() []Check {
 		{"protocol-legacy", Warning, "the server accepts SSL 3.0 (error) or TLS 1.0/1.1 (warning), which current clients refuse", protocolLegacy},
 		{"weak-cipher", Warning, "the server accepts weak cipher suites: NULL, EXPORT, anon, RC4, DES, 3DES, no forward secrecy, CBC with SHA-1", weakCipher},
 		{"weak-dh", Warning, "the server's DHE parameters are smaller than 2048 bits (Logjam)", weakDH},
+		{"dh-group-unsafe", Warning, "the server's DHE group is unsafe: a composite modulus or a generator of small order (error), or a prime that is not a safe prime (warning); published RFC 2409/3526/5114/7919 groups are recognised by value", dhGroupUnsafe},
 		{"tls13-missing", Info, "the server does not speak TLS 1.3", tls13Missing},
 		{"no-forward-secrecy", Warning, "the server offers no forward-secret key exchange, or prefers one without", noForwardSecrecy},
 		{"server-ignores-preference", Info, "the server follows the client's cipher order instead of its own (TLS 1.2 and older)", serverIgnoresPreference},
@@ -244,6 +248,7 @@ type Input struct {
 	// rev is Revocation's verdict, computed once: several checks read it,
 	// and each OCSP answer costs signature checks.
 	rev *[]CertRevocation
+	viewCache *serverView
 }
 
 // NewInput parses the record's chain.
@@ -300,7 +305,41 @@ func RunInput(in *Input) []Finding {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity > out[j].Severity })
+	reconcileClients(out)
 	return out
+}
+
+// reconcileClients makes the findings agree about each client. A finding's
+// line says how the client fares with that fault alone; when another
+// finding proves the client fails to connect, "works" (or "unknown")
+// would contradict it, so the line says it fails and why, keeping what
+// this fault alone would do.
+func reconcileClients(fs []Finding) {
+	failsIn := map[string]string{} // client -> the most severe finding where it fails
+	for _, f := range fs {
+		for _, c := range f.Clients {
+			if _, seen := failsIn[c.Client]; c.Fails && !seen {
+				failsIn[c.Client] = f.ID
+			}
+		}
+	}
+	for i := range fs {
+		for j := range fs[i].Clients {
+			c := &fs[i].Clients[j]
+			id, ok := failsIn[c.Client]
+			if c.Fails || !ok || id == fs[i].ID {
+				continue
+			}
+			alone := "this alone would not stop it"
+			if c.Unknown {
+				alone = "whether this alone would stop it is not known"
+			}
+			if c.Message != "" {
+				alone += " (" + c.Message + ")"
+			}
+			*c = ClientVerdict{Client: c.Client, Fails: true, Message: "fails: see " + id + "; " + alone}
+		}
+	}
 }
 
 // Worst returns the highest severity among findings, or 0.

@@ -17,86 +17,6 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
-// clientOutcome is how a profiled client would fare against the scanned
-// server.
-type clientOutcome struct {
-	version probe.ScanVersion
-	suite   uint16
-	common  []uint16 // common versions
-	noSuite bool
-	group   string // the failing reason for groups, when any
-	sigalg  string
-	// schemes, when set, are the TLS 1.2 signature schemes the server
-	// signs with, none of which the client offers.
-	schemes   []string
-	dhTooWeak int
-}
-
-func judgeClient(in *Input, c *ClientProfile, sc *probe.Scan) clientOutcome {
-	var o clientOutcome
-	var best *probe.ScanVersion
-	for i, v := range sc.Versions {
-		if v.Supported && slices.Contains(c.Versions, v.VersionID) {
-			o.common = append(o.common, v.VersionID)
-			best = &sc.Versions[i]
-		}
-	}
-	if best == nil {
-		return o
-	}
-	o.version = *best
-	// The server picks: by its own order when it has one, else the
-	// client's first suite that it accepts.
-	if best.Preference == "server" {
-		for _, su := range best.Suites {
-			if slices.Contains(c.Suites, su.ID) {
-				o.suite = su.ID
-				break
-			}
-		}
-	} else {
-		for _, id := range c.Suites {
-			if slices.ContainsFunc(best.Suites, func(s probe.ScanSuite) bool { return s.ID == id }) {
-				o.suite = id
-				break
-			}
-		}
-	}
-	if o.suite == 0 {
-		o.noSuite = true
-		return o
-	}
-	info := ciphersuite.Lookup(o.suite)
-	if info.KeyExchange == "DHE" && best.DHBits > 0 && c.MinDHBits > 0 && best.DHBits < c.MinDHBits {
-		o.dhTooWeak = best.DHBits
-	}
-	if groups, tested := groupsAt(sc, best.VersionID); (info.KeyExchange == "TLS13" || info.KeyExchange == "ECDHE") && len(c.Groups) > 0 && len(groups) > 0 && allTested(c.Groups, tested) {
-		common := false
-		var names []string
-		for _, g := range groups {
-			names = append(names, g.Name)
-			if slices.Contains(c.Groups, g.ID) {
-				common = true
-			}
-		}
-		if !common {
-			o.group = "the server accepts only " + strings.Join(names, ", ")
-		}
-	}
-	if best.VersionID == vTLS12 && (info.KeyExchange == "ECDHE" || info.KeyExchange == "DHE") && len(c.Schemes12) > 0 && len(sc.SigAlgs) > 0 &&
-		!slices.ContainsFunc(sc.SigAlgs, func(a probe.ScanSigAlg) bool { return slices.Contains(c.Schemes12, a.ID) }) {
-		for _, a := range sc.SigAlgs {
-			o.schemes = append(o.schemes, a.Name)
-		}
-	}
-	if len(c.SigAlgs) > 0 {
-		if k := leafKeyType(in); k != "" && !slices.Contains(c.SigAlgs, k) {
-			o.sigalg = "the server's certificate has a " + strings.ToUpper(k) + " key, which this client cannot verify signatures from"
-		}
-	}
-	return o
-}
-
 // groupsAt returns the groups the scan found for a version and the groups
 // it tested there (a group outside them is unknown, not refused).
 func groupsAt(sc *probe.Scan, version uint16) ([]probe.ScanGroup, []uint16) {
@@ -244,7 +164,7 @@ func versionMismatch(in *Input) []Finding {
 				Say("curl and openssl: allow the old version at security level 0:")),
 				legacyCurlCmd(in, l.Version), legacyClientCmd(in, l.Version),
 				Say("See every version and suite the server accepts:"), rerun(in, "--scan")),
-			Clients: protocolLegacyClients(),
+			Clients: negotiationClients(in),
 		}}
 	}
 	c, sc := in.Env.Client, scanOf(in)
@@ -259,36 +179,27 @@ func versionMismatch(in *Input) []Finding {
 			Evidence: sc.Errors,
 		}}
 	}
-	o := judgeClient(in, c, sc)
-	if len(o.common) > 0 {
+	o := judge(c, in.view())
+	if o.kind != failOldServer && o.kind != failNewServer {
 		return nil
 	}
-	var server []uint16
-	for _, v := range supported(sc) {
-		server = append(server, v.VersionID)
-	}
-	if len(server) == 0 {
-		return nil // nothing accepted at all: handshake-failed explains it
-	}
+	server := o.server
 	f := Finding{
 		Title:    fmt.Sprintf("%s cannot connect: no common protocol version", c.Name),
 		Detail:   fmt.Sprintf("%s offers %s; the server accepts only %s.", c.Description, versionNames(c.Versions), versionNames(server)),
 		Evidence: []string{"client profile: " + c.Source, "server accepts: " + versionNames(server)},
 	}
-	serverOlder := slices.Max(server) < slices.Min(c.Versions)
-	if serverOlder {
+	if o.kind == failOldServer {
 		old := probe.VersionName(slices.Max(server))
 		f.Fix = append(enableModernTLS(false), enableOldVersion(in, c, old)...)
-		f.Clients = protocolLegacyClients()
 	} else {
 		f.Fix = []Step{Say("Fix the client: upgrade it to one that speaks " + probe.VersionName(slices.Min(server)) + " or newer.")}
 		if c.Kind == "java" {
 			f.Fix = append(f.Fix, Say("Java: let it offer TLS 1.2 and 1.3:"), Set("java", "-Djdk.tls.client.protocols=TLSv1.2,TLSv1.3"))
 		}
 		f.Fix = append(f.Fix, Say("Or, on the server, also enable TLS 1.2:"), Set("nginx", "ssl_protocols TLSv1.2 TLSv1.3;"))
-		f.Clients = alertMessages("protocol_version", 70, false)
 	}
-	f.Clients = onlyClient(f.Clients, c)
+	f.Clients = negotiationClients(in)
 	return []Finding{f}
 }
 
@@ -338,24 +249,6 @@ func dhFix() []Step {
 	}
 }
 
-// onlyClient keeps the verdicts of the client family named, when known.
-func onlyClient(vs []ClientVerdict, c *ClientProfile) []ClientVerdict {
-	fam := map[string]string{"java": "java", "openssl": "openssl", "go": "go"}[c.Kind]
-	if c.Name == "curl" {
-		fam = "curl"
-	}
-	if fam == "" {
-		return vs
-	}
-	var out []ClientVerdict
-	for _, v := range vs {
-		if v.Client == fam {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 func cipherMismatch(in *Input) []Finding {
 	l, kind := retryMismatch(in)
 	if kind == mismatchSigAlg {
@@ -387,76 +280,14 @@ func cipherMismatch(in *Input) []Finding {
 				Say("List every suite the server accepts (and judge a given client with --client NAME):"),
 				rerun(in, "--scan"),
 			},
-			Clients: alertMessages("handshake_failure", 40, false),
+			Clients: negotiationClients(in),
 		}}
 	}
 	c, sc := in.Env.Client, scanOf(in)
 	if c == nil || sc == nil || sc.Incomplete {
 		return nil // version-mismatch says the verdict is unknown
 	}
-	o := judgeClient(in, c, sc)
-	if len(o.common) == 0 {
-		return nil
-	}
-	v := o.version.Version
-	ev := []string{"client profile: " + c.Source, fmt.Sprintf("highest common version: %s", v)}
-	switch {
-	case o.noSuite:
-		var acc []string
-		for _, su := range o.version.Suites {
-			acc = append(acc, suiteLabel(su.ID))
-		}
-		ev = append(ev, "server accepts at "+v+": "+strings.Join(acc, ", "))
-		f := Finding{
-			Title:    fmt.Sprintf("%s cannot connect: no common cipher suite at %s", c.Name, v),
-			Detail:   fmt.Sprintf("The server picks %s (the highest version both speak), but none of the %d suites %s offers is among the %d the server accepts at that version; the server answers with a handshake_failure alert.", v, len(c.Suites), c.Name, len(o.version.Suites)),
-			Evidence: ev,
-			Fix:      cipherFix(in, c, o.version),
-			Clients:  onlyClient(alertMessages("handshake_failure", 40, false), c),
-		}
-		return []Finding{f}
-	case o.dhTooWeak > 0:
-		return []Finding{{
-			Title:    fmt.Sprintf("%s cannot connect: the server's %d-bit DH group is too small for it", c.Name, o.dhTooWeak),
-			Detail:   fmt.Sprintf("At %s the server picks %s, a DHE suite, with a %d-bit prime; %s requires at least %d bits.", v, ciphersuite.Name(o.suite), o.dhTooWeak, c.Description, c.MinDHBits),
-			Evidence: append(ev, "negotiated suite would be "+suiteLabel(o.suite)),
-			Fix:      dhFix(),
-		}}
-	case o.group != "":
-		return []Finding{{
-			Title:    fmt.Sprintf("%s cannot connect: no common key-exchange group", c.Name),
-			Detail:   fmt.Sprintf("%s offers groups %s; %s.", c.Description, groupNames(c.Groups), o.group),
-			Evidence: ev,
-			Fix:      []Step{Say("Server: enable X25519 and P-256:"), Set("nginx", "ssl_ecdh_curve X25519:prime256v1:secp384r1;")},
-		}}
-	case len(o.schemes) > 0:
-		var offers []string
-		for _, id := range c.Schemes12 {
-			offers = append(offers, probe.SigAlgName(id))
-		}
-		return []Finding{{
-			Title:    fmt.Sprintf("%s cannot connect: no common signature algorithm (the server signs only with %s)", c.Name, strings.Join(o.schemes, ", ")),
-			Detail:   fmt.Sprintf("At %s the server would pick %s, and signs its key exchange only with %s; %s offers none of them, so the server finds nothing to sign with and answers with a handshake_failure alert.", v, suiteLabel(o.suite), strings.Join(o.schemes, ", "), c.Description),
-			Evidence: append(ev, "server's TLS 1.2 signature schemes (scan): "+strings.Join(o.schemes, ", "), c.Name+" offers: "+strings.Join(offers, ", ")),
-			Fix:      sigAlgFix(in, c.Kind),
-			Clients:  onlyClient(alertMessages("handshake_failure", 40, false), c),
-		}}
-	case o.sigalg != "":
-		return []Finding{{
-			Title:    fmt.Sprintf("%s cannot connect: no common signature algorithm", c.Name),
-			Detail:   o.sigalg + ".",
-			Evidence: ev,
-			Fix:      []Step{Say("Server: add an RSA certificate next to the current one; nginx accepts several:"), Set("nginx", "ssl_certificate /etc/nginx/ecdsa-fullchain.pem;\nssl_certificate_key /etc/nginx/ecdsa.key;\nssl_certificate /etc/nginx/rsa-fullchain.pem;\nssl_certificate_key /etc/nginx/rsa.key;")},
-		}}
-	}
-	// It connects: say so, with what it gets.
-	return []Finding{{
-		ID:       "client-compatible",
-		Severity: Info,
-		Title:    fmt.Sprintf("%s can connect: %s with %s", c.Name, v, ciphersuite.Name(o.suite)),
-		Detail:   fmt.Sprintf("%s and the server share %s; the server would choose %s.", c.Description, versionNames(o.common), suiteLabel(o.suite)),
-		Evidence: ev,
-	}}
+	return namedClientFindings(in, c, sc)
 }
 
 // sigAlgMismatch reports a default run that failed because the server
@@ -465,16 +296,7 @@ func cipherMismatch(in *Input) []Finding {
 // SHA-224, MD5), and the same hello with only current schemes was refused.
 func sigAlgMismatch(in *Input, a *probe.Attempt) []Finding {
 	m := in.Rec.Attempt(probe.PurposeModernSigAlgs)
-	clients := alertMessages("handshake_failure", 40, false)
-	// Java 17 connects when its measured list has the scheme the server
-	// signed with (it has SHA-1 and SHA-224, not MD5).
-	if slices.Contains(java17Schemes, a.SigAlgID) {
-		for i := range clients {
-			if clients[i].Client == "java" {
-				clients[i] = ClientVerdict{Client: "java", Fails: false}
-			}
-		}
-	}
+	clients := negotiationClients(in)
 	return []Finding{{
 		Title: "signature algorithm mismatch: the server signs TLS 1.2 key exchanges with " + a.SigAlg + ", which OpenSSL 3 (curl, Python, Node) and Go do not offer",
 		Detail: "The suite is not the problem: " + a.CipherSuite + " is one current clients offer. The signature is: asked with every signature scheme, the server signed its key exchange with " + a.SigAlg +

@@ -59,6 +59,36 @@ func clientVerdict(a *probe.Attempt) string {
 	return verdictAccepted
 }
 
+// VerdictText says in a few words what the server made of our client
+// certificate (or its absence) in attempt a, for the report's summary: an
+// HTTP 400 after a completed handshake is a refusal, not an acceptance.
+func VerdictText(a *probe.Attempt) string {
+	ph := a.PostHandshake
+	switch clientVerdict(a) {
+	case verdictRejected:
+		return "refused with alert " + a.Error.Alert.Name
+	case verdictHTTP400:
+		return "refused: the handshake completed, then the HTTP request got " + ph.HTTPStatus
+	case verdictClosed:
+		return "closed the connection without an alert or an answer"
+	case verdictQuiet:
+		if ph != nil && ph.HTTPProbe {
+			return "no objection (no alert within the wait; the service gave no HTTP answer)"
+		}
+		return "no objection (no alert within the wait)"
+	case verdictAccepted:
+		if ph != nil && ph.HTTPStatus != "" {
+			return "accepted (" + ph.HTTPStatus + ")"
+		}
+		return "accepted (" + a.Version + " handshake completed)"
+	case verdictUnknown:
+		if a.Error != nil {
+			return "failed: " + a.Error.Message
+		}
+	}
+	return "no client certificate was requested"
+}
+
 func refused(v string) bool  { return v == verdictRejected || v == verdictHTTP400 }
 func admitted(v string) bool { return v == verdictAccepted || v == verdictQuiet }
 
@@ -107,7 +137,11 @@ func (in *Input) mtls() *mtls {
 	m.req, m.reqAttempt = m.primary.CertificateRequest, m.primary
 	if m.req == nil {
 		if l := in.Rec.Attempt(probe.PurposeLegacy); l != nil && l.CertificateRequest != nil {
+			// The primary attempt failed before the CertificateRequest
+			// (a malformed TLS 1.3 one, or versions refused): the retry's
+			// verdict is the server's.
 			m.req, m.reqAttempt = l.CertificateRequest, l
+			m.primary = l
 		}
 	}
 	m.sent = m.primary.ClientCertificateSent

@@ -32,7 +32,7 @@ func clientCAListEmpty(in *Input) []Finding {
 			Title:    "the server's TLS 1.3 CertificateRequest is malformed: most likely an empty certificate_authorities extension",
 			Detail: "Offering TLS 1.3, our TLS stack (Go crypto/tls) aborted with decode_error on the server's encrypted handshake, before the server's certificate; in TLS 1.3 only EncryptedExtensions and the CertificateRequest come before it. " +
 				"The known cause is a CertificateRequest whose certificate_authorities extension is present but empty, which RFC 8446 forbids (it must name at least one CA): OpenSSL 3.0 servers send it with `-no_ca_names` (SSL_OP_DISABLE_TLSEXT_CA_NAMES; `openssl s_client -trace` shows `certificate_authorities(47), length=2`), and other stacks may when their client-CA list is empty. " +
-				"Go and Java clients abort on it with a decode error; OpenSSL and curl tolerate it and go on.",
+				"Go and Java clients abort on it (Java 17: `Invalid certificate_authorities extension: insufficient data`); OpenSSL and curl tolerate it and go on.",
 			Evidence: []string{fmt.Sprintf("TLS 1.3 attempt: we sent alert decode_error (%s) before receiving any server certificate", in.Rec.Primary().Error.Message)},
 			Fix: []Step{
 				Say("Server side: name the client CAs instead of an empty list. OpenSSL-based servers: drop -no_ca_names (SSL_OP_DISABLE_TLSEXT_CA_NAMES) and load the CA list; Java servers: put the client CA in the server's truststore."),
@@ -40,10 +40,10 @@ func clientCAListEmpty(in *Input) []Finding {
 				Set("spring", "server.ssl.trust-store=file:client-truststore.p12"),
 			},
 			Clients: []ClientVerdict{
-				{Client: "java", Fails: true, Message: "aborts the handshake with a decode error (the exact text depends on the JDK)"},
+				{Client: "java", Fails: true, Message: "javax.net.ssl.SSLProtocolException: Invalid certificate_authorities extension: insufficient data"},
 				{Client: "go", Fails: true, Message: "local error: tls: error decoding message"},
-				{Client: "openssl", Fails: false},
-				{Client: "curl", Fails: false},
+				{Client: "openssl", Fails: false, Message: "accepts the empty extension and goes on"},
+				{Client: "curl", Fails: false, Message: "accepts the empty extension and goes on"},
 			},
 		}
 		switch {

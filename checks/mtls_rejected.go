@@ -36,7 +36,7 @@ func clientCertRejected(in *Input) []Finding {
 	f := Finding{
 		Title:    "the server rejected the client certificate we sent",
 		Evidence: append(m.chainEvidence(), verdictEvidence(a, "with our certificate")),
-		Clients:  alertClients(a),
+		Clients:  mtlsAlertClients(in, a),
 	}
 	switch m.verdict {
 	case verdictRejected:

@@ -7,6 +7,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"strings"
+
+	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
 func clientCertRequired(in *Input) []Finding {
@@ -19,10 +21,18 @@ func clientCertRequired(in *Input) []Finding {
 		Title:    "the server requires a client certificate (mutual TLS) and none was given",
 		Detail:   "The server asked for a client certificate in its CertificateRequest, we had none to send, and it refused the connection. Nothing is wrong with the server's own certificate: the client must present a certificate from one of the CAs it names.",
 		Evidence: append(caListEvidence(m.req), verdictEvidence(a, "without a client certificate")),
-		Clients:  alertClients(a),
+		Clients:  mtlsAlertClients(in, a),
 	}
 	if n := caNames(m.req); len(n) > 0 {
 		f.Detail += " It accepts certificates issued by: " + strings.Join(n, "; ") + "."
+	}
+	if a.Purpose == probe.PurposeLegacy {
+		p := in.Rec.Primary()
+		f.Evidence = append([]string{fmt.Sprintf("the default handshake (%s) failed before any CertificateRequest (%s); a retry offering %s got one", versionRange(p.Offered), p.Error.Message, versionRange(a.Offered))}, f.Evidence...)
+		if malformed, _ := malformedCAList(in); malformed {
+			f.Detail += " The TLS 1.3 handshake hides this (see client-ca-list-empty: its CertificateRequest is malformed); the retry at " + a.Version + " shows the server refusing a client without a certificate."
+			f.Clients = malformedCAListClients()
+		}
 	}
 	if m.verdict == verdictHTTP400 {
 		f.Detail = "The server asked for a client certificate and, when none came, completed the handshake but refused the request with HTTP 400: nginx with `ssl_verify_client on` does this (its page says \"No required SSL certificate was sent\")."
@@ -102,7 +112,7 @@ func clientCertCANotAccepted(in *Input) []Finding {
 // tls.Config.Certificates) offer only a certificate whose chain matches
 // the server's CA list, so they send none and get what our no-certificate
 // handshake got; OpenSSL and curl send it and get the primary verdict.
-func javaFiltersClients(m *mtls, _ *Input) []ClientVerdict {
+func javaFiltersClients(m *mtls, in *Input) []ClientVerdict {
 	var out []ClientVerdict
 	switch {
 	case m.noCert != nil && m.noCertVerd == verdictRejected:
@@ -120,7 +130,7 @@ func javaFiltersClients(m *mtls, _ *Input) []ClientVerdict {
 			ClientVerdict{Client: "java", Fails: false, Message: "connects without a client certificate (none in its keystore is from a listed CA), then is treated as anonymous"},
 			ClientVerdict{Client: "go", Fails: false, Message: "connects without a client certificate (its chain matches no listed CA), then is treated as anonymous"})
 	}
-	for _, v := range alertClients(m.primary) {
+	for _, v := range mtlsAlertClients(in, m.primary) {
 		if v.Client != "java" && v.Client != "go" {
 			out = append(out, v)
 		}
@@ -164,7 +174,7 @@ func clientChainIncomplete(in *Input) []Finding {
 		f.Severity = Warning
 		f.Detail += " This server accepted the certificate anyway (it holds the intermediate itself); servers that hold only the root, and Java clients that pick a certificate by issuer, will not."
 	}
-	f.Clients = alertClients(m.primary)
+	f.Clients = mtlsAlertClients(in, m.primary)
 	return []Finding{f}
 }
 

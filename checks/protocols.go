@@ -34,11 +34,9 @@ func protocolLegacy(in *Input) []Finding {
 		Set("java", "-Djdk.tls.server.protocols=TLSv1.2,TLSv1.3"),
 		Set("tomcat", `<SSLHostConfig protocols="TLSv1.2+TLSv1.3">`),
 	}
-	// Without a scan, version-mismatch reports a legacy-only server from
-	// the default run's retry; saying it twice would be noise.
 	sc := scanOf(in)
 	if sc == nil {
-		return nil
+		return protocolLegacyFromDefaultRun(in, serverFix)
 	}
 	var out []Finding
 	for _, v := range sc.Versions {
@@ -72,7 +70,7 @@ func protocolLegacy(in *Input) []Finding {
 			Detail:   detail,
 			Evidence: ev,
 			Fix:      serverFix,
-			Clients:  protocolLegacyClients(),
+			Clients:  negotiationClients(in),
 		})
 	}
 	return out
@@ -118,12 +116,10 @@ func suiteWeakness(info ciphersuite.Info) (Severity, []string) {
 	if !info.ForwardSecret() && info.Auth != "anon" && info.KeyExchange != "PSK" {
 		add(Warning, "no forward secrecy ("+info.KeyExchange+" key exchange): a stolen server key decrypts recorded traffic")
 	}
-	if info.CBC() && sev < Warning {
-		if info.MAC == "SHA" {
-			add(Info, "CBC with HMAC-SHA1 (MAC-then-encrypt, Lucky13-type padding oracles); not in Mozilla's intermediate profile")
-		} else {
-			add(Info, "CBC mode (MAC-then-encrypt); not in Mozilla's intermediate profile")
-		}
+	if info.CBC() && info.MAC == "SHA" {
+		add(Warning, "CBC with HMAC-SHA1 (MAC-then-encrypt, Lucky13-type padding oracles); not in Mozilla's intermediate profile")
+	} else if info.CBC() && sev < Warning {
+		add(Info, "CBC mode (MAC-then-encrypt); not in Mozilla's intermediate profile")
 	}
 	return sev, why
 }
@@ -141,7 +137,7 @@ const mozillaIntermediateCiphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES1
 func weakCipher(in *Input) []Finding {
 	sc := scanOf(in)
 	if sc == nil {
-		return nil
+		return weakCipherFromDefaultRun(in, weakCipherFix())
 	}
 	bySev := map[Severity][]string{}
 	// reasons are the short names of the weaknesses found per severity, in
@@ -163,14 +159,7 @@ func weakCipher(in *Input) []Finding {
 			}
 		}
 	}
-	fix := []Step{
-		Say("Allow only strong suites (Mozilla's intermediate list):"),
-		Set("nginx", "ssl_ciphers "+mozillaIntermediateCiphers+";"),
-		Set("apache", "SSLCipherSuite "+mozillaIntermediateCiphers),
-		Say("Java server: keep the weak algorithms in jdk.tls.disabledAlgorithms, as JDK 17 does by default:"),
-		Set("java.security", "jdk.tls.disabledAlgorithms=SSLv3, TLSv1, TLSv1.1, DTLSv1.0, RC4, DES, \\\n    MD5withRSA, DH keySize < 1024, EC keySize < 224, 3DES_EDE_CBC, anon, NULL, \\\n    ECDH"),
-		Say("Tomcat and Spring Boot: list the allowed suites by IANA name in server.ssl.ciphers."),
-	}
+	fix := weakCipherFix()
 	var out []Finding
 	for _, s := range []Severity{Error, Warning, Info} {
 		ev := bySev[s]
@@ -195,10 +184,21 @@ func weakCipher(in *Input) []Finding {
 	return out
 }
 
+func weakCipherFix() []Step {
+	return []Step{
+		Say("Allow only strong suites (Mozilla's intermediate list):"),
+		Set("nginx", "ssl_ciphers "+mozillaIntermediateCiphers+";"),
+		Set("apache", "SSLCipherSuite "+mozillaIntermediateCiphers),
+		Say("Java server: keep the weak algorithms in jdk.tls.disabledAlgorithms, as JDK 17 does by default:"),
+		Set("java.security", "jdk.tls.disabledAlgorithms=SSLv3, TLSv1, TLSv1.1, DTLSv1.0, RC4, DES, \\\n    MD5withRSA, DH keySize < 1024, EC keySize < 224, 3DES_EDE_CBC, anon, NULL, \\\n    ECDH"),
+		Say("Tomcat and Spring Boot: list the allowed suites by IANA name in server.ssl.ciphers."),
+	}
+}
+
 func weakDH(in *Input) []Finding {
 	sc := scanOf(in)
 	if sc == nil {
-		return nil
+		return weakDHFromDefaultRun(in)
 	}
 	smallest := 0
 	var ev []string
@@ -213,29 +213,23 @@ func weakDH(in *Input) []Finding {
 	if smallest == 0 {
 		return nil
 	}
+	return []Finding{weakDHFinding(in, smallest, ev)}
+}
+
+// weakDHFinding reports a DH group of bits bits, with the evidence.
+func weakDHFinding(in *Input, bits int, ev []string) Finding {
 	f := Finding{
 		Severity: Warning,
-		Title:    fmt.Sprintf("the server uses %d-bit DH parameters for DHE", smallest),
+		Title:    fmt.Sprintf("the server uses %d-bit DH parameters for DHE", bits),
 		Detail:   "DH groups under 2048 bits are within reach of well-funded attackers (Logjam, weakdh.org), and OpenSSL 3 at SECLEVEL 2 (curl, Python, .NET on Debian/Ubuntu) refuses them with \"dh key too small\" when the server picks a DHE suite. Java accepts 1024 bits; Go does not speak DHE at all.",
 		Evidence: ev,
 		Fix:      dhFix(),
-		Clients: []ClientVerdict{
-			{Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0A00018A:SSL routines::dh key too small"},
-			{Client: "openssl", Fails: true, Message: "error:0A00018A:SSL routines:tls_process_ske_dhe:dh key too small"},
-			{Client: "java", Fails: smallest < 1024, Message: javaDHMessage(smallest)},
-		},
+		Clients:  negotiationClients(in),
 	}
-	if smallest < 1024 {
+	if bits < 1024 {
 		f.Severity = Error
 	}
-	return []Finding{f}
-}
-
-func javaDHMessage(bits int) string {
-	if bits < 1024 {
-		return "javax.net.ssl.SSLHandshakeException: DH ServerKeyExchange does not comply to algorithm constraints"
-	}
-	return "connects: Java's default minimum (jdk.tls.disabledAlgorithms \"DH keySize < 1024\") allows it"
+	return f
 }
 
 func tls13Missing(in *Input) []Finding {
@@ -279,16 +273,7 @@ func noForwardSecrecy(in *Input) []Finding {
 	}
 	sc := scanOf(in)
 	if sc == nil {
-		a := in.Rec.Primary()
-		if a == nil || a.Outcome != "ok" || a.CipherID == 0 || ciphersuite.Lookup(a.CipherID).ForwardSecret() || ciphersuite.Lookup(a.CipherID).KeyExchange == "" {
-			return nil
-		}
-		return []Finding{{
-			Title:    "the server chose a suite without forward secrecy",
-			Detail:   "We offered ECDHE suites first and the server picked " + a.CipherSuite + ": anyone who later obtains the server's private key can decrypt recorded sessions.",
-			Evidence: []string{"negotiated " + a.Version + ", " + a.CipherSuite},
-			Fix:      fix,
-		}}
+		return noForwardSecrecyFromDefaultRun(in, fix)
 	}
 	sup := supported(sc)
 	if len(sup) == 0 {

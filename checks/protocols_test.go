@@ -58,16 +58,16 @@ func TestProtocolChecksFromScans(t *testing.T) {
 		// titles that must appear (a word each), to pin the verdict
 		titles []string
 	}{
-		{"scan-tls10-only", "", []string{"protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "version-mismatch:error", "weak-cipher:error", "weak-cipher:info", "weak-cipher:warning"}, []string{"the server only speaks TLS 1.0"}},
-		{"scan-tls10-only", "java17", []string{"protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "version-mismatch:error", "weak-cipher:error", "weak-cipher:info", "weak-cipher:warning"}, []string{"java17 cannot connect: no common protocol version"}},
-		{"scan-tls10-only", "openssl1.0.2", []string{"client-compatible:info", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:error", "weak-cipher:info", "weak-cipher:warning"}, []string{"openssl1.0.2 can connect: TLS 1.0"}},
+		{"scan-tls10-only", "", []string{"protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "version-mismatch:error", "weak-cipher:error", "weak-cipher:warning"}, []string{"the server only speaks TLS 1.0"}},
+		{"scan-tls10-only", "java17", []string{"protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "version-mismatch:error", "weak-cipher:error", "weak-cipher:warning"}, []string{"java17 cannot connect: no common protocol version"}},
+		{"scan-tls10-only", "openssl1.0.2", []string{"client-compatible:info", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:error", "weak-cipher:warning"}, []string{"openssl1.0.2 can connect: TLS 1.0"}},
 		// -no_tls1_3 at SECLEVEL 0 leaves TLS 1.0 and 1.1 on: protocol-legacy is right.
 		{"scan-null", "", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:error", "weak-cipher:warning"}, []string{"insecure", "cipher mismatch"}},
 		{"scan-null", "go", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:error", "weak-cipher:warning"}, []string{"go cannot connect: no common cipher suite at TLS 1.2"}},
-		{"scan-dhe1024", "", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-dh:warning"}, []string{"1024-bit", "cipher mismatch"}},
-		{"scan-dhe1024", "openssl3", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-dh:warning"}, []string{"DH group is too small"}},
-		{"scan-dhe1024", "java17", []string{"client-compatible:info", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-dh:warning"}, []string{"java17 can connect: TLS 1.2 with TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"}},
-		{"scan-dhe1024", "go", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-dh:warning"}, []string{"no common cipher suite"}},
+		{"scan-dhe1024", "", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning", "weak-dh:warning"}, []string{"1024-bit", "cipher mismatch"}},
+		{"scan-dhe1024", "openssl3", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning", "weak-dh:warning"}, []string{"DH group is too small"}},
+		{"scan-dhe1024", "java17", []string{"client-compatible:info", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning", "weak-dh:warning"}, []string{"java17 can connect: TLS 1.2 with TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"}},
+		{"scan-dhe1024", "go", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning", "weak-dh:warning"}, []string{"no common cipher suite"}},
 		{"scan-tls13-only", "", nil, nil},
 		{"scan-tls13-only", "openssl1.0.2", []string{"version-mismatch:error"}, []string{"no common protocol version"}},
 		{"scan-tls13-only", "java8", []string{"client-compatible:info"}, nil},
@@ -144,8 +144,10 @@ func TestDefaultRunMismatch(t *testing.T) {
 		want   []string
 		title  string
 	}{
-		{"scan-tls10-only", []string{"version-mismatch:error"}, "version mismatch: the server only speaks TLS 1.0"},
-		{"scan-nofs", []string{"cipher-mismatch:error"}, "cipher mismatch: the server only accepts suites Go's defaults do not offer, such as TLS_RSA_WITH_AES_"},
+		// The retry negotiated TLS 1.0 with a CBC-SHA1 suite: that is
+		// proof enough for protocol-legacy and weak-cipher (issue 10).
+		{"scan-tls10-only", []string{"protocol-legacy:warning", "version-mismatch:error", "weak-cipher:warning"}, "version mismatch: the server only speaks TLS 1.0"},
+		{"scan-nofs", []string{"cipher-mismatch:error", "no-forward-secrecy:warning", "weak-cipher:warning"}, "cipher mismatch: the server only accepts suites Go's defaults do not offer, such as TLS_RSA_WITH_AES_"},
 		{"scan-tls13-only", nil, ""},
 		// Go cannot speak DHE: the all-suites ClientHello names the suite.
 		{"scan-dhe1024", []string{"cipher-mismatch:error"}, "cipher mismatch: the server only accepts suites Go's defaults do not offer, such as TLS_DHE_RSA_WITH_"},
@@ -262,8 +264,8 @@ func TestWeakCipherTitleNamesWhatWasFound(t *testing.T) {
 			title = f.Title
 		}
 	}
-	if !strings.Contains(title, "(no forward secrecy)") {
-		t.Errorf("title %q: want exactly the reason found, (no forward secrecy)", title)
+	if !strings.Contains(title, "(no forward secrecy, CBC with HMAC-SHA1)") {
+		t.Errorf("title %q: want exactly the reasons found, (no forward secrecy, CBC with HMAC-SHA1)", title)
 	}
 	_, fs = run(t, loadScanRecord(t, "scan-go-rc4-3des"), "")
 	titles := ""

@@ -41,7 +41,7 @@ var recordCases = []struct {
 	{"untrusted-root", []string{"untrusted-root"}},
 	{"missing-intermediate", []string{"chain-incomplete"}},
 	{"client-cert-required", []string{"client-cert-required"}},
-	{"tls10-only", []string{"version-mismatch"}},
+	{"tls10-only", []string{"version-mismatch", "protocol-legacy", "weak-cipher"}},
 	{"sha1-signatures", []string{"cipher-mismatch"}},
 	{"plain-http", []string{"not-tls"}},
 	{"stall", []string{"handshake-failed"}},

@@ -40,6 +40,18 @@ var revocationClients = map[string][]ClientVerdict{
 		{Client: "curl-cert-status", Fails: true, Message: "curl: (91) No OCSP response received"},
 		{Client: "openssl-status", Fails: false, Message: "OCSP response: no response sent"},
 	},
+	// A must-staple leaf without a staple (shared/client-errors.md,
+	// ocsp-must-staple-missing): only Firefox enforces RFC 7633, and
+	// clients told to require a staple.
+	"must-staple-missing": {
+		{Client: "java", Fails: false, Message: "connects anyway: Java does not enforce must-staple"},
+		{Client: "curl", Fails: false, Message: "connects anyway (curl enforces a staple only with --cert-status)"},
+		{Client: "openssl", Fails: false, Message: "connects anyway"},
+		{Client: "go", Fails: false, Message: "connects anyway: crypto/tls does not enforce must-staple"},
+		{Client: "firefox", Fails: true, Message: "MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING"},
+		{Client: "curl-cert-status", Fails: true, Message: "curl: (91) No OCSP response received"},
+		{Client: "openssl-status", Fails: false, Message: "prints \"OCSP response: no response sent\" and connects"},
+	},
 }
 
 func revClients(key string, repl ...string) []ClientVerdict {
@@ -247,10 +259,10 @@ func ocspMustStapleMissing(in *Input) []Finding {
 	return []Finding{{
 		Title: fmt.Sprintf("the certificate %q requires OCSP stapling (must-staple) but the server stapled nothing", Name(leaf)),
 		Detail: "The leaf carries the TLS Feature extension with status_request (RFC 7633, \"OCSP must-staple\"): it promises every connection comes with a stapled OCSP response. The server sent none. " +
-			"Firefox refuses such a connection (MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING); clients asked to require a staple fail too.",
+			"Java, curl, openssl and Go connect anyway (none enforces must-staple by default); only Firefox refuses such a connection (MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING), and clients asked to require a staple (curl --cert-status) fail too.",
 		Evidence: []string{"leaf: " + Describe(leaf), "TLS Feature extension (1.3.6.1.5.5.7.1.24): status_request", "stapled OCSP response: none (" + a.Version + ")"},
 		Fix:      append(staplingFix(leaf.OCSPServer), Say("Or reissue the certificate without the must-staple extension (certbot: drop --must-staple).")),
-		Clients:  revClients("no-staple"),
+		Clients:  revClients("must-staple-missing"),
 	}}
 }
 

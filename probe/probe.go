@@ -178,12 +178,20 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			minV: tls.VersionTLS10, maxV: tls.VersionTLS12, cert: opts.ClientCertificate,
 			allSuites: true,
 		}))
-		if l := &rec.Attempts[len(rec.Attempts)-1]; needsLegacyRetry(l) && ctx.Err() == nil {
-			all := allSuitesAttempt(ctx, d, rec.Target, l.Address, opts.Hosts)
+		switch l := rec.Attempts[len(rec.Attempts)-1]; {
+		case needsLegacyRetry(&l) && ctx.Err() == nil:
+			all := allSuitesAttempt(ctx, d, rec.Target, l.Address, tls.VersionTLS12, opts.Hosts)
 			rec.Attempts = append(rec.Attempts, all)
 			if all.Outcome == "server-hello" && LegacySigAlg(all.SigAlgID) && ctx.Err() == nil {
 				rec.Attempts = append(rec.Attempts, modernSigAlgsAttempt(ctx, d, rec.Target, l.Address, []uint16{all.CipherID}, opts.Hosts))
 			}
+		case l.Outcome == "ok" && ctx.Err() == nil:
+			// The retry connected with what the primary attempt did not
+			// offer. One hello with every registered suite at that version
+			// says what else the server takes (DHE and its group, which
+			// crypto/tls never offers), so that each client can be judged
+			// from the record, not only Go.
+			rec.Attempts = append(rec.Attempts, allSuitesAttempt(ctx, d, rec.Target, l.Address, l.VersionID, opts.Hosts))
 		}
 	}
 	if !opts.NoFallback && opts.ClientCertificate != nil && needsNoClientCertAttempt(&primary) && ctx.Err() == nil {
@@ -366,6 +374,7 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 		for _, cs := range tls.InsecureCipherSuites() {
 			cfg.CipherSuites = append(cfg.CipherSuites, cs.ID)
 		}
+		a.Offered.Suites = cfg.CipherSuites
 	}
 	conn := tls.Client(rc, cfg)
 	t1 := time.Now()
@@ -395,11 +404,11 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 	// After STARTTLS the protocol is not HTTP, whatever the port.
 	vt := s.target
 	if s.dialer.Protocol() != nil {
-		vt.Scheme, vt.Port = "", 0
+		vt.Scheme, vt.Port = schemeNotHTTP, 0
 	}
 	if a.CertificateRequest != nil && !s.noVerdictWait && wantsVerdict(st.Version, vt, st.NegotiatedProtocol) {
 		t2 := time.Now()
-		a.PostHandshake = waitVerdict(ctx, conn, vt, st.NegotiatedProtocol, connect)
+		a.PostHandshake = waitVerdict(ctx, conn, vt, st.NegotiatedProtocol, connect, st.Version)
 		a.Timings.PostHandshakeMS = ms(time.Since(t2))
 		if a.PostHandshake.Verdict == "rejected" {
 			a.Outcome = "failed"
@@ -442,13 +451,21 @@ func verdictWait(rtt time.Duration) time.Duration {
 	return w
 }
 
-func waitVerdict(ctx context.Context, conn *tls.Conn, t Target, alpn string, rtt time.Duration) *PostHandshake {
+func waitVerdict(ctx context.Context, conn *tls.Conn, t Target, alpn string, rtt time.Duration, version uint16) *PostHandshake {
 	ph := &PostHandshake{Method: "read"}
-	deadline := time.Now().Add(verdictWait(rtt))
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
+	deadlineAfter := func() time.Time {
+		deadline := time.Now().Add(verdictWait(rtt))
+		if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+			deadline = dl
+		}
+		return deadline
 	}
+	deadline := deadlineAfter()
 	_ = conn.SetDeadline(deadline)
+	plan := planVerdict(version, t, alpn)
+	if alpn == "h2" || plan == planProbeHTTP {
+		return httpVerdict(ctx, conn, t, alpn, deadline, plan == planProbeHTTP)
+	}
 	isHTTP := isHTTPTarget(t, alpn)
 	if isHTTP {
 		ph.Method = "http"
@@ -486,8 +503,12 @@ func waitVerdict(ctx context.Context, conn *tls.Conn, t Target, alpn string, rtt
 		ph.Verdict = "accepted"
 		return ph
 	} else {
-		return verdictFromErr(ph, err)
+		ph = verdictFromErr(ph, err)
 	}
+	if ph.Verdict == "no-answer" && alpn == "" && t.Scheme != schemeNotHTTP && ctx.Err() == nil {
+		ph = probeHTTPAfterQuiet(conn, t, deadlineAfter(), ph)
+	}
+	return ph
 }
 
 func verdictFromErr(ph *PostHandshake, err error) *PostHandshake {

@@ -555,6 +555,11 @@ func TestProbeEveryScenario(t *testing.T) {
 		"not-a-ca":                 {"ok", 3, ""},
 		"ca-false":                 {"ok", 3, ""},
 		"path-length":              {"ok", 3, ""},
+		"cbc-rsa-only":             {"failed", 2, probe.KindAlert}, // the chain comes from the retry
+		"dhe-1024":                 {"failed", 2, probe.KindAlert}, // the chain comes from the all-suites hello
+		"dh-composite":             {"failed", 2, probe.KindAlert},
+		"dh-small-subgroup":        {"failed", 2, probe.KindAlert},
+		"client-cert-http400":      {"ok", 2, ""}, // the handshake succeeds; HTTP says 400
 	}
 	for _, name := range fixtures.ScenarioNames() {
 		w, ok := want[name]

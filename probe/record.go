@@ -125,8 +125,12 @@ type Attempt struct {
 	// modern-sigalgs attempts.
 	SigAlg   string `json:"signature_algorithm,omitempty"`
 	SigAlgID uint16 `json:"signature_algorithm_id,omitempty"`
-	ALPN     string `json:"alpn,omitempty"`
-	Resumed  bool   `json:"resumed"`
+	// DH is the server's finite-field DH group from a DHE
+	// ServerKeyExchange, recorded by the attempts that read it (all-suites,
+	// modern-sigalgs); nil otherwise.
+	DH      *DHParams `json:"dh,omitempty"`
+	ALPN    string    `json:"alpn,omitempty"`
+	Resumed bool      `json:"resumed"`
 
 	// Certificates is the server's chain exactly as sent, in order.
 	Certificates []Certificate `json:"certificates,omitempty"`
@@ -148,6 +152,34 @@ type Attempt struct {
 	PostHandshake *PostHandshake `json:"post_handshake,omitempty"`
 }
 
+// DHParams is a finite-field Diffie-Hellman group as a server sent it in
+// its ServerKeyExchange (RFC 5246 §7.4.3): the prime p and the generator g,
+// big-endian. Prime is left out (Bits alone) above MaxDHPrimeBytes.
+type DHParams struct {
+	Bits int `json:"bits"`
+	// Group is the RFC 7919 name ("ffdhe2048") when the prime is one.
+	Group     string `json:"group,omitempty"`
+	Prime     []byte `json:"prime,omitempty"`
+	Generator []byte `json:"generator,omitempty"`
+}
+
+// MaxDHPrimeBytes bounds the DH prime a record keeps: 8192 bits, the
+// largest group any standard defines (RFC 7919 ffdhe8192, RFC 3526 group
+// 18). A larger prime is recorded by its size only.
+const MaxDHPrimeBytes = 1024
+
+// NewDHParams records p and g (big-endian) of bits bits; nil when bits is 0.
+func NewDHParams(bits int, group string, p, g []byte) *DHParams {
+	if bits == 0 {
+		return nil
+	}
+	d := &DHParams{Bits: bits, Group: group}
+	if len(p) <= MaxDHPrimeBytes && len(g) <= MaxDHPrimeBytes {
+		d.Prime, d.Generator = append([]byte(nil), p...), append([]byte(nil), g...)
+	}
+	return d
+}
+
 // Offer is what our ClientHello offered.
 type Offer struct {
 	MinVersion string   `json:"min_version"`
@@ -157,6 +189,10 @@ type Offer struct {
 	// SigAlgs are the TLS 1.2 signature schemes offered (IANA names), set
 	// only for the attempts that choose them (all-suites, modern-sigalgs).
 	SigAlgs []string `json:"sig_algs,omitempty"`
+	// Suites are the cipher suites offered, in order, for the attempts
+	// that choose them (legacy-versions, all-suites, modern-sigalgs);
+	// empty means crypto/tls's defaults (the primary attempt).
+	Suites []uint16 `json:"suites,omitempty"`
 }
 
 // Timings are in milliseconds; zero means the stage was not reached.
@@ -191,10 +227,19 @@ type PostHandshake struct {
 	// Method is "http" (a minimal request was sent) or "read" (a short
 	// bounded read).
 	Method string `json:"method"`
-	// HTTPStatus is the status line of the response, when one came.
+	// HTTPStatus is the status line of the response, when one came
+	// ("HTTP/1.1 400 Bad Request", "HTTP/2.0 400 Bad Request").
 	HTTPStatus string `json:"http_status,omitempty"`
-	// Verdict is "accepted", "rejected" or "no-answer" (the read ended
-	// without data or an alert; the server did not object in time).
+	// HTTPProbe is set when the protocol was not known to be HTTP (no
+	// ALPN, not an https:// URL or port 443) and an HTTP request was sent
+	// to find out: after a quiet TLS 1.3 read, or after a TLS 1.2
+	// handshake, because HTTP servers such as nginx judge the client
+	// certificate in their HTTP layer.
+	HTTPProbe bool `json:"http_probe,omitempty"`
+	// Verdict is "accepted", "rejected", "closed", "no-answer" (the read
+	// ended without data or an alert; the server did not object in time)
+	// or "not-http" (an HTTP probe got no HTTP answer: the service does not
+	// speak HTTP, and the TLS handshake's own verdict stands).
 	Verdict string      `json:"verdict"`
 	Error   *ProbeError `json:"error,omitempty"`
 }

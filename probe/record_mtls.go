@@ -39,17 +39,3 @@ func recordClientIdentity(c *tls.Certificate, source string) *ClientIdentity {
 func needsNoClientCertAttempt(a *Attempt) bool {
 	return a.CertificateRequest != nil && a.ClientCertificateSent && a.Address != ""
 }
-
-// wantsVerdict reports whether to wait for the server's verdict on our
-// client certificate after a handshake that requested one: always in TLS
-// 1.3, where it comes after the handshake, and for HTTP targets in TLS 1.2
-// too, because web servers like nginx (ssl_verify_client on) finish the
-// handshake and refuse the request with 400.
-func wantsVerdict(version uint16, t Target, alpn string) bool {
-	return version == tls.VersionTLS13 || isHTTPTarget(t, alpn)
-}
-
-// isHTTPTarget is when waitVerdict sends an HTTP request.
-func isHTTPTarget(t Target, alpn string) bool {
-	return alpn == "http/1.1" || (alpn == "" && (t.Scheme == "https" || t.Port == 443))
-}

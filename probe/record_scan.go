@@ -63,6 +63,10 @@ type ScanVersion struct {
 	// DHGroup names the DH prime when it is an RFC 7919 named group
 	// ("ffdhe2048"); empty for custom parameters.
 	DHGroup string `json:"dh_group,omitempty"`
+	// DH is the same group with its parameters (p, g), for the checks
+	// that judge whether it is safe; nil when no DHE handshake got that
+	// far.
+	DH *DHParams `json:"dh,omitempty"`
 	// Refusal is how the server refused this version (alert name, closed
 	// connection, other version chosen), when it did.
 	Refusal string `json:"refusal,omitempty"`

@@ -16,18 +16,20 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
-// PurposeAllSuites is the default run's third attempt, made when the
-// legacy-versions retry failed too: one ClientHello for TLS 1.2 offering
-// every registered suite, including those crypto/tls cannot speak (DHE,
-// CAMELLIA, ARIA, 3DES…). The server's ServerHello names a suite it
-// accepts; the handshake is not finished. Its Outcome is "server-hello".
+// PurposeAllSuites is the default run's third attempt, made after the
+// legacy-versions retry: when it failed too, one ClientHello for TLS 1.2
+// offering every registered suite, including those crypto/tls cannot
+// speak (DHE, CAMELLIA, ARIA, 3DES…); when it connected, the same at the
+// version it got, to learn what else the server takes. The server's
+// ServerHello names a suite it accepts (and, for DHE, its group); the
+// handshake is not finished. Its Outcome is "server-hello".
 const PurposeAllSuites = "all-suites"
 
-// allSuitesAttempt makes the PurposeAllSuites attempt.
-func allSuitesAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string, hosts *Hosts) Attempt {
+// allSuitesAttempt makes the PurposeAllSuites attempt at version v.
+func allSuitesAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string, v uint16, hosts *Hosts) Attempt {
 	a := Attempt{
 		Purpose: PurposeAllSuites, Outcome: "failed", Address: addr,
-		Offered: Offer{MinVersion: "TLS 1.2", MaxVersion: "TLS 1.2", SNI: t.SNI},
+		Offered: Offer{MinVersion: VersionName(v), MaxVersion: VersionName(v), SNI: t.SNI},
 	}
 	// Suites zcrypto can read through first, so that the answer brings
 	// the chain whenever the server accepts one of them.
@@ -39,7 +41,7 @@ func allSuitesAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string
 	}
 	// Every signature scheme too, so that a server that only signs with
 	// SHA-1 (or DSA, MD5) answers.
-	return helloAttempt(ctx, a, d, addr, legacytls.Hello{Version: tls.VersionTLS12, Suites: suites, SNI: t.SNI, SigAlgs: legacytls.SigAlgs()}, hosts)
+	return helloAttempt(ctx, a, d, addr, legacytls.Hello{Version: v, Suites: suites, SNI: t.SNI, SigAlgs: legacytls.SigAlgs()}, hosts)
 }
 
 // ModernSigAlgs are the TLS 1.2 signature_algorithms OpenSSL 3.0 offers at
@@ -79,6 +81,7 @@ func LegacySigAlg(id uint16) bool { return id>>8 >= 1 && id>>8 <= 3 }
 // or how it refused.
 func helloAttempt(ctx context.Context, a Attempt, d *dial.Dialer, addr string, h legacytls.Hello, hosts *Hosts) Attempt {
 	a.Offered.SigAlgs = nil
+	a.Offered.Suites = h.Suites
 	for _, id := range h.SigAlgs {
 		a.Offered.SigAlgs = append(a.Offered.SigAlgs, SigAlgName(id))
 	}
@@ -110,6 +113,7 @@ func helloAttempt(ctx context.Context, a Attempt, d *dial.Dialer, addr string, h
 		if r.SigAlg != 0 {
 			a.SigAlg, a.SigAlgID = SigAlgName(r.SigAlg), r.SigAlg
 		}
+		a.DH = NewDHParams(r.DHBits, r.DHGroup, r.DHPrime, r.DHGenerator)
 		// The chain as sent, DER: the checks parse it with crypto/x509.
 		// For a server crypto/tls cannot talk to (DHE-only, CAMELLIA...)
 		// this is the only chain the record gets.
@@ -467,6 +471,7 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		out.Suites = append(out.Suites, scanSuite(r))
 		if r.DHBits > 0 && out.DHBits == 0 {
 			out.DHBits, out.DHGroup = r.DHBits, r.DHGroup
+			out.DH = NewDHParams(r.DHBits, r.DHGroup, r.DHPrime, r.DHGenerator)
 		}
 	}
 	if out.DHBits == 0 && v != tls.VersionTLS13 {
@@ -479,6 +484,7 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		if len(dhe) > 0 {
 			if r, ok := s.hello(ctx, legacytls.Hello{Version: v, Suites: dhe}, false); ok && r.DHBits > 0 {
 				out.DHBits, out.DHGroup = r.DHBits, r.DHGroup
+				out.DH = NewDHParams(r.DHBits, r.DHGroup, r.DHPrime, r.DHGenerator)
 				for i := range out.Suites {
 					if out.Suites[i].ID == r.Suite {
 						out.Suites[i].DHBits = r.DHBits

@@ -283,21 +283,11 @@ func clientRequest(pg *page, rec *probe.Record) {
 		sent = "no: " + Escape(a.NoClientCertificateReason)
 	}
 	pg.para("  certificate sent: ", "    ", sent)
-	if ph := a.PostHandshake; ph != nil {
-		v := Escape(ph.Verdict)
-		if ph.HTTPStatus != "" {
-			v += " (" + Escape(ph.HTTPStatus) + ")"
-		}
-		pg.para("  server verdict: ", "    ", v)
+	if a.PostHandshake != nil {
+		pg.para("  server verdict: ", "    ", Escape(checks.VerdictText(a)))
 	}
 	if nc := rec.Attempt(probe.PurposeNoClientCert); nc != nil {
-		v := Escape(nc.Outcome)
-		if nc.Error != nil {
-			v += ": " + Escape(nc.Error.Message)
-		} else if ph := nc.PostHandshake; ph != nil && ph.HTTPStatus != "" {
-			v += " (" + Escape(ph.HTTPStatus) + ")"
-		}
-		pg.para("  without a certificate: ", "    ", v)
+		pg.para("  without a certificate: ", "    ", Escape(checks.VerdictText(nc)))
 	}
 }
 
@@ -543,11 +533,14 @@ func finding(pg *page, f checks.Finding) {
 		pg.line(p.dim.Sprint("    what clients say:"))
 		for _, c := range f.Clients {
 			verdict := "fails"
-			if !c.Fails {
+			switch {
+			case c.Unknown:
+				verdict = "unknown"
+			case !c.Fails:
 				verdict = "works"
 			}
-			first := fmt.Sprintf("      %-8s %-5s ", Escape(c.Client), verdict)
-			pg.line(strings.TrimRight(fold(Escape(c.Message), pg.width, first, strings.Repeat(" ", 21)), " "))
+			first := fmt.Sprintf("      %-8s %-7s ", Escape(c.Client), verdict)
+			pg.line(strings.TrimRight(fold(Escape(c.Message), pg.width, first, strings.Repeat(" ", 23)), " "))
 		}
 	}
 }

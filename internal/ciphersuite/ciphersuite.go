@@ -121,6 +121,11 @@ func parse(id uint16, name string) Info {
 		}
 	}
 	i := strings.LastIndex(rest, "_")
+	if i < 0 {
+		// Not KX_WITH_CIPHER_MAC (the SSL 2-era SSL_EN_RC2_128_CBC_WITH_MD5):
+		// no parts we can name.
+		return Info{ID: id, Name: name}
+	}
 	in.Cipher, in.MAC = rest[:i], rest[i+1:]
 	if in.MAC == "8" || in.MAC == "CCM" { // AES_128_CCM_8, AES_128_CCM
 		in.Cipher, in.MAC = rest, ""

@@ -53,3 +53,14 @@ func TestScannableExcludesSignals(t *testing.T) {
 		t.Errorf("Scannable has %d suites, want the whole registry (> 300)", len(s))
 	}
 }
+
+// Every registered suite parses without panicking; the odd SSL 2-era
+// names get no parts.
+func TestLookupEveryRegisteredSuite(t *testing.T) {
+	for _, id := range Scannable() {
+		_ = Lookup(id)
+	}
+	if in := Lookup(0xFF03); in.KeyExchange != "" || in.Name != "SSL_EN_RC2_128_CBC_WITH_MD5" {
+		t.Errorf("Lookup(0xFF03) = %+v", in)
+	}
+}

@@ -351,3 +351,47 @@ except Exception as e:
 		})
 	}
 }
+
+// Under --tls-max 1.2 the default run is a TLS 1.2 client's: the
+// client-certificate refusal comes during the handshake, and curl's line
+// is exit 35, not TLS 1.3's 56 (issue 10).
+func TestTLSMaxProbesAsThatClient(t *testing.T) {
+	l := newLab(t)
+	ca := writeFile(t, t.TempDir(), "root.pem", l.RootPEM())
+	srv := startScenario(t, l, "client-cert-required")
+	for _, tc := range []struct {
+		flags []string
+		curl  string
+	}{
+		{nil, "curl: (56)"},
+		{[]string{"--tls-max", "1.2"}, "curl: (35)"},
+		{[]string{"--client", "openssl1.0.2"}, ""},
+	} {
+		t.Run(strings.Join(tc.flags, " "), func(t *testing.T) {
+			r := runTrustCLI(t, nil, append(append(target(srv.Port), "--format", "json", "--ca-file", ca), tc.flags...)...)
+			fs := reports(t, r.stdout)[0].Findings
+			var req *checks.Finding
+			for i := range fs {
+				if fs[i].ID == "client-cert-required" {
+					req = &fs[i]
+				}
+			}
+			if req == nil {
+				t.Fatalf("no client-cert-required:\n%s", r.stdout)
+			}
+			if tc.curl == "" {
+				if len(req.Clients) != 1 || req.Clients[0].Client != "openssl" || req.Clients[0].Unknown {
+					t.Errorf("--client openssl1.0.2: clients %+v, want the openssl line of a TLS 1.2 handshake", req.Clients)
+				}
+				return
+			}
+			found := false
+			for _, c := range req.Clients {
+				found = found || c.Client == "curl" && strings.HasPrefix(c.Message, tc.curl)
+			}
+			if !found {
+				t.Errorf("%v: clients %+v, evidence %q; want %s", tc.flags, req.Clients, req.Evidence, tc.curl)
+			}
+		})
+	}
+}

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -518,4 +520,20 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// clientVersionCap bounds the default run's handshake to what a client
+// named with --client or --tls-max speaks when it stops below TLS 1.3, so
+// that the record shows what that client gets (a TLS 1.2 client meets a
+// client-certificate refusal during the handshake, not after it); zero
+// values keep the probe's defaults.
+func clientVersionCap(c *checks.ClientProfile) (lo, hi uint16) {
+	if c == nil || len(c.Versions) == 0 {
+		return 0, 0
+	}
+	hi = slices.Max(c.Versions)
+	if hi >= tls.VersionTLS13 {
+		return 0, 0
+	}
+	return min(hi, tls.VersionTLS12), hi
 }

@@ -67,6 +67,9 @@ type Result struct {
 	// DHGroup names the DH prime when it is an RFC 7919 group
 	// ("ffdhe2048"), empty for custom parameters.
 	DHGroup string
+	// DHPrime and DHGenerator are the server's DH parameters p and g from
+	// the ServerKeyExchange, big-endian, when one was seen.
+	DHPrime, DHGenerator []byte
 	// SigAlg is the TLS 1.2 signature scheme of the ServerKeyExchange
 	// (hash << 8 | signature, 0x0201 rsa_pkcs1_sha1...), 0 when none was
 	// seen (RSA key exchange, TLS 1.3, or no answer).
@@ -161,6 +164,10 @@ func Send(ctx context.Context, dial DialFunc, h Hello) Result {
 		if skx.DHParams != nil && skx.DHParams.Prime != nil {
 			res.DHBits = skx.DHParams.Prime.BitLen()
 			res.DHGroup = ffdheName(skx.DHParams.Prime)
+			res.DHPrime = skx.DHParams.Prime.Bytes()
+			if skx.DHParams.Generator != nil {
+				res.DHGenerator = skx.DHParams.Generator.Bytes()
+			}
 		}
 		if skx.ECDHParams != nil && skx.ECDHParams.TLSCurveID != 0 {
 			res.Group = uint16(skx.ECDHParams.TLSCurveID)

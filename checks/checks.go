@@ -247,7 +247,7 @@ type Input struct {
 	chain     chainCache
 	// rev is Revocation's verdict, computed once: several checks read it,
 	// and each OCSP answer costs signature checks.
-	rev *[]CertRevocation
+	rev       *[]CertRevocation
 	viewCache *serverView
 }
 

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"bytes"
 	"crypto/dsa" //nolint:staticcheck // to recognise DSA keys, not to use them
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -45,6 +46,9 @@ func sanLine(name string) string {
 func weakKey(in *Input) []Finding {
 	var out []Finding
 	for i, c := range pathCerts(in) {
+		if compromisedKeyOf(c) != nil {
+			continue // a published key: compromised-root says what to do
+		}
 		var desc string
 		switch k := c.PublicKey.(type) {
 		case *rsa.PublicKey:
@@ -86,6 +90,9 @@ func weakSignature(in *Input) []Finding {
 	for i, c := range path {
 		if i == len(path)-1 && (isSelfSigned(c) || (tr != nil && tr.Anchor != nil && tr.Anchor.Equal(c))) && i > 0 {
 			continue
+		}
+		if compromisedKeyOf(c) != nil {
+			continue // a published key: compromised-root says what to do
 		}
 		switch c.SignatureAlgorithm {
 		case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
@@ -201,8 +208,36 @@ func caConstraints(in *Input) []Finding {
 			Remediation: "Issue from a proper CA certificate (`basicConstraints = critical, CA:TRUE` and `keyUsage = critical, keyCertSign, cRLSign` in its extension section), or use the intermediate your CA provides; a leaf certificate cannot sign other certificates.",
 			Clients:     clients(key),
 		})
+		if key == "ca-pathlen" && selfIssuedExceedsOnly(path, i) {
+			f := &out[len(out)-1]
+			f.Detail += " Only a self-issued intermediate (same subject and issuer, another key: a CA key rollover) makes the count exceed it; RFC 5280 does not count those, and Java does not, but Go does, and OpenSSL stops at it as if it were a root."
+			f.Clients = selfIssuedPathLenClients(in)
+		}
 	}
 	return out
+}
+
+// selfIssuedExceedsOnly reports whether path[i]'s pathLenConstraint holds
+// once self-issued intermediates below it are not counted (RFC 5280
+// 6.1.4(l)).
+func selfIssuedExceedsOnly(path []*x509.Certificate, i int) bool {
+	n := 0
+	for _, c := range path[1:i] {
+		if !bytes.Equal(c.RawSubject, c.RawIssuer) {
+			n++
+		}
+	}
+	return n <= path[i].MaxPathLen
+}
+
+// selfIssuedPathLenClients are the measured verdicts for a path length
+// exceeded only by a self-issued intermediate; Go's from its verifier.
+func selfIssuedPathLenClients(in *Input) []ClientVerdict {
+	out := []ClientVerdict{pathClient("java-pathlen-self-issued"), pathClient("curl-pathlen-self-issued"), pathClient("openssl-pathlen-self-issued")}
+	if gl := goLine(in.GoVerify(0), goPathLen, goUnknownAuthory); gl != nil {
+		return append(out, *gl)
+	}
+	return append(out, ClientVerdict{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: too many intermediates for path length constraint"})
 }
 
 // validityTooLong fires (info) for a leaf valid for more than 398 days

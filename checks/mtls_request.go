@@ -75,6 +75,10 @@ func clientCertCANotAccepted(in *Input) []Finding {
 		return nil
 	}
 	root := m.rootName()
+	rootID := root
+	if rc := m.rootCert(); rc != nil {
+		rootID = fmt.Sprintf("%s, SHA-256 %s", root, Fingerprint(rc))
+	}
 	f := Finding{
 		Severity: Error,
 		Title:    fmt.Sprintf("our client certificate chains to %q, which is not among the CAs the server accepts", root),
@@ -84,8 +88,11 @@ func clientCertCANotAccepted(in *Input) []Finding {
 		Remediation: "Two ways out:\n" +
 			"1. Client side: get a client certificate issued by one of the listed CAs (" + strings.Join(caNames(m.req), "; ") + "), then rebuild the keystore with its chain:\n" +
 			"  openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -out client.p12\n" +
-			"2. Server side: add our CA (" + root + ") to the server's client-CA truststore (send them its PEM and fingerprint):\n" +
+			"2. Server side: add our CA (" + rootID + ") to the server's client-CA truststore (send them its PEM and fingerprint):\n" +
 			trustOnServerRemediation("client-ca.pem"),
+	}
+	if rc := m.rootCert(); rc != nil && !containsCert(m.chain, rc) {
+		f.Evidence = append(f.Evidence, "our root (not sent: a server holds the roots it trusts): "+Describe(rc))
 	}
 	if admitted(m.verdict) {
 		f.Severity = Warning

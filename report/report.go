@@ -140,7 +140,7 @@ func Text(w io.Writer, r Report, o TextOptions) error {
 	if chain := rec.Chain(); len(chain) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, p.bold.Sprint("Certificate chain (as sent by the server)"))
-		chainTable(w, chain, r.Now)
+		chainTable(w, chain, checks.SentRoles(rec, checks.Env{Now: r.Now}), r.Now)
 	}
 	revocation(w, p, r)
 	scanTables(w, p, rec.Scan)
@@ -305,7 +305,7 @@ func msStr(ms float64) string {
 	return fmt.Sprintf("%.1f s", ms/1000)
 }
 
-func chainTable(w io.Writer, chain []probe.Certificate, now time.Time) {
+func chainTable(w io.Writer, chain []probe.Certificate, roles []string, now time.Time) {
 	tbl := tablewriter.NewTable(w,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Symbols: tw.NewSymbols(tw.StyleLight),
@@ -321,7 +321,7 @@ func chainTable(w io.Writer, chain []probe.Certificate, now time.Time) {
 			continue
 		}
 		_ = tbl.Append([]string{
-			fmt.Sprint(i), checks.Role(i, cert), shortName(cert.Subject), shortName(cert.Issuer),
+			fmt.Sprint(i), roles[i], shortName(cert.Subject), shortName(cert.Issuer),
 			expiry(cert, now), keyDesc(cert), cert.SignatureAlgorithm.String(),
 		})
 	}

@@ -147,6 +147,7 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 		}
 		ts := checks.NewTruststore(name, certs)
 		ts.Source = fmt.Sprintf("%s (%s, %d certificates)", arg, format, len(certs))
+		ts.Path, ts.Format = arg, string(format)
 		stores = append(stores, ts)
 		rt := probe.RecordedTruststore{Name: name}
 		for _, c := range certs {
@@ -205,7 +206,7 @@ func (t *trustOptions) named(name string, env Env) (checks.Truststore, error) {
 			return checks.Truststore{}, storeError("--truststore java", path, err)
 		}
 		ts := checks.NewTruststore(storeJava, certs)
-		ts.Source = path
+		ts.Source, ts.Path = path, path
 		return ts, nil
 	}
 	return checks.Truststore{}, &inputError{err: fmt.Errorf("unknown truststore %q", name)}

@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/tlsdoctor/tlsdoctor/internal/cli.Version=$(VERSION)
 GO ?= go
 
-.PHONY: all build test demo lint bench clean
+.PHONY: all build test test-real demo lint bench clean
 
 all: build
 
@@ -16,6 +16,11 @@ demo: build
 
 test:
 	$(GO) test -race -timeout 15m ./...
+
+# Real clients (openssl, curl, python3, gnutls-cli, a JDK) against every
+# path-validation case served by openssl s_server: a few minutes.
+test-real:
+	TLSDOCTOR_REAL=1 $(GO) test -timeout 20m -run 'RealClients' ./checks/
 
 lint:
 	$(GO) vet ./...

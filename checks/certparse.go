@@ -18,13 +18,13 @@ var goOnlyParseErrors = []string{"x509: negative serial number"}
 func unparseableCertificate(in *Input) []Finding {
 	var out []Finding
 	for _, s := range in.Unparsed() {
-		role := "certificate"
+		role := fmt.Sprintf("certificate #%d", s.Pos)
 		if s.Pos == 0 {
-			role = "leaf (the first certificate)"
+			role += " (the leaf)"
 		}
 		sum := sha256.Sum256(s.DER)
 		f := Finding{
-			Title: fmt.Sprintf("the server's %s #%d is not a valid X.509 certificate: %v", role, s.Pos, s.Err),
+			Title: fmt.Sprintf("the server's %s is not a valid X.509 certificate: %v", role, s.Err),
 			Evidence: []string{
 				fmt.Sprintf("sent #%d of %d: %d bytes, SHA-256 %X", s.Pos, len(in.Sent), len(s.DER), sum),
 				"Go crypto/x509: " + s.Err.Error(),
@@ -61,8 +61,8 @@ func unparseableCertificate(in *Input) []Finding {
 				{Client: "go", Fails: true, Message: goMsg},
 			}
 			f.Fix = []Step{
-				Say("Check every certificate in the server's chain file; the damaged one is the one openssl cannot read:"),
-				Cmd("openssl", "openssl storeutl -noout -certs fullchain.pem"),
+				Say("Check the server's chain file: openssl lists every certificate of a sound file and stops with an asn1 error on a damaged one:"),
+				Cmd("openssl", "openssl crl2pkcs7 -nocrl -certfile fullchain.pem | openssl pkcs7 -print_certs -noout"),
 				Say("Replace it with an intact copy from the CA (re-download the chain), then reload the server."),
 			}
 		}
@@ -134,7 +134,8 @@ func unknownCriticalExtension(in *Input) []Finding {
 			f.Clients = append(f.Clients, ClientVerdict{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: unhandled critical extension"})
 		}
 		if i == len(path)-1 && i > 0 {
-			f.Detail += " It is the trust anchor: Go and OpenSSL check its extensions too."
+			f.Detail += " It is the trust anchor: Go, OpenSSL and GnuTLS check its extensions too; Java does not (measured)."
+			f.Clients[0] = connects("java", "connects: Java does not check the trust anchor's extensions")
 		}
 		out = append(out, f)
 	}

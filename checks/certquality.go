@@ -120,8 +120,9 @@ func ekuMissing(in *Input) []Finding {
 		if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
 			continue
 		}
-		if i > 0 && i == len(path)-1 {
-			continue // trust anchors' EKU is not enforced by most clients
+		anchor := i > 0 && i == len(path)-1
+		if anchor && in.goKind() != goEKU {
+			continue // an anchor's EKU matters only where Go refuses it (OpenSSL too; Java and GnuTLS ignore it)
 		}
 		ok := false
 		var have []string
@@ -145,8 +146,31 @@ func ekuMissing(in *Input) []Finding {
 			Remediation: "Reissue it as a server certificate: `extendedKeyUsage = serverAuth` (add `clientAuth` too if the same certificate is also used for mutual TLS) in the openssl extension section, or the CA's \"web server\" profile.",
 			Clients:     clients("eku-missing"),
 		})
+		if i > 0 {
+			out[len(out)-1].Clients = caEKUClients(in, anchor)
+		}
 	}
 	return out
+}
+
+// caEKUClients are the measured verdicts for a CA certificate on the path
+// whose EKU excludes serverAuth: Go (nested EKU) and OpenSSL refuse it,
+// Java does not check a CA's EKU, GnuTLS checks intermediates but not the
+// trust anchor.
+func caEKUClients(in *Input, anchor bool) []ClientVerdict {
+	out := []ClientVerdict{
+		connects("java", "connects: Java checks the extended key usage of the leaf only"),
+		pathClient("curl-eku-ca"), pathClient("openssl-eku-ca"), pathClient("python-eku-ca"),
+	}
+	if anchor {
+		out = append(out, connects("gnutls", "connects: gnutls-cli does not check the trust anchor's extended key usage"))
+	} else {
+		out = append(out, pathClient("gnutls-eku-ca"))
+	}
+	if gl := goLine(in.GoVerify(0), goEKU); gl != nil {
+		return append(out, *gl)
+	}
+	return append(out, ClientVerdict{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate specifies an incompatible key usage"})
 }
 
 func ekuName(u x509.ExtKeyUsage) string {

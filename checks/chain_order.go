@@ -97,6 +97,11 @@ func chainExplainsFailure(in *Input) bool {
 	if wireAttempt(in) {
 		return true
 	}
+	for _, x := range in.Rec.Attempts {
+		if x.CertificateMessageBytes > 0 && len(x.Certificates) == 0 {
+			return true // chain-too-large: crypto/tls refused to read it
+		}
+	}
 	return in.leaf != 0 && len(a.Certificates) > 0
 }
 
@@ -105,6 +110,10 @@ func chainExplainsFailure(in *Input) bool {
 func (in *Input) sentEvidence() []string {
 	var ev []string
 	for _, s := range in.Sent {
+		if s.Pos >= maxChainCerts {
+			ev = append(ev, fmt.Sprintf("... and %d more certificate(s), not judged (tlsdoctor considers the first %d)", len(in.Sent)-maxChainCerts, maxChainCerts))
+			break
+		}
 		if s.Cert == nil {
 			ev = append(ev, fmt.Sprintf("sent #%d: does not parse (%v)", s.Pos, s.Err))
 			continue

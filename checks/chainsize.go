@@ -26,15 +26,15 @@ type sizeLimit struct {
 }
 
 var chainSizeLimits = []sizeLimit{
-	{"java", 32768, 10, "javax.net.ssl.SSLProtocolException: The size of the handshake message (SIZE) exceeds the maximum allowed size (32768)"},
+	{"java", 32768, 10, "javax.net.ssl.SSLProtocolException: The size of the handshake message ({size}) exceeds the maximum allowed size (32768)"},
 	{"curl", 102400, 0, "curl: (35) OpenSSL/3.0: error:0A000098:SSL routines::excessive message size"},
 	{"openssl", 102400, 0, "error:0A000098:SSL routines:read_state_machine:excessive message size"},
 	{"python", 102400, 0, "ssl.SSLError: [SSL: EXCESSIVE_MESSAGE_SIZE] excessive message size"},
 	{"gnutls", 131000, 0, "Fatal error: The handshake data size is too large."},
-	{"go", 262144, 0, "tls: handshake message of length SIZE bytes exceeds maximum of 262144 bytes"},
+	{"go", 262144, 0, "tls: handshake message of length {size} bytes exceeds maximum of 262144 bytes"},
 }
 
-const javaCountMessage = "javax.net.ssl.SSLProtocolException: The certificate chain length (COUNT) exceeds the maximum allowed length (10)"
+const javaCountMessage = "javax.net.ssl.SSLProtocolException: The certificate chain length ({count}) exceeds the maximum allowed length (10)"
 
 // certificateMessageBytes is the Certificate message body length: what the
 // probe saw on the wire, else computed from the chain for the version
@@ -63,28 +63,44 @@ func certificateMessageBytes(rec *probe.Record, a *probe.Attempt) (int, bool) {
 	return n, false
 }
 
-func chainTooLarge(in *Input) []Finding {
-	var a *probe.Attempt
-	for i := range in.Rec.Attempts {
-		if len(in.Rec.Attempts[i].Certificates) > 0 {
-			a = &in.Rec.Attempts[i]
-			break
+// sizeAttempt is the first attempt that received certificates, or that
+// saw a Certificate message too large for crypto/tls to read at all.
+func sizeAttempt(rec *probe.Record) *probe.Attempt {
+	for i := range rec.Attempts {
+		if a := &rec.Attempts[i]; len(a.Certificates) > 0 || a.CertificateMessageBytes > 0 {
+			return a
 		}
 	}
+	return nil
+}
+
+func chainTooLarge(in *Input) []Finding {
+	a := sizeAttempt(in.Rec)
 	if a == nil {
 		return nil
 	}
 	size, measured := certificateMessageBytes(in.Rec, a)
 	count := len(a.Certificates)
+	// A length read from a TLS 1.2 retry of a TLS 1.3 server: TLS 1.3
+	// clients see a context byte and two bytes per certificate more.
+	approx := ""
+	if p := in.Rec.Primary(); measured && p != a && p.Offered.MaxVersion == "TLS 1.3" {
+		if count > 0 {
+			size += 1 + 2*count
+		} else {
+			approx = "about "
+		}
+	}
 	var clients []ClientVerdict
 	failing := 0
 	for _, l := range chainSizeLimits {
 		v := ClientVerdict{Client: l.client}
+		// Java checks the message size before it counts certificates.
 		switch {
-		case l.certs > 0 && count > l.certs:
-			v.Fails, v.Message = true, replacer("COUNT", fmt.Sprint(count)).Replace(javaCountMessage)
 		case l.bytes > 0 && size > l.bytes:
-			v.Fails, v.Message = true, replacer("SIZE", fmt.Sprint(size)).Replace(l.message)
+			v.Fails, v.Message = true, replacer("{size}", approx+fmt.Sprint(size)).Replace(l.message)
+		case l.certs > 0 && count > l.certs:
+			v.Fails, v.Message = true, replacer("{count}", fmt.Sprint(count)).Replace(javaCountMessage)
 		default:
 			v.Message = fmt.Sprintf("accepts it (limit %d bytes)", l.bytes)
 		}
@@ -100,8 +116,12 @@ func chainTooLarge(in *Input) []Finding {
 	if measured {
 		how = "as the server declared it"
 	}
+	title := fmt.Sprintf("the server's certificate chain is too large for some clients: %d certificates, a %d-byte Certificate message", count, size)
+	if count == 0 {
+		title = fmt.Sprintf("the server's Certificate message (%d bytes) is too large for every client tlsdoctor knows, Go's crypto/tls included", size)
+	}
 	f := Finding{
-		Title: fmt.Sprintf("the server's certificate chain is too large for some clients: %d certificates, a %d-byte Certificate message", count, size),
+		Title: title,
 		Detail: "TLS clients cap the size of the Certificate message (and Java the number of certificates) to bound memory; a server whose chain exceeds a client's cap cannot be reached by it at all, whatever else is right. " +
 			"Usual causes: a leaf with thousands of subjectAltNames, a chain file with every intermediate of the CA, or a bundle appended twice.",
 		Evidence: []string{
@@ -115,6 +135,9 @@ func chainTooLarge(in *Input) []Finding {
 			Say("A Java client can be given larger limits until the server is fixed:"),
 			Set("java", "-Djdk.tls.maxHandshakeMessageSize=262144 -Djdk.tls.maxCertificateChainLength=20"),
 		},
+	}
+	if count == 0 {
+		f.Evidence = append(f.Evidence, "crypto/tls stopped at the message header: the certificates were not read")
 	}
 	if a.CertificatesTruncated {
 		f.Evidence = append(f.Evidence, "the message was larger than tlsdoctor keeps (512 KiB): only the first certificates were recorded")

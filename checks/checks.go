@@ -196,7 +196,7 @@ func All() []Check {
 		{"cert-expired", Error, "a certificate on the chain has expired", certExpired},
 		{"cert-not-yet-valid", Error, "a certificate on the chain is not valid yet (or a clock is wrong)", certNotYetValid},
 		{"hostname-mismatch", Error, "the certificate does not cover the name the client connects to", hostnameMismatch},
-		{"chain-order", Warning, "the server sends its chain out of order", chainOrder},
+		{"chain-order", Warning, "the server sends its chain out of order (error when the first certificate is not its leaf: every client fails)", chainOrder},
 		{"chain-extra-certs", Warning, "the server sends certificates that belong to no path (left over after a renewal?)", chainExtraCerts},
 		{"chain-contains-root", Info, "the server sends the root certificate (useless; harmful when expired)", chainContainsRoot},
 		{"cert-expiring-soon", Warning, "a certificate on the path expires within --warn-days (default 30)", certExpiringSoon},
@@ -235,7 +235,7 @@ func All() []Check {
 		{"version-mismatch", Error, "the client (--client, --tls-min/--tls-max, or current defaults after a failed handshake) and the server share no protocol version", versionMismatch},
 		{"cipher-mismatch", Error, "the client and the server share no cipher suite, group or signature algorithm (--client also reports client-compatible when it connects)", cipherMismatch},
 		{"policy-deviation", Warning, "every deviation from the --policy profile (Mozilla modern/intermediate/old): versions, suites, groups, DH and key size, lifetime", policyDeviation},
-		{"chain-alternative-path", Info, "the chain also completes through invalid paths (an expired cross-sign, a second intermediate) that some clients build", chainAlternativePath},
+		{"chain-alternative-path", Info, "the chain also completes through invalid paths (an expired or non-CA twin of an intermediate, a cross-sign); warning or error when a measured client builds one", chainAlternativePath},
 		{"verifier-disagreement", Error, "Go's crypto/x509.Verify and tlsdoctor's path analysis disagree on the chain (run last: it reads the other findings)", verifierDisagreement},
 	}
 }

@@ -29,6 +29,12 @@ var pathClientMessages = map[string]ClientVerdict{
 	"gnutls-critical":  {Client: "gnutls", Fails: true, Message: "Status: The certificate is NOT trusted. The certificate contains an unknown critical extension."},
 	"java-critical":    {Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: unrecognized critical extension(s)"},
 
+	// eku-missing on a CA certificate (intermediate or trust anchor)
+	"curl-eku-ca":    {Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: unsuitable certificate purpose"},
+	"openssl-eku-ca": {Client: "openssl", Fails: true, Message: "Verification error: unsuitable certificate purpose (verify error:num=26)"},
+	"python-eku-ca":  {Client: "python", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unsuitable certificate purpose"},
+	"gnutls-eku-ca":  {Client: "gnutls", Fails: true, Message: "Status: The certificate is NOT trusted. The certificate chain does not match the intended purpose."},
+
 	// unparseable-certificate: DER that no parser reads (truncated).
 	"openssl-unparseable": {Client: "openssl", Fails: true, Message: "error:0680009B:asn1 encoding routines:ASN1_get_object:too long (the exact asn1 error depends on the damage)"},
 	"curl-unparseable":    {Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0680009B:asn1 encoding routines::too long"},

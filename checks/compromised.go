@@ -103,8 +103,11 @@ func compromisedRoot(in *Input) []Finding {
 // system store, an awk/openssl filter for a PEM bundle.
 func removeFromStore(ts Truststore, c *x509.Certificate) []Step {
 	fp := Fingerprint(c)
+	// The password comes from the variable tlsdoctor itself reads, so that
+	// the command can be pasted as printed and no password is printed.
+	pw := " -storepass:env TLSDOCTOR_TRUSTSTORE_PASSWORD"
 	keytoolAlias := func(where string) string {
-		return "keytool -delete " + where + " -alias \"$(keytool -list " + where + " | grep -B1 " + ShellQuote(fp) + " | head -n1 | cut -d, -f1)\""
+		return "keytool -delete " + where + pw + " -alias \"$(keytool -list " + where + pw + " | grep -B1 " + ShellQuote(fp) + " | head -n1 | cut -d, -f1)\""
 	}
 	switch {
 	case ts.Name == "java":
@@ -113,7 +116,7 @@ func removeFromStore(ts Truststore, c *x509.Certificate) []Step {
 			where = "-keystore " + ShellQuote(ts.Path)
 		}
 		return []Step{
-			Say("Delete it from the JDK's cacerts (keytool asks for the store password, \"changeit\" unless it was changed; writing the JDK's file needs root):"),
+			Say("Delete it from the JDK's cacerts, with the store password in TLSDOCTOR_TRUSTSTORE_PASSWORD (Java's default is changeit; writing the JDK's file needs root):"),
 			Cmd("keytool", keytoolAlias(where)),
 		}
 	case ts.Name == "system":
@@ -124,7 +127,7 @@ func removeFromStore(ts Truststore, c *x509.Certificate) []Step {
 		}
 	case ts.Format == "JKS" || ts.Format == "PKCS#12":
 		return []Step{
-			Say("Delete it from the keystore (keytool asks for the store password):"),
+			Say("Delete it from the keystore, with the store password in TLSDOCTOR_TRUSTSTORE_PASSWORD:"),
 			Cmd("keytool", keytoolAlias("-keystore "+ShellQuote(ts.Path))),
 		}
 	case ts.Format == "PEM" && ts.Path != "":

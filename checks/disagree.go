@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"crypto/x509"
 	"fmt"
 	"strings"
 )
@@ -90,8 +91,63 @@ func chainAlternativePath(in *Input) []Finding {
 			Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(in.Rec.Target.Input)+" --fix-bundle fullchain.pem"),
 		},
 	}
+	var opensslFails, gnutlsExpired, gnutlsNotCA bool
 	for _, a := range tr.Alternatives {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("also: %s: %s", pathNames(a.Certs), strings.Join(a.Problems, "; ")))
+		bad, good := divergence(a.Certs, tr.Path)
+		// OpenSSL and GnuTLS take the issuer sent first; OpenSSL skips
+		// one outside its validity, not one that is no CA (measured).
+		pb, pg := in.SentPos(bad), -1
+		if good != nil {
+			pg = in.SentPos(good)
+		}
+		if bad == nil || pb < 0 || pg < 0 || pb > pg {
+			continue
+		}
+		expired := in.Env.Now.Before(bad.NotBefore) || in.Env.Now.After(bad.NotAfter)
+		notCA := !bad.BasicConstraintsValid || !bad.IsCA || (bad.KeyUsage != 0 && bad.KeyUsage&x509.KeyUsageCertSign == 0)
+		gnutlsExpired = gnutlsExpired || expired
+		gnutlsNotCA = gnutlsNotCA || notCA
+		opensslFails = opensslFails || (notCA && !expired)
+	}
+	f.Clients = []ClientVerdict{
+		connects("java", "connects: its path builder backtracks to the valid path"),
+		connects("go", "connects: any valid path wins"),
+	}
+	if opensslFails {
+		f.Severity = Error
+		f.Title += ": OpenSSL (curl, Python) does"
+		f.Clients = append(f.Clients,
+			ClientVerdict{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: invalid CA certificate"},
+			ClientVerdict{Client: "openssl", Fails: true, Message: "Verification error: invalid CA certificate (verify error:num=79)"},
+			ClientVerdict{Client: "python", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: invalid CA certificate"})
+	} else {
+		for _, c := range []string{"curl", "openssl", "python"} {
+			f.Clients = append(f.Clients, connects(c, "connects: OpenSSL prefers a time-valid issuer and its own trust anchors"))
+		}
+	}
+	switch {
+	case gnutlsNotCA:
+		f.Clients = append(f.Clients, ClientVerdict{Client: "gnutls", Fails: true, Message: "Status: The certificate is NOT trusted. The certificate issuer is not a CA."})
+	case gnutlsExpired:
+		f.Clients = append(f.Clients, ClientVerdict{Client: "gnutls", Fails: true, Message: "Status: The certificate is NOT trusted. The certificate chain uses expired certificate."})
+	}
+	if (gnutlsNotCA || gnutlsExpired) && f.Severity == 0 {
+		f.Severity = Warning
 	}
 	return []Finding{f}
+}
+
+// divergence returns the first certificate where alt leaves path, and the
+// one path has there (nil when path is shorter).
+func divergence(alt, path []*x509.Certificate) (bad, good *x509.Certificate) {
+	for i, c := range alt {
+		if i >= len(path) {
+			return c, nil
+		}
+		if !c.Equal(path[i]) {
+			return c, path[i]
+		}
+	}
+	return nil, nil
 }

@@ -51,7 +51,7 @@ func nameConstraintViolation(in *Input) []Finding {
 		if v.Excluded {
 			verb = "is excluded by"
 		}
-		f.Title = fmt.Sprintf("the %s %s %q %s %q", certWord(in, v.CertAt), strings.ToLower(v.Kind), v.Name, verb, Name(v.CA))
+		f.Title = fmt.Sprintf("the %s %s %q %s %q", certWord(in, v.CertAt), v.Kind, v.Name, verb, Name(v.CA))
 		f.Detail += " Here: " + strings.Join(lines, "; ") + "."
 	default:
 		f.Title = "Go's verifier refuses the path for a name constraint: " + strings.TrimPrefix(g.PathErr.Error(), "x509: ")
@@ -59,7 +59,7 @@ func nameConstraintViolation(in *Input) []Finding {
 	}
 	f.Clients = ncClients(vs, anchorAt, g)
 	if len(vs) > 0 {
-		f.Clients = append(f.Clients, ncGoLine(vs, goNC))
+		f.Clients = append(f.Clients, ncGoLine(vs, goNC, g))
 	}
 	f.Fix = []Step{
 		Say(fmt.Sprintf("Reissue the certificate with names the CA may issue for (%s), or issue it from a CA whose constraints include the name; clients cannot be told to ignore a CA's name constraints.", permittedSummary(vs))),
@@ -171,9 +171,14 @@ func ncClients(vs []ncViolation, anchorAt int, g *GoVerdict) []ClientVerdict {
 
 // ncGoLine is Go's verdict: its real error when it refused the path for a
 // name constraint, else why it connects.
-func ncGoLine(vs []ncViolation, goNC *ClientVerdict) ClientVerdict {
+func ncGoLine(vs []ncViolation, goNC *ClientVerdict, g *GoVerdict) ClientVerdict {
 	if goNC != nil {
 		return *goNC
+	}
+	if g != nil && !g.OK() {
+		// Go refuses the chain for another reason (a CN-only leaf): say
+		// what it prints.
+		return ClientVerdict{Client: "go", Fails: true, Message: g.Message() + " (not for the name constraint: Go does not apply them to the CN)"}
 	}
 	for _, v := range vs {
 		if !v.FromCN {

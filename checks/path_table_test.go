@@ -116,7 +116,7 @@ func pathCases() []pathCase {
 			want: []string{"name-constraint-violation"}, goErr: "excluded by constraint"},
 		{name: "nc-cn-only-outside", specs: []fixtures.CertSpec{caSpec("int", "root", permittedDNS("example.com")), {Name: "leaf", Parent: "int", CommonName: "host.other.test"}}, serve: std, host: "host.other.test",
 			want: []string{"name-constraint-violation", "no-san"}, goErr: "legacy Common Name",
-			clients: map[string]bool{"java": true, "curl": true, "openssl": true, "gnutls": true, "go": false}},
+			clients: map[string]bool{"java": true, "curl": true, "openssl": true, "gnutls": true, "go": true}},
 		{name: "nc-cn-only-inside", specs: []fixtures.CertSpec{caSpec("int", "root", permittedDNS("example.com")), {Name: "leaf", Parent: "int", CommonName: h}}, serve: std, host: h,
 			want: []string{"no-san"}, none: []string{"name-constraint-violation"}, goErr: "legacy Common Name"},
 		{name: "nc-cn-outside-san-inside", specs: []fixtures.CertSpec{caSpec("int", "root", permittedDNS("example.com")), {Name: "leaf", Parent: "int", CommonName: "host.other.test", DNSNames: []string{h}}}, serve: std, host: h,
@@ -150,7 +150,8 @@ func pathCases() []pathCase {
 		{name: "two-intermediates-one-expired", specs: []fixtures.CertSpec{caSpec("int", "root", nil),
 			{Name: "int-old", Parent: "root", CommonName: "CA int", IsCA: true, KeyFrom: "int", NotBefore: -400 * day, NotAfter: -day},
 			leafSpec("leaf", "int", h)}, serve: []string{"leaf", "int-old", "int"}, host: h,
-			want: []string{"chain-alternative-path:info"}, none: []string{"cert-expired", "chain-extra-certs"}},
+			want: []string{"chain-alternative-path:warning"}, none: []string{"cert-expired", "chain-extra-certs"},
+			clients: map[string]bool{"java": false, "curl": false, "openssl": false, "gnutls": true, "go": false}},
 		{name: "cross-signed-root", specs: []fixtures.CertSpec{
 			{Name: "new-root", CommonName: "New Root", IsCA: true},
 			{Name: "new-root-cross", Parent: "root", CommonName: "New Root", IsCA: true, KeyFrom: "new-root"},
@@ -163,7 +164,8 @@ func pathCases() []pathCase {
 		{name: "not-a-ca-twin-sent-first", specs: []fixtures.CertSpec{caSpec("int", "root", nil),
 			{Name: "int-leafish", Parent: "root", CommonName: "CA int", KeyFrom: "int"},
 			leafSpec("leaf", "int", h)}, serve: []string{"leaf", "int-leafish", "int"}, host: h,
-			none: []string{"ca-constraints"}},
+			want: []string{"chain-alternative-path"}, none: []string{"ca-constraints"},
+			clients: map[string]bool{"java": false, "curl": true, "openssl": true, "python": true, "gnutls": true, "go": false}},
 
 		// Path length.
 		{name: "pathlen-exceeded", specs: []fixtures.CertSpec{
@@ -288,7 +290,7 @@ func severityOf(s string) (string, checks.Severity) {
 }
 
 func TestPathTable(t *testing.T) {
-	for _, c := range pathCases() {
+	for _, c := range append(pathCases(), anchorCases()...) {
 		t.Run(c.name, func(t *testing.T) {
 			p := pathPKI(t, now, c)
 			fs := checks.Run(pathRecord(p, c), caseEnv(p, c))
@@ -423,7 +425,7 @@ func TestCompromisedRoot(t *testing.T) {
 	for _, tc := range []struct {
 		name, format, path, cmd string
 	}{
-		{"java", "", "/usr/lib/jvm/x/lib/security/cacerts", "keytool -delete -keystore /usr/lib/jvm/x/lib/security/cacerts -alias"},
+		{"java", "", "/usr/lib/jvm/x/lib/security/cacerts", "keytool -delete -keystore /usr/lib/jvm/x/lib/security/cacerts -storepass:env TLSDOCTOR_TRUSTSTORE_PASSWORD -alias"},
 		{"truststore.p12", "PKCS#12", "truststore.p12", "keytool -delete -keystore truststore.p12"},
 		{"ca-file bundle.pem", "PEM", "bundle.pem", "awk "},
 		{"system", "", "", "update-ca-certificates --fresh"},
@@ -450,5 +452,28 @@ func TestCompromisedRoot(t *testing.T) {
 		if (f.ID == "weak-key" || f.ID == "weak-signature") && strings.Contains(f.Title, "Superfish") {
 			t.Errorf("%s about Superfish: %s", f.ID, f.Title)
 		}
+	}
+}
+
+// anchorCases are faults in the trust anchor itself: Go and OpenSSL judge
+// its extensions, Java does not (measured).
+func anchorCases() []pathCase {
+	h := "host.example.com"
+	return []pathCase{
+		{name: "root-eku-clientauth", specs: []fixtures.CertSpec{
+			{Name: "rooteku", CommonName: "Root EKU", IsCA: true, KeyFrom: "root", Mutate: func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} }},
+			caSpec("int", "rooteku", nil), leafSpec("leaf", "int", h)}, serve: []string{"leaf", "int"}, roots: []string{"rooteku"}, host: h,
+			want: []string{"eku-missing"}, goErr: "incompatible key usage",
+			clients: map[string]bool{"java": false, "curl": true, "openssl": true, "python": true, "gnutls": false, "go": true}},
+		{name: "intermediate-eku-codesigning", specs: []fixtures.CertSpec{
+			{Name: "int", Parent: "root", CommonName: "CA int", IsCA: true, Mutate: func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning} }},
+			leafSpec("leaf", "int", h)}, serve: []string{"leaf", "int"}, host: h,
+			want: []string{"eku-missing"}, goErr: "incompatible key usage",
+			clients: map[string]bool{"java": false, "curl": true, "openssl": true, "gnutls": true, "go": true}},
+		{name: "root-critical-ext", specs: []fixtures.CertSpec{
+			{Name: "rootcrit", CommonName: "Root Crit", IsCA: true, KeyFrom: "root", Extensions: []pkix.Extension{fixtures.CriticalExtension(7)}},
+			caSpec("int", "rootcrit", nil), leafSpec("leaf", "int", h)}, serve: []string{"leaf", "int"}, roots: []string{"rootcrit"}, host: h,
+			want: []string{"unknown-critical-extension"}, goErr: "unhandled critical extension",
+			clients: map[string]bool{"java": false, "curl": true, "openssl": true, "gnutls": true, "go": true}},
 	}
 }

@@ -97,6 +97,16 @@ func (in *Input) GoVerify(i int) *GoVerdict {
 	return g
 }
 
+// goKind is the kind of Go's error against the first store ("" when Go
+// connects or there is nothing to verify).
+func (in *Input) goKind() string {
+	g := in.GoVerify(0)
+	if g == nil {
+		return ""
+	}
+	return goErrorKind(g.Err())
+}
+
 // Kinds of Go verification errors, mapped to the findings that explain
 // them.
 const (

@@ -146,10 +146,15 @@ func (c *recordingConn) recordRefusedCertificates(a *Attempt) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cc := c.capture
-	if cc == nil || cc.msgLen < 0 || len(a.Certificates) > 0 || len(cc.certs) == 0 {
+	if cc == nil || cc.msgLen < 0 || len(a.Certificates) > 0 {
 		return
 	}
+	// crypto/tls stops at the header of a message over its limit: the
+	// declared length is then all there is.
 	a.CertificateMessageBytes = cc.msgLen
+	if len(cc.certs) == 0 {
+		return
+	}
 	for _, der := range cc.certs {
 		a.Certificates = append(a.Certificates, Certificate{DER: der})
 	}

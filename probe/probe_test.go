@@ -554,6 +554,12 @@ func TestProbeEveryScenario(t *testing.T) {
 		"not-a-ca":                 {"ok", 3, ""},
 		"ca-false":                 {"ok", 3, ""},
 		"path-length":              {"ok", 3, ""},
+		"name-constraints":         {"ok", 2, ""},
+		"critical-extension":       {"ok", 2, ""},
+		"negative-serial":          {"failed", 2, probe.KindLocal}, // crypto/tls refuses the leaf; the chain comes from the TLS 1.2 retry's bytes
+		"reversed-chain":           {"failed", 2, probe.KindLocal}, // signed with the leaf's key, checked with #0's
+		"root-via-aia":             {"ok", 2, ""},
+		"chain-too-large":          {"ok", 11, ""},
 	}
 	for _, name := range fixtures.ScenarioNames() {
 		w, ok := want[name]

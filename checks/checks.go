@@ -348,6 +348,7 @@ func Run(rec *probe.Record, env Env) []Finding {
 			out = append(out, f)
 		}
 	}
+	goPathLines(in, out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity > out[j].Severity })
 	return out
 }

@@ -58,15 +58,15 @@ func verifierDisagreement(in *Input) []Finding {
 			f.Evidence = append(f.Evidence, "on tlsdoctor's path: "+p)
 		}
 		return []Finding{f}
-	case tr.Verdict != Trusted && !tr.TrustedWithAIA():
+	case g.WithAIAErr == nil && tr.Verdict != Trusted && !tr.TrustedWithAIA():
 		// Go finds a valid path where our analysis does not (a link Go
 		// accepts that we refused, or our search was cut short).
 		f := Finding{
 			Severity: Warning,
 			Title:    fmt.Sprintf("Go's verifier finds a valid path where tlsdoctor's analysis says %s", tr.Verdict),
-			Detail:   fmt.Sprintf("crypto/x509.Verify builds a valid path to %s: %s. tlsdoctor's own path analysis did not (it links certificates the way OpenSSL does, refusing an issuer whose key identifier does not match, and it stops after %d signature checks). Go clients connect; check the findings above against the other clients you use.", store, pathNames(g.Chains[0]), maxSigChecks),
+			Detail:   fmt.Sprintf("crypto/x509.Verify builds a valid path to %s: %s. tlsdoctor's own path analysis did not (it links certificates the way OpenSSL does, refusing an issuer whose key identifier does not match, and it stops after %d signature checks). Go clients connect; check the findings above against the other clients you use.", store, pathNames(g.WithAIAChains[0]), maxSigChecks),
 			Evidence: []string{describeGo(g, store), "tlsdoctor's path: " + pathNames(tr.Path) + " (" + tr.Verdict + ")"},
-			Clients:  []ClientVerdict{connects("go", "connects: crypto/x509 builds "+pathNames(g.Chains[0]))},
+			Clients:  []ClientVerdict{connects("go", "connects: crypto/x509 builds "+pathNames(g.WithAIAChains[0]))},
 			Fix:      []Step{Say("Send the chain Go built, leaf first, so that every client builds the same path:"), Cmd("openssl", "openssl s_client -connect "+ShellQuote(target(in))+" -showcerts </dev/null")},
 		}
 		if tr.Cut {

@@ -17,11 +17,18 @@ import (
 // GoVerdict is what crypto/x509.Verify says about the chain against one
 // store.
 type GoVerdict struct {
-	// Chains are the valid chains Verify built (leaf first, ending at a
-	// store certificate); nil when it failed.
+	// Chains are the valid chains Verify built from the chain as sent
+	// (leaf first, ending at a store certificate), what a Go client builds;
+	// nil when it failed.
 	Chains [][]*x509.Certificate
-	// PathErr is Verify's error for the path (without a name to check).
+	// PathErr is Verify's error for the path as sent (without a name to
+	// check): a Go client does not fetch missing issuers.
 	PathErr error
+	// WithAIAChains and WithAIAErr are the same with the certificates
+	// fetched from AIA URLs as intermediates too: the cross-check of
+	// tlsdoctor's analysis, which uses them.
+	WithAIAChains [][]*x509.Certificate
+	WithAIAErr    error
 	// NameErr is the leaf's VerifyHostname error for the expected name.
 	NameErr error
 	// ParseErr is set when a sent certificate does not parse: crypto/tls
@@ -74,9 +81,6 @@ func (in *Input) GoVerify(i int) *GoVerdict {
 			inter.AddCert(c)
 		}
 	}
-	for _, f := range in.Fetched() {
-		inter.AddCert(f.Cert)
-	}
 	opts := x509.VerifyOptions{
 		Roots:         in.Env.Truststores[i].Pool(),
 		Intermediates: inter,
@@ -88,6 +92,15 @@ func (in *Input) GoVerify(i int) *GoVerdict {
 		g.ParseErr = u[0].Err
 	}
 	g.Chains, g.PathErr = leaf.Verify(opts)
+	g.WithAIAChains, g.WithAIAErr = g.Chains, g.PathErr
+	if fetched := in.Fetched(); len(fetched) > 0 {
+		withAIA := inter.Clone()
+		for _, f := range fetched {
+			withAIA.AddCert(f.Cert)
+		}
+		opts.Intermediates = withAIA
+		g.WithAIAChains, g.WithAIAErr = leaf.Verify(opts)
+	}
 	if name := in.ExpectedName(); name != "" {
 		if err := leaf.VerifyHostname(name); err != nil {
 			g.NameErr = err
@@ -203,4 +216,33 @@ func describeGo(g *GoVerdict, store string) string {
 		return fmt.Sprintf("Go crypto/x509.Verify against %s: valid (%s)", store, pathNames(g.Chains[0]))
 	}
 	return fmt.Sprintf("Go crypto/x509.Verify against %s: %v", store, g.Err())
+}
+
+// goPathFindings are the findings about whether the path reaches a trust
+// anchor; their "go" line is Go's real verdict on the path, not a copy of
+// what Go usually prints for the fault.
+var goPathFindings = map[string]bool{"self-signed": true, "chain-incomplete": true, "untrusted-root": true}
+
+// goPathLines sets the go line of the path findings from crypto/x509.Verify.
+func goPathLines(in *Input, fs []Finding) {
+	g := in.GoVerify(0)
+	if g == nil {
+		return
+	}
+	for i := range fs {
+		if !goPathFindings[fs[i].ID] {
+			continue
+		}
+		for j, v := range fs[i].Clients {
+			if v.Client != "go" {
+				continue
+			}
+			switch {
+			case g.OK():
+				fs[i].Clients[j] = connects("go", "connects: crypto/x509 builds "+pathNames(g.Chains[0]))
+			case g.PathErr != nil && g.ParseErr == nil:
+				fs[i].Clients[j] = ClientVerdict{Client: "go", Fails: true, Message: g.Message()}
+			}
+		}
+	}
 }

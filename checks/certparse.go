@@ -128,7 +128,7 @@ func unknownCriticalExtension(in *Input) []Finding {
 				Cmd("openssl", "openssl x509 -in server.crt -noout -text"),
 			},
 		}
-		if gl := goLine(g, goCriticalExt, goUnknownAuthory); gl != nil {
+		if gl := goLine(g, goCriticalExt, goUnknownAuthority); gl != nil {
 			f.Clients = append(f.Clients, *gl)
 		} else {
 			f.Clients = append(f.Clients, ClientVerdict{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: unhandled critical extension"})

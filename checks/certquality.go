@@ -258,7 +258,7 @@ func selfIssuedExceedsOnly(path []*x509.Certificate, i int) bool {
 // exceeded only by a self-issued intermediate; Go's from its verifier.
 func selfIssuedPathLenClients(in *Input) []ClientVerdict {
 	out := []ClientVerdict{pathClient("java-pathlen-self-issued"), pathClient("curl-pathlen-self-issued"), pathClient("openssl-pathlen-self-issued")}
-	if gl := goLine(in.GoVerify(0), goPathLen, goUnknownAuthory); gl != nil {
+	if gl := goLine(in.GoVerify(0), goPathLen, goUnknownAuthority); gl != nil {
 		return append(out, *gl)
 	}
 	return append(out, ClientVerdict{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: too many intermediates for path length constraint"})

@@ -44,6 +44,9 @@ func chainIncomplete(in *Input) []Finding {
 	if len(in.Unparsed()) > 0 && len(tr.MissingIntermediates()) == 0 {
 		return nil // the issuer may be the certificate that does not parse (unparseable-certificate)
 	}
+	if len(tr.MissingIntermediates()) == 0 && keyIDMismatchIssuer(in, tr.End()) != nil {
+		return nil // it is sent, with another key identifier (key-id-mismatch)
+	}
 	f := Finding{Evidence: in.sentEvidence()}
 	name := in.ExpectedName()
 	if missing := tr.MissingIntermediates(); len(missing) > 0 {

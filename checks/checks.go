@@ -191,6 +191,7 @@ func All() []Check {
 		{"chain-too-large", Error, "the Certificate message exceeds a client's limit (Java 32 KiB or 10 certificates, OpenSSL 100 KiB, GnuTLS 128 KiB, Go 256 KiB)", chainTooLarge},
 		{"self-signed", Error, "the server's certificate is self-signed and not trusted", selfSigned},
 		{"chain-incomplete", Error, "the server does not send the intermediate certificate(s) its leaf needs", chainIncomplete},
+		{"key-id-mismatch", Error, "the issuer is sent but its key identifier is not the one the certificate names (OpenSSL and GnuTLS call it missing; Go and Java connect)", keyIDMismatch},
 		{"untrusted-root", Error, "the chain ends at a root the truststore does not contain", untrustedRoot},
 		{"compromised-root", Error, "a truststore trusts a root whose private key is public (Superfish, eDellRoot, DSDTestProvider)", compromisedRoot},
 		{"cert-expired", Error, "a certificate on the chain has expired", certExpired},

@@ -134,11 +134,11 @@ func decodeDiff(data []byte) diffCase {
 
 // diffVerdict builds the chain and returns Go's error and tlsdoctor's
 // findings; skip is set when the mutation made an unbuildable chain.
-func diffVerdict(t testing.TB, data []byte) (c diffCase, goErr error, fs []checks.Finding, skip bool) {
+func diffVerdict(t testing.TB, data []byte) (c diffCase, fs []checks.Finding, skip bool, goErr error) {
 	c = decodeDiff(data)
 	p, err := fixtures.Build(now, c.specs...)
 	if err != nil {
-		return c, nil, nil, true // crypto/x509 refused to write it
+		return c, nil, true, nil // crypto/x509 refused to write it
 	}
 	var certs []*x509.Certificate
 	a := probe.Attempt{Purpose: probe.PurposePrimary, Outcome: "ok", Version: "TLS 1.3"}
@@ -160,7 +160,7 @@ func diffVerdict(t testing.TB, data []byte) (c diffCase, goErr error, fs []check
 		rec.Target.SNI = ""
 	}
 	fs = checks.Run(rec, checks.Env{Now: now, Truststores: []checks.Truststore{checks.NewTruststore("diff store", []*x509.Certificate{p.Get(c.root).Cert})}})
-	return c, goErr, fs, false
+	return c, fs, false, goErr
 }
 
 func worst(fs []checks.Finding) checks.Severity {
@@ -186,7 +186,7 @@ func FuzzDifferential(f *testing.F) {
 		f.Add(diffSeed(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, goErr, fs, skip := diffVerdict(t, data)
+		c, fs, skip, goErr := diffVerdict(t, data)
 		if skip {
 			return
 		}
@@ -212,7 +212,7 @@ func TestDifferentialCorpus(t *testing.T) {
 	}
 	mismatches, judged := 0, 0
 	for seed := 0; seed < n; seed++ {
-		c, goErr, fs, skip := diffVerdict(t, diffSeed(seed))
+		c, fs, skip, goErr := diffVerdict(t, diffSeed(seed))
 		if skip {
 			continue
 		}

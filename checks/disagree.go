@@ -21,6 +21,15 @@ func priorHas(in *Input, ids ...string) bool {
 	return false
 }
 
+func priorHasID(in *Input, id string) bool {
+	for _, f := range in.prior {
+		if f.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 func verifierDisagreement(in *Input) []Finding {
 	g := in.GoVerify(0)
 	tr := in.Trust(0)
@@ -58,7 +67,7 @@ func verifierDisagreement(in *Input) []Finding {
 			f.Evidence = append(f.Evidence, "on tlsdoctor's path: "+p)
 		}
 		return []Finding{f}
-	case g.WithAIAErr == nil && tr.Verdict != Trusted && !tr.TrustedWithAIA():
+	case g.WithAIAErr == nil && tr.Verdict != Trusted && !tr.TrustedWithAIA() && !priorHasID(in, "key-id-mismatch"):
 		// Go finds a valid path where our analysis does not (a link Go
 		// accepts that we refused, or our search was cut short).
 		f := Finding{

@@ -28,9 +28,7 @@ func nameConstraintViolation(in *Input) []Finding {
 	f := Finding{
 		Detail: "A CA certificate can be limited to some names (its nameConstraints extension): everything issued below it must name only hosts, addresses, mailboxes and URIs inside its permitted subtrees and none inside its excluded ones. Private and partner PKIs rely on this to keep one partner's CA from issuing for another's domain; verifiers refuse a path that breaks it.",
 	}
-	var lines []string
 	for _, v := range vs {
-		lines = append(lines, v.String())
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s (%s): %s", pathRole(in, v.CertAt), Name(v.Cert), v.String()))
 	}
 	seenCA := map[int]bool{}
@@ -52,7 +50,9 @@ func nameConstraintViolation(in *Input) []Finding {
 			verb = "is excluded by"
 		}
 		f.Title = fmt.Sprintf("the %s %s %q %s %q", certWord(in, v.CertAt), v.Kind, v.Name, verb, Name(v.CA))
-		f.Detail += " Here: " + strings.Join(lines, "; ") + "."
+		if len(vs) > 1 {
+			f.Detail += fmt.Sprintf(" Here %d names break it; the evidence lists each.", len(vs))
+		}
 	default:
 		f.Title = "Go's verifier refuses the path for a name constraint: " + strings.TrimPrefix(g.PathErr.Error(), "x509: ")
 		f.Detail += " tlsdoctor's own evaluator found no violation (Go also checks constraint forms it does not model), so the other clients' lines below are not measured for this case."

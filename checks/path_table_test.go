@@ -171,8 +171,8 @@ func pathCases() []pathCase {
 		// child's authority key identifier; tlsdoctor, like OpenSSL, does not.
 		{name: "aki-mismatch", specs: []fixtures.CertSpec{caSpec("int", "root", nil), leafSpec("leaf", "int", h),
 			{Name: "int-b", Parent: "root", CommonName: "CA int", IsCA: true, KeyFrom: "int", Mutate: func(c *x509.Certificate) { c.SubjectKeyId = []byte{9, 9, 9, 9} }}},
-			serve: []string{"leaf", "int-b"}, host: h, want: []string{"chain-incomplete", "verifier-disagreement:warning"},
-			clients: map[string]bool{"go": false}},
+			serve: []string{"leaf", "int-b"}, host: h, want: []string{"key-id-mismatch"}, none: []string{"chain-incomplete", "verifier-disagreement"},
+			clients: map[string]bool{"java": false, "curl": true, "openssl": true, "python": true, "gnutls": true, "go": false}},
 
 		// Path length.
 		{name: "pathlen-exceeded", specs: []fixtures.CertSpec{

@@ -324,6 +324,8 @@ func StoreVerdicts(in *Input) []StoreVerdict {
 			}
 		case tr.TrustedWithAIA():
 			v.Reason = fmt.Sprintf("missing intermediate %q; only clients that fetch it from AIA (browsers) connect", Name(tr.MissingIntermediates()[0]))
+		case tr.Verdict == MissingIssuer && keyIDMismatchIssuer(in, tr.End()) != nil:
+			v.Reason = fmt.Sprintf("the issuer %q is sent with another key identifier than %q names (OpenSSL refuses it, Go and Java do not)", issuerName(tr.End()), Name(tr.End()))
 		case tr.Verdict == MissingIssuer:
 			v.Reason = fmt.Sprintf("missing intermediate %q", tr.End().Issuer.CommonName)
 		case tr.Verdict == SelfSigned:

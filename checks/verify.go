@@ -123,18 +123,17 @@ func (in *Input) goKind() string {
 // Kinds of Go verification errors, mapped to the findings that explain
 // them.
 const (
-	goExpired         = "expired"
-	goNotCA           = "not-authorized-to-sign"
-	goPathLen         = "too-many-intermediates"
-	goEKU             = "incompatible-usage"
-	goNameConstraint  = "name-constraint"
-	goCriticalExt     = "unhandled-critical-extension"
-	goPolicy          = "invalid-policies"
-	goHostname        = "hostname"
-	goUnknownAuthory  = "unknown-authority"
-	goSignatureLimit  = "signature-limit"
-	goOther           = "other"
-	goNoChainsUnknown = "no-valid-chains"
+	goExpired          = "expired"
+	goNotCA            = "not-authorized-to-sign"
+	goPathLen          = "too-many-intermediates"
+	goEKU              = "incompatible-usage"
+	goNameConstraint   = "name-constraint"
+	goCriticalExt      = "unhandled-critical-extension"
+	goPolicy           = "invalid-policies"
+	goHostname         = "hostname"
+	goUnknownAuthority = "unknown-authority"
+	goSignatureLimit   = "signature-limit"
+	goOther            = "other"
 )
 
 // goErrorKind classifies a Verify or VerifyHostname error by type.
@@ -151,7 +150,7 @@ func goErrorKind(err error) string {
 	case errors.As(err, &uce):
 		return goCriticalExt
 	case errors.As(err, &uae):
-		return goUnknownAuthory
+		return goUnknownAuthority
 	case errors.As(err, &cie):
 		switch cie.Reason {
 		case x509.Expired:
@@ -188,8 +187,8 @@ var goExplainedBy = map[string][]string{
 	// Go reports a candidate issuer it could not use (missing, untrusted,
 	// SHA-1-signed, expired, not a CA, unknown critical extension) as an
 	// unknown authority.
-	goUnknownAuthory: {"chain-incomplete", "untrusted-root", "self-signed", "weak-signature", "cert-expired", "cert-not-yet-valid", "ca-constraints", "unknown-critical-extension", "unparseable-certificate", "name-constraint-violation", "eku-missing"},
-	goSignatureLimit: {"chain-extra-certs", "chain-too-large"},
+	goUnknownAuthority: {"chain-incomplete", "untrusted-root", "self-signed", "weak-signature", "cert-expired", "cert-not-yet-valid", "ca-constraints", "unknown-critical-extension", "unparseable-certificate", "name-constraint-violation", "eku-missing"},
+	goSignatureLimit:   {"chain-extra-certs", "chain-too-large"},
 }
 
 // goLine is the "go" client verdict for a finding about kind: Go's real

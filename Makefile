@@ -17,14 +17,16 @@ demo: build
 test:
 	$(GO) test -race -timeout 15m ./...
 
-# The slow real peers, run by .ci/run after `make test`: Java clients and a
-# Java (JSSE) server compiled at test time (about a minute), and real
-# servers (Dovecot, slapd, PostgreSQL, MariaDB, Prosody, vsftpd, Squid,
-# tinyproxy), each started from a generated configuration on a free
-# loopback port; a test skips when its Debian package is missing (.ci/run
-# installs them). Needs root (servers run as their own users).
+# The slow real peers, run by .ci/run after `make test`: real clients
+# (openssl, curl, python3, gnutls-cli, Java clients compiled at test time)
+# against every path-validation case served by openssl s_server and
+# against a Java (JSSE) server; and real servers (Dovecot, slapd,
+# PostgreSQL, MariaDB, Prosody, vsftpd, Squid, tinyproxy), each started
+# from a generated configuration on a free loopback port. A test skips
+# when its Debian package is missing (.ci/run installs them). Needs root
+# (servers run as their own users).
 test-real:
-	TLSDOCTOR_REAL=1 $(GO) test -timeout 10m -run 'TestJava' ./checks
+	TLSDOCTOR_REAL=1 $(GO) test -timeout 20m -run 'TestJava|RealClients' ./checks/
 	$(GO) test -tags realpeers -run '^TestReal' -timeout 15m -v ./probe/
 
 lint:

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"bytes"
 	"crypto/dsa" //nolint:staticcheck // to recognise DSA keys, not to use them
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -36,6 +37,9 @@ func noSAN(in *Input) []Finding {
 func weakKey(in *Input) []Finding {
 	var out []Finding
 	for i, c := range pathCerts(in) {
+		if compromisedKeyOf(c) != nil {
+			continue // a published key: compromised-root says what to do
+		}
 		var desc string
 		switch k := c.PublicKey.(type) {
 		case *rsa.PublicKey:
@@ -82,6 +86,9 @@ func weakSignature(in *Input) []Finding {
 		if i == len(path)-1 && (isSelfSigned(c) || (tr != nil && tr.Anchor != nil && tr.Anchor.Equal(c))) && i > 0 {
 			continue
 		}
+		if compromisedKeyOf(c) != nil {
+			continue // a published key: compromised-root says what to do
+		}
 		switch c.SignatureAlgorithm {
 		case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
 		default:
@@ -114,8 +121,9 @@ func ekuMissing(in *Input) []Finding {
 		if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
 			continue
 		}
-		if i > 0 && i == len(path)-1 {
-			continue // trust anchors' EKU is not enforced by most clients
+		anchor := i > 0 && i == len(path)-1
+		if anchor && in.goKind() != goEKU {
+			continue // an anchor's EKU matters only where Go refuses it (OpenSSL too; Java and GnuTLS ignore it)
 		}
 		ok := false
 		var have []string
@@ -147,8 +155,31 @@ func ekuMissing(in *Input) []Finding {
 			Fix:      fix,
 			Clients:  clients("eku-missing"),
 		})
+		if i > 0 {
+			out[len(out)-1].Clients = caEKUClients(in, anchor)
+		}
 	}
 	return out
+}
+
+// caEKUClients are the measured verdicts for a CA certificate on the path
+// whose EKU excludes serverAuth: Go (nested EKU) and OpenSSL refuse it,
+// Java does not check a CA's EKU, GnuTLS checks intermediates but not the
+// trust anchor.
+func caEKUClients(in *Input, anchor bool) []ClientVerdict {
+	out := []ClientVerdict{
+		connects("java", "connects: Java checks the extended key usage of the leaf only"),
+		pathClient("curl-eku-ca"), pathClient("openssl-eku-ca"), pathClient("python-eku-ca"),
+	}
+	if anchor {
+		out = append(out, connects("gnutls", "connects: gnutls-cli does not check the trust anchor's extended key usage"))
+	} else {
+		out = append(out, pathClient("gnutls-eku-ca"))
+	}
+	if gl := goLine(in.GoVerify(0), goEKU); gl != nil {
+		return append(out, *gl)
+	}
+	return append(out, ClientVerdict{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate specifies an incompatible key usage"})
 }
 
 func ekuName(u x509.ExtKeyUsage) string {
@@ -215,8 +246,36 @@ func caConstraints(in *Input) []Finding {
 			},
 			Clients: clients(key),
 		})
+		if key == "ca-pathlen" && selfIssuedExceedsOnly(path, i) {
+			f := &out[len(out)-1]
+			f.Detail += " Only a self-issued intermediate (same subject and issuer, another key: a CA key rollover) makes the count exceed it; RFC 5280 does not count those, and Java does not, but Go does, and OpenSSL stops at it as if it were a root."
+			f.Clients = selfIssuedPathLenClients(in)
+		}
 	}
 	return out
+}
+
+// selfIssuedExceedsOnly reports whether path[i]'s pathLenConstraint holds
+// once self-issued intermediates below it are not counted (RFC 5280
+// 6.1.4(l)).
+func selfIssuedExceedsOnly(path []*x509.Certificate, i int) bool {
+	n := 0
+	for _, c := range path[1:i] {
+		if !bytes.Equal(c.RawSubject, c.RawIssuer) {
+			n++
+		}
+	}
+	return n <= path[i].MaxPathLen
+}
+
+// selfIssuedPathLenClients are the measured verdicts for a path length
+// exceeded only by a self-issued intermediate; Go's from its verifier.
+func selfIssuedPathLenClients(in *Input) []ClientVerdict {
+	out := []ClientVerdict{pathClient("java-pathlen-self-issued"), pathClient("curl-pathlen-self-issued"), pathClient("openssl-pathlen-self-issued")}
+	if gl := goLine(in.GoVerify(0), goPathLen, goUnknownAuthority); gl != nil {
+		return append(out, *gl)
+	}
+	return append(out, ClientVerdict{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: too many intermediates for path length constraint"})
 }
 
 // validityTooLong fires (info) for a leaf valid for more than 398 days

@@ -38,13 +38,19 @@ func selfSigned(in *Input) []Finding {
 
 func chainIncomplete(in *Input) []Finding {
 	tr := in.Trust(0)
-	if tr == nil || (tr.Verdict != MissingIssuer && len(tr.Fetched) == 0) {
+	if tr == nil || (tr.Verdict != MissingIssuer && len(tr.MissingIntermediates()) == 0) {
 		return nil
 	}
-	f := Finding{Evidence: chainEvidence(in.Chain)}
-	if len(tr.Fetched) > 0 {
+	if len(in.Unparsed()) > 0 && len(tr.MissingIntermediates()) == 0 {
+		return nil // the issuer may be the certificate that does not parse (unparseable-certificate)
+	}
+	if len(tr.MissingIntermediates()) == 0 && keyIDMismatchIssuer(in, tr.End()) != nil {
+		return nil // it is sent, with another key identifier (key-id-mismatch)
+	}
+	f := Finding{Evidence: in.sentEvidence()}
+	if missing := tr.MissingIntermediates(); len(missing) > 0 {
 		var names []string
-		for _, c := range tr.Fetched {
+		for _, c := range missing {
 			names = append(names, fmt.Sprintf("%q", Name(c)))
 			src := in.FetchedFrom(c)
 			f.Evidence = append(f.Evidence, fmt.Sprintf("missing intermediate, fetched from %s (%s): %s", src.URL, strings.ToUpper(src.Format), Describe(c)))
@@ -105,7 +111,7 @@ func untrustedRoot(in *Input) []Finding {
 		return nil
 	}
 	top := tr.End()
-	f := Finding{Evidence: chainEvidence(in.Chain)}
+	f := Finding{Evidence: in.sentEvidence()}
 	var rootName string
 	var get []Step
 	if isSelfSigned(top) {
@@ -153,14 +159,6 @@ func sameNameDifferentKey(top *x509.Certificate, ts Truststore) *x509.Certificat
 		}
 	}
 	return nil
-}
-
-func chainEvidence(chain []*x509.Certificate) []string {
-	var ev []string
-	for i, c := range chain {
-		ev = append(ev, fmt.Sprintf("sent #%d (%s): subject %q, issuer %q", i, Role(i, c), c.Subject.String(), c.Issuer.String()))
-	}
-	return ev
 }
 
 // pathCerts are the certificates whose validity matters: the best path

@@ -11,6 +11,9 @@ import (
 // chainOrder fires when the sent certificates that are on the path are
 // not in path order (each followed by its issuer).
 func chainOrder(in *Input) []Finding {
+	if f := firstNotLeaf(in); f != nil {
+		return f
+	}
 	tr := in.Trust(0)
 	if tr == nil || len(in.Chain) < 3 {
 		return nil
@@ -155,7 +158,7 @@ func chainExtraCerts(in *Input) []Finding {
 
 func onAnyPath(in *Input, c *x509.Certificate) bool {
 	for _, x := range in.Chain {
-		if !x.Equal(c) && issues(c, x) && containsCert(pathCerts(in), x) {
+		if !x.Equal(c) && in.issues(c, x) && containsCert(pathCerts(in), x) {
 			return true
 		}
 	}

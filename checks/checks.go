@@ -5,6 +5,7 @@
 package checks
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
 	"sort"
@@ -111,15 +112,29 @@ type Truststore struct {
 	Path   string
 	Format string
 	Flag   string
+	// index finds certificates by raw subject.
+	index map[string][]*x509.Certificate
 }
 
-// NewTruststore builds a store from its certificates.
+// NewTruststore builds a store from its certificates. Duplicates (the same
+// DER twice, as in bundles concatenated from several sources) are kept
+// once.
 func NewTruststore(name string, certs []*x509.Certificate) Truststore {
 	pool := x509.NewCertPool()
+	seen := make(map[[32]byte]bool, len(certs))
+	uniq := make([]*x509.Certificate, 0, len(certs))
+	index := map[string][]*x509.Certificate{}
 	for _, c := range certs {
+		sum := sha256.Sum256(c.Raw)
+		if seen[sum] {
+			continue
+		}
+		seen[sum] = true
+		uniq = append(uniq, c)
 		pool.AddCert(c)
+		index[string(c.RawSubject)] = append(index[string(c.RawSubject)], c)
 	}
-	return Truststore{Name: name, Certs: certs, pool: pool}
+	return Truststore{Name: name, Certs: uniq, pool: pool, index: index}
 }
 
 // RecordedTruststore rebuilds a truststore recorded with its certificates
@@ -182,9 +197,13 @@ func All() []Check {
 		{"starttls-unsupported", Error, "the server does not offer STARTTLS, or refused it, at the step named (greeting, capabilities, upgrade)", starttlsUnsupported},
 		{"not-tls", Error, "the port answered, but not with TLS (for example plain HTTP)", notTLS},
 		{"handshake-failed", Error, "the TLS handshake failed: the alert received and what it usually means", handshakeFailed},
+		{"unparseable-certificate", Error, "a certificate the server sends is not valid X.509 (which clients cannot parse it, at which position)", unparseableCertificate},
+		{"chain-too-large", Error, "the Certificate message exceeds a client's limit (Java 32 KiB or 10 certificates, OpenSSL 100 KiB, GnuTLS 128 KiB, Go 256 KiB)", chainTooLarge},
 		{"self-signed", Error, "the server's certificate is self-signed and not trusted", selfSigned},
 		{"chain-incomplete", Error, "the server does not send the intermediate certificate(s) its leaf needs", chainIncomplete},
+		{"key-id-mismatch", Error, "the issuer is sent but its key identifier is not the one the certificate names (OpenSSL and GnuTLS call it missing; Go and Java connect)", keyIDMismatch},
 		{"untrusted-root", Error, "the chain ends at a root the truststore does not contain", untrustedRoot},
+		{"compromised-root", Error, "a truststore trusts a root whose private key is public (Superfish, eDellRoot, DSDTestProvider)", compromisedRoot},
 		{"cert-expired", Error, "a certificate on the chain has expired", certExpired},
 		{"cert-not-yet-valid", Error, "a certificate on the chain is not valid yet (or a clock is wrong)", certNotYetValid},
 		{"hostname-mismatch", Error, "the certificate does not cover the name the client connects to", hostnameMismatch},
@@ -192,7 +211,7 @@ func All() []Check {
 		{"tls-interception-suspected", Warning, "the chain is issued by a CA that names a TLS-inspection appliance (Zscaler, Netskope, Fortinet, ...): the network decrypts TLS", tlsInterceptionSuspected},
 		{"backend-inconsistent", Warning, "with --all-ips: an address serves another certificate, chain, version, cipher or client-auth policy, or fails (error)", backendInconsistent},
 		{"sni-required", Warning, "without SNI the server presents another certificate or refuses: clients that send no SNI fail", sniRequired},
-		{"chain-order", Warning, "the server sends its chain out of order", chainOrder},
+		{"chain-order", Warning, "the server sends its chain out of order (error when the first certificate is not its leaf: every client fails)", chainOrder},
 		{"chain-extra-certs", Warning, "the server sends certificates that belong to no path (left over after a renewal?)", chainExtraCerts},
 		{"chain-contains-root", Info, "the server sends the root certificate (useless; harmful when expired)", chainContainsRoot},
 		{"cert-expiring-soon", Warning, "a certificate on the path expires within --warn-days (default 30)", certExpiringSoon},
@@ -201,6 +220,9 @@ func All() []Check {
 		{"weak-signature", Error, "a certificate on the path is signed with MD5 or SHA-1", weakSignature},
 		{"eku-missing", Error, "a certificate restricts its extended key usage and serverAuth is not allowed", ekuMissing},
 		{"ca-constraints", Error, "an issuer on the path is not a CA (CA:TRUE, keyCertSign) or its path length is exceeded", caConstraints},
+		{"name-constraint-violation", Error, "a CA on the path has name constraints (permitted/excluded DNS, IP, email, URI) and a certificate below it names something else", nameConstraintViolation},
+		{"unknown-critical-extension", Error, "a certificate on the path has a critical extension verifiers do not know (named by OID)", unknownCriticalExtension},
+		{"cert-policy-violation", Error, "a CA requires an explicit certificate policy the path does not carry (Go and Java refuse; OpenSSL does not check)", certPolicyViolation},
 		{"validity-too-long", Info, "a publicly trusted leaf is valid for more than 398 days", validityTooLong},
 		{"cert-revoked", Error, "a certificate on the chain is revoked (stapled OCSP, live OCSP or CRL)", certRevoked},
 		{"revocation-unknown", Warning, "the revocation status could not be established: no URL, responder unreachable, invalid, stale or unknown answer", revocationUnknown},
@@ -229,6 +251,8 @@ func All() []Check {
 		{"version-mismatch", Error, "the client (--client, --tls-min/--tls-max, or current defaults after a failed handshake) and the server share no protocol version", versionMismatch},
 		{"cipher-mismatch", Error, "the client and the server share no cipher suite, group or signature algorithm (--client also reports client-compatible when it connects)", cipherMismatch},
 		{"policy-deviation", Warning, "every deviation from the --policy profile (Mozilla modern/intermediate/old): versions, suites, groups, DH and key size, lifetime", policyDeviation},
+		{"chain-alternative-path", Info, "the chain also completes through invalid paths (an expired or non-CA twin of an intermediate, a cross-sign); warning or error when a measured client builds one", chainAlternativePath},
+		{"verifier-disagreement", Error, "Go's crypto/x509.Verify and tlsdoctor's path analysis disagree on the chain (run last: it reads the other findings)", verifierDisagreement},
 	}
 }
 
@@ -237,41 +261,84 @@ func All() []Check {
 type Input struct {
 	Rec *probe.Record
 	Env Env
-	// Chain is the server's chain as sent, parsed. Certificates that do
-	// not parse are left out and named in ParseErrors.
+	// Sent is every certificate the server sent, at its position, parsed
+	// or not (see sent.go).
+	Sent []SentCert
+	// Chain is the server's chain as sent, parsed: the certificates of the
+	// first maxChainCerts positions that parse, in sent order. When a
+	// certificate does not parse it is missing here and named in Sent and
+	// ParseErrors; positions are in.SentPos(c). When the leaf (the first
+	// certificate) does not parse, Chain is empty: no other certificate is
+	// judged as if it were the leaf.
 	Chain       []*x509.Certificate
 	ParseErrors []string
 
+	// leaf is the index in Chain of the server's real leaf (see
+	// realLeaf): 0 unless the server sent a CA certificate first.
+	leaf      int
+	link      *linker
 	trust     []*TrustResult
+	goVerify  []*GoVerdict
 	mtlsCache *mtls
 	chain     chainCache
 	// rev is Revocation's verdict, computed once: several checks read it,
 	// and each OCSP answer costs signature checks.
 	rev       *[]CertRevocation
 	viewCache *serverView
+	// prior are the findings of the checks run so far (set by Run), for
+	// the checks at the end of All that compare verdicts.
+	prior []Finding
 }
 
 // NewInput parses the record's chain.
 func NewInput(rec *probe.Record, env Env) *Input {
-	in := &Input{Rec: rec, Env: env}
-	for i, c := range rec.Chain() {
-		cert, err := x509.ParseCertificate(c.DER)
-		if err != nil {
-			in.ParseErrors = append(in.ParseErrors, fmt.Sprintf("certificate #%d: %v", i, err))
-			continue
+	in := &Input{Rec: rec, Env: env, link: newLinker(maxSigChecks)}
+	in.Sent = parseSent(rec.Chain())
+	for _, s := range in.Sent {
+		if s.Err != nil {
+			in.ParseErrors = append(in.ParseErrors, fmt.Sprintf("certificate #%d: %v", s.Pos, s.Err))
 		}
-		in.Chain = append(in.Chain, cert)
 	}
+	if len(in.Sent) == 0 || in.Sent[0].Cert == nil {
+		return in
+	}
+	for _, s := range in.Sent[:min(len(in.Sent), maxChainCerts)] {
+		if s.Cert != nil {
+			in.Chain = append(in.Chain, s.Cert)
+		}
+	}
+	in.leaf = realLeaf(in.Chain, in.link, in.ExpectedName())
 	return in
 }
 
-// Leaf is the server's certificate, or nil.
+// Leaf is the server's certificate, or nil. It is the first certificate
+// sent, unless the server sent a CA certificate first and its leaf later
+// (see chain-order).
 func (in *Input) Leaf() *x509.Certificate {
 	if len(in.Chain) == 0 {
 		return nil
 	}
-	return in.Chain[0]
+	return in.Chain[in.leaf]
 }
+
+// leafFirst is the parsed chain with the real leaf first, the others in
+// sent order: what path building starts from.
+func (in *Input) leafFirst() []*x509.Certificate {
+	if in.leaf == 0 {
+		return in.Chain
+	}
+	out := []*x509.Certificate{in.Chain[in.leaf]}
+	for i, c := range in.Chain {
+		if i != in.leaf {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// issues reports whether parent signed child, through the Input's
+// memoized, budgeted linker.
+func (in *Input) issues(parent, child *x509.Certificate) bool { return in.link.issues(parent, child) }
 
 // ExpectedName is the name the leaf must cover.
 func (in *Input) ExpectedName() string {
@@ -294,6 +361,7 @@ func Run(rec *probe.Record, env Env) []Finding { return RunInput(NewInput(rec, e
 func RunInput(in *Input) []Finding {
 	var out []Finding
 	for _, c := range All() {
+		in.prior = out
 		for _, f := range c.Run(in) {
 			if f.ID == "" {
 				f.ID = c.ID
@@ -304,6 +372,7 @@ func RunInput(in *Input) []Finding {
 			out = append(out, f)
 		}
 	}
+	goPathLines(in, out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Severity > out[j].Severity })
 	reconcileClients(out)
 	return out

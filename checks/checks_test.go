@@ -3,7 +3,9 @@ package checks_test
 import (
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -205,4 +207,19 @@ func idsOf(fs []checks.Finding) []string {
 		out = append(out, f.ID)
 	}
 	return out
+}
+
+// TestReadmeListsEveryCheck: README's check table is what `tlsdoctor
+// checks` prints: every ID, its severity and its title.
+func TestReadmeListsEveryCheck(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks.All() {
+		row := fmt.Sprintf("| `%s` | %s | %s |", c.ID, c.Severity, c.Title)
+		if !strings.Contains(string(data), row) {
+			t.Errorf("README.md lacks the row\n%s", row)
+		}
+	}
 }

@@ -394,7 +394,7 @@ func attemptDiff(in *Input, p, b *probe.Attempt) ([]string, bool) {
 				failing = true
 			}
 			if len(in.Env.Truststores) > 0 {
-				if v := judgeTrust(parseAll(b), nil, in.Env.Truststores[0], in.Env.Now).Verdict; v != Trusted && in.Trust(0).Verdict == Trusted {
+				if v := judgeTrust(parseAll(b), nil, in.Env.Truststores[0], in.Env.Now, in.link).Verdict; v != Trusted && in.Trust(0).Verdict == Trusted {
 					d += ", " + v + " for " + in.Env.Truststores[0].Name
 					failing = true
 				}
@@ -404,7 +404,7 @@ func attemptDiff(in *Input, p, b *probe.Attempt) ([]string, bool) {
 	} else if len(p.Certificates) != len(b.Certificates) || !sameDER(p.Certificates, b.Certificates) {
 		out = append(out, fmt.Sprintf("sends the same leaf with another chain (%d certificates, not %d)", len(b.Certificates), len(p.Certificates)))
 		if len(in.Env.Truststores) > 0 {
-			if v := judgeTrust(parseAll(b), nil, in.Env.Truststores[0], in.Env.Now).Verdict; v != Trusted && in.Trust(0).Verdict == Trusted {
+			if v := judgeTrust(parseAll(b), nil, in.Env.Truststores[0], in.Env.Now, in.link).Verdict; v != Trusted && in.Trust(0).Verdict == Trusted {
 				out[len(out)-1] += ": " + v + " for " + in.Env.Truststores[0].Name
 				failing = true
 			}

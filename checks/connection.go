@@ -175,6 +175,9 @@ func handshakeFailed(in *Input) []Finding {
 	if mtlsExplainsFailure(in) { // the client-cert-* checks explain it (checks/mtls.go)
 		return nil
 	}
+	if chainExplainsFailure(in) { // unparseable-certificate, chain-too-large, chain-order (checks/chain_order.go)
+		return nil
+	}
 	// The retries name a version, suite or signature mismatch (reported by
 	// version-mismatch / cipher-mismatch, or judged per client with
 	// --client): the generic alert text would only blur it.

@@ -110,6 +110,34 @@ type mtls struct {
 	match *probe.DistinguishedName
 	// linked is our chain followed by issuer links from the leaf.
 	linked []*x509.Certificate
+	// root is the self-signed CA certificate that issued the top of linked
+	// when we did not send it but know it (a truststore, the server's chain
+	// or an AIA download holds it): the chain is complete up to a root.
+	root *x509.Certificate
+}
+
+// clientRoot finds the root that issued top among the certificates we
+// know: every truststore, the server's chain and the AIA downloads. A
+// self-signed CA certificate is a root, never an intermediate we should
+// have sent.
+func clientRoot(in *Input, top *x509.Certificate) *x509.Certificate {
+	if in.link.selfSigned(top) {
+		return nil
+	}
+	var pool []*x509.Certificate
+	for _, ts := range in.Env.Truststores {
+		pool = append(pool, ts.candidates(top)...)
+	}
+	pool = append(pool, in.Chain...)
+	for _, f := range in.Fetched() {
+		pool = append(pool, f.Cert)
+	}
+	for _, c := range pool {
+		if c.IsCA && in.issues(c, top) && in.link.selfSigned(c) {
+			return c
+		}
+	}
+	return nil
 }
 
 func (in *Input) mtls() *mtls {
@@ -129,7 +157,8 @@ func (in *Input) mtls() *mtls {
 		}
 	}
 	if len(m.chain) > 0 {
-		m.linked = linkChain(m.chain)
+		m.linked = linkChain(m.chain[:min(len(m.chain), maxChainCerts)], in.link)
+		m.root = clientRoot(in, m.linked[len(m.linked)-1])
 	}
 	if m.primary == nil {
 		return m
@@ -192,7 +221,7 @@ func sameName(a, b []byte) bool {
 // intermediates), is missing. A chain that reaches a CA certificate is
 // complete: the root is the server's to hold.
 func (m *mtls) chainComplete() bool {
-	return len(m.linked) > 1 || (len(m.linked) == 1 && isSelfSigned(m.linked[0]))
+	return len(m.linked) > 1 || (len(m.linked) == 1 && isSelfSigned(m.linked[0])) || m.root != nil
 }
 
 // rootName names the root our chain leads to: the top certificate when it
@@ -203,6 +232,15 @@ func (m *mtls) rootName() string {
 		return top.Subject.String()
 	}
 	return top.Issuer.String()
+}
+
+// rootCert is our chain's root when we know it: the top certificate when
+// self-signed, else the root found in a store (nil when unknown).
+func (m *mtls) rootCert() *x509.Certificate {
+	if top := m.linked[len(m.linked)-1]; isSelfSigned(top) {
+		return top
+	}
+	return m.root
 }
 
 // mtlsExplainsFailure reports whether an mTLS check explains the primary

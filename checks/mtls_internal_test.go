@@ -69,10 +69,10 @@ func TestMatchCAAndChainShape(t *testing.T) {
 				dns = append(dns, dn(n))
 			}
 			ch := certs(tc.chain...)
-			if got := matchCA(linkChain(ch), dns) != nil; got != tc.match {
+			if got := matchCA(linkChain(ch, newLinker(maxSigChecks)), dns) != nil; got != tc.match {
 				t.Errorf("matchCA = %v, want %v", got, tc.match)
 			}
-			m := &mtls{chain: ch, linked: linkChain(ch)}
+			m := &mtls{chain: ch, linked: linkChain(ch, newLinker(maxSigChecks))}
 			if got := m.chainComplete(); got != tc.complete {
 				t.Errorf("chainComplete = %v, want %v", got, tc.complete)
 			}

@@ -87,6 +87,10 @@ func clientCertCANotAccepted(in *Input) []Finding {
 		return nil
 	}
 	root := m.rootName()
+	rootID := root
+	if rc := m.rootCert(); rc != nil {
+		rootID = fmt.Sprintf("%s, SHA-256 %s", root, Fingerprint(rc))
+	}
 	f := Finding{
 		Severity: Error,
 		Title:    fmt.Sprintf("our client certificate chains to %q, which is not among the CAs the server accepts", root),
@@ -96,8 +100,11 @@ func clientCertCANotAccepted(in *Input) []Finding {
 		Fix: append([]Step{
 			Say("Client side: get a client certificate issued by one of the listed CAs (" + strings.Join(caNames(m.req), "; ") + "), then rebuild the keystore with its chain (openssl asks for an export password):"),
 			rebuildKeystore(),
-			Say("Or server side: add our CA (" + root + ") to the server's client-CA truststore (send its operator the CA's PEM, client-ca.pem, and its fingerprint):"),
+			Say("Or server side: add our CA (" + rootID + ") to the server's client-CA truststore (send its operator the CA's PEM, client-ca.pem, and its fingerprint):"),
 		}, trustOnServerSteps("client-ca.pem")...),
+	}
+	if rc := m.rootCert(); rc != nil && !containsCert(m.chain, rc) {
+		f.Evidence = append(f.Evidence, "our root (not sent: a server holds the roots it trusts): "+Describe(rc))
 	}
 	if admitted(m.verdict) {
 		f.Severity = Warning

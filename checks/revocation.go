@@ -117,12 +117,15 @@ func Revocation(rec *probe.Record, env Env) []CertRevocation {
 		}
 	}
 	staple := stapleOf(rec)
+	// Issuer candidates: the first maxChainCerts sent certificates and
+	// every fetched one, so that a hostile chain costs no more than that.
+	cand := append(append([]*x509.Certificate(nil), certs[:min(sent, maxChainCerts)]...), certs[min(sent, len(certs)):]...)
 	var out []CertRevocation
 	seen := map[int]bool{}
 	for i := 0; i >= 0 && !seen[i] && certs[i] != nil && !isSelfSigned(certs[i]); {
 		seen[i] = true
 		cert := certs[i]
-		issuer, _ := probe.IssuerOf(cert, certs, extra)
+		issuer, _ := probe.IssuerOf(cert, cand, extra)
 		cr := CertRevocation{Index: i, Role: Role(i, cert), Cert: cert, Issuer: issuer, Fetched: i >= sent}
 		if i == 0 && len(staple) > 0 {
 			a := judgeOCSP(staple, cert, issuer, env.Now)

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -41,6 +40,34 @@ type TrustResult struct {
 	Linked []*x509.Certificate
 	// Err is the verification error when Verdict is OtherTrustError.
 	Err error
+	// Problems are what a verifier refuses on Path (expiry, constraints,
+	// key usage, weak signatures): each is also a finding of its own.
+	Problems []string
+	// Alternatives are other paths to an anchor of the store that have
+	// problems; a client that builds one of them instead fails.
+	Alternatives []AltPath
+	// Cut is set when the path search stopped at its signature-check
+	// budget (a pathological chain): links not checked count as absent.
+	Cut bool
+}
+
+// AltPath is another path to a trust anchor than the one judged.
+type AltPath struct {
+	Certs    []*x509.Certificate
+	Anchor   *x509.Certificate
+	Problems []string
+}
+
+func samePath(a, b []*x509.Certificate) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !a[i].Equal(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Top is the last certificate of the linked sent chain.
@@ -51,7 +78,23 @@ func (r *TrustResult) End() *x509.Certificate { return r.Path[len(r.Path)-1] }
 
 // TrustedWithAIA reports whether the only trusted path needs certificates
 // the server did not send: browsers cope, most other clients do not.
-func (r *TrustResult) TrustedWithAIA() bool { return r.Anchor != nil && len(r.Fetched) > 0 }
+func (r *TrustResult) TrustedWithAIA() bool {
+	return r.Anchor != nil && len(r.MissingIntermediates()) > 0
+}
+
+// MissingIntermediates are the certificates on Path that the server did
+// not send, were fetched from AIA URLs and are not self-signed: a
+// self-signed CA certificate is a root, never an intermediate the server
+// should send; it must be in the client's truststore (untrusted-root).
+func (r *TrustResult) MissingIntermediates() []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, c := range r.Fetched {
+		if !isSelfSigned(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 // Trust judges the chain against the i-th truststore (computed once).
 func (in *Input) Trust(i int) *TrustResult {
@@ -62,7 +105,7 @@ func (in *Input) Trust(i int) *TrustResult {
 		return nil
 	}
 	if in.trust[i] == nil {
-		in.trust[i] = judgeTrust(in.Chain, in.Fetched(), in.Env.Truststores[i], in.Env.Now)
+		in.trust[i] = judgeTrust(in.leafFirst(), in.Fetched(), in.Env.Truststores[i], in.Env.Now, in.link)
 	}
 	return in.trust[i]
 }
@@ -107,36 +150,21 @@ type chainCache struct {
 	fetchedDone bool
 }
 
-// Path classes, best first.
-const (
-	classTrustedSent = iota
-	classTrustedFetched
-	classRoot
-	classDeadEnd
-)
-
-type candPath struct {
-	certs   []*x509.Certificate
-	anchor  *x509.Certificate
-	fetched []*x509.Certificate
-	class   int
-	invalid int
-}
-
-const (
-	maxPathLen   = 8
-	maxPathsSeen = 64
-)
-
-func judgeTrust(chain []*x509.Certificate, fetched []FetchedCert, ts Truststore, now time.Time) *TrustResult {
-	r := &TrustResult{Store: ts, Linked: linkChain(chain)}
+func judgeTrust(chain []*x509.Certificate, fetched []FetchedCert, ts Truststore, now time.Time, l *linker) *TrustResult {
+	r := &TrustResult{Store: ts, Linked: linkChain(chain, l)}
 	var fetchedCerts []*x509.Certificate
 	for _, f := range fetched {
 		fetchedCerts = append(fetchedCerts, f.Cert)
 	}
-	paths := buildPaths(chain, fetchedCerts, ts, now)
+	paths := buildPaths(chain, fetchedCerts, ts, now, l)
 	best := paths[0]
-	r.Path, r.Anchor, r.Fetched = best.certs, best.anchor, best.fetched
+	r.Path, r.Anchor, r.Fetched, r.Problems = best.certs, best.anchor, best.fetched, best.problems
+	for _, p := range paths[1:] {
+		if p.anchor != nil && len(p.problems) > 0 && !samePath(p.certs, best.certs) {
+			r.Alternatives = append(r.Alternatives, AltPath{Certs: p.certs, Anchor: p.anchor, Problems: p.problems})
+		}
+	}
+	r.Cut = l.exhausted
 	leaf := chain[0]
 	switch {
 	case best.class == classTrustedSent:
@@ -160,88 +188,6 @@ func judgeTrust(chain []*x509.Certificate, fetched []FetchedCert, ts Truststore,
 	return r
 }
 
-// buildPaths enumerates paths from the leaf, through sent, fetched and
-// store certificates, and returns them best first: trusted with sent
-// certificates only, trusted with fetched ones, ending at an untrusted
-// root, dead ends; then fewest certificates invalid at now; then shortest.
-func buildPaths(chain, fetched []*x509.Certificate, ts Truststore, now time.Time) []candPath {
-	var out []candPath
-	var walk func(path []*x509.Certificate, fetchedUsed []*x509.Certificate)
-	walk = func(path []*x509.Certificate, fetchedUsed []*x509.Certificate) {
-		if len(out) >= maxPathsSeen {
-			return
-		}
-		cur := path[len(path)-1]
-		done := func(class int, anchor *x509.Certificate, p []*x509.Certificate) {
-			cp := candPath{certs: append([]*x509.Certificate(nil), p...), anchor: anchor, fetched: append([]*x509.Certificate(nil), fetchedUsed...), class: class}
-			if class == classTrustedSent && len(fetchedUsed) > 0 {
-				cp.class = classTrustedFetched
-			}
-			for _, c := range cp.certs {
-				if now.Before(c.NotBefore) || now.After(c.NotAfter) {
-					cp.invalid++
-				}
-			}
-			out = append(out, cp)
-		}
-		if a := ts.anchorFor(cur); a != nil {
-			done(classTrustedSent, a, path)
-			return
-		}
-		if isSelfSigned(cur) {
-			done(classRoot, nil, path)
-			return
-		}
-		if len(path) >= maxPathLen {
-			done(classDeadEnd, nil, path)
-			return
-		}
-		extended := false
-		inPath := func(c *x509.Certificate) bool {
-			for _, p := range path {
-				if p.Equal(c) {
-					return true
-				}
-			}
-			return false
-		}
-		for _, c := range chain[1:] {
-			if !inPath(c) && issues(c, cur) {
-				extended = true
-				walk(append(path, c), fetchedUsed)
-			}
-		}
-		for _, c := range fetched {
-			if !inPath(c) && !containsCert(chain, c) && issues(c, cur) {
-				extended = true
-				walk(append(path, c), append(append([]*x509.Certificate(nil), fetchedUsed...), c))
-			}
-		}
-		for _, c := range ts.bySubject(cur.RawIssuer) {
-			if !inPath(c) && issues(c, cur) {
-				extended = true
-				p := append(append([]*x509.Certificate(nil), path...), c)
-				done(classTrustedSent, c, p)
-			}
-		}
-		if !extended {
-			done(classDeadEnd, nil, path)
-		}
-	}
-	walk([]*x509.Certificate{chain[0]}, nil)
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.class != b.class {
-			return a.class < b.class
-		}
-		if a.invalid != b.invalid {
-			return a.invalid < b.invalid
-		}
-		return len(a.certs) < len(b.certs)
-	})
-	return out
-}
-
 func containsCert(cs []*x509.Certificate, c *x509.Certificate) bool {
 	for _, x := range cs {
 		if x.Equal(c) {
@@ -262,7 +208,12 @@ func (t Truststore) anchorFor(c *x509.Certificate) *x509.Certificate {
 	return nil
 }
 
+// bySubject returns the store's certificates with this raw subject, from
+// the index NewTruststore built (a scan for a store built by hand).
 func (t Truststore) bySubject(raw []byte) []*x509.Certificate {
+	if t.index != nil {
+		return t.index[string(raw)]
+	}
 	var out []*x509.Certificate
 	for _, c := range t.Certs {
 		if bytes.Equal(c.RawSubject, raw) {
@@ -272,41 +223,16 @@ func (t Truststore) bySubject(raw []byte) []*x509.Certificate {
 	return out
 }
 
-// linkChain follows issuer links through the sent certificates from the
-// leaf, ignoring order, and stops at a self-signed certificate.
-func linkChain(chain []*x509.Certificate) []*x509.Certificate {
-	out := []*x509.Certificate{chain[0]}
-	used := map[int]bool{0: true}
-	for cur := chain[0]; !isSelfSigned(cur); {
-		next := -1
-		for i, c := range chain {
-			if !used[i] && issues(c, cur) {
-				next = i
-				break
-			}
-		}
-		if next < 0 {
-			break
-		}
-		used[next] = true
-		cur = chain[next]
-		out = append(out, cur)
-	}
-	return out
+// candidates are the store's certificates that may have issued c.
+func (t Truststore) candidates(c *x509.Certificate) []*x509.Certificate {
+	return t.bySubject(c.RawIssuer)
 }
 
 // issues reports whether parent signed child, by name and signature. A
 // weak (SHA-1, MD5) signature still links: it is a finding of its own.
+// Checks that have an Input use in.issues, which memoizes and budgets.
 func issues(parent, child *x509.Certificate) bool {
-	if !bytes.Equal(parent.RawSubject, child.RawIssuer) {
-		return false
-	}
-	if len(child.AuthorityKeyId) > 0 && len(parent.SubjectKeyId) > 0 && !bytes.Equal(child.AuthorityKeyId, parent.SubjectKeyId) {
-		return false
-	}
-	err := parent.CheckSignature(child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature)
-	var ia x509.InsecureAlgorithmError
-	return err == nil || errors.As(err, &ia)
+	return nameAndKeyIDMatch(parent, child) && signatureLinks(parent, child)
 }
 
 func isSelfSigned(c *x509.Certificate) bool {
@@ -366,8 +292,12 @@ type StoreVerdict struct {
 	// "self-signed".
 	Verdict string `json:"verdict"`
 	// Reason says what is missing, when not trusted, or what still fails
-	// on a trusted path (an expired certificate).
+	// on a trusted path (an expired certificate), and where Go's verifier
+	// disagrees with tlsdoctor's path analysis.
 	Reason string `json:"reason,omitempty"`
+	// GoVerify is crypto/x509.Verify's verdict on the path for this
+	// store: "ok", or its error (the name is judged separately).
+	GoVerify string `json:"go_verify,omitempty"`
 }
 
 // StoreVerdicts judges the record's chain against every truststore of env.
@@ -393,7 +323,9 @@ func StoreVerdicts(in *Input) []StoreVerdict {
 				}
 			}
 		case tr.TrustedWithAIA():
-			v.Reason = fmt.Sprintf("missing intermediate %q; only clients that fetch it from AIA (browsers) connect", Name(tr.Fetched[0]))
+			v.Reason = fmt.Sprintf("missing intermediate %q; only clients that fetch it from AIA (browsers) connect", Name(tr.MissingIntermediates()[0]))
+		case tr.Verdict == MissingIssuer && keyIDMismatchIssuer(in, tr.End()) != nil:
+			v.Reason = fmt.Sprintf("the issuer %q is sent with another key identifier than %q names (OpenSSL refuses it, Go and Java do not)", issuerName(tr.End()), Name(tr.End()))
 		case tr.Verdict == MissingIssuer:
 			v.Reason = fmt.Sprintf("missing intermediate %q", tr.End().Issuer.CommonName)
 		case tr.Verdict == SelfSigned:
@@ -405,9 +337,32 @@ func StoreVerdicts(in *Input) []StoreVerdict {
 		case tr.Verdict == UntrustedRoot:
 			v.Reason = fmt.Sprintf("missing root %q", issuerName(tr.End()))
 		}
+		if u := in.Unparsed(); len(u) > 0 {
+			v.Trusted, v.Reason = false, fmt.Sprintf("certificate #%d does not parse: %v", u[0].Pos, u[0].Err)
+		}
+		if g := in.GoVerify(i); g != nil {
+			v.GoVerify = "ok"
+			switch {
+			case g.PathErr != nil:
+				v.GoVerify = g.PathErr.Error()
+				if v.Trusted {
+					short, _, _ := strings.Cut(strings.TrimPrefix(g.PathErr.Error(), "x509: "), " (possibly because")
+					v.Reason = joinReason(v.Reason, "but Go's crypto/x509 rejects the path: "+short)
+				}
+			case !v.Trusted && len(in.Unparsed()) == 0:
+				v.Reason = joinReason(v.Reason, "Go's crypto/x509 finds a valid path: "+pathNames(g.Chains[0]))
+			}
+		}
 		out = append(out, v)
 	}
 	return out
+}
+
+func joinReason(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 func issuerName(c *x509.Certificate) string {

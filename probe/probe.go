@@ -322,7 +322,7 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 		return a
 	}
 	a.Timings.ConnectMS = ms(connect)
-	rc := &recordingConn{Conn: raw}
+	rc := &recordingConn{Conn: raw, capture: newCertCapture()}
 	defer rc.Close()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = rc.SetDeadline(dl)
@@ -382,6 +382,9 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 	a.Timings.HandshakeMS = ms(time.Since(t1))
 	if err != nil {
 		a.Error = classify(StageHandshake, err, rc.first())
+		if a.Error.Kind == KindLocal {
+			rc.recordRefusedCertificates(&a)
+		}
 		if a.Error.Kind == KindTimeout && len(rc.first()) == 0 {
 			a.Error.Message = "the server accepted the TCP connection but sent nothing within the timeout"
 		}
@@ -536,6 +539,9 @@ type recordingConn struct {
 	net.Conn
 	mu  sync.Mutex
 	buf []byte
+	// capture keeps the server's Certificate message while it is in the
+	// clear (see capture.go).
+	capture *certCapture
 }
 
 const recordBytes = 64
@@ -546,6 +552,9 @@ func (c *recordingConn) Read(p []byte) (int, error) {
 		c.mu.Lock()
 		if room := recordBytes - len(c.buf); room > 0 {
 			c.buf = append(c.buf, p[:min(n, room)]...)
+		}
+		if c.capture != nil {
+			c.capture.feed(p[:n])
 		}
 		c.mu.Unlock()
 	}

@@ -560,6 +560,12 @@ func TestProbeEveryScenario(t *testing.T) {
 		"dh-composite":             {"failed", 2, probe.KindAlert},
 		"dh-small-subgroup":        {"failed", 2, probe.KindAlert},
 		"client-cert-http400":      {"ok", 2, ""}, // the handshake succeeds; HTTP says 400
+		"name-constraints":         {"ok", 2, ""},
+		"critical-extension":       {"ok", 2, ""},
+		"negative-serial":          {"failed", 2, probe.KindLocal}, // crypto/tls refuses the leaf; the chain comes from the TLS 1.2 retry's bytes
+		"reversed-chain":           {"failed", 2, probe.KindLocal}, // signed with the leaf's key, checked with #0's
+		"root-via-aia":             {"ok", 2, ""},
+		"chain-too-large":          {"ok", 11, ""},
 	}
 	for _, name := range fixtures.ScenarioNames() {
 		w, ok := want[name]

@@ -134,6 +134,19 @@ type Attempt struct {
 
 	// Certificates is the server's chain exactly as sent, in order.
 	Certificates []Certificate `json:"certificates,omitempty"`
+	// CertificatesFromWire is set when Certificates were read from the
+	// handshake bytes because crypto/tls refused the Certificate message
+	// (a certificate it cannot parse, a message over its 256 KiB limit);
+	// such a handshake failed. Only possible where the message is in the
+	// clear: TLS 1.2 and older.
+	CertificatesFromWire bool `json:"certificates_from_wire,omitempty"`
+	// CertificatesTruncated is set when the Certificate message was larger
+	// than the probe keeps (512 KiB): Certificates holds the first ones.
+	CertificatesTruncated bool `json:"certificates_truncated,omitempty"`
+	// CertificateMessageBytes is the length of the server's Certificate
+	// message body as the server declared it, when the probe saw it in the
+	// clear (TLS 1.2 and older); 0 when unknown.
+	CertificateMessageBytes int `json:"certificate_message_bytes,omitempty"`
 	// CertificateRequest is set when the server asked for a client
 	// certificate.
 	CertificateRequest *CertificateRequest `json:"certificate_request,omitempty"`

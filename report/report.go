@@ -241,7 +241,7 @@ func text(w io.Writer, r Report, o TextOptions) {
 	trustLine(pg, r.Trust)
 	if chain := rec.Chain(); len(chain) > 0 {
 		pg.heading("Certificate chain (as sent by the server)")
-		chainTable(pg, chain, r.Now)
+		chainTable(pg, chain, checks.SentRoles(rec, checks.Env{Now: r.Now}), r.Now)
 	}
 	revocation(pg, r)
 	scanTables(pg, rec.Scan)
@@ -433,7 +433,16 @@ type chainRow struct {
 	index, role, subject, issuer, expires, key, signature string
 }
 
-func chainRows(chain []probe.Certificate, now time.Time) []chainRow {
+// roleAt is the role checks.SentRoles gave position i, or the role by
+// position when it gave none.
+func roleAt(roles []string, i int, c *x509.Certificate) string {
+	if i < len(roles) && roles[i] != "" {
+		return roles[i]
+	}
+	return checks.Role(i, c)
+}
+
+func chainRows(chain []probe.Certificate, roles []string, now time.Time) []chainRow {
 	var rows []chainRow
 	for i, c := range chain {
 		cert, err := x509.ParseCertificate(c.DER)
@@ -442,7 +451,7 @@ func chainRows(chain []probe.Certificate, now time.Time) []chainRow {
 			continue
 		}
 		rows = append(rows, chainRow{
-			index: fmt.Sprint(i), role: Escape(checks.Role(i, cert)), subject: Escape(shortName(cert.Subject)), issuer: Escape(shortName(cert.Issuer)),
+			index: fmt.Sprint(i), role: Escape(roleAt(roles, i, cert)), subject: Escape(shortName(cert.Subject)), issuer: Escape(shortName(cert.Issuer)),
 			expires: expiry(cert, now), key: Escape(keyDesc(cert)), signature: Escape(cert.SignatureAlgorithm.String()),
 		})
 	}
@@ -451,8 +460,8 @@ func chainRows(chain []probe.Certificate, now time.Time) []chainRow {
 
 // chainTable prints the chain as a table, or, when the table would not
 // fit the page, as one block per certificate.
-func chainTable(pg *page, chain []probe.Certificate, now time.Time) {
-	rows := chainRows(chain, now)
+func chainTable(pg *page, chain []probe.Certificate, roles []string, now time.Time) {
+	rows := chainRows(chain, roles, now)
 	fitTable(pg.w, pg.width, func(w io.Writer) {
 		tbl := tablewriter.NewTable(w,
 			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{

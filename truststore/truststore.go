@@ -4,6 +4,7 @@ package truststore
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -32,7 +33,9 @@ func LoadFile(path string) ([]*x509.Certificate, error) {
 }
 
 // ParseCertificates parses PEM (every CERTIFICATE block; other blocks are
-// skipped) or a single DER certificate.
+// skipped) or a single DER certificate. A certificate that appears more
+// than once (bundles concatenated from several sources; a hostile file of
+// 50,000 copies) is parsed and returned once.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("is empty: %w", ErrNoCertificates)
@@ -40,6 +43,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	rest := data
 	sawPEM := false
+	seen := map[[32]byte]bool{}
 	for {
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
@@ -50,6 +54,11 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		if b.Type != "CERTIFICATE" && b.Type != "TRUSTED CERTIFICATE" {
 			continue
 		}
+		sum := sha256.Sum256(b.Bytes)
+		if seen[sum] {
+			continue
+		}
+		seen[sum] = true
 		c, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("has a CERTIFICATE block that does not parse: %v", err)

@@ -191,3 +191,30 @@ func TestKeystoreAsTruststore(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateBundleIsCheap: a CA bundle of 50,000 copies of one
+// certificate took about a minute to load and judge; it loads as one
+// certificate, quickly.
+func TestDuplicateBundleIsCheap(t *testing.T) {
+	p, err := fixtures.Build(time.Now(), fixtures.CertSpec{Name: "root", CommonName: "Duplicated Root", IsCA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := p.Get("root").PEM()
+	data := make([]byte, 0, len(one)*50000)
+	for i := 0; i < 50000; i++ {
+		data = append(data, one...)
+	}
+	f := write(t, t.TempDir(), "dup.pem", data)
+	t0 := time.Now()
+	certs, _, err := Load(f, Password{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(certs) != 1 {
+		t.Errorf("%d certificates, want the duplicate once", len(certs))
+	}
+	if d := time.Since(t0); d > 10*time.Second {
+		t.Errorf("loading 50,000 copies took %v", d)
+	}
+}

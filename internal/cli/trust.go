@@ -216,7 +216,7 @@ func (t *trustOptions) named(name string, env Env) (checks.Truststore, error) {
 			return checks.Truststore{}, storeError("--truststore java", path, err)
 		}
 		ts := checks.NewTruststore(storeJava, certs)
-		ts.Source = path
+		ts.Source, ts.Path = path, path
 		return ts, nil
 	}
 	return checks.Truststore{}, &inputError{err: fmt.Errorf("unknown truststore %q", name)}

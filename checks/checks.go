@@ -225,6 +225,7 @@ type Input struct {
 	trust     []*TrustResult
 	mtlsCache *mtls
 	chain     chainCache
+	rev       *[]CertRevocation
 }
 
 // NewInput parses the record's chain.
@@ -263,7 +264,12 @@ func (in *Input) ExpectedName() string {
 // Run runs every check and returns the findings, most severe first and in
 // check order within a severity.
 func Run(rec *probe.Record, env Env) []Finding {
-	in := NewInput(rec, env)
+	return RunInput(NewInput(rec, env))
+}
+
+// RunInput is Run on an input the caller keeps, so that what the checks
+// computed (trust paths, revocation verdicts) is reused afterwards.
+func RunInput(in *Input) []Finding {
 	var out []Finding
 	for _, c := range All() {
 		for _, f := range c.Run(in) {

@@ -56,7 +56,7 @@ const javaRevocationFlags = "  Java: -Dcom.sun.net.ssl.checkRevocation=true, plu
 
 func certRevoked(in *Input) []Finding {
 	var out []Finding
-	for _, cr := range Revocation(in.Rec, in.Env) {
+	for _, cr := range in.Revocations() {
 		if cr.Status != RevocationRevoked {
 			continue
 		}
@@ -110,7 +110,7 @@ func revocationUnknown(in *Input) []Finding {
 		return nil
 	}
 	var out []Finding
-	for _, cr := range Revocation(in.Rec, in.Env) {
+	for _, cr := range in.Revocations() {
 		if cr.Status != RevocationUnknown {
 			continue
 		}
@@ -248,7 +248,7 @@ func staplingFix(responders []string) string {
 
 // stapleAnswer is the judged stapled response, or nil when none came.
 func (in *Input) stapleAnswer() (*RevocationAnswer, *CertRevocation) {
-	for _, cr := range Revocation(in.Rec, in.Env) {
+	for _, cr := range in.Revocations() {
 		if cr.Index != 0 {
 			continue
 		}

@@ -79,6 +79,11 @@ type Result struct {
 	// Env is the environment the checks judged with (its Now is the
 	// clock of the judgement).
 	Env checks.Env
+	// Input is what the checks computed on the way (the parsed chain, the
+	// trust paths, the revocation verdicts), for callers that report more
+	// than the findings (the exporter's metrics) without computing it
+	// again. It is not safe for concurrent use.
+	Input *checks.Input
 }
 
 // Worst is the highest severity among the findings, or 0.
@@ -136,11 +141,13 @@ func Diagnose(ctx context.Context, req Request) (*Result, error) {
 // Judge runs the checks on a record, live or saved, at now.
 func Judge(rec *probe.Record, j Judgement, now time.Time) *Result {
 	env := j.Env(now)
+	in := checks.NewInput(rec, env)
 	return &Result{
 		Record:   rec,
-		Findings: checks.Run(rec, env),
-		Trust:    checks.StoreVerdicts(checks.NewInput(rec, env)),
+		Findings: checks.RunInput(in),
+		Trust:    checks.StoreVerdicts(in),
 		Env:      env,
+		Input:    in,
 	}
 }
 

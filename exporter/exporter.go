@@ -37,7 +37,7 @@ import (
 // Options are the exporter's bounds and identity.
 type Options struct {
 	// MaxConcurrent is the most diagnoses running at once; a request that
-	// finds none free waits, within its timeout (default 64).
+	// finds none free waits, within its timeout (default 256).
 	MaxConcurrent int
 	// MinInterval is the least time between two diagnoses of the same
 	// target with the same module: a request within it is answered from
@@ -63,7 +63,7 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultMaxConcurrent = 64
+	DefaultMaxConcurrent = 256
 	DefaultMinInterval   = 30 * time.Second
 	DefaultTimeoutMargin = 500 * time.Millisecond
 	// maxCacheEntries bounds the cache; past it results are not kept
@@ -80,6 +80,7 @@ type Server struct {
 	gen   atomic.Uint64
 	slots chan struct{}
 	self  *selfMetrics
+	descs *Descs
 
 	mu    sync.Mutex
 	cache map[cacheKey]*cacheEntry
@@ -116,7 +117,7 @@ func New(cfg *Config, o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{opts: o, slots: make(chan struct{}, o.MaxConcurrent), cache: map[cacheKey]*cacheEntry{}}
+	s := &Server{opts: o, slots: make(chan struct{}, o.MaxConcurrent), cache: map[cacheKey]*cacheEntry{}, descs: NewDescs()}
 	s.self = newSelfMetrics(s)
 	s.cfg.Store(cfg)
 	s.self.reloaded(true, o.Now())
@@ -275,7 +276,9 @@ func (s *Server) serveProbe(w http.ResponseWriter, r *http.Request) {
 	}
 	s.self.requests.WithLabelValues(moduleName, outcome).Inc()
 	s.self.requestDuration.WithLabelValues(moduleName).Observe(time.Since(start).Seconds())
-	promhttp.HandlerFor(gathered(families), promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	// A probe's answer is a few kilobytes: compressing it would cost
+	// more CPU than the bytes it saves.
+	promhttp.HandlerFor(gathered(families), promhttp.HandlerOpts{DisableCompression: true}).ServeHTTP(w, r)
 }
 
 // timeout is the diagnosis' bound: Prometheus' scrape timeout less the
@@ -389,8 +392,8 @@ func (s *Server) diagnose(ctx context.Context, mod *Module, target probe.Target,
 	s.self.probes.WithLabelValues(mod.Name, result).Inc()
 	s.self.probeDuration.WithLabelValues(mod.Name).Observe(d.Seconds())
 
-	reg := prometheus.NewPedanticRegistry()
-	if err := reg.Register(Collector{Result: ProbeResult{Duration: d, Observations: []Observation{{Result: res}}}}); err != nil {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(Collector{Result: ProbeResult{Duration: d, Observations: []Observation{{Result: res}}}, Descs: s.descs}); err != nil {
 		return nil, false, err
 	}
 	families, err := reg.Gather()

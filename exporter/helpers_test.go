@@ -26,7 +26,7 @@ type testEnv struct {
 	now time.Time
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	now := time.Now()
 	e := &testEnv{lab: fixtures.TestLab(t, now), dir: t.TempDir(), now: now}
@@ -36,7 +36,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	return e
 }
 
-func (e *testEnv) write(t *testing.T, name string, data []byte) string {
+func (e *testEnv) write(t testing.TB, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(e.dir, name)
 	if err := os.WriteFile(p, data, 0o600); err != nil {
@@ -46,7 +46,7 @@ func (e *testEnv) write(t *testing.T, name string, data []byte) string {
 }
 
 // start runs a lab scenario and returns its target, localhost:PORT.
-func (e *testEnv) start(t *testing.T, scenario string) string {
+func (e *testEnv) start(t testing.TB, scenario string) string {
 	t.Helper()
 	srv, err := e.lab.Start(scenario)
 	if err != nil {
@@ -57,7 +57,7 @@ func (e *testEnv) start(t *testing.T, scenario string) string {
 }
 
 // load writes yaml as exporter.yaml and loads it.
-func (e *testEnv) load(t *testing.T, yaml string) *Config {
+func (e *testEnv) load(t testing.TB, yaml string) *Config {
 	t.Helper()
 	cfg, err := Load(e.write(t, "exporter.yaml", []byte(yaml)), LoadOptions{})
 	if err != nil {
@@ -82,7 +82,7 @@ const labConfig = `modules:
 `
 
 // diagnose runs a module's diagnosis of target.
-func diagnose(t *testing.T, m *Module, target string) *engine.Result {
+func diagnose(t testing.TB, m *Module, target string) *engine.Result {
 	t.Helper()
 	tg, err := probe.ParseTarget(target)
 	if err != nil {
@@ -99,7 +99,7 @@ func diagnose(t *testing.T, m *Module, target string) *engine.Result {
 
 // series gathers a collector and returns every sample as
 // `name{a="x",b="y"}` (labels sorted) -> value.
-func series(t *testing.T, c prometheus.Collector) map[string]float64 {
+func series(t testing.TB, c prometheus.Collector) map[string]float64 {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	if err := reg.Register(c); err != nil {

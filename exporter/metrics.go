@@ -49,7 +49,11 @@ const maxLabelLen = 256
 // Collector turns a ProbeResult into metrics. It is an unchecked
 // collector (it describes nothing up front): the families it emits depend
 // on what the diagnosis saw.
-type Collector struct{ Result ProbeResult }
+type Collector struct {
+	Result ProbeResult
+	// Descs are the exporter's descriptors; nil builds them.
+	Descs *Descs
+}
 
 // Describe sends nothing: see Collector.
 func (c Collector) Describe(chan<- *prometheus.Desc) {}
@@ -58,52 +62,50 @@ func (c Collector) Describe(chan<- *prometheus.Desc) {}
 // for each family, its labels and cardinality).
 func (c Collector) Collect(ch chan<- prometheus.Metric) {
 	r := c.Result
-	e := emitter{ch: ch, perIP: r.PerAddress}
-	e.gauge(nil, "probe_duration_seconds", "How long the probe took, in seconds (blackbox_exporter).", r.Duration.Seconds())
+	d := c.Descs
+	if d == nil {
+		d = NewDescs()
+	}
+	e := emitter{ch: ch, descs: d.plain}
+	if r.PerAddress {
+		e.descs = d.perIP
+	}
+	e.set("probe_duration_seconds", r.Duration.Seconds())
 	for _, o := range r.Observations {
 		e.ip = o.IP
 		e.observation(o.Result)
 	}
 	if r.PerAddress {
 		e.ip = ""
-		e.perIP = false
-		e.gauge(nil, "tlsdoctor_backend_inconsistent", "1 when the addresses of the target differ: handshake outcome, leaf, chain sent, TLS version or findings.", b2f(inconsistent(r.Observations)))
+		e.set("tlsdoctor_backend_inconsistent", b2f(inconsistent(r.Observations)))
 	}
 }
 
-// emitter writes const metrics, adding the ip label when the probe is
-// per address.
+// emitter writes const metrics, with the ip label first when the probe
+// is per address.
 type emitter struct {
 	ch    chan<- prometheus.Metric
-	perIP bool
+	descs map[string]*prometheus.Desc
 	ip    string
 }
 
-func (e emitter) emit(name, help string, t prometheus.ValueType, labels []string, values []string, v float64) {
-	if e.perIP {
-		labels = append([]string{"ip"}, labels...)
-		values = append([]string{e.ip}, values...)
+// set emits a gauge of the named family with these label values.
+func (e emitter) set(name string, v float64, values ...string) {
+	desc := e.descs[name]
+	clean := make([]string, 0, len(values)+1)
+	if e.ip != "" {
+		clean = append(clean, e.ip)
 	}
-	clean := make([]string, len(values))
-	for i, s := range values {
-		clean[i] = labelValue(s)
+	for _, s := range values {
+		clean = append(clean, labelValue(s))
 	}
-	m, err := prometheus.NewConstMetric(prometheus.NewDesc(name, help, labels, nil), t, v, clean...)
+	m, err := prometheus.NewConstMetric(desc, prometheus.GaugeValue, v, clean...)
 	if err != nil {
-		// Only a bug here (a label count mismatch) can fail: values are
+		// Only a bug (a label count mismatch) can fail here: values are
 		// made valid UTF-8 above.
-		m = prometheus.NewInvalidMetric(prometheus.NewDesc(name, help, labels, nil), err)
+		m = prometheus.NewInvalidMetric(desc, err)
 	}
 	e.ch <- m
-}
-
-// gauge emits a gauge; labels alternate name, value.
-func (e emitter) gauge(labels []string, name, help string, v float64) {
-	var names, values []string
-	for i := 0; i+1 < len(labels); i += 2 {
-		names, values = append(names, labels[i]), append(values, labels[i+1])
-	}
-	e.emit(name, help, prometheus.GaugeValue, names, values, v)
 }
 
 func b2f(b bool) float64 {
@@ -130,16 +132,19 @@ func Success(res *engine.Result) bool {
 
 func (e emitter) observation(res *engine.Result) {
 	rec := res.Record
-	in := checks.NewInput(rec, res.Env)
+	in := res.Input
+	if in == nil {
+		in = checks.NewInput(rec, res.Env)
+	}
 	established := Established(rec)
 	success := Success(res)
 
 	// blackbox_exporter and ssl_exporter compatibility.
-	e.gauge(nil, "probe_success", "1 when a TLS session was established and no finding is an error (blackbox_exporter).", b2f(success))
-	e.gauge(nil, "ssl_probe_success", "1 when a TLS session was established and no finding is an error (ssl_exporter 2.x).", b2f(success))
-	e.gauge(nil, "ssl_tls_connect_success", "1 when a TLS session was established and no finding is an error (ssl_exporter 1.x).", b2f(success))
+	e.set("probe_success", b2f(success))
+	e.set("ssl_probe_success", b2f(success))
+	e.set("ssl_tls_connect_success", b2f(success))
 	if rec.DNS.Error == nil {
-		e.gauge(nil, "probe_dns_lookup_time_seconds", "How long resolving the target took, in seconds (blackbox_exporter).", rec.DNS.DurationMS/1000)
+		e.set("probe_dns_lookup_time_seconds", rec.DNS.DurationMS/1000)
 	}
 	if a := rec.Primary(); a != nil && a.Address != "" {
 		if host, _, err := net.SplitHostPort(a.Address); err == nil {
@@ -147,13 +152,13 @@ func (e emitter) observation(res *engine.Result) {
 			if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
 				proto = 6
 			}
-			e.gauge(nil, "probe_ip_protocol", "The IP protocol of the address connected to: 4 or 6 (blackbox_exporter).", proto)
+			e.set("probe_ip_protocol", proto)
 		}
 	}
 	if established {
 		v := rec.Primary().Version
-		e.gauge([]string{"version", v}, "probe_tls_version_info", "The TLS version negotiated; always 1 (blackbox_exporter).", 1)
-		e.gauge([]string{"version", v}, "ssl_tls_version_info", "The TLS version negotiated; always 1 (ssl_exporter).", 1)
+		e.set("probe_tls_version_info", 1, v)
+		e.set("ssl_tls_version_info", 1, v)
 	}
 	if len(in.Chain) > 0 {
 		e.chain(in, rec)
@@ -168,13 +173,12 @@ func (e emitter) observation(res *engine.Result) {
 			continue
 		}
 		seen[f.ID] = true
-		e.gauge([]string{"id", f.ID, "severity", f.Severity.String()}, "tlsdoctor_finding", "1 for each finding of the diagnosis (see tlsdoctor checks).", 1)
+		e.set("tlsdoctor_finding", 1, f.ID, f.Severity.String())
 	}
-	e.gauge(nil, "tlsdoctor_worst_severity", "The most severe finding: 0 none, 1 info, 2 warning, 3 error.", float64(res.Worst()))
+	e.set("tlsdoctor_worst_severity", float64(res.Worst()))
 	if !established {
 		reason, kind, alert := FailureCause(res)
-		e.gauge([]string{"reason", reason, "kind", kind, "alert", alert}, "tlsdoctor_handshake_failure",
-			"Present (1) when no TLS session was established: reason is the finding that explains it, kind the network-level error, alert the TLS alert.", 1)
+		e.set("tlsdoctor_handshake_failure", 1, reason, kind, alert)
 	}
 }
 
@@ -196,18 +200,16 @@ func (e emitter) chain(in *checks.Input, rec *probe.Record) {
 			earliest = c.NotAfter
 		}
 	}
-	e.gauge(nil, "probe_ssl_earliest_cert_expiry", "The earliest notAfter, as a Unix time, of the certificates on the certification path the checks judged (leaf to trust anchor; not other certificates the server sends) (blackbox_exporter).", unix(earliest))
+	e.set("probe_ssl_earliest_cert_expiry", unix(earliest))
 	if tr != nil && tr.Verdict == checks.Trusted {
-		e.gauge(nil, "probe_ssl_last_chain_expiry_timestamp_seconds", "The earliest notAfter, as a Unix time, on the trusted certification path; absent when the chain is not trusted (blackbox_exporter).", unix(earliest))
+		e.set("probe_ssl_last_chain_expiry_timestamp_seconds", unix(earliest))
 	}
 	leaf := in.Chain[0]
 	fp := sha256.Sum256(leaf.Raw)
-	e.gauge([]string{"fingerprint_sha256", hex.EncodeToString(fp[:]), "issuer", leaf.Issuer.String(), "subject", leaf.Subject.String(), "subjectalternative", strings.Join(leaf.DNSNames, ",")},
-		"probe_ssl_last_chain_info", "The leaf certificate; always 1 (blackbox_exporter).", 1)
+	e.set("probe_ssl_last_chain_info", 1, hex.EncodeToString(fp[:]), leaf.Issuer.String(), leaf.Subject.String(), strings.Join(leaf.DNSNames, ","))
 
 	// ssl_exporter: the certificates as sent, once each (by serial and
 	// issuer CN, as ssl_exporter counts them).
-	sslLabels := []string{"serial_no", "issuer_cn", "cn", "dnsnames", "ips", "emails", "ou"}
 	seen := map[string]bool{}
 	n := 0
 	for _, c := range in.Chain {
@@ -218,8 +220,8 @@ func (e emitter) chain(in *checks.Input, rec *probe.Record) {
 		seen[k] = true
 		n++
 		vals := []string{c.SerialNumber.String(), c.Issuer.CommonName, c.Subject.CommonName, commaList(c.DNSNames), commaList(ipStrings(c.IPAddresses)), commaList(c.EmailAddresses), commaList(c.Subject.OrganizationalUnit)}
-		e.emit("ssl_cert_not_after", "The notAfter of a certificate the server sent, as a Unix time (ssl_exporter).", prometheus.GaugeValue, sslLabels, vals, unix(c.NotAfter))
-		e.emit("ssl_cert_not_before", "The notBefore of a certificate the server sent, as a Unix time (ssl_exporter).", prometheus.GaugeValue, sslLabels, vals, unix(c.NotBefore))
+		e.set("ssl_cert_not_after", unix(c.NotAfter), vals...)
+		e.set("ssl_cert_not_before", unix(c.NotBefore), vals...)
 	}
 
 	// tlsdoctor: every certificate of the path, by role and position.
@@ -239,14 +241,13 @@ func (e emitter) chain(in *checks.Input, rec *probe.Record) {
 	}
 	for i, ts := range in.Env.Truststores {
 		if t := in.Trust(i); t != nil {
-			e.gauge([]string{"store", ts.Name}, "tlsdoctor_chain_trusted", "1 when the chain leads to an anchor of this truststore.", b2f(t.Verdict == checks.Trusted))
+			e.set("tlsdoctor_chain_trusted", b2f(t.Verdict == checks.Trusted), ts.Name)
 		}
 	}
 }
 
 func (e emitter) certNotAfter(role string, pos int, origin string, c *x509.Certificate) {
-	e.gauge([]string{"role", role, "position", strconv.Itoa(pos), "origin", origin, "cn", checks.Name(c), "issuer_cn", c.Issuer.CommonName, "serial", checks.SerialHex(c)},
-		"tlsdoctor_cert_not_after_seconds", "The notAfter, as a Unix time, of each certificate on the path (role leaf, intermediate, root; origin sent, aia or truststore) and of the client certificate chain (role client).", unix(c.NotAfter))
+	e.set("tlsdoctor_cert_not_after_seconds", unix(c.NotAfter), role, strconv.Itoa(pos), origin, checks.Name(c), c.Issuer.CommonName, checks.SerialHex(c))
 }
 
 // clientChain reports the client certificate chain the module presents,
@@ -260,7 +261,7 @@ func (e emitter) clientChain(rec *probe.Record, gotChain bool) {
 				break
 			}
 		}
-		e.gauge(nil, "ssl_ocsp_response_stapled", "1 when the server stapled an OCSP response (ssl_exporter).", b2f(stapled))
+		e.set("ssl_ocsp_response_stapled", b2f(stapled))
 	}
 	if rec.ClientIdentity == nil {
 		return
@@ -285,7 +286,7 @@ const (
 )
 
 func (e emitter) revocation(in *checks.Input, res *engine.Result) {
-	revs := checks.Revocation(res.Record, res.Env)
+	revs := in.Revocations()
 	path, _ := pathOf(in)
 	for _, cr := range revs {
 		code := -1
@@ -304,8 +305,7 @@ func (e emitter) revocation(in *checks.Input, res *engine.Result) {
 					pos = i
 				}
 			}
-			e.gauge([]string{"role", cr.Role, "position", strconv.Itoa(pos)}, "tlsdoctor_revocation_status",
-				"Revocation status of each certificate checked: 0 good, 1 revoked, 2 unknown (absent when not checked).", float64(code))
+			e.set("tlsdoctor_revocation_status", float64(code), cr.Role, strconv.Itoa(pos))
 		}
 		if cr.Index != 0 {
 			continue
@@ -318,11 +318,11 @@ func (e emitter) revocation(in *checks.Input, res *engine.Result) {
 			}
 			switch a.Verdict {
 			case checks.AnswerGood:
-				e.gauge(nil, "ssl_ocsp_response_status", "The stapled OCSP response's status once validated: 0 good, 1 revoked, 2 unknown (ssl_exporter).", revGood)
+				e.set("ssl_ocsp_response_status", revGood)
 			case checks.AnswerRevoked:
-				e.gauge(nil, "ssl_ocsp_response_status", "The stapled OCSP response's status once validated: 0 good, 1 revoked, 2 unknown (ssl_exporter).", revRevoked)
+				e.set("ssl_ocsp_response_status", revRevoked)
 			case checks.AnswerUnknown:
-				e.gauge(nil, "ssl_ocsp_response_status", "The stapled OCSP response's status once validated: 0 good, 1 revoked, 2 unknown (ssl_exporter).", revUnknown)
+				e.set("ssl_ocsp_response_status", revUnknown)
 			}
 		}
 	}

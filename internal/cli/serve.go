@@ -28,7 +28,7 @@ fails keeps the previous one. See docs/monitoring.md.
 Flags:
       --listen ADDR        address to serve on (default 127.0.0.1:9219, this machine only)
       --config FILE        the modules, in YAML (blackbox_exporter's key names where they exist)
-      --max-concurrent N   at most N diagnoses at once (default 64)
+      --max-concurrent N   at most N diagnoses at once (default 256)
       --min-interval D     probe a target (per module) at most once per D; scrapes in between
                            are answered from the cache, so several Prometheus servers scraping
                            the same target do not multiply the load (default 30s; 0: every scrape)
@@ -60,7 +60,7 @@ func runServe(ctx context.Context, args []string, env Env) (int, error) {
 	case fs.NArg() > 0:
 		return 0, &usageError{msg: fmt.Sprintf("serve takes no argument, got %q", fs.Arg(0)), hint: "targets come with each request: /probe?target=HOST:PORT"}
 	case o.MaxConcurrent < 1 || o.MaxConcurrent > 10000:
-		return 0, &usageError{msg: fmt.Sprintf("--max-concurrent %d is not between 1 and 10000", o.MaxConcurrent), hint: "the default, 64, suits most fleets"}
+		return 0, &usageError{msg: fmt.Sprintf("--max-concurrent %d is not between 1 and 10000", o.MaxConcurrent), hint: "the default, 256, suits most fleets"}
 	case minInterval < 0:
 		return 0, &usageError{msg: "--min-interval must not be negative", hint: "--min-interval 30s, or 0 to diagnose on every scrape"}
 	case margin <= 0:

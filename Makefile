@@ -26,6 +26,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./probe/...
 	./scripts/bench-default-run.sh
 	./scripts/bench-scan.sh
+	./scripts/bench-exporter.sh
 
 clean:
 	rm -f tlsdoctor

@@ -66,9 +66,10 @@ const (
 	DefaultMaxConcurrent = 256
 	DefaultMinInterval   = 30 * time.Second
 	DefaultTimeoutMargin = 500 * time.Millisecond
-	// maxCacheEntries bounds the cache; past it results are not kept
+	// maxCacheEntries bounds the cache (an entry is about 13 kB of
+	// metrics); past it results are not kept
 	// (requests in flight are still shared).
-	maxCacheEntries = 50000
+	maxCacheEntries = 10000
 )
 
 // Server serves /probe and /metrics. The configuration can be replaced
@@ -219,7 +220,7 @@ func (s *Server) serveProbe(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	fail := func(module string, e requestError) {
 		s.self.requests.WithLabelValues(metricModule(cfg, module), "refused").Inc()
-		s.opts.Logger.Warn("probe refused", "target", labelValue(q.Get("target")), "module", labelValue(module), "status", e.status, "err", e.msg)
+		s.opts.Logger.Debug("probe refused", "target", labelValue(q.Get("target")), "module", labelValue(module), "status", e.status, "err", e.msg)
 		http.Error(w, e.msg, e.status)
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

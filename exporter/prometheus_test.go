@@ -147,7 +147,7 @@ func TestRealPrometheus(t *testing.T) {
 	// The expired endpoint still reports which certificate expired.
 	api.expect(fmt.Sprintf(`tlsdoctor_cert_not_after_seconds{job="tlsdoctor",instance=%q,role="leaf",position="0",cn="localhost",origin="sent"} < time()`, in("expired")), float64(lab.PKI.Get("expired").Cert.NotAfter.Unix()))
 	api.expect(fmt.Sprintf(`count(tlsdoctor_cert_not_after_seconds{job="tlsdoctor",instance=%q})`, in("good")), 3)
-	api.expect(fmt.Sprintf(`tlsdoctor_cert_not_after_seconds{job="tlsdoctor_mtls",role="client",position="0",cn="client.example.test"}`), float64(lab.PKI.Get("client").Cert.NotAfter.Unix()))
+	api.expect(`tlsdoctor_cert_not_after_seconds{job="tlsdoctor_mtls",role="client",position="0",cn="client.example.test"}`, float64(lab.PKI.Get("client").Cert.NotAfter.Unix()))
 	api.expect(fmt.Sprintf(`tlsdoctor_revocation_status{job="tlsdoctor",instance=%q,role="leaf"}`, in("good")), 0)
 	api.expect(fmt.Sprintf(`tlsdoctor_chain_trusted{job="tlsdoctor",instance=%q,store="ca-file ca.pem"}`, in("untrusted-root")), 0)
 

@@ -27,7 +27,7 @@ Usage:
   tlsdoctor diagnose --record FILE      diagnose a saved record, offline
   tlsdoctor checks                      list every check
   tlsdoctor demo [SCENARIO...]          run the built-in fault servers (no network needed)
-  tlsdoctor serve [--config FILE]       a Prometheus exporter: /probe?target=HOST:PORT (docs/monitoring.md)
+  tlsdoctor serve [--config FILE]       a Prometheus exporter (docs/monitoring.md)
   tlsdoctor version
 
 TARGET is host, host:port, [ipv6]:port or https://host:port/path (port 443 by default).

@@ -26,12 +26,15 @@ configuration is checked at start and reloaded on SIGHUP; a reload that
 fails keeps the previous one. See docs/monitoring.md.
 
 Flags:
-      --listen ADDR        address to serve on (default 127.0.0.1:9219, this machine only)
-      --config FILE        the modules, in YAML (blackbox_exporter's key names where they exist)
+      --listen ADDR        address to serve on (default 127.0.0.1:9219:
+                           this machine only)
+      --config FILE        the modules, in YAML (blackbox_exporter's keys
+                           where it has them)
       --max-concurrent N   at most N diagnoses at once (default 256)
-      --min-interval D     probe a target (per module) at most once per D; scrapes in between
-                           are answered from the cache, so several Prometheus servers scraping
-                           the same target do not multiply the load (default 30s; 0: every scrape)
+      --min-interval D     diagnose a target (per module) at most once per D
+                           and answer scrapes in between from the cache, so
+                           several Prometheus servers do not multiply the
+                           load (default 30s; 0: every scrape)
       --timeout-margin D   taken off Prometheus' scrape timeout (default 500ms)
   -h, --help               this help
 

@@ -39,6 +39,7 @@ bench: build
 	./scripts/bench-default-run.sh
 	./scripts/bench-scan.sh
 	./scripts/bench-fleet.sh
+	./scripts/bench-exporter.sh
 
 clean:
 	rm -f tlsdoctor

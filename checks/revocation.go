@@ -151,6 +151,16 @@ func Revocation(rec *probe.Record, env Env) []CertRevocation {
 	return out
 }
 
+// Revocations is Revocation of the input's record and environment,
+// computed once: several checks and the callers' metrics read it.
+func (in *Input) Revocations() []CertRevocation {
+	if in.rev == nil {
+		r := Revocation(in.Rec, in.Env)
+		in.rev = &r
+	}
+	return *in.rev
+}
+
 // stapleOf is the OCSP response stapled in the attempt that received the
 // chain.
 func stapleOf(rec *probe.Record) []byte {

@@ -78,7 +78,7 @@ func revocationClientSteps(in *Input) []Step {
 
 func certRevoked(in *Input) []Finding {
 	var out []Finding
-	for _, cr := range in.revocation() {
+	for _, cr := range in.Revocations() {
 		if cr.Status != RevocationRevoked {
 			continue
 		}
@@ -138,7 +138,7 @@ func revocationUnknown(in *Input) []Finding {
 		return nil
 	}
 	var out []Finding
-	for _, cr := range in.revocation() {
+	for _, cr := range in.Revocations() {
 		if cr.Status != RevocationUnknown {
 			continue
 		}
@@ -290,7 +290,7 @@ func ocspFetchCmd(c *x509.Certificate) Step {
 
 // stapleAnswer is the judged stapled response, or nil when none came.
 func (in *Input) stapleAnswer() (*RevocationAnswer, *CertRevocation) {
-	for _, cr := range in.revocation() {
+	for _, cr := range in.Revocations() {
 		if cr.Index != 0 {
 			continue
 		}
@@ -383,11 +383,4 @@ func uniq(ss []string) []string {
 	return out
 }
 
-// revocation is Revocation(in.Rec, in.Env), computed once per Input.
-func (in *Input) revocation() []CertRevocation {
-	if in.rev == nil {
-		r := Revocation(in.Rec, in.Env)
-		in.rev = &r
-	}
-	return *in.rev
-}
+

@@ -87,6 +87,11 @@ type Result struct {
 	// Ignored are the findings the policy's ignores accepted: not in
 	// Findings, not in the exit code, still reported.
 	Ignored []policy.Ignored
+	// Input is what the checks computed on the way (the parsed chain, the
+	// trust paths, the revocation verdicts), for callers that report more
+	// than the findings (the exporter's metrics) without computing it
+	// again. It is not safe for concurrent use.
+	Input *checks.Input
 }
 
 // Worst is the highest severity among the findings, or 0.
@@ -151,6 +156,7 @@ func Judge(rec *probe.Record, j Judgement, now time.Time) *Result {
 		Findings: checks.RunInput(in),
 		Trust:    checks.StoreVerdicts(in),
 		Env:      env,
+		Input:    in,
 	}
 	if j.Rules != nil {
 		fs := append(res.Findings, j.Rules.Check(in, res.Findings)...)

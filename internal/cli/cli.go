@@ -120,6 +120,8 @@ func dispatch(ctx context.Context, args []string, env Env) (int, error) {
 			return runInspect(ctx, args[1:], env)
 		case "demo":
 			return runDemo(ctx, args[1:], env)
+		case "serve":
+			return runServe(ctx, args[1:], env)
 		case "version":
 			fmt.Fprintf(env.Stdout, "tlsdoctor %s\n", Version)
 			return ExitOK, nil

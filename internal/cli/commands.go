@@ -32,6 +32,7 @@ Usage:
                                         (and --keystore/--truststore alignment, --java: see inspect -h)
   tlsdoctor checks                      list every check
   tlsdoctor demo [SCENARIO...]          run the built-in fault servers (no network needed)
+  tlsdoctor serve [--config FILE]       a Prometheus exporter (docs/monitoring.md)
   tlsdoctor version
 
 TARGET is host, host:port, [ipv6]:port or https://host:port/path (port 443 by default).

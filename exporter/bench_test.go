@@ -1,0 +1,48 @@
+package exporter
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// BenchmarkProbeGood is one /probe of a good server on loopback (full
+// chain, stapled OCSP, the intermediate's OCSP fetched): the exporter's
+// cost per scrape without network latency.
+func BenchmarkProbeGood(b *testing.B) {
+	e := newTestEnv(b)
+	cfg := e.load(b, labConfig)
+	target := e.start(b, "good")
+	s := New(cfg, Options{})
+	h := s.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/probe?"+q(target, ""), nil))
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}
+
+// BenchmarkProbeCached is a /probe answered from the cache (a second
+// Prometheus server scraping within --min-interval).
+func BenchmarkProbeCached(b *testing.B) {
+	e := newTestEnv(b)
+	cfg := e.load(b, labConfig)
+	target := e.start(b, "good")
+	s := New(cfg, Options{MinInterval: time.Hour})
+	h := s.Handler()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/probe?"+q(target, ""), nil))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/probe?"+q(target, ""), nil))
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}

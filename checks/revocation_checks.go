@@ -382,5 +382,3 @@ func uniq(ss []string) []string {
 	}
 	return out
 }
-
-

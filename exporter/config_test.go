@@ -135,14 +135,11 @@ func TestLoadErrors(t *testing.T) {
 		{"allow not a list", "modules:\n  a: {}\nallowed_targets: 10.0.0.0/8\n", 3, "must be a list"},
 		{"allow bad entry", "modules:\n  a: {}\nallowed_targets:\n  - 10.0.0.0/33\n", 4, "not a CIDR network"},
 		{"allow bad port", "modules:\n  a: {}\nallowed_targets:\n  - example.test:99999\n", 4, "is not a port"},
-		// Keys this build's connection layer cannot honour are refused,
-		// with their line, rather than ignored.
-		{"starttls", "modules:\n  a:\n    timeout: 1s\n    starttls: smtp\n", 4, "starttls is not available in this build"},
-		{"proxy_url", "modules:\n  a:\n    proxy_url: http://proxy:3128\n", 3, "proxy_url is not available in this build"},
-		{"preferred_ip_protocol", "modules:\n  a:\n    preferred_ip_protocol: ip6\n", 3, "preferred_ip_protocol is not available in this build"},
+		{"starttls unknown", "modules:\n  a:\n    timeout: 1s\n    starttls: smpt\n", 4, `"smpt" is not a protocol tlsdoctor speaks`},
+		{"proxy_url not a proxy", "modules:\n  a:\n    proxy_url: ftp://u:secret@proxy:21\n", 3, "is not a proxy URL"},
 		{"preferred_ip_protocol typo", "modules:\n  a:\n    preferred_ip_protocol: ipv6\n", 3, `"ipv6" is not an IP protocol`},
-		{"ip_protocol_fallback", "modules:\n  a:\n    ip_protocol_fallback: false\n", 3, "ip_protocol_fallback is not available in this build"},
-		{"all_ips", "modules:\n  a:\n    all_ips: true\n", 3, "all_ips is not available in this build"},
+		{"ip_protocol_fallback not a bool", "modules:\n  a:\n    ip_protocol_fallback: maybe\n", 3, "is not true or false"},
+		{"all_ips not a bool", "modules:\n  a:\n    all_ips: yes please\n", 3, "is not true or false"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -20,6 +20,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +34,7 @@ import (
 
 	"github.com/tlsdoctor/tlsdoctor/engine"
 	"github.com/tlsdoctor/tlsdoctor/probe"
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
 // Options are the exporter's bounds and identity.
@@ -377,15 +380,14 @@ func (s *Server) diagnose(ctx context.Context, mod *Module, target probe.Target,
 	if dl, ok := ctx.Deadline(); ok {
 		remaining = time.Until(dl)
 	}
-	req := mod.Request(target, remaining, s.opts.Tool)
-	req.Probe.Now = s.opts.Now
-	t0 := time.Now()
-	res, err := engine.Diagnose(ctx, req)
-	d := time.Since(t0)
+	res, d, err := s.observe(ctx, mod, target, remaining)
 	if err != nil {
 		return nil, false, fmt.Errorf("diagnosis not run: %w", err)
 	}
-	success := Success(res)
+	success := true
+	for _, o := range res.Observations {
+		success = success && Success(o.Result)
+	}
 	result := "failure"
 	if success {
 		result = "success"
@@ -394,7 +396,7 @@ func (s *Server) diagnose(ctx context.Context, mod *Module, target probe.Target,
 	s.self.probeDuration.WithLabelValues(mod.Name).Observe(d.Seconds())
 
 	reg := prometheus.NewRegistry()
-	if err := reg.Register(Collector{Result: ProbeResult{Duration: d, Observations: []Observation{{Result: res}}}, Descs: s.descs}); err != nil {
+	if err := reg.Register(Collector{Result: res, Descs: s.descs}); err != nil {
 		return nil, false, err
 	}
 	families, err := reg.Gather()
@@ -402,6 +404,85 @@ func (s *Server) diagnose(ctx context.Context, mod *Module, target probe.Target,
 		return nil, false, fmt.Errorf("gathering the metrics: %w", err)
 	}
 	return families, success, nil
+}
+
+// maxAddresses is the most addresses an all_ips module diagnoses, at
+// most maxAddressesAtOnce at a time (the CLI's --all-ips probes 4 at once).
+const (
+	maxAddresses       = 8
+	maxAddressesAtOnce = 4
+)
+
+// observe runs the module's diagnosis of target: one, or with all_ips one
+// per resolved address (each connecting to its address, with the
+// target's name as SNI and for the certificate check).
+func (s *Server) observe(ctx context.Context, mod *Module, target probe.Target, timeout time.Duration) (ProbeResult, time.Duration, error) {
+	t0 := time.Now()
+	run := func(t probe.Target, family dial.Family) (*engine.Result, error) {
+		req := mod.Request(t, timeout, s.opts.Tool)
+		req.Probe.Connect.Family = family
+		req.Probe.Now = s.opts.Now
+		return engine.Diagnose(ctx, req)
+	}
+	family := mod.Family
+	var addrs []netip.Addr
+	if (mod.AllIPs || (mod.Prefer != "" && family == "")) && !probe.IsIP(target.ConnectHost) && mod.Proxy == "" {
+		all, err := s.opts.Resolver.LookupNetIP(ctx, "ip", target.ConnectHost)
+		if err == nil {
+			if family == "" && mod.Prefer != "" && slices.ContainsFunc(all, func(a netip.Addr) bool { return ofFamily(a, mod.Prefer) }) {
+				// blackbox_exporter's preferred_ip_protocol with fallback:
+				// the preferred family when the name has it, else any.
+				family = mod.Prefer
+			}
+			for _, a := range all {
+				if (family == "" || ofFamily(a, family)) && !slices.Contains(addrs, a.Unmap()) && len(addrs) < maxAddresses {
+					addrs = append(addrs, a.Unmap())
+				}
+			}
+		}
+	}
+	if !mod.AllIPs || len(addrs) == 0 {
+		// One diagnosis; a name that does not resolve is its own finding.
+		res, err := run(target, family)
+		if err != nil {
+			return ProbeResult{}, 0, err
+		}
+		return ProbeResult{Duration: time.Since(t0), Observations: []Observation{{Result: res}}}, time.Since(t0), nil
+	}
+	obs := make([]Observation, len(addrs))
+	errs := make([]error, len(addrs))
+	sem := make(chan struct{}, maxAddressesAtOnce)
+	var wg sync.WaitGroup
+	for i, a := range addrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			// The name stays the target's: it is the SNI (unless
+			// server_name says otherwise) and what the certificate must
+			// cover; only the address changes.
+			t := target
+			t.ConnectHost = a.String()
+			obs[i].IP = a.String()
+			obs[i].Result, errs[i] = run(t, "")
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return ProbeResult{}, 0, err
+		}
+	}
+	d := time.Since(t0)
+	return ProbeResult{Duration: d, Observations: obs, PerAddress: true}, d, nil
+}
+
+func ofFamily(a netip.Addr, f dial.Family) bool {
+	if f == dial.IPv4 {
+		return a.Unmap().Is4()
+	}
+	return !a.Unmap().Is4()
 }
 
 // gathered serves families already gathered.

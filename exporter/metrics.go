@@ -331,7 +331,7 @@ func (e emitter) revocation(in *checks.Input, res *engine.Result) {
 // failureFindings are the findings that explain why no TLS session was
 // established, most specific first.
 var failureFindings = []string{
-	"connect-failed", "not-tls",
+	"proxy-refused", "starttls-unsupported", "connect-failed", "not-tls",
 	"client-cert-required", "client-cert-rejected", "client-cert-ca-not-accepted", "client-chain-incomplete",
 	"client-cert-expired", "client-cert-not-yet-valid", "client-eku-missing",
 	"version-mismatch", "cipher-mismatch", "handshake-failed",

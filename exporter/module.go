@@ -14,6 +14,7 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/engine"
 	"github.com/tlsdoctor/tlsdoctor/identity"
 	"github.com/tlsdoctor/tlsdoctor/probe"
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
 // DefaultModule is the module /probe uses when the request names none,
@@ -59,6 +60,17 @@ type Module struct {
 	Stores   []checks.Truststore
 	// Identity is the client certificate and key, or nil.
 	Identity *identity.Identity
+	// StartTLS is the protocol to upgrade before the handshake (starttls:
+	// smtp, imap, ..., or auto by port); empty for TLS from the first byte.
+	StartTLS string
+	// Proxy is proxy_url (http:// or socks5://); the environment's proxy
+	// is never used by the exporter.
+	Proxy string
+	// Prefer is preferred_ip_protocol; with ip_protocol_fallback false it
+	// is also Family, the only family used.
+	Prefer, Family dial.Family
+	// AllIPs diagnoses every address the target resolves to (all_ips).
+	AllIPs bool
 }
 
 // LoadOptions are what loading reads besides the file.
@@ -138,32 +150,12 @@ func (l *loader) path(p string) string {
 	return filepath.Join(l.dir, p)
 }
 
-// Keys the connection layer does not offer in this build: refused at
-// start so a module never silently probes differently from what it says.
-var unavailable = []struct {
-	key  string
-	node func(*moduleYAML) *yaml.Node
-}{
-	{"starttls", func(m *moduleYAML) *yaml.Node { return &m.StartTLS }},
-	{"proxy_url", func(m *moduleYAML) *yaml.Node { return &m.ProxyURL }},
-	{"preferred_ip_protocol", func(m *moduleYAML) *yaml.Node { return &m.PreferredIPProtocol }},
-	{"ip_protocol_fallback", func(m *moduleYAML) *yaml.Node { return &m.IPProtocolFallback }},
-	{"all_ips", func(m *moduleYAML) *yaml.Node { return &m.AllIPs }},
-}
-
 func (l *loader) module(name string, y *moduleYAML) (*Module, error) {
 	key := func(k string) string { return "modules." + name + "." + k }
 	m := &Module{Name: name, Timeout: DefaultTimeout, Revocation: probe.RevocationFull, WarnDays: 30}
 
-	for _, u := range unavailable {
-		n := u.node(y)
-		if n.Kind == 0 {
-			continue
-		}
-		if err := l.validateUnavailable(u.key, n, key(u.key)); err != nil {
-			return nil, err
-		}
-		return nil, l.fail(n, key(u.key), u.key+" is not available in this build", "remove it from the module; this tlsdoctor cannot probe that way yet")
+	if err := l.connect(m, y, key); err != nil {
+		return nil, err
 	}
 
 	if n := &y.Prober; n.Kind != 0 {
@@ -233,22 +225,58 @@ func (l *loader) module(name string, y *moduleYAML) (*Module, error) {
 	return m, nil
 }
 
-// validateUnavailable checks the value of a key this build refuses, so
-// that a typo in it is reported as such.
-func (l *loader) validateUnavailable(name string, n *yaml.Node, key string) error {
-	switch name {
-	case "preferred_ip_protocol":
-		if s, err := l.str(n, key); err != nil {
+// connect reads the keys that say how to reach the target: starttls,
+// proxy_url, preferred_ip_protocol, ip_protocol_fallback, all_ips.
+func (l *loader) connect(m *Module, y *moduleYAML, key func(string) string) error {
+	if n := &y.StartTLS; n.Kind != 0 {
+		s, err := l.str(n, key("starttls"))
+		if err != nil {
 			return err
-		} else if s != "ip4" && s != "ip6" {
-			return l.fail(n, key, fmt.Sprintf("%q is not an IP protocol", s), "preferred_ip_protocol: ip4 or ip6")
 		}
-	case "all_ips", "ip_protocol_fallback":
-		if _, err := l.boolean(n, key); err != nil {
+		if s != "auto" && dial.LookupProtocol(s) == nil {
+			return l.fail(n, key("starttls"), fmt.Sprintf("%q is not a protocol tlsdoctor speaks", s), "starttls: "+strings.Join(dial.ProtocolNames(), ", ")+" or auto")
+		}
+		m.StartTLS = s
+	}
+	if n := &y.ProxyURL; n.Kind != 0 {
+		s, err := l.str(n, key("proxy_url"))
+		if err != nil {
 			return err
+		}
+		if _, err := dial.New(dial.Options{Proxy: s}, dial.Target{Host: "example.invalid", Port: 443}); err != nil || s == "none" {
+			// The error may quote the URL: never repeat a password.
+			return l.fail(n, key("proxy_url"), "is not a proxy URL tlsdoctor can use", "proxy_url: http://[user:pass@]host:port or socks5://[user:pass@]host:port")
+		}
+		m.Proxy = s
+	}
+	fallback := true // blackbox_exporter's default
+	if n := &y.IPProtocolFallback; n.Kind != 0 {
+		b, err := l.boolean(n, key("ip_protocol_fallback"))
+		if err != nil {
+			return err
+		}
+		fallback = b
+	}
+	if n := &y.PreferredIPProtocol; n.Kind != 0 {
+		s, err := l.str(n, key("preferred_ip_protocol"))
+		if err != nil {
+			return err
+		}
+		switch s {
+		case "ip4":
+			m.Prefer = dial.IPv4
+		case "ip6":
+			m.Prefer = dial.IPv6
+		default:
+			return l.fail(n, key("preferred_ip_protocol"), fmt.Sprintf("%q is not an IP protocol", s), "preferred_ip_protocol: ip4 or ip6")
+		}
+		if !fallback {
+			m.Family = m.Prefer
 		}
 	}
-	return nil
+	var err error
+	m.AllIPs, err = l.boolean(&y.AllIPs, key("all_ips"))
+	return err
 }
 
 func (l *loader) tlsConfig(m *Module, t *tlsYAML, key string) error {
@@ -338,6 +366,7 @@ func (m *Module) Request(target probe.Target, timeout time.Duration, tool string
 		MinVersion: m.MinVersion, MaxVersion: m.MaxVersion,
 		Revocation: engine.Revocation(m.Revocation, m.Stores),
 		NoAIA:      m.NoAIA, AIAKnownSubjects: engine.AnchorSubjects(m.Stores),
+		Connect: dial.Options{StartTLS: m.StartTLS, Proxy: m.Proxy, Family: m.Family},
 	}
 	if m.Identity != nil {
 		popts.ClientCertificate, popts.ClientSource = &m.Identity.Certificate, m.Identity.Format+" "+m.Identity.Source

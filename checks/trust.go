@@ -267,6 +267,10 @@ func SerialHex(c *x509.Certificate) string {
 // Role names a certificate's position for people.
 func Role(i int, c *x509.Certificate) string {
 	switch {
+	case i == 0 && c.BasicConstraintsValid && c.IsCA && !isSelfSigned(c):
+		// A CA certificate sent first (a reversed chain) is not the
+		// server's leaf, whatever its position (see chain-order).
+		return "intermediate"
 	case i == 0:
 		return "leaf"
 	case isSelfSigned(c):

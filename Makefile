@@ -17,7 +17,7 @@ demo: build
 test:
 	$(GO) test -race -timeout 15m ./...
 
-# Real servers (Dovecot, slapd, PostgreSQL, MariaDB, Prosody, vsftpd,
+# Real servers (Postfix, Dovecot IMAP/POP3/LMTP, slapd, PostgreSQL, MariaDB, Prosody, vsftpd,
 # Squid, tinyproxy), each started from a generated configuration on a free
 # loopback port; a test skips when its Debian package is missing (.ci/run
 # installs them). Needs root (servers run as their own users).

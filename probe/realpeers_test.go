@@ -88,6 +88,18 @@ func TestRealDovecot(t *testing.T) {
 	wantStartTLSFinding(t, realRun(t, labTargetAt(n.pop3), dial.Options{StartTLS: "pop3"}), probe.KindStartTLSUnsupported)
 }
 
+// Postfix's smtpd, with TLS and without (STARTTLS not in its EHLO
+// answer); Dovecot's LMTP server (Postfix has an LMTP client only).
+func TestRealPostfix(t *testing.T) {
+	wantUpgraded(t, realRun(t, labTargetAt(startPostfix(t, true)), dial.Options{StartTLS: "smtp"}), "smtp")
+	wantStartTLSFinding(t, realRun(t, labTargetAt(startPostfix(t, false)), dial.Options{StartTLS: "smtp"}), probe.KindStartTLSUnsupported)
+}
+
+func TestRealDovecotLMTP(t *testing.T) {
+	wantUpgraded(t, realRun(t, labTargetAt(startDovecotLMTP(t, true)), dial.Options{StartTLS: "lmtp"}), "lmtp")
+	wantStartTLSFinding(t, realRun(t, labTargetAt(startDovecotLMTP(t, false)), dial.Options{StartTLS: "lmtp"}), probe.KindStartTLSUnsupported)
+}
+
 func TestRealSlapd(t *testing.T) {
 	wantUpgraded(t, realRun(t, labTargetAt(startSlapd(t, true)), dial.Options{StartTLS: "ldap"}), "ldap")
 	rec := realRun(t, labTargetAt(startSlapd(t, false)), dial.Options{StartTLS: "ldap"})

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -576,4 +577,20 @@ func keystoreFailure(in *Input, a *probe.Attempt) (Finding, bool) {
 		},
 		Clients: alertClients(a),
 	}, true
+}
+
+// postgresDirectHint is, for a server that refused every ALPN protocol
+// offered with no_application_protocol, the PostgreSQL 17 case: a server
+// with direct TLS refuses any ClientHello whose ALPN list lacks
+// "postgresql" (be-secure-openssl.c alpn_cb), so a plain TLS client that
+// offers h2 or http/1.1 gets this alert.
+func postgresDirectHint(in *Input, a *probe.Attempt) []Step {
+	if slices.Contains(a.Offered.ALPN, "postgresql") {
+		return nil
+	}
+	if ci := in.Rec.Connection; ci != nil && ci.StartTLS != "" {
+		return nil
+	}
+	return []Step{Say("If this is PostgreSQL 17 with direct TLS (libpq sslnegotiation=direct), it accepts only ALPN postgresql:"),
+		command("tlsdoctor", "tlsdoctor", wordArg(targetWord(in.Rec.Target)), "--starttls", "postgres-direct")}
 }

@@ -265,61 +265,6 @@ func portOnly(hp string) string {
 	return "3128"
 }
 
-// tlsInterceptionSuspected reports a chain issued by a CA that names a
-// TLS-inspection appliance.
-func tlsInterceptionSuspected(in *Input) []Finding {
-	for _, c := range in.Chain {
-		ca, name := inspectionMatch(c)
-		if ca == nil {
-			continue
-		}
-		t := in.Rec.Target
-		via := "directly"
-		if ci := in.Rec.Connection; ci != nil && ci.Proxy != nil {
-			via = "through the proxy " + ci.Proxy.Address
-		}
-		f := Finding{
-			Title: fmt.Sprintf("TLS interception suspected: the certificate for %s is issued by %q (%s)", in.ExpectedName(), name, ca.Vendor),
-			Detail: fmt.Sprintf("Reached %s, the server's certificate chain names %q, which is how %s re-signs the certificates of the sites it decrypts. "+
-				"The network between you and the server terminates TLS: clients that trust the inspection CA connect, the others fail with \"PKIX path building failed\" (Java) or \"unable to get local issuer certificate\" (curl, Python). "+
-				"IT usually installs that CA in the operating system's store, which Java (its own cacerts) and Python's requests (certifi) do not read.", via, name, ca.Vendor),
-			Evidence: []string{"certificate: " + Describe(c), "matched: " + ca.Vendor + " (" + ca.Source + ")"},
-		}
-		for i := range in.Env.Truststores {
-			tr := in.Trust(i)
-			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: %s", tr.Store.Name, tr.Verdict))
-		}
-		f.Fix = interceptionFix(in, t)
-		if len(in.Env.Truststores) > 0 && in.Trust(0).Verdict != Trusted {
-			f.Clients = clients("untrusted-root")
-		}
-		return []Finding{f}
-	}
-	return nil
-}
-
-func interceptionFix(in *Input, t probe.Target) []Step {
-	steps := []Step{
-		Say("If the interception is expected (a company proxy), trust its CA in each client; get the CA certificate from IT (it is in the system store of managed machines) as inspection-ca.pem. Else, ask why the traffic is intercepted."),
-		Say("Java: import it into the truststore the JVM really uses: its own cacerts, unless the application sets javax.net.ssl.trustStore (then import into that file):"),
-		Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias inspection-ca -file inspection-ca.pem -keystore \"$JAVA_HOME/lib/security/cacerts\" -storepass changeit"),
-	}
-	for _, ts := range in.Env.Truststores {
-		if strings.HasSuffix(ts.Source, ".jks") || strings.HasSuffix(ts.Source, ".p12") || strings.HasSuffix(ts.Source, ".pfx") {
-			steps = append(steps, Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias inspection-ca -file inspection-ca.pem -keystore "+ShellQuote(ts.Source)))
-			break
-		}
-	}
-	steps = append(steps,
-		Say("curl and OpenSSL: add it to the system store (Debian/Ubuntu), or name it per call:"),
-		Cmd("sh", "sudo cp inspection-ca.pem /usr/local/share/ca-certificates/inspection-ca.crt && sudo update-ca-certificates"),
-		Cmd("curl", "curl --cacert inspection-ca.pem "+ShellQuote("https://"+hostPort(t.Host, t.Port)+"/")),
-		Say("Python: requests uses certifi's bundle, not the system store; point it at the system bundle once the CA is in it:"),
-		Cmd("sh", "export REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"),
-	)
-	return steps
-}
-
 // backendInconsistent compares, with --all-ips, every other address's
 // handshake with the primary one.
 func backendInconsistent(in *Input) []Finding {

@@ -2,7 +2,11 @@ package probe
 
 import (
 	"context"
+	"net"
 	"sync"
+	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
 // maxBackendConns bounds how many addresses --all-ips probes at once.
@@ -65,4 +69,50 @@ func wantSNICheck(opts Options, t Target) bool {
 		return true
 	}
 	return !IsIP(t.Host)
+}
+
+// dialBounded dials addr for an attempt, within s.connectTimeout when set.
+func dialBounded(ctx context.Context, s attemptSpec, addr string) (net.Conn, *dial.Log, error) {
+	if s.connectTimeout <= 0 {
+		return s.dialer.Dial(ctx, addr)
+	}
+	dctx, cancel := context.WithTimeout(ctx, s.connectTimeout)
+	defer cancel()
+	c, log, err := s.dialer.Dial(dctx, addr)
+	if err == nil {
+		// Dial left dctx's deadline on the connection; the handshake runs
+		// under ctx.
+		if dl, ok := ctx.Deadline(); ok {
+			_ = c.SetDeadline(dl)
+		} else {
+			_ = c.SetDeadline(time.Time{})
+		}
+	}
+	return c, log, err
+}
+
+// directAttempt is the primary handshake made around the proxy: the name
+// resolved here (the proxy resolved it for the primary), the connection
+// direct, with the same STARTTLS exchange, SNI and ALPN, and no client
+// certificate. A network that blocks direct egress makes it fail (within
+// directConnectTimeout), which only means there is no second path.
+func directAttempt(ctx context.Context, opts Options, primary attemptSpec) *Attempt {
+	conn := opts.Connect
+	conn.Proxy, conn.Env = "none", nil
+	d, err := newDialer(conn, opts.Resolver, primary.target)
+	if err != nil {
+		return &Attempt{Purpose: PurposeDirect, Outcome: "failed", Error: &ProbeError{Stage: StageConnect, Kind: KindOther, Message: err.Error()}}
+	}
+	rctx, cancel := context.WithTimeout(ctx, directConnectTimeout)
+	res := d.Resolve(rctx)
+	cancel()
+	if res.Err != nil {
+		return &Attempt{Purpose: PurposeDirect, Outcome: "failed", Error: classify(StageDNS, res.Err, nil)}
+	}
+	s := primary
+	s.purpose, s.dialer, s.addrs = PurposeDirect, d, res.Dests
+	s.cert, s.noCertReason, s.noVerdictWait = nil, ReasonWithheld, true
+	s.connectTimeout = directConnectTimeout
+	a := attempt(ctx, s)
+	return &a
 }

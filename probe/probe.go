@@ -44,6 +44,9 @@ type Options struct {
 	// SNICheck says when to make one more handshake without SNI, next to
 	// the primary one, to tell whether the server needs SNI.
 	SNICheck SNICheckMode
+	// DirectCheck says whether a proxied run also makes the primary
+	// handshake without the proxy, to compare the paths.
+	DirectCheck DirectCheckMode
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Tool names the program in the record ("tlsdoctor 1.2.3").
@@ -154,6 +157,15 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			rec.SNICheck = &a
 		}()
 	}
+	if d.Proxied() && opts.DirectCheck == DirectCheckAuto {
+		// Next to the proxied primary: the same handshake around the
+		// proxy, when the network allows it.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec.DirectCheck = directAttempt(ctx, opts, spec)
+		}()
+	}
 	if opts.Connect.AllIPs && len(addrs) > 1 {
 		primary, rec.Backends = everyAddress(ctx, spec)
 	} else {
@@ -248,6 +260,9 @@ type attemptSpec struct {
 	noCertReason string
 	// noVerdictWait skips the wait for a post-handshake verdict.
 	noVerdictWait bool
+	// connectTimeout, when set, bounds the connection (proxy, STARTTLS
+	// exchange included) apart from the handshake.
+	connectTimeout time.Duration
 }
 
 // attempt makes one connection through the dial layer (trying each
@@ -268,7 +283,7 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 	t0 := time.Now()
 	for _, addr := range s.addrs {
 		a.Address = addr
-		raw, log, err = s.dialer.Dial(ctx, addr)
+		raw, log, err = dialBounded(ctx, s, addr)
 		if log != nil && (log.Proxy != nil || log.StartTLS != nil) {
 			a.Dial = log
 		}

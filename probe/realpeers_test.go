@@ -10,9 +10,9 @@ package probe_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -130,13 +130,6 @@ func TestRealVsftpd(t *testing.T) {
 	wantStartTLSFinding(t, realRun(t, labTargetAt(startVsftpd(t, false)), dial.Options{StartTLS: "ftp"}), probe.KindStartTLSUnsupported)
 }
 
-// labHTTPS is an HTTPS server with the lab's chain on 127.0.0.1.
-func labHTTPS(t *testing.T) int {
-	ln := listen(t)
-	httpsServer(t, ln, &tls.Config{Certificates: []tls.Certificate{testLab(t).PKI.TLSCert("leaf", "intermediate")}})
-	return port(ln)
-}
-
 func ctxFor(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
@@ -217,38 +210,63 @@ func TestRealProxies(t *testing.T) {
 }
 
 // A proxy that intercepts TLS (Squid ssl-bump with its own CA): the chain
-// seen through it is issued by the inspection CA, and the checks say so.
+// seen through it differs from the direct one, and the checks say so with
+// both chains; with a CA named for inspection, the name says so too, and
+// the name alone when the direct check is off.
 func TestRealInterception(t *testing.T) {
 	need(t, "squid", "squid-openssl")
 	now := time.Now()
-	mitm, err := fixtures.Build(now, fixtures.CertSpec{Name: "ca", CommonName: "Example Corp SSL Inspection CA", Organization: "Example Corp", IsCA: true, Key: fixtures.RSA2048})
-	if err != nil {
-		t.Fatal(err)
-	}
 	l := testLab(t)
-	proxyPort := startSquid(t, squidBump, mitm.Get("ca").PEM(), mitm.Get("ca").KeyPEM(), l.RootPEM())
 	backend := labHTTPS(t)
 	target := probe.Target{Input: fixtures.Host + ":" + strconv.Itoa(backend), Host: fixtures.Host, Port: backend, ConnectHost: "localhost", ConnectPort: backend}
-	rec := realRun(t, target, dial.Options{Proxy: "http://127.0.0.1:" + strconv.Itoa(proxyPort)})
-	a := rec.Primary()
-	if a.Outcome != "ok" || len(a.Certificates) == 0 {
-		t.Fatalf("through ssl-bump: %+v", a.Error)
-	}
 	store := checks.NewTruststore("lab root", []*x509.Certificate{l.PKI.Get("root").Cert})
-	fs := checks.Run(rec, checks.Env{Now: now, Truststores: []checks.Truststore{store}})
-	var got *checks.Finding
-	for i := range fs {
-		if fs[i].ID == "tls-interception-suspected" {
-			got = &fs[i]
-		}
+	env := checks.Env{Now: now, Truststores: []checks.Truststore{store}}
+	for _, c := range []struct {
+		caName   string
+		noDirect bool
+		want     []string
+	}{
+		{"Example Corp Proxy CA", false, []string{"through the proxy", "directly (127.0.0.1:"}},
+		{"Example Corp SSL Inspection CA", false, []string{"through the proxy", "directly (127.0.0.1:", "matched: a corporate SSL-inspection CA"}},
+		{"Example Corp SSL Inspection CA", true, []string{"certificate: ", "matched: a corporate SSL-inspection CA"}},
+	} {
+		t.Run(fmt.Sprintf("%s, direct check off %v", c.caName, c.noDirect), func(t *testing.T) {
+			mitm, err := fixtures.Build(now, fixtures.CertSpec{Name: "ca", CommonName: c.caName, Organization: "Example Corp", IsCA: true, Key: fixtures.RSA2048})
+			if err != nil {
+				t.Fatal(err)
+			}
+			proxyPort := startSquid(t, squidBump, mitm.Get("ca").PEM(), mitm.Get("ca").KeyPEM(), l.RootPEM())
+			o := probe.Options{Target: target, Connect: dial.Options{Proxy: "http://127.0.0.1:" + strconv.Itoa(proxyPort)}, NoAIA: true, Revocation: probe.RevocationOptions{Mode: probe.RevocationOff}}
+			if c.noDirect {
+				o.DirectCheck = probe.DirectCheckOff
+			}
+			rec := run(t, o, 15*time.Second)
+			a := rec.Primary()
+			if a.Outcome != "ok" || len(a.Certificates) == 0 {
+				t.Fatalf("through ssl-bump: %+v", a.Error)
+			}
+			var got *checks.Finding
+			fs := checks.Run(rec, env)
+			for i := range fs {
+				if fs[i].ID == "tls-interception-suspected" {
+					got = &fs[i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("findings = %v, want tls-interception-suspected", ids(fs))
+			}
+			ev := strings.Join(got.Evidence, "\n")
+			for _, w := range c.want {
+				if !strings.Contains(ev, w) {
+					t.Errorf("evidence lacks %q:\n%s", w, ev)
+				}
+			}
+			t.Logf("%s: %s", got.ID, got.Title)
+		})
 	}
-	if got == nil {
-		t.Fatalf("findings = %v, want tls-interception-suspected", ids(fs))
-	}
-	t.Logf("%s: %s", got.ID, got.Title)
 	// Direct, the same server is not intercepted.
 	direct := realRun(t, labTargetAt(backend), dial.Options{})
-	for _, f := range checks.Run(direct, checks.Env{Now: now, Truststores: []checks.Truststore{store}}) {
+	for _, f := range checks.Run(direct, env) {
 		if f.ID == "tls-interception-suspected" {
 			t.Fatalf("direct connection reported as intercepted: %s", f.Title)
 		}

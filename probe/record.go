@@ -55,6 +55,10 @@ type Record struct {
 	// Backends are, with --all-ips, the primary handshake made to each
 	// other resolved address (Purpose "backend"), in resolver order.
 	Backends []Attempt `json:"backends,omitempty"`
+	// DirectCheck is, when the run goes through a proxy, the primary
+	// handshake made without the proxy (Purpose "direct"), to compare the
+	// certificate seen on each path (TLS interception).
+	DirectCheck *Attempt `json:"direct_check,omitempty"`
 }
 
 // RecordedTruststore is a truststore as recorded.

@@ -183,7 +183,7 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Tool: "tlsdoctor " + Version,
 		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: engine.AnchorSubjects(stores),
-		Connect: conn}
+		Connect: conn, DirectCheck: o.connect.directCheck()}
 	if o.scan.scan {
 		// --scan always checks whether the server needs SNI.
 		popts.SNICheck = probe.SNICheckAlways

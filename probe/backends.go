@@ -116,3 +116,47 @@ func directAttempt(ctx context.Context, opts Options, primary attemptSpec) *Atte
 	a := attempt(ctx, s)
 	return &a
 }
+
+// ScanEveryAddress is RunScan for the primary address and, with
+// --all-ips, for every backend address that took a connection
+// (rec.BackendScans), all at once: at most maxBackendConns addresses are
+// scanned at a time, each under opts' own limits (connections at once,
+// delay), since each address is a server of its own. The wall time is
+// about one scan's; the handshakes are one scan's per address.
+func ScanEveryAddress(ctx context.Context, rec *Record, opts ScanOptions) {
+	var todo []int
+	for i, b := range rec.Backends {
+		if b.Address != "" && (b.Error == nil || b.Error.Stage != StageConnect) {
+			todo = append(todo, i)
+		}
+	}
+	scans := make([]BackendScan, len(todo))
+	sem := make(chan struct{}, maxBackendConns)
+	var wg sync.WaitGroup
+	for k, i := range todo {
+		b := rec.Backends[i]
+		scans[k].Address = b.Address
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				scans[k].Scan = &Scan{Incomplete: true, Errors: []string{"not scanned: " + ctx.Err().Error()}}
+				return
+			}
+			defer func() { <-sem }()
+			// RunScan scans the primary attempt's address: give it a record
+			// whose primary is this backend.
+			b.Purpose = PurposePrimary
+			sub := &Record{Target: rec.Target, Attempts: []Attempt{b}}
+			RunScan(ctx, sub, opts)
+			scans[k].Scan = sub.Scan
+		}()
+	}
+	RunScan(ctx, rec, opts)
+	wg.Wait()
+	if len(scans) > 0 {
+		rec.BackendScans = scans
+	}
+}

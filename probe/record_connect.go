@@ -92,3 +92,10 @@ func connector(d *dial.Dialer, addr string, log **dial.Log) legacytls.DialFunc {
 		return c, err
 	}
 }
+
+// BackendScan is the scan of one backend address (--all-ips --scan).
+type BackendScan struct {
+	// Address is the backend's IP:port, as in Record.Backends.
+	Address string `json:"address"`
+	Scan    *Scan  `json:"scan"`
+}

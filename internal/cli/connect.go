@@ -25,7 +25,8 @@ const connectHelp = `      --starttls PROTO     speak PROTO in plain text and up
                            goes around the proxy, to compare certificates: TLS interception)
   -4, --ipv4 / -6, --ipv6  use only IPv4 / only IPv6 addresses
       --all-ips            probe every address the name resolves to (at most 4 at once) and report a
-                           backend that differs: certificate, chain, version, cipher, client auth, failure
+                           backend that differs: certificate, chain, version, cipher, client auth, failure;
+                           with --scan, every address is scanned and what each accepts is compared
 `
 
 // connectOptions are the flags that say how to reach the server: they

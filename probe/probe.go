@@ -157,15 +157,6 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			rec.SNICheck = &a
 		}()
 	}
-	if d.Proxied() && opts.DirectCheck == DirectCheckAuto {
-		// Next to the proxied primary: the same handshake around the
-		// proxy, when the network allows it.
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rec.DirectCheck = directAttempt(ctx, opts, spec)
-		}()
-	}
 	if opts.Connect.AllIPs && len(addrs) > 1 {
 		primary, rec.Backends = everyAddress(ctx, spec)
 	} else {
@@ -173,6 +164,17 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	}
 	wg.Wait()
 	rec.Attempts = append(rec.Attempts, primary)
+	var direct sync.WaitGroup
+	if d.Proxied() && opts.DirectCheck == DirectCheckAuto && len(primary.Certificates) > 0 && ctx.Err() == nil {
+		// The same handshake around the proxy, when the proxied one
+		// brought a chain to compare, next to the retries and fetches.
+		direct.Add(1)
+		go func() {
+			defer direct.Done()
+			rec.DirectCheck = directAttempt(ctx, opts, spec)
+		}()
+	}
+	defer direct.Wait()
 
 	if !opts.NoFallback && needsLegacyRetry(&primary) && minV > tls.VersionTLS10 && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{

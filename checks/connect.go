@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,14 +188,14 @@ func proxyRefused(in *Input) []Finding {
 			// HTTPS_PROXY does not apply to STARTTLS targets: only --proxy.
 			f.Fix = []Step{
 				Say("Give the proxy credentials in --proxy (other users can read a command line in ps):"),
-				Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(targetWord(t))+" --starttls "+ci.StartTLS+" --proxy "+ShellQuote("http://USER:PASSWORD@"+proxy)),
+				rerun(in, "--starttls", wordArg(ci.StartTLS), "--proxy", arg{"http://USER:PASSWORD@" + proxy, ValidHostName(hostOnly(proxy))}),
 			}
 			break
 		}
 		f.Fix = []Step{
 			Say("Give the proxy credentials (the environment keeps them out of ps and shell history):"),
 			Cmd("sh", "export HTTPS_PROXY="+ShellQuote("http://USER:PASSWORD@"+proxy)),
-			Cmd("curl", "curl --proxy "+ShellQuote("http://"+proxy)+" --proxy-user USER "+ShellQuote("https://"+dest+"/")),
+			curlCmd(in, "--proxy", urlArg("http://"+proxy), "--proxy-user", "USER"),
 			Say("Java sends Basic credentials to an HTTPS tunnel only when Basic is not disabled for tunnelling (it is by default since 8u111), and needs an Authenticator (or the proxy's NTLM/Kerberos support):"),
 			Set("java", "-Dhttps.proxyHost="+hostOnly(proxy)+" -Dhttps.proxyPort="+portOnly(proxy)+" -Djdk.http.auth.tunneling.disabledSchemes=\"\""),
 		}
@@ -211,7 +212,7 @@ func proxyRefused(in *Input) []Finding {
 			f.Detail = "The proxy did not open a tunnel: " + e.Message + "."
 		}
 		f.Fix = []Step{Say("Ask the proxy's administrators to allow CONNECT to " + dest + ", or reach the server from a network without the proxy. To check the proxy alone:"),
-			Cmd("curl", "curl -v --proxy "+ShellQuote(proxyURL(px))+" "+ShellQuote("https://"+dest+"/"))}
+			curlCmd(in, "-v", "--proxy", urlArgAny(proxyURL(px)))}
 	default:
 		switch e.Kind {
 		case probe.KindRefused:
@@ -225,7 +226,7 @@ func proxyRefused(in *Input) []Finding {
 			f.Detail = "The proxy exchange failed: " + e.Message + "."
 		}
 		f.Fix = []Step{Say("Check the proxy setting (" + orNone(source) + ") and that the proxy is reachable; without a proxy:"),
-			Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(targetWord(t))+" --proxy none")}
+			rerun(in, "--proxy", "none")}
 	}
 	return []Finding{f}
 }
@@ -357,8 +358,8 @@ func sniRequired(in *Input) []Finding {
 			Set("apache", "# the first <VirtualHost *:"+strconv.Itoa(t.Port)+"> is the default: put "+name+"'s first"),
 			Set("tomcat", "<Connector ... defaultSSLHostConfigName=\""+name+"\">"),
 			Say("Client: send SNI. Java: remove -Djsse.enableSNIExtension=false and connect by name; curl to an address, keeping the name:"),
-			Cmd("curl", "curl --resolve "+ShellQuote(name+":"+strconv.Itoa(t.Port)+":"+hostOnly(p.Address))+" "+ShellQuote("https://"+hostPort(name, t.Port)+"/")),
-			Cmd("openssl", "openssl s_client -connect "+ShellQuote(p.Address)+" -servername "+ShellQuote(name)+" </dev/null"),
+			resolveCurl(in, name, t.Port, p.Address),
+			command("openssl", append(append([]any{"openssl s_client -connect", arg{p.Address, ValidHostName(hostOnly(p.Address))}, "-servername", hostArg(name)}, caFileWords(in, "-CAfile")...), "</dev/null")...),
 		},
 		Clients: noSNIClients(refused, name),
 	}}
@@ -428,4 +429,29 @@ func postgresDirectHint(in *Input, a *probe.Attempt) []Step {
 	}
 	return []Step{Say("If this is PostgreSQL 17 with direct TLS (libpq sslnegotiation=direct), it accepts only ALPN postgresql:"),
 		command("tlsdoctor", "tlsdoctor", wordArg(targetWord(in.Rec.Target)), "--starttls", "postgres-direct")}
+}
+
+// caFileWords are the option naming the user's PEM CA file (--cacert for
+// curl, -CAfile for openssl), when they gave one.
+func caFileWords(in *Input, opt string) []any {
+	if ts := primaryStore(in); ts.Path != "" && ts.Format == "PEM" {
+		return []any{opt, fileArg(ts.Path)}
+	}
+	return nil
+}
+
+// resolveCurl is curl to https://name:port/ sent to addr (the address
+// the probe reached), with SNI and the Host header for name: a client
+// that connects to an address and still sends the name.
+func resolveCurl(in *Input, name string, port int, addr string) Step {
+	ip := hostOnly(addr)
+	url := urlArg("https://" + hostPort(name, port) + "/")
+	words := append([]any{"curl"}, caFileWords(in, "--cacert")...)
+	if net.ParseIP(ip) == nil {
+		return command("curl", append(words, url)...)
+	}
+	if strings.Contains(ip, ":") {
+		ip = "[" + ip + "]"
+	}
+	return command("curl", append(append(words, "--resolve", arg{name + ":" + strconv.Itoa(port) + ":" + ip, ValidHostName(name)}), url)...)
 }

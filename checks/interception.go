@@ -204,12 +204,12 @@ func interceptionFix(in *Input) []Step {
 	if ic := inspectionIssuer(in); ic != nil && px != nil && px.Scheme == "http" {
 		steps = append(steps,
 			Say("The proxy sends it after its certificate for the server: the last block this prints, saved as inspection-ca.pem:"),
-			command("openssl", append(append([]any{"openssl s_client -proxy", hostArg(hostOnly(px.Address)), "-connect", connectArg(in)}, sniWords(in)...), "-showcerts </dev/null")...))
+			command("openssl", append(append([]any{"openssl s_client -proxy", arg{px.Address, ValidHostName(hostOnly(px.Address))}, "-connect", connectArg(in)}, sniWords(in)...), "-showcerts </dev/null")...))
 		steps = append(steps, fingerprintSteps("inspection-ca.pem", Fingerprint(ic))...)
 	}
 	steps = append(steps,
-		Say("Java: import it into the truststore the JVM really uses: its own cacerts (JAVA_HOME is the JDK the application runs on), unless the application sets javax.net.ssl.trustStore (then import into that file):"),
-		Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias inspection-ca -file inspection-ca.pem -keystore \"$JAVA_HOME/lib/security/cacerts\" -storepass changeit"),
+		Say("Java: import it into the truststore the JVM really uses: its own cacerts, with the keytool of the JDK the application runs on, as the JDK's owner (keytool asks for the store password, changeit unless it was changed, and to confirm); on Java 8, -keystore $JAVA_HOME/jre/lib/security/cacerts instead of -cacerts. When the application sets javax.net.ssl.trustStore, import into that file instead:"),
+		Cmd("keytool", "keytool -importcert -trustcacerts -cacerts -alias inspection-ca -file inspection-ca.pem"),
 	)
 	for _, ts := range in.Env.Truststores {
 		if _, ok := keystoreFormat(ts); ok && ts.Path != "" {
@@ -226,8 +226,9 @@ func interceptionFix(in *Input) []Step {
 		curl = append(curl, "--proxy", urlArgAny(scheme+"://"+px.Address))
 	}
 	steps = append(steps,
-		Say("curl and OpenSSL: add it to the system store (Debian/Ubuntu), or name it per call:"),
-		Cmd("sh", "sudo cp inspection-ca.pem /usr/local/share/ca-certificates/inspection-ca.crt && sudo update-ca-certificates"),
+		Say("curl and OpenSSL: add it to the system store (Debian/Ubuntu, as root), or name it per call:"),
+		Cmd("cp", "cp inspection-ca.pem /usr/local/share/ca-certificates/inspection-ca.crt"),
+		Cmd("update-ca-certificates", "update-ca-certificates"),
 		command("curl", append(curl, curlWords(in)...)...),
 		Say("Python: requests uses certifi's bundle, not the system store; point it at the system bundle once the CA is in it:"),
 		Cmd("sh", "export REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"),

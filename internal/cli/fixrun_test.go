@@ -79,6 +79,8 @@ func (r *fixRun) answers(line string) string {
 		return pw + pw
 	case w[0] == "keytool" && slices.Contains(w, "-importkeystore"):
 		return pw + pw + pw
+	case w[0] == "keytool" && slices.Contains(w, "-importcert") && slices.Contains(w, "-cacerts"):
+		return pw + "yes\n"
 	case w[0] == "keytool" && slices.Contains(w, "-importcert"):
 		if i := slices.Index(w, "-keystore"); i > 0 && i+1 < len(w) {
 			if _, err := os.Stat(filepath.Join(r.dir, w[i+1])); err == nil || filepath.IsAbs(w[i+1]) {
@@ -87,6 +89,9 @@ func (r *fixRun) answers(line string) string {
 		}
 		return pw + pw + "yes\n"
 	case w[0] == "keytool":
+		return pw
+	case w[0] == "curl" && slices.Contains(w, "--proxy-user"):
+		// curl asks for the proxy password of a --proxy-user without one.
 		return pw
 	}
 	return ""

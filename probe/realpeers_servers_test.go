@@ -412,7 +412,9 @@ func startTinyproxy(t *testing.T, auth bool) int {
 // own words. Only the services smtpd needs are in master.cf: without
 // proxymap, smtpd blocks in its first lookup and never answers the
 // connections master accepted for it.
-func startPostfix(t *testing.T, withTLS bool) int {
+// tlsConf, when set, gives the main.cf TLS lines for the directory that
+// holds chain.pem and key.pem; without it TLS is off.
+func startPostfix(t *testing.T, tlsConf func(dir string) string) int {
 	t.Helper()
 	need(t, "postfix", "postfix")
 	master := "/usr/lib/postfix/sbin/master"
@@ -429,9 +431,9 @@ func startPostfix(t *testing.T, withTLS bool) int {
 	for _, d := range []struct{ name, owner string }{{"private", "postfix"}, {"public", "postfix:postdrop"}} {
 		mkdir(t, filepath.Join(queue, d.name), d.owner)
 	}
-	tlsConf := "smtpd_tls_security_level = none\n"
-	if withTLS {
-		tlsConf = fmt.Sprintf("smtpd_tls_security_level = may\nsmtpd_tls_cert_file = %[1]s/chain.pem\nsmtpd_tls_key_file = %[1]s/key.pem\n", dir)
+	tls := "smtpd_tls_security_level = none\n"
+	if tlsConf != nil {
+		tls = tlsConf(dir) + "\n"
 	}
 	main := fmt.Sprintf(`compatibility_level = 3.6
 queue_directory = %[1]s
@@ -446,7 +448,7 @@ local_recipient_maps =
 alias_maps =
 alias_database =
 maillog_file = /dev/stdout
-%[4]s`, queue, data, fixtures.Host, tlsConf)
+%[4]s`, queue, data, fixtures.Host, tls)
 	mastercf := fmt.Sprintf(`127.0.0.1:%d inet n - n - - smtpd
 anvil unix - - n - 1 anvil
 rewrite unix - - n - - trivial-rewrite

@@ -50,7 +50,7 @@ func wantUpgraded(t *testing.T, rec *probe.Record, proto string) {
 
 // wantStartTLSFinding checks that a run failed in STARTTLS with kind, and
 // that the checks say starttls-unsupported.
-func wantStartTLSFinding(t *testing.T, rec *probe.Record, kind probe.ErrorKind) {
+func wantStartTLSFinding(t *testing.T, rec *probe.Record, kind probe.ErrorKind) checks.Finding {
 	t.Helper()
 	a := rec.Primary()
 	if a == nil || a.Error == nil || a.Error.Stage != probe.StageStartTLS || a.Error.Kind != kind {
@@ -61,6 +61,7 @@ func wantStartTLSFinding(t *testing.T, rec *probe.Record, kind probe.ErrorKind) 
 		t.Fatalf("findings = %v, want starttls-unsupported first", ids(fs))
 	}
 	t.Logf("%s: %s", fs[0].ID, fs[0].Title)
+	return fs[0]
 }
 
 func ids(fs []checks.Finding) []string {
@@ -90,9 +91,25 @@ func TestRealDovecot(t *testing.T) {
 
 // Postfix's smtpd, with TLS and without (STARTTLS not in its EHLO
 // answer); Dovecot's LMTP server (Postfix has an LMTP client only).
+//
+// The postfix setting starttls-unsupported prints, with the paths of the
+// test's files in place of its example paths, makes Postfix offer
+// STARTTLS.
 func TestRealPostfix(t *testing.T) {
-	wantUpgraded(t, realRun(t, labTargetAt(startPostfix(t, true)), dial.Options{StartTLS: "smtp"}), "smtp")
-	wantStartTLSFinding(t, realRun(t, labTargetAt(startPostfix(t, false)), dial.Options{StartTLS: "smtp"}), probe.KindStartTLSUnsupported)
+	f := wantStartTLSFinding(t, realRun(t, labTargetAt(startPostfix(t, nil)), dial.Options{StartTLS: "smtp"}), probe.KindStartTLSUnsupported)
+	var setting string
+	for _, s := range f.Fix {
+		if s.Kind == checks.StepConfig && s.For == "postfix" {
+			setting = s.Text
+		}
+	}
+	if !strings.Contains(setting, "/etc/ssl/certs/mail.pem") || !strings.Contains(setting, "/etc/ssl/private/mail.key") {
+		t.Fatalf("postfix setting %q does not name the example files", setting)
+	}
+	fixed := startPostfix(t, func(dir string) string {
+		return strings.NewReplacer("/etc/ssl/certs/mail.pem", dir+"/chain.pem", "/etc/ssl/private/mail.key", dir+"/key.pem").Replace(setting)
+	})
+	wantUpgraded(t, realRun(t, labTargetAt(fixed), dial.Options{StartTLS: "smtp"}), "smtp")
 }
 
 func TestRealDovecotLMTP(t *testing.T) {

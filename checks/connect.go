@@ -228,7 +228,27 @@ func proxyRefused(in *Input) []Finding {
 		f.Fix = []Step{Say("Check the proxy setting (" + orNone(source) + ") and that the proxy is reachable; without a proxy:"),
 			rerun(in, "--proxy", "none")}
 	}
+	f.Clients = proxyRefusedClients(px)
 	return []Finding{f}
+}
+
+// proxyRefusedClients is what curl 7.88 (-x), Java 17 (HttpsURLConnection
+// with -Dhttps.proxyHost/-Dhttps.proxyPort) and Python 3.11 (urllib and
+// requests with https_proxy) printed when an HTTP proxy answered CONNECT
+// with an error status (measured with 407, 403 and 502, client-errors.md).
+// Java and Python quote the proxy's status line; other refusals (SOCKS, a
+// proxy that is down or silent) were not measured.
+func proxyRefusedClients(px *dial.ProxyExchange) []ClientVerdict {
+	if px == nil || px.Scheme != "http" || px.StatusCode < 300 || !strings.HasPrefix(px.Status, "HTTP/") {
+		return nil
+	}
+	_, codeReason, _ := strings.Cut(px.Status, " ")
+	return []ClientVerdict{
+		{Client: "curl", Fails: true, Message: fmt.Sprintf("curl: (56) CONNECT tunnel failed, response %d", px.StatusCode)},
+		{Client: "java", Fails: true, Message: "java.io.IOException: Unable to tunnel through proxy. Proxy returns \"" + px.Status + "\""},
+		{Client: "python", Fails: true, Message: "urllib.error.URLError: <urlopen error Tunnel connection failed: " + codeReason + ">"},
+		{Client: "python-requests", Fails: true, Message: "requests.exceptions.ProxyError: ... (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: " + codeReason + "')))"},
+	}
 }
 
 func authNote(px *dial.ProxyExchange) string {
@@ -303,18 +323,51 @@ func parseAll(a *probe.Attempt) []*x509.Certificate {
 	return out
 }
 
-// noSNIClients are the clients that send no SNI, and how each fails.
-func noSNIClients(refused bool, name string) []ClientVerdict {
-	if refused {
+// noSNIClients are the clients that send no SNI, and what each printed
+// against a server that needs SNI (measured, shared/client-errors.md:
+// Java 17 with -Djsse.enableSNIExtension=false or a host name without a
+// dot, curl 7.88, Python 3.11 and Go 1.26 connecting to an IP address,
+// openssl s_client -noservername, Python's ssl with server_hostname=None).
+// n is the handshake without SNI; ip is the address the probe reached.
+func noSNIClients(n *probe.Attempt, name, ip string) []ClientVerdict {
+	if len(n.Certificates) == 0 {
+		if n.Error == nil || n.Error.Alert == nil || n.Error.Alert.Name != "unrecognized_name" {
+			// Another alert: what each client prints for it.
+			var out []ClientVerdict
+			for _, v := range alertClients(n) {
+				v.Client += "-nosni"
+				out = append(out, v)
+			}
+			return out
+		}
 		return []ClientVerdict{
 			{Client: "java-nosni", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: unrecognized_name"},
-			{Client: "openssl-nosni", Fails: true, Message: "error:0A000458:SSL routines::tlsv1 unrecognized name"},
+			{Client: "curl-ip", Fails: true, Message: "curl: (35) OpenSSL/3.0.19: error:0A000458:SSL routines::tlsv1 unrecognized name"},
+			{Client: "openssl-nosni", Fails: true, Message: "error:0A000458:SSL routines:ssl3_read_bytes:tlsv1 unrecognized name (SSL alert number 112)"},
+			{Client: "python-nosni", Fails: true, Message: "ssl.SSLError: [SSL: TLSV1_UNRECOGNIZED_NAME] tlsv1 unrecognized name"},
+			{Client: "python-ip", Fails: true, Message: "ssl.SSLError: [SSL: TLSV1_UNRECOGNIZED_NAME] tlsv1 unrecognized name"},
+			{Client: "go-ip", Fails: true, Message: "remote error: tls: unrecognized name"},
 		}
 	}
-	return []ClientVerdict{
+	out := []ClientVerdict{
 		{Client: "java-nosni", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative DNS name matching " + name + " found."},
 		{Client: "openssl-nosni", Fails: true, Message: "Verification error: hostname mismatch (verify error:num=62)"},
+		{Client: "python-nosni", Fails: false, Message: "connects, to the other certificate: sending no SNI needs check_hostname off, so nothing checks the name"},
 	}
+	c := parse(n)
+	if c == nil || net.ParseIP(ip) == nil {
+		return out
+	}
+	if c.VerifyHostname(ip) != nil {
+		out = append(out,
+			ClientVerdict{Client: "java-ip", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative names matching IP address " + ip + " found"},
+			ClientVerdict{Client: "curl-ip", Fails: true, Message: "curl: (60) SSL: no alternative certificate subject name matches target host name '" + ip + "'"},
+			ClientVerdict{Client: "python-ip", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: IP address mismatch, certificate is not valid for '" + ip + "'."})
+		if len(c.IPAddresses) == 0 {
+			out = append(out, ClientVerdict{Client: "go-ip", Fails: true, Message: "tls: failed to verify certificate: x509: cannot validate certificate for " + ip + " because it doesn't contain any IP SANs"})
+		}
+	}
+	return out
 }
 
 // sniRequired compares the handshake without SNI with the primary one.
@@ -324,12 +377,10 @@ func sniRequired(in *Input) []Finding {
 		return nil
 	}
 	name := p.Offered.SNI
-	refused := false
 	var detail string
 	ev := []string{fmt.Sprintf("with SNI %s: %s", name, Describe(in.Chain[0]))}
 	switch {
 	case len(n.Certificates) == 0 && n.Error != nil && n.Error.Stage == probe.StageHandshake:
-		refused = true
 		ev = append(ev, "without SNI: "+string(n.Error.Kind)+": "+n.Error.Message)
 		detail = "Without SNI the server refuses the handshake before sending any certificate"
 		if n.Error.Alert != nil {
@@ -349,7 +400,7 @@ func sniRequired(in *Input) []Finding {
 	t := in.Rec.Target
 	return []Finding{{
 		Title: "the server needs SNI: clients that send none fail",
-		Detail: detail + " Clients that send no SNI: Java started with -Djsse.enableSNIExtension=false, clients that connect to an IP address (SNI cannot carry one), " +
+		Detail: detail + " Clients that send no SNI: Java started with -Djsse.enableSNIExtension=false, and Java for a host name without a dot (localhost, a short intranet name: measured on Java 17), clients that connect to an IP address (SNI cannot carry one), " +
 			"openssl s_client -noservername, Python's ssl without server_hostname, and old stacks (Java 6, Windows XP).",
 		Evidence: ev,
 		Fix: []Step{
@@ -361,7 +412,7 @@ func sniRequired(in *Input) []Finding {
 			resolveCurl(in, name, t.Port, p.Address),
 			command("openssl", append(append([]any{"openssl s_client -connect", arg{p.Address, ValidHostName(hostOnly(p.Address))}, "-servername", hostArg(name)}, caFileWords(in, "-CAfile")...), "</dev/null")...),
 		},
-		Clients: noSNIClients(refused, name),
+		Clients: noSNIClients(n, name, hostOnly(p.Address)),
 	}}
 }
 

@@ -175,8 +175,15 @@ func tlsInterceptionSuspected(in *Input) []Finding {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: %s", tr.Store.Name, tr.Verdict))
 	}
 	f.Fix = interceptionFix(in)
-	if len(in.Env.Truststores) > 0 && in.Trust(0).Verdict != Trusted {
-		f.Clients = clients("untrusted-root")
+	// Measured through Squid ssl-bump and an in-process intercepting
+	// proxy whose CA the client lacks: the clients fail as for any
+	// untrusted root, sent in the chain or not (client-errors.md).
+	if tr := in.Trust(0); tr != nil && tr.Verdict == UntrustedRoot {
+		if top := tr.End(); top != nil && isSelfSigned(top) && containsCert(in.Chain, top) {
+			f.Clients = clients("untrusted-root-sent")
+		} else {
+			f.Clients = clients("untrusted-root")
+		}
 	}
 	return []Finding{f}
 }

@@ -12,7 +12,11 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -321,4 +325,116 @@ func TestRealScanThroughProxyOverStartTLS(t *testing.T) {
 	if len(versions) < 2 || sc.HalfClose == "used" {
 		t.Errorf("versions %v, half-close %q: want TLS 1.2 and 1.3 found, and no half-close through a tunnel", versions, sc.HalfClose)
 	}
+}
+
+// javaGet is a Java client (HttpsURLConnection, which honours
+// -Dhttps.proxyHost): it reads the page and prints OK, or the exception
+// chain on one line.
+const javaGet = `
+import javax.net.ssl.*;
+import java.net.*;
+public class Get {
+  public static void main(String[] args) throws Exception {
+    try {
+      HttpsURLConnection c = (HttpsURLConnection) new URL(args[0]).openConnection();
+      c.setConnectTimeout(5000); c.setReadTimeout(5000);
+      c.getInputStream().readAllBytes();
+      System.out.println("OK HTTP " + c.getResponseCode());
+    } catch (Exception e) {
+      StringBuilder b = new StringBuilder(e.toString());
+      for (Throwable x = e.getCause(); x != null; x = x.getCause()) b.append(" | caused by ").append(x.toString());
+      System.out.println(b.toString().replace("\n", " "));
+      System.exit(1);
+    }
+  }
+}
+`
+
+// clientRun runs one client command line (sh -c) in dir, bounded by a
+// minute, and returns its exit code and output.
+func clientRun(t *testing.T, dir string, env []string, line string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", line)
+	cmd.Dir, cmd.Env, cmd.Stdin = dir, append(os.Environ(), env...), strings.NewReader("")
+	out, err := cmd.CombinedOutput()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	return code, string(out)
+}
+
+// What real clients print through Squid ssl-bump when its CA is unknown
+// to them, against the per-client lines of tls-interception-suspected:
+// each client the finding names fails with the message it quotes.
+func TestRealInterceptionClients(t *testing.T) {
+	need(t, "squid", "squid-openssl")
+	now := time.Now()
+	l := testLab(t)
+	mitm, err := fixtures.Build(now, fixtures.CertSpec{Name: "ca", CommonName: "Example Corp Proxy CA", Organization: "Example Corp", IsCA: true, Key: fixtures.RSA2048})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyPort := startSquid(t, squidBump, mitm.Get("ca").PEM(), mitm.Get("ca").KeyPEM(), l.RootPEM())
+	backend := labHTTPS(t)
+	proxy := "http://127.0.0.1:" + strconv.Itoa(proxyPort)
+	target := probe.Target{Input: fixtures.Host + ":" + strconv.Itoa(backend), Host: fixtures.Host, Port: backend, ConnectHost: "localhost", ConnectPort: backend}
+	rec := run(t, probe.Options{Target: target, Connect: dial.Options{Proxy: proxy}, NoAIA: true, Revocation: probe.RevocationOptions{Mode: probe.RevocationOff}}, 15*time.Second)
+	store := checks.NewTruststore("lab root", []*x509.Certificate{l.PKI.Get("root").Cert})
+	var f *checks.Finding
+	fs := checks.Run(rec, checks.Env{Now: now, Truststores: []checks.Truststore{store}})
+	for i := range fs {
+		if fs[i].ID == "tls-interception-suspected" {
+			f = &fs[i]
+		}
+	}
+	if f == nil || len(f.Clients) == 0 {
+		t.Fatalf("findings %v: want tls-interception-suspected with per-client lines", ids(fs))
+	}
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "root.pem"), l.RootPEM(), 0o644)
+	write(t, filepath.Join(dir, "Get.java"), []byte(javaGet), 0o644)
+	url := "https://localhost:" + strconv.Itoa(backend) + "/"
+	lines := map[string]string{
+		"curl":    "curl -sS -x " + proxy + " --cacert root.pem " + url,
+		"openssl": "openssl s_client -proxy 127.0.0.1:" + strconv.Itoa(proxyPort) + " -connect localhost:" + strconv.Itoa(backend) + " -servername localhost -verify_return_error -CAfile root.pem </dev/null",
+		"python":  "python3 -c \"import urllib.request,ssl; urllib.request.urlopen('" + url + "', context=ssl.create_default_context(cafile='root.pem'), timeout=10)\"",
+	}
+	env := map[string][]string{"python": {"https_proxy=" + proxy}}
+	if _, err := exec.LookPath("java"); err == nil {
+		if _, err := exec.Command("keytool", "-importcert", "-noprompt", "-alias", "root", "-file", filepath.Join(dir, "root.pem"), "-keystore", filepath.Join(dir, "ts.p12"), "-storepass", "changeit", "-storetype", "PKCS12").CombinedOutput(); err != nil {
+			t.Fatal(err)
+		}
+		// http.nonProxyHosts is emptied: by default Java never proxies localhost.
+		lines["java"] = "java -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=" + strconv.Itoa(proxyPort) + " -Dhttp.nonProxyHosts= -Djavax.net.ssl.trustStore=ts.p12 -Djavax.net.ssl.trustStorePassword=changeit Get.java " + url
+	}
+	for _, c := range f.Clients {
+		line, ok := lines[c.Client]
+		if !ok {
+			continue
+		}
+		code, out := clientRun(t, dir, env[c.Client], line)
+		t.Logf("%s: exit %d: %s", c.Client, code, strings.TrimSpace(lastLines(out, 3)))
+		want := strings.TrimPrefix(c.Message, "Verification error: ")
+		if i := strings.Index(want, " (verify error"); i > 0 {
+			want = want[:i]
+		}
+		if (code != 0) != c.Fails || !strings.Contains(out, want) {
+			t.Errorf("%s: exit %d, want fails=%v with %q; it printed:\n%s", c.Client, code, c.Fails, want, out)
+		}
+	}
+}
+
+// lastLines is the last n lines of s.
+func lastLines(s string, n int) string {
+	ls := strings.Split(strings.TrimSpace(s), "\n")
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return strings.Join(ls, " ¦ ")
 }

@@ -219,14 +219,14 @@ func javaClasses(t *testing.T) string {
 		if b.dir, b.err = os.MkdirTemp("", "tlsdoctor-java-"); b.err != nil {
 			return
 		}
-		for name, src := range map[string]string{"TlsServer.java": jsseServer, "TlsClient.java": javaClient} {
+		for name, src := range map[string]string{"TlsServer.java": jsseServer, "TlsClient.java": javaClient, "HttpsGet.java": javaHTTPSGet} {
 			if b.err = os.WriteFile(filepath.Join(b.dir, name), []byte(src), 0o600); b.err != nil {
 				return
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		if out, err := exec.CommandContext(ctx, javac, "-d", b.dir, filepath.Join(b.dir, "TlsServer.java"), filepath.Join(b.dir, "TlsClient.java")).CombinedOutput(); err != nil {
+		if out, err := exec.CommandContext(ctx, javac, "-d", b.dir, filepath.Join(b.dir, "TlsServer.java"), filepath.Join(b.dir, "TlsClient.java"), filepath.Join(b.dir, "HttpsGet.java")).CombinedOutput(); err != nil {
 			b.err = fmt.Errorf("javac: %v\n%s", err, out)
 		}
 	})

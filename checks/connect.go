@@ -228,7 +228,10 @@ func proxyRefused(in *Input) []Finding {
 		f.Fix = []Step{Say("Check the proxy setting (" + orNone(source) + ") and that the proxy is reachable; without a proxy:"),
 			rerun(in, "--proxy", "none")}
 	}
-	f.Clients = proxyRefusedClients(px)
+	if ci := in.Rec.Connection; ci == nil || ci.StartTLS == "" {
+		// Measured with HTTPS clients; a STARTTLS client is another program.
+		f.Clients = proxyRefusedClients(px)
+	}
 	return []Finding{f}
 }
 

@@ -411,7 +411,7 @@ func sniRequired(in *Input) []Finding {
 			Set("nginx", "listen "+strconv.Itoa(t.Port)+" ssl default_server;   # in the server block for "+name),
 			Set("apache", "# the first <VirtualHost *:"+strconv.Itoa(t.Port)+"> is the default: put "+name+"'s first"),
 			Set("tomcat", "<Connector ... defaultSSLHostConfigName=\""+name+"\">"),
-			Say("Client: send SNI. Java: remove -Djsse.enableSNIExtension=false and connect by name; curl to an address, keeping the name:"),
+			Say("Client: send SNI. Java: remove -Djsse.enableSNIExtension=false and connect by the fully qualified name (Java sends no SNI for localhost or a name without a dot); curl to an address, keeping the name:"),
 			resolveCurl(in, name, t.Port, p.Address),
 			command("openssl", append(append([]any{"openssl s_client -connect", arg{p.Address, ValidHostName(hostOnly(p.Address))}, "-servername", hostArg(name)}, caFileWords(in, "-CAfile")...), "</dev/null")...),
 		},

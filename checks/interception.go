@@ -110,11 +110,12 @@ func comparePaths(in *Input) pathComparison {
 	return pc
 }
 
-// pathChainEvidence lists a chain, one certificate a line, under a heading.
-func pathChainEvidence(heading string, a *probe.Attempt) []string {
-	out := []string{heading}
+// pathChainEvidence lists a chain, one certificate a line, each named by
+// the path it came by.
+func pathChainEvidence(path string, a *probe.Attempt) []string {
+	var out []string
 	for i, c := range parseAll(a) {
-		out = append(out, fmt.Sprintf("  %d: %s", i, Describe(c)))
+		out = append(out, fmt.Sprintf("%s #%d: %s", path, i, Describe(c)))
 	}
 	return out
 }
@@ -152,7 +153,7 @@ func tlsInterceptionSuspected(in *Input) []Finding {
 		if ca != nil {
 			f.Detail += fmt.Sprintf("%q is also how %s names its CA. ", matched, ca.Vendor)
 		}
-		f.Evidence = append(pathChainEvidence("through the proxy "+proxy+" ("+pc.proxy.Address+"):", pc.proxy), pathChainEvidence("directly ("+pc.direct.Address+"):", pc.direct)...)
+		f.Evidence = append(pathChainEvidence("through the proxy "+proxy, pc.proxy), pathChainEvidence("directly ("+pc.direct.Address+")", pc.direct)...)
 	} else {
 		f.Title = fmt.Sprintf("TLS interception suspected: the certificate for %s is issued by %q (%s)", name, matched, ca.Vendor)
 		f.Detail = fmt.Sprintf("Reached %s, the server's certificate chain names %q, which is how %s re-signs the certificates of the sites it decrypts. ", via, matched, ca.Vendor)
@@ -168,7 +169,7 @@ func tlsInterceptionSuspected(in *Input) []Finding {
 	if ca != nil {
 		f.Evidence = append(f.Evidence, "matched: "+ca.Vendor+" ("+ca.Source+")")
 	}
-	f.Detail += "Clients that trust the inspection CA connect, the others fail with \"PKIX path building failed\" (Java) or \"unable to get local issuer certificate\" (curl, Python). " +
+	f.Detail += "Clients that trust the inspection CA connect; the others fail as for any unknown root: Java with \"PKIX path building failed\", curl, OpenSSL and Python with \"self-signed certificate in certificate chain\" when the proxy sends its CA, else \"unable to get local issuer certificate\". " +
 		"IT usually installs that CA in the operating system's store, which Java (its own cacerts) and Python's requests (certifi) do not read."
 	for i := range in.Env.Truststores {
 		tr := in.Trust(i)

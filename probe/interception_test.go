@@ -90,7 +90,7 @@ func TestInterceptionByPath(t *testing.T) {
 		t.Fatalf("findings %v, want tls-interception-suspected from the path comparison", findingIDs(fs))
 	}
 	ev := strings.Join(f.Evidence, "\n")
-	for _, want := range []string{"through the proxy 127.0.0.1:" + strconv.Itoa(mitm.Port), "directly (127.0.0.1:" + strconv.Itoa(backend) + "):", `issuer "CN=Example Corp Proxy CA,O=Example Corp"`, l.PKI.Get("intermediate").Cert.Subject.String(), "lab root: "} {
+	for _, want := range []string{"through the proxy 127.0.0.1:" + strconv.Itoa(mitm.Port) + " #0: ", "directly (127.0.0.1:" + strconv.Itoa(backend) + ") #1: ", `issuer "CN=Example Corp Proxy CA,O=Example Corp"`, l.PKI.Get("intermediate").Cert.Subject.String(), "lab root: "} {
 		if !strings.Contains(ev, want) {
 			t.Errorf("evidence lacks %q:\n%s", want, ev)
 		}

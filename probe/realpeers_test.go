@@ -247,7 +247,7 @@ func TestRealInterception(t *testing.T) {
 		noDirect bool
 		want     []string
 	}{
-		{"Example Corp Proxy CA", false, []string{"through the proxy", "directly (127.0.0.1:"}},
+		{"Example Corp Proxy CA", false, []string{"through the proxy 127.0.0.1:", "directly (127.0.0.1:"}},
 		{"Example Corp SSL Inspection CA", false, []string{"through the proxy", "directly (127.0.0.1:", "matched: a corporate SSL-inspection CA"}},
 		{"Example Corp SSL Inspection CA", true, []string{"certificate: ", "matched: a corporate SSL-inspection CA"}},
 	} {

@@ -282,7 +282,7 @@ func startProsody(t *testing.T) prosodyPorts {
 	dir := serviceDir(t)
 	p := prosodyPorts{freePort(t), freePort(t)}
 	mkdir(t, filepath.Join(dir, "data"), "prosody")
-	conf := fmt.Sprintf(`pidfile = "%[1]s/prosody.pid"
+	conf := fmt.Sprintf(`pidfile = "%[1]s/data/prosody.pid"
 data_path = "%[1]s/data"
 daemonize = false
 log = { { levels = { min = "error" }, to = "console" } }

@@ -244,10 +244,13 @@ func interceptionFix(in *Input) []Step {
 	return steps
 }
 
-// urlArgAny is a proxy URL (http, https or socks5h) for a command line.
+// urlArgAny is a proxy URL (http, https, socks5 or socks5h) for a
+// command line.
 func urlArgAny(s string) arg {
-	if rest, ok := strings.CutPrefix(s, "socks5h://"); ok {
-		return arg{s, ValidHostName(hostOnly(rest))}
+	for _, scheme := range []string{"socks5h://", "socks5://"} {
+		if rest, ok := strings.CutPrefix(s, scheme); ok {
+			return arg{s, ValidHostName(hostOnly(rest)) && printableWord(rest) && !strings.ContainsAny(rest, " /@'\"\\")}
+		}
 	}
 	return urlArg(s)
 }

@@ -20,7 +20,7 @@ test:
 # The slow real peers, run by .ci/run after `make test`: real clients
 # (openssl, curl, python3, gnutls-cli, Java clients compiled at test time)
 # against every path-validation case served by openssl s_server and
-# against a Java (JSSE) server; and real servers (Dovecot, slapd,
+# against a Java (JSSE) server; and real servers (Postfix, Dovecot IMAP/POP3/LMTP, slapd,
 # PostgreSQL, MariaDB, Prosody, vsftpd, Squid, tinyproxy), each started
 # from a generated configuration on a free loopback port. A test skips
 # when its Debian package is missing (.ci/run installs them). Needs root

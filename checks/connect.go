@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"crypto/x509"
 	"fmt"
+	"net"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -186,14 +188,14 @@ func proxyRefused(in *Input) []Finding {
 			// HTTPS_PROXY does not apply to STARTTLS targets: only --proxy.
 			f.Fix = []Step{
 				Say("Give the proxy credentials in --proxy (other users can read a command line in ps):"),
-				Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(targetWord(t))+" --starttls "+ci.StartTLS+" --proxy "+ShellQuote("http://USER:PASSWORD@"+proxy)),
+				rerun(in, "--starttls", wordArg(ci.StartTLS), "--proxy", arg{"http://USER:PASSWORD@" + proxy, ValidHostName(hostOnly(proxy))}),
 			}
 			break
 		}
 		f.Fix = []Step{
 			Say("Give the proxy credentials (the environment keeps them out of ps and shell history):"),
 			Cmd("sh", "export HTTPS_PROXY="+ShellQuote("http://USER:PASSWORD@"+proxy)),
-			Cmd("curl", "curl --proxy "+ShellQuote("http://"+proxy)+" --proxy-user USER "+ShellQuote("https://"+dest+"/")),
+			curlCmd(in, "--proxy", urlArg("http://"+proxy), "--proxy-user", "USER"),
 			Say("Java sends Basic credentials to an HTTPS tunnel only when Basic is not disabled for tunnelling (it is by default since 8u111), and needs an Authenticator (or the proxy's NTLM/Kerberos support):"),
 			Set("java", "-Dhttps.proxyHost="+hostOnly(proxy)+" -Dhttps.proxyPort="+portOnly(proxy)+" -Djdk.http.auth.tunneling.disabledSchemes=\"\""),
 		}
@@ -210,7 +212,7 @@ func proxyRefused(in *Input) []Finding {
 			f.Detail = "The proxy did not open a tunnel: " + e.Message + "."
 		}
 		f.Fix = []Step{Say("Ask the proxy's administrators to allow CONNECT to " + dest + ", or reach the server from a network without the proxy. To check the proxy alone:"),
-			Cmd("curl", "curl -v --proxy "+ShellQuote(proxyURL(px))+" "+ShellQuote("https://"+dest+"/"))}
+			curlCmd(in, "-v", "--proxy", urlArgAny(proxyURL(px)))}
 	default:
 		switch e.Kind {
 		case probe.KindRefused:
@@ -224,9 +226,32 @@ func proxyRefused(in *Input) []Finding {
 			f.Detail = "The proxy exchange failed: " + e.Message + "."
 		}
 		f.Fix = []Step{Say("Check the proxy setting (" + orNone(source) + ") and that the proxy is reachable; without a proxy:"),
-			Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(targetWord(t))+" --proxy none")}
+			rerun(in, "--proxy", "none")}
+	}
+	if ci := in.Rec.Connection; ci == nil || ci.StartTLS == "" {
+		// Measured with HTTPS clients; a STARTTLS client is another program.
+		f.Clients = proxyRefusedClients(px)
 	}
 	return []Finding{f}
+}
+
+// proxyRefusedClients is what curl 7.88 (-x), Java 17 (HttpsURLConnection
+// with -Dhttps.proxyHost/-Dhttps.proxyPort) and Python 3.11 (urllib and
+// requests with https_proxy) printed when an HTTP proxy answered CONNECT
+// with an error status (measured with 407, 403 and 502, client-errors.md).
+// Java and Python quote the proxy's status line; other refusals (SOCKS, a
+// proxy that is down or silent) were not measured.
+func proxyRefusedClients(px *dial.ProxyExchange) []ClientVerdict {
+	if px == nil || px.Scheme != "http" || px.StatusCode < 300 || !strings.HasPrefix(px.Status, "HTTP/") {
+		return nil
+	}
+	_, codeReason, _ := strings.Cut(px.Status, " ")
+	return []ClientVerdict{
+		{Client: "curl", Fails: true, Message: fmt.Sprintf("curl: (56) CONNECT tunnel failed, response %d", px.StatusCode)},
+		{Client: "java", Fails: true, Message: "java.io.IOException: Unable to tunnel through proxy. Proxy returns \"" + px.Status + "\""},
+		{Client: "python", Fails: true, Message: "urllib.error.URLError: <urlopen error Tunnel connection failed: " + codeReason + ">"},
+		{Client: "python-requests", Fails: true, Message: "requests.exceptions.ProxyError: ... (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: " + codeReason + "')))"},
+	}
 }
 
 func authNote(px *dial.ProxyExchange) string {
@@ -262,171 +287,6 @@ func portOnly(hp string) string {
 		return hp[i+1:]
 	}
 	return "3128"
-}
-
-// tlsInterceptionSuspected reports a chain issued by a CA that names a
-// TLS-inspection appliance.
-func tlsInterceptionSuspected(in *Input) []Finding {
-	for _, c := range in.Chain {
-		ca, name := inspectionMatch(c)
-		if ca == nil {
-			continue
-		}
-		t := in.Rec.Target
-		via := "directly"
-		if ci := in.Rec.Connection; ci != nil && ci.Proxy != nil {
-			via = "through the proxy " + ci.Proxy.Address
-		}
-		f := Finding{
-			Title: fmt.Sprintf("TLS interception suspected: the certificate for %s is issued by %q (%s)", in.ExpectedName(), name, ca.Vendor),
-			Detail: fmt.Sprintf("Reached %s, the server's certificate chain names %q, which is how %s re-signs the certificates of the sites it decrypts. "+
-				"The network between you and the server terminates TLS: clients that trust the inspection CA connect, the others fail with \"PKIX path building failed\" (Java) or \"unable to get local issuer certificate\" (curl, Python). "+
-				"IT usually installs that CA in the operating system's store, which Java (its own cacerts) and Python's requests (certifi) do not read.", via, name, ca.Vendor),
-			Evidence: []string{"certificate: " + Describe(c), "matched: " + ca.Vendor + " (" + ca.Source + ")"},
-		}
-		for i := range in.Env.Truststores {
-			tr := in.Trust(i)
-			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: %s", tr.Store.Name, tr.Verdict))
-		}
-		f.Fix = interceptionFix(in, t)
-		if len(in.Env.Truststores) > 0 && in.Trust(0).Verdict != Trusted {
-			f.Clients = clients("untrusted-root")
-		}
-		return []Finding{f}
-	}
-	return nil
-}
-
-func interceptionFix(in *Input, t probe.Target) []Step {
-	steps := []Step{
-		Say("If the interception is expected (a company proxy), trust its CA in each client; get the CA certificate from IT (it is in the system store of managed machines) as inspection-ca.pem. Else, ask why the traffic is intercepted."),
-		Say("Java: import it into the truststore the JVM really uses: its own cacerts, unless the application sets javax.net.ssl.trustStore (then import into that file):"),
-		Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias inspection-ca -file inspection-ca.pem -keystore \"$JAVA_HOME/lib/security/cacerts\" -storepass changeit"),
-	}
-	for _, ts := range in.Env.Truststores {
-		if strings.HasSuffix(ts.Source, ".jks") || strings.HasSuffix(ts.Source, ".p12") || strings.HasSuffix(ts.Source, ".pfx") {
-			steps = append(steps, Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias inspection-ca -file inspection-ca.pem -keystore "+ShellQuote(ts.Source)))
-			break
-		}
-	}
-	steps = append(steps,
-		Say("curl and OpenSSL: add it to the system store (Debian/Ubuntu), or name it per call:"),
-		Cmd("sh", "sudo cp inspection-ca.pem /usr/local/share/ca-certificates/inspection-ca.crt && sudo update-ca-certificates"),
-		Cmd("curl", "curl --cacert inspection-ca.pem "+ShellQuote("https://"+hostPort(t.Host, t.Port)+"/")),
-		Say("Python: requests uses certifi's bundle, not the system store; point it at the system bundle once the CA is in it:"),
-		Cmd("sh", "export REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"),
-	)
-	return steps
-}
-
-// backendInconsistent compares, with --all-ips, every other address's
-// handshake with the primary one.
-func backendInconsistent(in *Input) []Finding {
-	p := in.Rec.Primary()
-	if p == nil || len(in.Rec.Backends) == 0 {
-		return nil
-	}
-	var diffs []string
-	sev := Warning
-	var odd []string
-	for i := range in.Rec.Backends {
-		b := &in.Rec.Backends[i]
-		d, failing := attemptDiff(in, p, b)
-		if len(d) == 0 {
-			continue
-		}
-		if failing {
-			sev = Error
-		}
-		odd = append(odd, b.Address)
-		for _, x := range d {
-			diffs = append(diffs, b.Address+": "+x)
-		}
-	}
-	if len(diffs) == 0 {
-		return nil
-	}
-	t := in.Rec.Target
-	f := Finding{
-		Severity: sev,
-		Title:    fmt.Sprintf("%d of %d addresses of %s behave differently from %s", len(odd), len(in.Rec.Backends)+1, t.ConnectHost, p.Address),
-		Detail: "The name resolves to several addresses (load balancer members, DNS round robin, IPv4 and IPv6) and they do not serve the same TLS: a client connects to one at random, so it \"works sometimes\". " +
-			"The rest of this report describes " + p.Address + " only.",
-		Evidence: diffs,
-		Fix: []Step{
-			Say("Deploy the same certificate, chain and TLS settings on every backend, then check each one:"),
-			Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(targetWord(t))+" --connect-to "+ShellQuote(odd[0])),
-			Cmd("openssl", "openssl s_client -connect "+ShellQuote(odd[0])+" -servername "+ShellQuote(in.ExpectedName())+" </dev/null"),
-		},
-	}
-	return []Finding{f}
-}
-
-// attemptDiff says how b differs from p, and whether one of them failed
-// where the other connected.
-func attemptDiff(in *Input, p, b *probe.Attempt) ([]string, bool) {
-	pOK, bOK := p.Outcome == "ok", b.Outcome == "ok"
-	switch {
-	case pOK && !bOK:
-		msg := "fails"
-		if b.Error != nil {
-			msg = "fails: " + string(b.Error.Kind) + ": " + b.Error.Message
-		}
-		return []string{msg}, true
-	case !pOK && bOK:
-		return []string{fmt.Sprintf("connects (%s, %s) where %s fails", b.Version, b.CipherSuite, p.Address)}, true
-	}
-	var out []string
-	failing := false
-	if leafDiffers(p, b) {
-		pl, bl := parse(p), parse(b)
-		switch {
-		case bl == nil:
-			out = append(out, "sends no certificate")
-		case pl != nil:
-			d := fmt.Sprintf("sends another certificate: %s (expires %s), not %s (expires %s)", Describe(bl), bl.NotAfter.UTC().Format("2006-01-02"), Describe(pl), pl.NotAfter.UTC().Format("2006-01-02"))
-			if bl.VerifyHostname(in.ExpectedName()) != nil {
-				d += ", which does not cover " + in.ExpectedName()
-				failing = true
-			}
-			if in.Env.Now.After(bl.NotAfter) {
-				d += ", expired"
-				failing = true
-			}
-			if len(in.Env.Truststores) > 0 {
-				if v := judgeTrust(parseAll(b), nil, in.Env.Truststores[0], in.Env.Now, in.link).Verdict; v != Trusted && in.Trust(0).Verdict == Trusted {
-					d += ", " + v + " for " + in.Env.Truststores[0].Name
-					failing = true
-				}
-			}
-			out = append(out, d)
-		}
-	} else if len(p.Certificates) != len(b.Certificates) || !sameDER(p.Certificates, b.Certificates) {
-		out = append(out, fmt.Sprintf("sends the same leaf with another chain (%d certificates, not %d)", len(b.Certificates), len(p.Certificates)))
-		if len(in.Env.Truststores) > 0 {
-			if v := judgeTrust(parseAll(b), nil, in.Env.Truststores[0], in.Env.Now, in.link).Verdict; v != Trusted && in.Trust(0).Verdict == Trusted {
-				out[len(out)-1] += ": " + v + " for " + in.Env.Truststores[0].Name
-				failing = true
-			}
-		}
-	}
-	if p.Version != b.Version {
-		out = append(out, fmt.Sprintf("negotiates %s, not %s", b.Version, p.Version))
-	}
-	if p.CipherSuite != b.CipherSuite {
-		out = append(out, fmt.Sprintf("chooses %s, not %s", b.CipherSuite, p.CipherSuite))
-	}
-	if (p.CertificateRequest != nil) != (b.CertificateRequest != nil) {
-		if b.CertificateRequest != nil {
-			out = append(out, "asks for a client certificate; "+p.Address+" does not")
-		} else {
-			out = append(out, "does not ask for a client certificate; "+p.Address+" does")
-		}
-	}
-	if p.ALPN != b.ALPN {
-		out = append(out, fmt.Sprintf("selects ALPN %q, not %q", b.ALPN, p.ALPN))
-	}
-	return out, failing
 }
 
 func leafDiffers(p, b *probe.Attempt) bool {
@@ -466,18 +326,51 @@ func parseAll(a *probe.Attempt) []*x509.Certificate {
 	return out
 }
 
-// noSNIClients are the clients that send no SNI, and how each fails.
-func noSNIClients(refused bool, name string) []ClientVerdict {
-	if refused {
+// noSNIClients are the clients that send no SNI, and what each printed
+// against a server that needs SNI (measured, shared/client-errors.md:
+// Java 17 with -Djsse.enableSNIExtension=false or a host name without a
+// dot, curl 7.88, Python 3.11 and Go 1.26 connecting to an IP address,
+// openssl s_client -noservername, Python's ssl with server_hostname=None).
+// n is the handshake without SNI; ip is the address the probe reached.
+func noSNIClients(n *probe.Attempt, name, ip string) []ClientVerdict {
+	if len(n.Certificates) == 0 {
+		if n.Error == nil || n.Error.Alert == nil || n.Error.Alert.Name != "unrecognized_name" {
+			// Another alert: what each client prints for it.
+			var out []ClientVerdict
+			for _, v := range alertClients(n) {
+				v.Client += "-nosni"
+				out = append(out, v)
+			}
+			return out
+		}
 		return []ClientVerdict{
 			{Client: "java-nosni", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: unrecognized_name"},
-			{Client: "openssl-nosni", Fails: true, Message: "error:0A000458:SSL routines::tlsv1 unrecognized name"},
+			{Client: "curl-ip", Fails: true, Message: "curl: (35) OpenSSL/3.0.19: error:0A000458:SSL routines::tlsv1 unrecognized name"},
+			{Client: "openssl-nosni", Fails: true, Message: "error:0A000458:SSL routines:ssl3_read_bytes:tlsv1 unrecognized name (SSL alert number 112)"},
+			{Client: "python-nosni", Fails: true, Message: "ssl.SSLError: [SSL: TLSV1_UNRECOGNIZED_NAME] tlsv1 unrecognized name"},
+			{Client: "python-ip", Fails: true, Message: "ssl.SSLError: [SSL: TLSV1_UNRECOGNIZED_NAME] tlsv1 unrecognized name"},
+			{Client: "go-ip", Fails: true, Message: "remote error: tls: unrecognized name"},
 		}
 	}
-	return []ClientVerdict{
+	out := []ClientVerdict{
 		{Client: "java-nosni", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative DNS name matching " + name + " found."},
 		{Client: "openssl-nosni", Fails: true, Message: "Verification error: hostname mismatch (verify error:num=62)"},
+		{Client: "python-nosni", Fails: false, Message: "connects, to the other certificate: sending no SNI needs check_hostname off, so nothing checks the name"},
 	}
+	c := parse(n)
+	if c == nil || net.ParseIP(ip) == nil {
+		return out
+	}
+	if c.VerifyHostname(ip) != nil {
+		out = append(out,
+			ClientVerdict{Client: "java-ip", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative names matching IP address " + ip + " found"},
+			ClientVerdict{Client: "curl-ip", Fails: true, Message: "curl: (60) SSL: no alternative certificate subject name matches target host name '" + ip + "'"},
+			ClientVerdict{Client: "python-ip", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: IP address mismatch, certificate is not valid for '" + ip + "'."})
+		if len(c.IPAddresses) == 0 {
+			out = append(out, ClientVerdict{Client: "go-ip", Fails: true, Message: "tls: failed to verify certificate: x509: cannot validate certificate for " + ip + " because it doesn't contain any IP SANs"})
+		}
+	}
+	return out
 }
 
 // sniRequired compares the handshake without SNI with the primary one.
@@ -487,12 +380,10 @@ func sniRequired(in *Input) []Finding {
 		return nil
 	}
 	name := p.Offered.SNI
-	refused := false
 	var detail string
 	ev := []string{fmt.Sprintf("with SNI %s: %s", name, Describe(in.Chain[0]))}
 	switch {
 	case len(n.Certificates) == 0 && n.Error != nil && n.Error.Stage == probe.StageHandshake:
-		refused = true
 		ev = append(ev, "without SNI: "+string(n.Error.Kind)+": "+n.Error.Message)
 		detail = "Without SNI the server refuses the handshake before sending any certificate"
 		if n.Error.Alert != nil {
@@ -512,7 +403,7 @@ func sniRequired(in *Input) []Finding {
 	t := in.Rec.Target
 	return []Finding{{
 		Title: "the server needs SNI: clients that send none fail",
-		Detail: detail + " Clients that send no SNI: Java started with -Djsse.enableSNIExtension=false, clients that connect to an IP address (SNI cannot carry one), " +
+		Detail: detail + " Clients that send no SNI: Java started with -Djsse.enableSNIExtension=false, and Java for a host name without a dot (localhost, a short intranet name: measured on Java 17), clients that connect to an IP address (SNI cannot carry one), " +
 			"openssl s_client -noservername, Python's ssl without server_hostname, and old stacks (Java 6, Windows XP).",
 		Evidence: ev,
 		Fix: []Step{
@@ -520,11 +411,11 @@ func sniRequired(in *Input) []Finding {
 			Set("nginx", "listen "+strconv.Itoa(t.Port)+" ssl default_server;   # in the server block for "+name),
 			Set("apache", "# the first <VirtualHost *:"+strconv.Itoa(t.Port)+"> is the default: put "+name+"'s first"),
 			Set("tomcat", "<Connector ... defaultSSLHostConfigName=\""+name+"\">"),
-			Say("Client: send SNI. Java: remove -Djsse.enableSNIExtension=false and connect by name; curl to an address, keeping the name:"),
-			Cmd("curl", "curl --resolve "+ShellQuote(name+":"+strconv.Itoa(t.Port)+":"+hostOnly(p.Address))+" "+ShellQuote("https://"+hostPort(name, t.Port)+"/")),
-			Cmd("openssl", "openssl s_client -connect "+ShellQuote(p.Address)+" -servername "+ShellQuote(name)+" </dev/null"),
+			Say("Client: send SNI. Java: remove -Djsse.enableSNIExtension=false and connect by the fully qualified name (Java sends no SNI for localhost or a name without a dot); curl to an address, keeping the name:"),
+			resolveCurl(in, name, t.Port, p.Address),
+			command("openssl", append(append([]any{"openssl s_client -connect", arg{p.Address, ValidHostName(hostOnly(p.Address))}, "-servername", hostArg(name)}, caFileWords(in, "-CAfile")...), "</dev/null")...),
 		},
-		Clients: noSNIClients(refused, name),
+		Clients: noSNIClients(n, name, hostOnly(p.Address)),
 	}}
 }
 
@@ -576,4 +467,45 @@ func keystoreFailure(in *Input, a *probe.Attempt) (Finding, bool) {
 		},
 		Clients: alertClients(a),
 	}, true
+}
+
+// postgresDirectHint is, for a server that refused every ALPN protocol
+// offered with no_application_protocol, the PostgreSQL 17 case: a server
+// with direct TLS refuses any ClientHello whose ALPN list lacks
+// "postgresql" (be-secure-openssl.c alpn_cb), so a plain TLS client that
+// offers h2 or http/1.1 gets this alert.
+func postgresDirectHint(in *Input, a *probe.Attempt) []Step {
+	if slices.Contains(a.Offered.ALPN, "postgresql") {
+		return nil
+	}
+	if ci := in.Rec.Connection; ci != nil && ci.StartTLS != "" {
+		return nil
+	}
+	return []Step{Say("If this is PostgreSQL 17 with direct TLS (libpq sslnegotiation=direct), it accepts only ALPN postgresql:"),
+		command("tlsdoctor", "tlsdoctor", wordArg(targetWord(in.Rec.Target)), "--starttls", "postgres-direct")}
+}
+
+// caFileWords are the option naming the user's PEM CA file (--cacert for
+// curl, -CAfile for openssl), when they gave one.
+func caFileWords(in *Input, opt string) []any {
+	if ts := primaryStore(in); ts.Path != "" && ts.Format == "PEM" {
+		return []any{opt, fileArg(ts.Path)}
+	}
+	return nil
+}
+
+// resolveCurl is curl to https://name:port/ sent to addr (the address
+// the probe reached), with SNI and the Host header for name: a client
+// that connects to an address and still sends the name.
+func resolveCurl(in *Input, name string, port int, addr string) Step {
+	ip := hostOnly(addr)
+	url := urlArg("https://" + hostPort(name, port) + "/")
+	words := append([]any{"curl"}, caFileWords(in, "--cacert")...)
+	if net.ParseIP(ip) == nil {
+		return command("curl", append(words, url)...)
+	}
+	if strings.Contains(ip, ":") {
+		ip = "[" + ip + "]"
+	}
+	return command("curl", append(append(words, "--resolve", arg{name + ":" + strconv.Itoa(port) + ":" + ip, ValidHostName(name)}), url)...)
 }

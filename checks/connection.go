@@ -284,7 +284,7 @@ func alertFix(in *Input, a *probe.Attempt, name string) []Step {
 			Say("and that its issuer is in the server's client-CA list (nginx ssl_client_certificate, Spring Boot server.ssl.trust-store on the server side), and that the intermediate is sent with it."),
 		}
 	case "no_application_protocol":
-		return []Step{Say("Offer a protocol the server supports (--alpn http/1.1), or add it to the server's ALPN list.")}
+		return append([]Step{Say("Offer a protocol the server supports (--alpn http/1.1), or add it to the server's ALPN list.")}, postgresDirectHint(in, a)...)
 	}
 	return []Step{Say("Check the server's TLS configuration and error log for this handshake.")}
 }

@@ -140,7 +140,7 @@ func Diagnose(ctx context.Context, req Request) (*Result, error) {
 	progress(Event{Stage: "probe", Done: true, Record: rec})
 	if req.Scan != nil {
 		progress(Event{Stage: "scan", Record: rec})
-		probe.RunScan(ctx, rec, *req.Scan)
+		probe.ScanEveryAddress(ctx, rec, *req.Scan)
 		progress(Event{Stage: "scan", Done: true, Record: rec})
 	}
 	rec.Truststores = req.Judge.Recorded

@@ -2,7 +2,11 @@ package probe
 
 import (
 	"context"
+	"net"
 	"sync"
+	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
 // maxBackendConns bounds how many addresses --all-ips probes at once.
@@ -65,4 +69,94 @@ func wantSNICheck(opts Options, t Target) bool {
 		return true
 	}
 	return !IsIP(t.Host)
+}
+
+// dialBounded dials addr for an attempt, within s.connectTimeout when set.
+func dialBounded(ctx context.Context, s attemptSpec, addr string) (net.Conn, *dial.Log, error) {
+	if s.connectTimeout <= 0 {
+		return s.dialer.Dial(ctx, addr)
+	}
+	dctx, cancel := context.WithTimeout(ctx, s.connectTimeout)
+	defer cancel()
+	c, log, err := s.dialer.Dial(dctx, addr)
+	if err == nil {
+		// Dial left dctx's deadline on the connection; the handshake runs
+		// under ctx.
+		if dl, ok := ctx.Deadline(); ok {
+			_ = c.SetDeadline(dl)
+		} else {
+			_ = c.SetDeadline(time.Time{})
+		}
+	}
+	return c, log, err
+}
+
+// directAttempt is the primary handshake made around the proxy: the name
+// resolved here (the proxy resolved it for the primary), the connection
+// direct, with the same STARTTLS exchange, SNI and ALPN, and no client
+// certificate. A network that blocks direct egress makes it fail (within
+// directConnectTimeout), which only means there is no second path.
+func directAttempt(ctx context.Context, opts Options, primary attemptSpec) *Attempt {
+	conn := opts.Connect
+	conn.Proxy, conn.Env = "none", nil
+	d, err := newDialer(conn, opts.Resolver, primary.target)
+	if err != nil {
+		return &Attempt{Purpose: PurposeDirect, Outcome: "failed", Error: &ProbeError{Stage: StageConnect, Kind: KindOther, Message: err.Error()}}
+	}
+	rctx, cancel := context.WithTimeout(ctx, directConnectTimeout)
+	res := d.Resolve(rctx)
+	cancel()
+	if res.Err != nil {
+		return &Attempt{Purpose: PurposeDirect, Outcome: "failed", Error: classify(StageDNS, res.Err, nil)}
+	}
+	s := primary
+	s.purpose, s.dialer, s.addrs = PurposeDirect, d, res.Dests
+	s.cert, s.noCertReason, s.noVerdictWait = nil, ReasonWithheld, true
+	s.connectTimeout = directConnectTimeout
+	a := attempt(ctx, s)
+	return &a
+}
+
+// ScanEveryAddress is RunScan for the primary address and, with
+// --all-ips, for every backend address that took a connection
+// (rec.BackendScans), all at once: at most maxBackendConns addresses are
+// scanned at a time, each under opts' own limits (connections at once,
+// delay), since each address is a server of its own. The wall time is
+// about one scan's; the handshakes are one scan's per address.
+func ScanEveryAddress(ctx context.Context, rec *Record, opts ScanOptions) {
+	var todo []int
+	for i, b := range rec.Backends {
+		if b.Address != "" && (b.Error == nil || b.Error.Stage != StageConnect) {
+			todo = append(todo, i)
+		}
+	}
+	scans := make([]BackendScan, len(todo))
+	sem := make(chan struct{}, maxBackendConns)
+	var wg sync.WaitGroup
+	for k, i := range todo {
+		b := rec.Backends[i]
+		scans[k].Address = b.Address
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				scans[k].Scan = &Scan{Incomplete: true, Errors: []string{"not scanned: " + ctx.Err().Error()}}
+				return
+			}
+			defer func() { <-sem }()
+			// RunScan scans the primary attempt's address: give it a record
+			// whose primary is this backend.
+			b.Purpose = PurposePrimary
+			sub := &Record{Target: rec.Target, Attempts: []Attempt{b}}
+			RunScan(ctx, sub, opts)
+			scans[k].Scan = sub.Scan
+		}()
+	}
+	RunScan(ctx, rec, opts)
+	wg.Wait()
+	if len(scans) > 0 {
+		rec.BackendScans = scans
+	}
 }

@@ -312,3 +312,59 @@ func findingIDs(fs []checks.Finding) []string {
 	}
 	return out
 }
+
+// --all-ips --scan scans every address: two listeners behind one name
+// that negotiate the same TLS 1.3 handshake, where 127.0.0.2 also accepts
+// TLS 1.0 and more TLS 1.2 suites. Only the scans show the difference,
+// and backend-inconsistent names it.
+func TestAllIPsScan(t *testing.T) {
+	pki := multiPKI(t)
+	p, lns := samePort(t, "127.0.0.1", "127.0.0.2")
+	if len(lns) != 2 {
+		t.Skip("127.0.0.2 is not available here")
+	}
+	cert := pki.TLSCert("a", "root")
+	go serveTLS(lns[0], &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}})
+	go serveTLS(lns[1], &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS10,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA}})
+	r := testResolver(map[string][]net.IP{"multi.test": {net.ParseIP("127.0.0.1"), net.ParseIP("127.0.0.2")}})
+	tg := probe.Target{Input: "multi.test:" + strconv.Itoa(p), Host: "multi.test", Port: p}
+	conn := dial.Options{AllIPs: true, Resolver: r}
+	rec := run(t, probe.Options{Target: tg, Connect: conn, SNICheck: probe.SNICheckOff, NoAIA: true, Revocation: probe.RevocationOptions{Mode: probe.RevocationOff}}, 10*time.Second)
+	store := checks.NewTruststore("multi root", []*x509.Certificate{pki.Get("root").Cert})
+	env := checks.Env{Now: time.Now(), Truststores: []checks.Truststore{store}}
+	if f := findingByID(checks.Run(rec, env), "backend-inconsistent"); f != nil {
+		t.Fatalf("before the scan the handshakes already differ: %q", f.Evidence)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	probe.ScanEveryAddress(ctx, rec, probe.ScanOptions{Connect: conn})
+	if rec.Scan == nil || len(rec.BackendScans) != 1 || rec.BackendScans[0].Address != rec.Backends[0].Address || rec.BackendScans[0].Scan == nil {
+		t.Fatalf("scan %v, backend scans %+v", rec.Scan != nil, rec.BackendScans)
+	}
+	for _, s := range append([]*probe.Scan{rec.Scan}, rec.BackendScans[0].Scan) {
+		if s.Incomplete {
+			t.Fatalf("scan incomplete: %q", s.Errors)
+		}
+	}
+	f := findingByID(checks.Run(rec, env), "backend-inconsistent")
+	if f == nil {
+		t.Fatal("no backend-inconsistent after scanning both addresses")
+	}
+	ev := strings.Join(f.Evidence, "\n")
+	odd, primary := "127.0.0.2:"+strconv.Itoa(p), "127.0.0.1:"+strconv.Itoa(p)
+	if rec.Primary().Address != primary {
+		odd, primary = primary, odd
+	}
+	want := []string{"accepts TLS 1.0, which " + primary + " does not", "TLS 1.2 suites: also accepts TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"}
+	if odd == "127.0.0.1:"+strconv.Itoa(p) {
+		want = []string{"does not accept TLS 1.0, which " + primary + " does", "TLS 1.2 suites: does not accept TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"}
+	}
+	for _, w := range want {
+		if !strings.Contains(ev, odd+": "+w) {
+			t.Errorf("evidence lacks %q:\n%s", odd+": "+w, ev)
+		}
+	}
+	t.Logf("%s\n%s", f.Title, ev)
+}

@@ -21,3 +21,10 @@ func httpsServer(t testing.TB, ln net.Listener, cfg *tls.Config) *http.Server {
 	t.Cleanup(func() { _ = srv.Close() })
 	return srv
 }
+
+// labHTTPS is an HTTPS server with the lab's chain on 127.0.0.1.
+func labHTTPS(t *testing.T) int {
+	ln := listen(t)
+	httpsServer(t, ln, &tls.Config{Certificates: []tls.Certificate{testLab(t).PKI.TLSCert("leaf", "intermediate")}})
+	return port(ln)
+}

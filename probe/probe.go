@@ -44,6 +44,9 @@ type Options struct {
 	// SNICheck says when to make one more handshake without SNI, next to
 	// the primary one, to tell whether the server needs SNI.
 	SNICheck SNICheckMode
+	// DirectCheck says whether a proxied run also makes the primary
+	// handshake without the proxy, to compare the paths.
+	DirectCheck DirectCheckMode
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Tool names the program in the record ("tlsdoctor 1.2.3").
@@ -171,6 +174,17 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	}
 	wg.Wait()
 	rec.Attempts = append(rec.Attempts, primary)
+	var direct sync.WaitGroup
+	if d.Proxied() && opts.DirectCheck == DirectCheckAuto && len(primary.Certificates) > 0 && ctx.Err() == nil {
+		// The same handshake around the proxy, when the proxied one
+		// brought a chain to compare, next to the retries and fetches.
+		direct.Add(1)
+		go func() {
+			defer direct.Done()
+			rec.DirectCheck = directAttempt(ctx, opts, spec)
+		}()
+	}
+	defer direct.Wait()
 
 	if !opts.NoFallback && needsLegacyRetry(&primary) && minV > tls.VersionTLS10 && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
@@ -271,6 +285,9 @@ type attemptSpec struct {
 	noVerdictWait bool
 	// hosts, when set, is waited on before each connection.
 	hosts *Hosts
+	// connectTimeout, when set, bounds the connection (proxy, STARTTLS
+	// exchange included) apart from the handshake.
+	connectTimeout time.Duration
 }
 
 // attempt makes one connection through the dial layer (trying each
@@ -296,7 +313,7 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 			err = ctx.Err()
 			break
 		}
-		raw, log, err = s.dialer.Dial(ctx, addr)
+		raw, log, err = dialBounded(ctx, s, addr)
 		if log != nil && (log.Proxy != nil || log.StartTLS != nil) {
 			a.Dial = log
 		}

@@ -282,7 +282,7 @@ func startProsody(t *testing.T) prosodyPorts {
 	dir := serviceDir(t)
 	p := prosodyPorts{freePort(t), freePort(t)}
 	mkdir(t, filepath.Join(dir, "data"), "prosody")
-	conf := fmt.Sprintf(`pidfile = "%[1]s/prosody.pid"
+	conf := fmt.Sprintf(`pidfile = "%[1]s/data/prosody.pid"
 data_path = "%[1]s/data"
 daemonize = false
 log = { { levels = { min = "error" }, to = "console" } }
@@ -402,5 +402,113 @@ func startTinyproxy(t *testing.T, auth bool) int {
 	}
 	write(t, filepath.Join(dir, "tinyproxy.conf"), []byte(conf), 0o644)
 	startD(t, "tinyproxy", exec.Command(tinyproxy, "-d", "-c", filepath.Join(dir, "tinyproxy.conf")), "", port)
+	return port
+}
+
+// startPostfix runs Postfix's master in the foreground (master -d -c DIR)
+// from a private configuration: smtpd on 127.0.0.1:port, no chroot, the
+// queue and data directories in a temporary directory, logging to
+// stdout (maillog_file, through postlogd), so a failure shows Postfix's
+// own words. Only the services smtpd needs are in master.cf: without
+// proxymap, smtpd blocks in its first lookup and never answers the
+// connections master accepted for it.
+// tlsConf, when set, gives the main.cf TLS lines for the directory that
+// holds chain.pem and key.pem; without it TLS is off.
+func startPostfix(t *testing.T, tlsConf func(dir string) string) int {
+	t.Helper()
+	need(t, "postfix", "postfix")
+	master := "/usr/lib/postfix/sbin/master"
+	if _, err := os.Stat(master); err != nil {
+		t.Skip("postfix master not found at " + master + " (apt-get install postfix)")
+	}
+	dir := serviceDir(t)
+	port := freePort(t)
+	conf, queue, data := filepath.Join(dir, "conf"), filepath.Join(dir, "queue"), filepath.Join(dir, "data")
+	mkdir(t, conf, "")
+	mkdir(t, queue, "")
+	mkdir(t, filepath.Join(queue, "pid"), "")
+	mkdir(t, data, "postfix")
+	for _, d := range []struct{ name, owner string }{{"private", "postfix"}, {"public", "postfix:postdrop"}} {
+		mkdir(t, filepath.Join(queue, d.name), d.owner)
+	}
+	tls := "smtpd_tls_security_level = none\n"
+	if tlsConf != nil {
+		tls = tlsConf(dir) + "\n"
+	}
+	main := fmt.Sprintf(`compatibility_level = 3.6
+queue_directory = %[1]s
+data_directory = %[2]s
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+myhostname = %[3]s
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+maillog_file = /dev/stdout
+%[4]s`, queue, data, fixtures.Host, tls)
+	mastercf := fmt.Sprintf(`127.0.0.1:%d inet n - n - - smtpd
+anvil unix - - n - 1 anvil
+rewrite unix - - n - - trivial-rewrite
+cleanup unix n - n - 0 cleanup
+proxymap unix - - n - - proxymap
+tlsmgr unix - - n 1000? 1 tlsmgr
+postlog unix-dgram n - n - 1 postlogd
+`, port)
+	write(t, filepath.Join(conf, "main.cf"), []byte(main), 0o644)
+	write(t, filepath.Join(conf, "master.cf"), []byte(mastercf), 0o644)
+	// master binds the port before smtpd runs: wait for the greeting.
+	startD(t, "postfix", exec.Command(master, "-d", "-c", conf), "", port)
+	waitGreeting(t, port)
+	return port
+}
+
+// startDovecotLMTP runs Dovecot's LMTP server on a TCP port (Dovecot
+// offers STARTTLS there when ssl is on).
+func startDovecotLMTP(t *testing.T, withTLS bool) int {
+	t.Helper()
+	dovecot := need(t, "dovecot", "dovecot-lmtpd")
+	if _, err := os.Stat("/usr/lib/dovecot/lmtp"); err != nil {
+		t.Skip("dovecot lmtp not installed (apt-get install dovecot-lmtpd)")
+	}
+	dir := serviceDir(t)
+	port := freePort(t)
+	mkdir(t, filepath.Join(dir, "run"), "")
+	mkdir(t, filepath.Join(dir, "state"), "")
+	ssl := "ssl = no"
+	if withTLS {
+		ssl = fmt.Sprintf("ssl = yes\nssl_cert = <%[1]s/chain.pem\nssl_key = <%[1]s/key.pem", dir)
+	}
+	conf := fmt.Sprintf(`base_dir = %[1]s/run
+state_dir = %[1]s/state
+log_path = /dev/stderr
+protocols = lmtp
+listen = 127.0.0.1
+%[2]s
+default_internal_user = dovecot
+default_login_user = dovenull
+passdb {
+  driver = static
+  args = password=unused
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=%[1]s/home
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = %[3]d
+  }
+  unix_listener lmtp {
+    mode = 0600
+  }
+}
+`, dir, ssl, port)
+	write(t, filepath.Join(dir, "dovecot.conf"), []byte(conf), 0o644)
+	startD(t, "dovecot-lmtp", exec.Command(dovecot, "-F", "-c", filepath.Join(dir, "dovecot.conf")), "", port)
+	waitGreeting(t, port)
 	return port
 }

@@ -10,9 +10,13 @@ package probe_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,7 +54,7 @@ func wantUpgraded(t *testing.T, rec *probe.Record, proto string) {
 
 // wantStartTLSFinding checks that a run failed in STARTTLS with kind, and
 // that the checks say starttls-unsupported.
-func wantStartTLSFinding(t *testing.T, rec *probe.Record, kind probe.ErrorKind) {
+func wantStartTLSFinding(t *testing.T, rec *probe.Record, kind probe.ErrorKind) checks.Finding {
 	t.Helper()
 	a := rec.Primary()
 	if a == nil || a.Error == nil || a.Error.Stage != probe.StageStartTLS || a.Error.Kind != kind {
@@ -61,6 +65,7 @@ func wantStartTLSFinding(t *testing.T, rec *probe.Record, kind probe.ErrorKind) 
 		t.Fatalf("findings = %v, want starttls-unsupported first", ids(fs))
 	}
 	t.Logf("%s: %s", fs[0].ID, fs[0].Title)
+	return fs[0]
 }
 
 func ids(fs []checks.Finding) []string {
@@ -86,6 +91,34 @@ func TestRealDovecot(t *testing.T) {
 	n := startDovecot(t, false)
 	wantStartTLSFinding(t, realRun(t, labTargetAt(n.imap), dial.Options{StartTLS: "imap"}), probe.KindStartTLSUnsupported)
 	wantStartTLSFinding(t, realRun(t, labTargetAt(n.pop3), dial.Options{StartTLS: "pop3"}), probe.KindStartTLSUnsupported)
+}
+
+// Postfix's smtpd, with TLS and without (STARTTLS not in its EHLO
+// answer); Dovecot's LMTP server (Postfix has an LMTP client only).
+//
+// The postfix setting starttls-unsupported prints, with the paths of the
+// test's files in place of its example paths, makes Postfix offer
+// STARTTLS.
+func TestRealPostfix(t *testing.T) {
+	f := wantStartTLSFinding(t, realRun(t, labTargetAt(startPostfix(t, nil)), dial.Options{StartTLS: "smtp"}), probe.KindStartTLSUnsupported)
+	var setting string
+	for _, s := range f.Fix {
+		if s.Kind == checks.StepConfig && s.For == "postfix" {
+			setting = s.Text
+		}
+	}
+	if !strings.Contains(setting, "/etc/ssl/certs/mail.pem") || !strings.Contains(setting, "/etc/ssl/private/mail.key") {
+		t.Fatalf("postfix setting %q does not name the example files", setting)
+	}
+	fixed := startPostfix(t, func(dir string) string {
+		return strings.NewReplacer("/etc/ssl/certs/mail.pem", dir+"/chain.pem", "/etc/ssl/private/mail.key", dir+"/key.pem").Replace(setting)
+	})
+	wantUpgraded(t, realRun(t, labTargetAt(fixed), dial.Options{StartTLS: "smtp"}), "smtp")
+}
+
+func TestRealDovecotLMTP(t *testing.T) {
+	wantUpgraded(t, realRun(t, labTargetAt(startDovecotLMTP(t, true)), dial.Options{StartTLS: "lmtp"}), "lmtp")
+	wantStartTLSFinding(t, realRun(t, labTargetAt(startDovecotLMTP(t, false)), dial.Options{StartTLS: "lmtp"}), probe.KindStartTLSUnsupported)
 }
 
 func TestRealSlapd(t *testing.T) {
@@ -116,13 +149,6 @@ func TestRealProsody(t *testing.T) {
 func TestRealVsftpd(t *testing.T) {
 	wantUpgraded(t, realRun(t, labTargetAt(startVsftpd(t, true)), dial.Options{StartTLS: "ftp"}), "ftp")
 	wantStartTLSFinding(t, realRun(t, labTargetAt(startVsftpd(t, false)), dial.Options{StartTLS: "ftp"}), probe.KindStartTLSUnsupported)
-}
-
-// labHTTPS is an HTTPS server with the lab's chain on 127.0.0.1.
-func labHTTPS(t *testing.T) int {
-	ln := listen(t)
-	httpsServer(t, ln, &tls.Config{Certificates: []tls.Certificate{testLab(t).PKI.TLSCert("leaf", "intermediate")}})
-	return port(ln)
 }
 
 func ctxFor(t *testing.T, d time.Duration) context.Context {
@@ -205,38 +231,63 @@ func TestRealProxies(t *testing.T) {
 }
 
 // A proxy that intercepts TLS (Squid ssl-bump with its own CA): the chain
-// seen through it is issued by the inspection CA, and the checks say so.
+// seen through it differs from the direct one, and the checks say so with
+// both chains; with a CA named for inspection, the name says so too, and
+// the name alone when the direct check is off.
 func TestRealInterception(t *testing.T) {
 	need(t, "squid", "squid-openssl")
 	now := time.Now()
-	mitm, err := fixtures.Build(now, fixtures.CertSpec{Name: "ca", CommonName: "Example Corp SSL Inspection CA", Organization: "Example Corp", IsCA: true, Key: fixtures.RSA2048})
-	if err != nil {
-		t.Fatal(err)
-	}
 	l := testLab(t)
-	proxyPort := startSquid(t, squidBump, mitm.Get("ca").PEM(), mitm.Get("ca").KeyPEM(), l.RootPEM())
 	backend := labHTTPS(t)
 	target := probe.Target{Input: fixtures.Host + ":" + strconv.Itoa(backend), Host: fixtures.Host, Port: backend, ConnectHost: "localhost", ConnectPort: backend}
-	rec := realRun(t, target, dial.Options{Proxy: "http://127.0.0.1:" + strconv.Itoa(proxyPort)})
-	a := rec.Primary()
-	if a.Outcome != "ok" || len(a.Certificates) == 0 {
-		t.Fatalf("through ssl-bump: %+v", a.Error)
-	}
 	store := checks.NewTruststore("lab root", []*x509.Certificate{l.PKI.Get("root").Cert})
-	fs := checks.Run(rec, checks.Env{Now: now, Truststores: []checks.Truststore{store}})
-	var got *checks.Finding
-	for i := range fs {
-		if fs[i].ID == "tls-interception-suspected" {
-			got = &fs[i]
-		}
+	env := checks.Env{Now: now, Truststores: []checks.Truststore{store}}
+	for _, c := range []struct {
+		caName   string
+		noDirect bool
+		want     []string
+	}{
+		{"Example Corp Proxy CA", false, []string{"through the proxy 127.0.0.1:", "directly (127.0.0.1:"}},
+		{"Example Corp SSL Inspection CA", false, []string{"through the proxy", "directly (127.0.0.1:", "matched: a corporate SSL-inspection CA"}},
+		{"Example Corp SSL Inspection CA", true, []string{"certificate: ", "matched: a corporate SSL-inspection CA"}},
+	} {
+		t.Run(fmt.Sprintf("%s, direct check off %v", c.caName, c.noDirect), func(t *testing.T) {
+			mitm, err := fixtures.Build(now, fixtures.CertSpec{Name: "ca", CommonName: c.caName, Organization: "Example Corp", IsCA: true, Key: fixtures.RSA2048})
+			if err != nil {
+				t.Fatal(err)
+			}
+			proxyPort := startSquid(t, squidBump, mitm.Get("ca").PEM(), mitm.Get("ca").KeyPEM(), l.RootPEM())
+			o := probe.Options{Target: target, Connect: dial.Options{Proxy: "http://127.0.0.1:" + strconv.Itoa(proxyPort)}, NoAIA: true, Revocation: probe.RevocationOptions{Mode: probe.RevocationOff}}
+			if c.noDirect {
+				o.DirectCheck = probe.DirectCheckOff
+			}
+			rec := run(t, o, 15*time.Second)
+			a := rec.Primary()
+			if a.Outcome != "ok" || len(a.Certificates) == 0 {
+				t.Fatalf("through ssl-bump: %+v", a.Error)
+			}
+			var got *checks.Finding
+			fs := checks.Run(rec, env)
+			for i := range fs {
+				if fs[i].ID == "tls-interception-suspected" {
+					got = &fs[i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("findings = %v, want tls-interception-suspected", ids(fs))
+			}
+			ev := strings.Join(got.Evidence, "\n")
+			for _, w := range c.want {
+				if !strings.Contains(ev, w) {
+					t.Errorf("evidence lacks %q:\n%s", w, ev)
+				}
+			}
+			t.Logf("%s: %s", got.ID, got.Title)
+		})
 	}
-	if got == nil {
-		t.Fatalf("findings = %v, want tls-interception-suspected", ids(fs))
-	}
-	t.Logf("%s: %s", got.ID, got.Title)
 	// Direct, the same server is not intercepted.
 	direct := realRun(t, labTargetAt(backend), dial.Options{})
-	for _, f := range checks.Run(direct, checks.Env{Now: now, Truststores: []checks.Truststore{store}}) {
+	for _, f := range checks.Run(direct, env) {
 		if f.ID == "tls-interception-suspected" {
 			t.Fatalf("direct connection reported as intercepted: %s", f.Title)
 		}
@@ -274,4 +325,116 @@ func TestRealScanThroughProxyOverStartTLS(t *testing.T) {
 	if len(versions) < 2 || sc.HalfClose == "used" {
 		t.Errorf("versions %v, half-close %q: want TLS 1.2 and 1.3 found, and no half-close through a tunnel", versions, sc.HalfClose)
 	}
+}
+
+// javaGet is a Java client (HttpsURLConnection, which honours
+// -Dhttps.proxyHost): it reads the page and prints OK, or the exception
+// chain on one line.
+const javaGet = `
+import javax.net.ssl.*;
+import java.net.*;
+public class Get {
+  public static void main(String[] args) throws Exception {
+    try {
+      HttpsURLConnection c = (HttpsURLConnection) new URL(args[0]).openConnection();
+      c.setConnectTimeout(5000); c.setReadTimeout(5000);
+      c.getInputStream().readAllBytes();
+      System.out.println("OK HTTP " + c.getResponseCode());
+    } catch (Exception e) {
+      StringBuilder b = new StringBuilder(e.toString());
+      for (Throwable x = e.getCause(); x != null; x = x.getCause()) b.append(" | caused by ").append(x.toString());
+      System.out.println(b.toString().replace("\n", " "));
+      System.exit(1);
+    }
+  }
+}
+`
+
+// clientRun runs one client command line (sh -c) in dir, bounded by a
+// minute, and returns its exit code and output.
+func clientRun(t *testing.T, dir string, env []string, line string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", line)
+	cmd.Dir, cmd.Env, cmd.Stdin = dir, append(os.Environ(), env...), strings.NewReader("")
+	out, err := cmd.CombinedOutput()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	return code, string(out)
+}
+
+// What real clients print through Squid ssl-bump when its CA is unknown
+// to them, against the per-client lines of tls-interception-suspected:
+// each client the finding names fails with the message it quotes.
+func TestRealInterceptionClients(t *testing.T) {
+	need(t, "squid", "squid-openssl")
+	now := time.Now()
+	l := testLab(t)
+	mitm, err := fixtures.Build(now, fixtures.CertSpec{Name: "ca", CommonName: "Example Corp Proxy CA", Organization: "Example Corp", IsCA: true, Key: fixtures.RSA2048})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyPort := startSquid(t, squidBump, mitm.Get("ca").PEM(), mitm.Get("ca").KeyPEM(), l.RootPEM())
+	backend := labHTTPS(t)
+	proxy := "http://127.0.0.1:" + strconv.Itoa(proxyPort)
+	target := probe.Target{Input: fixtures.Host + ":" + strconv.Itoa(backend), Host: fixtures.Host, Port: backend, ConnectHost: "localhost", ConnectPort: backend}
+	rec := run(t, probe.Options{Target: target, Connect: dial.Options{Proxy: proxy}, NoAIA: true, Revocation: probe.RevocationOptions{Mode: probe.RevocationOff}}, 15*time.Second)
+	store := checks.NewTruststore("lab root", []*x509.Certificate{l.PKI.Get("root").Cert})
+	var f *checks.Finding
+	fs := checks.Run(rec, checks.Env{Now: now, Truststores: []checks.Truststore{store}})
+	for i := range fs {
+		if fs[i].ID == "tls-interception-suspected" {
+			f = &fs[i]
+		}
+	}
+	if f == nil || len(f.Clients) == 0 {
+		t.Fatalf("findings %v: want tls-interception-suspected with per-client lines", ids(fs))
+	}
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "root.pem"), l.RootPEM(), 0o644)
+	write(t, filepath.Join(dir, "Get.java"), []byte(javaGet), 0o644)
+	url := "https://localhost:" + strconv.Itoa(backend) + "/"
+	lines := map[string]string{
+		"curl":    "curl -sS -x " + proxy + " --cacert root.pem " + url,
+		"openssl": "openssl s_client -proxy 127.0.0.1:" + strconv.Itoa(proxyPort) + " -connect localhost:" + strconv.Itoa(backend) + " -servername localhost -verify_return_error -CAfile root.pem </dev/null",
+		"python":  "python3 -c \"import urllib.request,ssl; urllib.request.urlopen('" + url + "', context=ssl.create_default_context(cafile='root.pem'), timeout=10)\"",
+	}
+	env := map[string][]string{"python": {"https_proxy=" + proxy}}
+	if _, err := exec.LookPath("java"); err == nil {
+		if _, err := exec.Command("keytool", "-importcert", "-noprompt", "-alias", "root", "-file", filepath.Join(dir, "root.pem"), "-keystore", filepath.Join(dir, "ts.p12"), "-storepass", "changeit", "-storetype", "PKCS12").CombinedOutput(); err != nil {
+			t.Fatal(err)
+		}
+		// http.nonProxyHosts is emptied: by default Java never proxies localhost.
+		lines["java"] = "java -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=" + strconv.Itoa(proxyPort) + " -Dhttp.nonProxyHosts= -Djavax.net.ssl.trustStore=ts.p12 -Djavax.net.ssl.trustStorePassword=changeit Get.java " + url
+	}
+	for _, c := range f.Clients {
+		line, ok := lines[c.Client]
+		if !ok {
+			continue
+		}
+		code, out := clientRun(t, dir, env[c.Client], line)
+		t.Logf("%s: exit %d: %s", c.Client, code, strings.TrimSpace(lastLines(out, 3)))
+		want := strings.TrimPrefix(c.Message, "Verification error: ")
+		if i := strings.Index(want, " (verify error"); i > 0 {
+			want = want[:i]
+		}
+		if (code != 0) != c.Fails || !strings.Contains(out, want) {
+			t.Errorf("%s: exit %d, want fails=%v with %q; it printed:\n%s", c.Client, code, c.Fails, want, out)
+		}
+	}
+}
+
+// lastLines is the last n lines of s.
+func lastLines(s string, n int) string {
+	ls := strings.Split(strings.TrimSpace(s), "\n")
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return strings.Join(ls, " ¦ ")
 }

@@ -55,6 +55,13 @@ type Record struct {
 	// Backends are, with --all-ips, the primary handshake made to each
 	// other resolved address (Purpose "backend"), in resolver order.
 	Backends []Attempt `json:"backends,omitempty"`
+	// BackendScans are, with --all-ips and --scan, the scan of each
+	// backend address that took a connection, in the order of Backends.
+	BackendScans []BackendScan `json:"backend_scans,omitempty"`
+	// DirectCheck is, when the run goes through a proxy, the primary
+	// handshake made without the proxy (Purpose "direct"), to compare the
+	// certificate seen on each path (TLS interception).
+	DirectCheck *Attempt `json:"direct_check,omitempty"`
 }
 
 // RecordedTruststore is a truststore as recorded.

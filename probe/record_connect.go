@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"net"
+	"time"
 
 	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
 	"github.com/tlsdoctor/tlsdoctor/probe/dial"
@@ -27,7 +28,27 @@ const (
 	// PurposeBackend is the primary handshake made to another of the
 	// target's addresses with --all-ips (Record.Backends).
 	PurposeBackend = "backend"
+	// PurposeDirect is the primary handshake made without the proxy, next
+	// to the proxied one, to compare what each path shows
+	// (Record.DirectCheck).
+	PurposeDirect = "direct"
 )
+
+// DirectCheckMode says whether a proxied run also tries the direct path.
+type DirectCheckMode int
+
+const (
+	// DirectCheckAuto makes one handshake without the proxy whenever the
+	// run goes through one.
+	DirectCheckAuto DirectCheckMode = iota
+	// DirectCheckOff never connects around the proxy (--no-direct-check).
+	DirectCheckOff
+)
+
+// directConnectTimeout bounds the direct path's connection (and its
+// STARTTLS exchange): where the network blocks direct egress by dropping
+// packets, the check costs at most this; where it refuses, nothing.
+const directConnectTimeout = 3 * time.Second
 
 // SNICheckMode says when the probe makes the handshake without SNI.
 type SNICheckMode int
@@ -70,4 +91,11 @@ func connector(d *dial.Dialer, addr string, log **dial.Log) legacytls.DialFunc {
 		}
 		return c, err
 	}
+}
+
+// BackendScan is the scan of one backend address (--all-ips --scan).
+type BackendScan struct {
+	// Address is the backend's IP:port, as in Record.Backends.
+	Address string `json:"address"`
+	Scan    *Scan  `json:"scan"`
 }

@@ -21,9 +21,12 @@ const connectHelp = `      --starttls PROTO     speak PROTO in plain text and up
                            and NO_PROXY for TLS targets (not STARTTLS ones); --proxy none ignores them.
                            AIA and OCSP/CRL fetches use --proxy too (else HTTP_PROXY/HTTPS_PROXY/NO_PROXY).
                            Credentials are never printed or recorded; HTTPS_PROXY keeps them out of ps
+      --no-direct-check    through a proxy, do not also try the server directly (by default one handshake
+                           goes around the proxy, to compare certificates: TLS interception)
   -4, --ipv4 / -6, --ipv6  use only IPv4 / only IPv6 addresses
       --all-ips            probe every address the name resolves to (at most 4 at once) and report a
-                           backend that differs: certificate, chain, version, cipher, client auth, failure
+                           backend that differs: certificate, chain, version, cipher, client auth, failure;
+                           with --scan, every address is scanned and what each accepts is compared
 `
 
 // connectOptions are the flags that say how to reach the server: they
@@ -33,6 +36,7 @@ type connectOptions struct {
 	proxy      string
 	ipv4, ipv6 bool
 	allIPs     bool
+	noDirect   bool
 }
 
 func (c *connectOptions) register(fs *pflag.FlagSet) {
@@ -41,6 +45,7 @@ func (c *connectOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&c.ipv4, "ipv4", "4", false, "")
 	fs.BoolVarP(&c.ipv6, "ipv6", "6", false, "")
 	fs.BoolVar(&c.allIPs, "all-ips", false, "")
+	fs.BoolVar(&c.noDirect, "no-direct-check", false, "")
 }
 
 // options validates the flags against the target and returns the dial
@@ -106,4 +111,12 @@ func describeConnect(rec *probe.Record) string {
 		parts = append(parts, "every address")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// directCheck is the probe's direct-path setting.
+func (c *connectOptions) directCheck() probe.DirectCheckMode {
+	if c.noDirect {
+		return probe.DirectCheckOff
+	}
+	return probe.DirectCheckAuto
 }

@@ -79,6 +79,8 @@ func (r *fixRun) answers(line string) string {
 		return pw + pw
 	case w[0] == "keytool" && slices.Contains(w, "-importkeystore"):
 		return pw + pw + pw
+	case w[0] == "keytool" && slices.Contains(w, "-importcert") && slices.Contains(w, "-cacerts"):
+		return pw + "yes\n"
 	case w[0] == "keytool" && slices.Contains(w, "-importcert"):
 		if i := slices.Index(w, "-keystore"); i > 0 && i+1 < len(w) {
 			if _, err := os.Stat(filepath.Join(r.dir, w[i+1])); err == nil || filepath.IsAbs(w[i+1]) {
@@ -87,6 +89,9 @@ func (r *fixRun) answers(line string) string {
 		}
 		return pw + pw + "yes\n"
 	case w[0] == "keytool":
+		return pw
+	case w[0] == "curl" && slices.Contains(w, "--proxy-user"):
+		// curl asks for the proxy password of a --proxy-user without one.
 		return pw
 	}
 	return ""
@@ -214,14 +219,14 @@ func javaClasses(t *testing.T) string {
 		if b.dir, b.err = os.MkdirTemp("", "tlsdoctor-java-"); b.err != nil {
 			return
 		}
-		for name, src := range map[string]string{"TlsServer.java": jsseServer, "TlsClient.java": javaClient} {
+		for name, src := range map[string]string{"TlsServer.java": jsseServer, "TlsClient.java": javaClient, "HttpsGet.java": javaHTTPSGet} {
 			if b.err = os.WriteFile(filepath.Join(b.dir, name), []byte(src), 0o600); b.err != nil {
 				return
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		if out, err := exec.CommandContext(ctx, javac, "-d", b.dir, filepath.Join(b.dir, "TlsServer.java"), filepath.Join(b.dir, "TlsClient.java")).CombinedOutput(); err != nil {
+		if out, err := exec.CommandContext(ctx, javac, "-d", b.dir, filepath.Join(b.dir, "TlsServer.java"), filepath.Join(b.dir, "TlsClient.java"), filepath.Join(b.dir, "HttpsGet.java")).CombinedOutput(); err != nil {
 			b.err = fmt.Errorf("javac: %v\n%s", err, out)
 		}
 	})

@@ -204,7 +204,7 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Tool: "tlsdoctor " + Version,
 		Revocation: o.revocation.probeOptions(ls.stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: ls.anchors,
-		Connect: conn, FetchPolicy: probe.FetchPolicy{AllowPrivate: o.allowPrivateFetch}}
+		Connect: conn, DirectCheck: o.connect.directCheck(), FetchPolicy: probe.FetchPolicy{AllowPrivate: o.allowPrivateFetch}}
 	// A named client capped below TLS 1.3 (--client java8 --tls-max 1.2):
 	// the default handshake offers what it offers, so the record shows
 	// what that client meets.

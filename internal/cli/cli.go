@@ -144,6 +144,9 @@ type outputOptions struct {
 	client *checks.ClientProfile
 	// policy is the --policy profile.
 	policy *checks.Policy
+	// noSummary leaves out the stderr error line (the demo, whose
+	// scenarios fail on purpose).
+	noSummary bool
 }
 
 func (o *outputOptions) register(fs *pflag.FlagSet) {
@@ -237,20 +240,20 @@ func render(res *engine.Result, fixBundle string, o outputOptions, failOn checks
 	if err != nil {
 		return ExitNoProbe, fmt.Errorf("writing the report: %w", err)
 	}
-	sayFailure(env, res.Record, res.Findings)
+	if !o.noSummary {
+		sayFailure(env, res.Record, res.Findings)
+	}
 	return exitCode(res, failOn), nil
 }
 
-// sayFailure prints one "tlsdoctor: error:" line on stderr when no TLS
-// session could be established, so scripts and people reading only stderr
-// see why (the report on stdout has the details and the fix). The cause is
-// the most severe finding: the checks that explain a failed connection
-// (connect-failed, not-tls, handshake-failed, version-mismatch,
-// client-cert-required, ...) are errors.
+// sayFailure prints one "tlsdoctor: error:" line on stderr, with its
+// hint, when a finding is an error: a client would fail (no TLS session,
+// or one it would refuse: an untrusted root, an expired certificate), so
+// scripts and people reading only stderr see the cause (the report on
+// stdout has the details and the fix). It is the first error finding:
+// the findings come most severe first, in check order, and the checks
+// that explain a failed connection or trust come first.
 func sayFailure(env Env, rec *probe.Record, fs []checks.Finding) {
-	if a := rec.Primary(); rec.DNS.Error == nil && a != nil && a.Outcome == "ok" {
-		return
-	}
 	for _, f := range fs {
 		if f.Severity == checks.Error {
 			sayError(env, f.Title+" ("+f.ID+")")

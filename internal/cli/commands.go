@@ -492,6 +492,7 @@ func runDemo(ctx context.Context, args []string, env Env) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		out.noSummary = true
 		if _, err := render(res, "", out, checks.Error, env); err != nil {
 			return 0, err
 		}

@@ -165,7 +165,7 @@ func Detect(data []byte) Kind {
 		if _, err := x509.ParseCertificate(data); err == nil {
 			return KindDERCert
 		}
-		if _, err := parseDERKey(data); err == nil {
+		if _, err := ParseDERKey(data); err == nil {
 			return KindDERKey
 		}
 		if truststore.IsPKCS12(data) {
@@ -337,7 +337,7 @@ func parseKeyFile(data []byte, path string, password *string) (crypto.PrivateKey
 		}
 		return parseKeyBlock(keys[0], "--key", path, password)
 	case KindDERKey:
-		return parseDERKey(data)
+		return ParseDERKey(data)
 	case KindDERCert:
 		return nil, &Error{Flag: "--key", File: path, Msg: "is a certificate, not a private key", Err: ErrMissingKeyInput, Hint: "swap the files? --cert takes the certificate, --key the private key"}
 	case KindPKCS12:
@@ -351,7 +351,9 @@ func parseKeyFile(data []byte, path string, password *string) (crypto.PrivateKey
 	}
 }
 
-func parseDERKey(der []byte) (crypto.PrivateKey, error) {
+// ParseDERKey reads a DER private key in any of the unencrypted forms
+// keys come in: PKCS#8, PKCS#1 (RSA) or SEC 1 (EC).
+func ParseDERKey(der []byte) (crypto.PrivateKey, error) {
 	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
 		return k, nil
 	}

@@ -270,19 +270,6 @@ func parseKeyDER(typ string, der []byte) (crypto.PrivateKey, error) {
 	return nil, fmt.Errorf("has an unsupported key block %q", typ)
 }
 
-func parseDERKey(der []byte) (crypto.PrivateKey, error) {
-	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
-		return k, nil
-	}
-	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
-		return k, nil
-	}
-	if k, err := x509.ParseECPrivateKey(der); err == nil {
-		return k, nil
-	}
-	return nil, errors.New("not a PKCS#1, PKCS#8 or SEC 1 private key")
-}
-
 // readDERStore reads a DER file: certificates, or one private key.
 func readDERStore(s *Store, data []byte, o Options) error {
 	s.Integrity = "none (DER has no integrity check)"
@@ -292,7 +279,7 @@ func readDERStore(s *Store, data []byte, o Options) error {
 		}
 		return nil
 	}
-	if k, err := parseDERKey(data); err == nil {
+	if k, err := identity.ParseDERKey(data); err == nil {
 		e := &Entry{Kind: KindKey, key: k, Key: &KeyInfo{Encrypted: "none", Password: "none"}, Source: "DER private key"}
 		fillKeyInfo(e)
 		s.Entries = append(s.Entries, e)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tlsdoctor/tlsdoctor/identity"
 	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
 
@@ -54,7 +55,7 @@ func isDERObject(data []byte) bool {
 	if _, err := x509.ParseCertificates(data); err == nil {
 		return true
 	}
-	if _, err := parseDERKey(data); err == nil {
+	if _, err := identity.ParseDERKey(data); err == nil {
 		return true
 	}
 	var epki struct {

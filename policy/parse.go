@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/internal/textdist"
 )
 
 // Error is a problem in a policy file, at a line and column (column 0
@@ -340,7 +341,7 @@ func position(data []byte, offset int) (line, col int) {
 func suggest(k string, known []string) string {
 	best, bd := "", 4
 	for _, c := range known {
-		if d := distance(k, c); d < bd {
+		if d := textdist.Distance(k, c); d < bd {
 			best, bd = c, d
 		}
 	}
@@ -353,24 +354,4 @@ func suggest(k string, known []string) string {
 		return ""
 	}
 	return fmt.Sprintf(", did you mean %s?", best)
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/textdist"
 )
 
 // subcommands are tlsdoctor's subcommands, for suggestions.
@@ -40,7 +42,7 @@ func targetMistake(arg string) error {
 	}
 	suggest := wordHints[word]
 	for _, s := range subcommands {
-		if suggest == "" && len(word) >= 3 && editDistance(word, s) <= 2 {
+		if suggest == "" && len(word) >= 3 && textdist.Distance(word, s) <= 2 {
 			suggest = "tlsdoctor " + s
 		}
 	}
@@ -49,25 +51,4 @@ func targetMistake(arg string) error {
 	}
 	return &usageError{msg: fmt.Sprintf("%q is not a tlsdoctor subcommand, and tlsdoctor will not look it up as a host name", arg),
 		hint: fmt.Sprintf("did you mean '%s'? For a host of that name give its port: tlsdoctor %s:443", suggest, arg)}
-}
-
-// editDistance is the Levenshtein distance between a and b (ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

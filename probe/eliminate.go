@@ -48,6 +48,12 @@ type eliminator struct {
 	// accepted, when set, is called as soon as a first candidate is
 	// accepted (more than once is fine).
 	accepted func()
+	// observe, when set, is told every pick with its offer (a
+	// dimension's dedicated elimination feeds its answers back).
+	observe func(offer []uint16, id uint16, r legacytls.Result)
+	// noOrder skips the hellos made only to learn the server's order
+	// (the caller settles it from every answer it saw).
+	noOrder bool
 	// likelyRefused makes the first round offer the list one way only,
 	// and the other way only once the server has accepted something:
 	// one round trip more when it does, one connection less when it
@@ -96,6 +102,9 @@ func (e *eliminator) step(ctx context.Context, offer []uint16, urgent bool) step
 		if e.accepted != nil {
 			e.accepted()
 		}
+		if e.observe != nil {
+			e.observe(offer, id, r)
+		}
 		return step{status: picked, id: id, r: r}
 	case ok:
 		e.fail("%s: the server chose %s, which was not offered", e.what, e.name(id))
@@ -108,6 +117,15 @@ func (e *eliminator) step(ctx context.Context, offer []uint16, urgent bool) step
 		return step{status: stopped, r: r}
 	}
 	return step{status: refused, r: r}
+}
+
+// asker is e's hello as a dimension asks it: through step, so that what
+// it learns is observed and what fails is recorded.
+func (e *eliminator) asker() asker {
+	return func(ctx context.Context, offer []uint16) (uint16, legacytls.Result, bool) {
+		st := e.step(ctx, offer, false)
+		return st.id, st.r, st.status == picked
+	}
 }
 
 // chain eliminates over offer until a refusal.
@@ -240,7 +258,7 @@ func (e *eliminator) clientOrder(ctx context.Context, cands []uint16, fwd, rev s
 	// A pick out of our order: the server has one of its own. One chain
 	// over what was found gives it; the last one left needs no hello.
 	left := slices.Clone(all)
-	for len(left) > 1 {
+	for len(left) > 1 && !e.noOrder {
 		st := e.step(ctx, left, true)
 		if st.status != picked {
 			break
@@ -263,7 +281,7 @@ func (e *eliminator) clientOrder(ctx context.Context, cands []uint16, fwd, rev s
 // offering the last and the first found, in that order, decides.
 func (e *eliminator) orderPreference(ctx context.Context, found, offered []uint16) string {
 	n := len(found)
-	if n < 2 {
+	if n < 2 || e.noOrder {
 		return ""
 	}
 	for i := 0; i < n-1; i++ {

@@ -91,8 +91,15 @@ func parse(id uint16, name string) Info {
 	if !ok {
 		// TLS 1.3: TLS_AES_128_GCM_SHA256.
 		in.KeyExchange = "TLS13"
-		i := strings.LastIndex(n, "_")
-		in.Cipher, in.MAC = n[:i], n[i+1:]
+		i := max(strings.LastIndex(n, "_"), 0)
+		in.Cipher, in.MAC = n[:i], strings.TrimPrefix(n[i:], "_")
+		in.Bits = cipherBits(in.Cipher)
+		return in
+	}
+	if c, ok := strings.CutPrefix(kx, "EN_"); ok {
+		// Netscape's SSL_EN_RC2_128_CBC_WITH_MD5: RSA key exchange, the
+		// cipher before _WITH_, the MAC after.
+		in.KeyExchange, in.Auth, in.Cipher, in.MAC = "RSA", "RSA", c, rest
 		in.Bits = cipherBits(in.Cipher)
 		return in
 	}
@@ -121,7 +128,10 @@ func parse(id uint16, name string) Info {
 		}
 	}
 	i := strings.LastIndex(rest, "_")
-	in.Cipher, in.MAC = rest[:i], rest[i+1:]
+	if i < 0 {
+		i = len(rest)
+	}
+	in.Cipher, in.MAC = rest[:i], strings.TrimPrefix(rest[i:], "_")
 	if in.MAC == "8" || in.MAC == "CCM" { // AES_128_CCM_8, AES_128_CCM
 		in.Cipher, in.MAC = rest, ""
 	}

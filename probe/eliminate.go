@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
 )
@@ -54,6 +55,13 @@ type eliminator struct {
 	// noOrder skips the hellos made only to learn the server's order
 	// (the caller settles it from every answer it saw).
 	noOrder bool
+	// apart, when set, marks candidates a server may choose and then fail
+	// with, closing the connection without a word (Dovecot without DH
+	// parameters on a DHE suite): after such a close the offer is asked
+	// again without them, and from then on they are eliminated on
+	// their own, after the rest (held says so).
+	apart func(uint16) bool
+	held  atomic.Bool
 	// likelyRefused makes the first round offer the list one way only,
 	// and the other way only once the server has accepted something:
 	// one round trip more when it does, one connection less when it
@@ -92,9 +100,23 @@ type step struct {
 }
 
 func (e *eliminator) step(ctx context.Context, offer []uint16, urgent bool) step {
+	if e.apart != nil && e.held.Load() {
+		offer = slices.DeleteFunc(slices.Clone(offer), e.apart)
+		if len(offer) == 0 {
+			return step{status: refused}
+		}
+	}
 	r, ok := e.ask(ctx, offer, urgent)
 	if !ok {
 		return step{status: stopped}
+	}
+	if e.apart != nil && !e.held.Load() && closedSilently(r) {
+		// A silent close is no refusal of the whole offer: the server
+		// may have picked a suite it cannot finish. Ask the rest.
+		if rest := slices.DeleteFunc(slices.Clone(offer), e.apart); len(rest) > 0 && len(rest) < len(offer) {
+			e.held.Store(true)
+			return e.step(ctx, rest, urgent)
+		}
 	}
 	id, ok := e.choice(r)
 	switch {
@@ -143,6 +165,81 @@ func (e *eliminator) chain(ctx context.Context, offer []uint16, urgent bool) (id
 }
 
 func (e *eliminator) run(ctx context.Context, cands []uint16) elimination {
+	out := e.runAll(ctx, cands)
+	if e.held.Load() {
+		out = e.withHeld(ctx, cands, out)
+	}
+	return out
+}
+
+// withHeld eliminates over the candidates set apart after a silent close,
+// on their own (a close now is their refusal), and adds what it finds to
+// out, in the order out's preference calls for.
+func (e *eliminator) withHeld(ctx context.Context, cands []uint16, out elimination) elimination {
+	held := slices.DeleteFunc(slices.Clone(cands), func(id uint16) bool { return !e.apart(id) || slices.Contains(out.IDs, id) })
+	sub := &eliminator{chains: 1, what: e.what, ask: e.ask, choice: e.choice, name: e.name, fail: e.fail,
+		accepted: e.accepted, observe: e.observe, noOrder: true}
+	found := sub.run(ctx, held)
+	if len(found.IDs) == 0 {
+		return out
+	}
+	if len(out.IDs) == 0 {
+		found.Preference = e.orderPreference(ctx, found.IDs, cands)
+		return found
+	}
+	byID := map[uint16]legacytls.Result{}
+	for i, id := range out.IDs {
+		byID[id] = out.Answers[i]
+	}
+	for i, id := range found.IDs {
+		byID[id] = found.Answers[i]
+	}
+	all := append(slices.Clone(out.IDs), found.IDs...)
+	pos := func(id uint16) int { return slices.Index(cands, id) }
+	merged := elimination{First: out.First}
+	if out.Preference == "server" {
+		// Where the suites set apart stand in the server's order takes
+		// one chain over everything found.
+		for left := all; len(left) > 0; {
+			if len(left) == 1 {
+				merged.add(left[0], byID[left[0]])
+				break
+			}
+			st := e.step(ctx, left, true)
+			if st.status != picked {
+				for _, id := range left {
+					merged.add(id, byID[id])
+				}
+				break
+			}
+			merged.add(st.id, byID[st.id])
+			left = slices.DeleteFunc(slices.Clone(left), func(id uint16) bool { return id == st.id })
+		}
+		merged.Preference = "server"
+		return merged
+	}
+	slices.SortFunc(all, func(a, b uint16) int { return pos(a) - pos(b) })
+	for _, id := range all {
+		merged.add(id, byID[id])
+	}
+	merged.Preference = out.Preference
+	if merged.Preference == "" {
+		merged.Preference = e.orderPreference(ctx, all, cands)
+	}
+	return merged
+}
+
+// closedSilently says whether the server closed the connection after our
+// hello without a byte: no answer, no alert.
+func closedSilently(r legacytls.Result) bool {
+	if r.Answered || r.AlertSeen || r.Err == nil || !r.Silent {
+		return false
+	}
+	_, unsure := inconclusive(r)
+	return !unsure
+}
+
+func (e *eliminator) runAll(ctx context.Context, cands []uint16) elimination {
 	var out elimination
 	if len(cands) == 0 {
 		return out

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -230,5 +231,50 @@ func TestEliminatorUnofferedPickStops(t *testing.T) {
 	got := f.eliminator(func([]uint16) uint16 { return 99 }, 4, 0).run(context.Background(), span(1, 5))
 	if len(got.IDs) != 0 || len(f.failures) == 0 {
 		t.Errorf("found %v, failures %v; want nothing and a failure", got.IDs, f.failures)
+	}
+}
+
+// TestEliminatorSilentCloseOnApart: a server that closes without a word
+// when its pick is one it cannot finish (set apart), and on every refusal,
+// still gets the rest of what it accepts found, in the right order; what
+// it cannot finish is not listed.
+func TestEliminatorSilentCloseOnApart(t *testing.T) {
+	cands := span(1, 60)
+	broken := func(id uint16) bool { return id%10 == 3 } // 3, 13, 23...
+	own := []uint16{23, 40, 3, 57, 12, 25, 8, 33, 50}
+	var works []uint16
+	for _, id := range own {
+		if !broken(id) {
+			works = append(works, id)
+		}
+	}
+	for _, tt := range []struct {
+		name     string
+		srv      fakeServer
+		want     []uint16
+		wantPref string
+	}{
+		{"server order", serverOrdered(own...), works, "server"},
+		{"client order", clientOrdered(own...), slices.Sorted(slices.Values(works)), "client"},
+	} {
+		for _, chains := range []int{1, 4} {
+			t.Run(fmt.Sprintf("%s, %d chains", tt.name, chains), func(t *testing.T) {
+				var f fakeRun
+				e := f.eliminator(tt.srv, chains, 0)
+				srvAsk := e.ask
+				e.ask = func(ctx context.Context, offer []uint16, urgent bool) (legacytls.Result, bool) {
+					r, ok := srvAsk(ctx, offer, urgent)
+					if r.AlertSeen || broken(r.Suite) {
+						return legacytls.Result{Silent: true, Err: io.EOF}, ok
+					}
+					return r, ok
+				}
+				e.apart = broken
+				got := e.run(context.Background(), cands)
+				if !slices.Equal(got.IDs, tt.want) || got.Preference != tt.wantPref {
+					t.Errorf("found %v (%q), want %v (%q)", got.IDs, got.Preference, tt.want, tt.wantPref)
+				}
+			})
+		}
 	}
 }

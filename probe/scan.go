@@ -484,6 +484,11 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		}
 	}
 	e.likelyRefused = v < tls.VersionTLS12
+	if v != tls.VersionTLS13 {
+		// DHE suites are where a server without DH parameters closes
+		// silently (Dovecot): see eliminator.apart.
+		e.apart = func(id uint16) bool { return ciphersuite.Lookup(id).KeyExchange == "DHE" }
+	}
 	var found elimination
 	if v == tls.VersionTLS13 && s.suites13 != nil {
 		found = s.dedicated(ctx, e, s.suites13, e.asker())

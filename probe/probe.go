@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,6 +64,11 @@ type Options struct {
 	// AIAKnownSubjects are the raw subjects of the caller's trust anchors;
 	// no download is made for a certificate one of them issued.
 	AIAKnownSubjects [][]byte
+	// Anchors, when set, gives more trust anchors, asked for only once
+	// the handshakes are over (the caller may still be loading them while
+	// they run): they count as AIAKnownSubjects and as
+	// Revocation.Issuers. It must return by the time ctx ends.
+	Anchors func(ctx context.Context) []*x509.Certificate
 }
 
 // Purposes of handshake attempts, as recorded.
@@ -136,9 +142,17 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	if maxV == 0 {
 		maxV = tls.VersionTLS13
 	}
+	rev := opts.Revocation
+	if rev.Client == nil {
+		rev.Client = fetch
+	}
+	// In full mode the OCSP and CRL requests for what the primary
+	// handshake's chain already says start as soon as the chain arrives.
+	rr := startRevocation(ctx, rev)
+	defer rr.close()
 	spec := attemptSpec{
 		purpose: PurposePrimary, target: rec.Target, dialer: d, addrs: addrs,
-		minV: minV, maxV: maxV, cert: opts.ClientCertificate,
+		minV: minV, maxV: maxV, cert: opts.ClientCertificate, onChain: rr.prefetch,
 	}
 	var primary Attempt
 	var wg sync.WaitGroup
@@ -182,24 +196,29 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			minV: minV, maxV: maxV, noCertReason: ReasonWithheld,
 		}))
 	}
+	known, issuers := opts.AIAKnownSubjects, slices.Clone(rev.Issuers)
+	if opts.Anchors != nil {
+		for _, c := range opts.Anchors(ctx) {
+			known = append(known, c.RawSubject)
+			issuers = append(issuers, c)
+		}
+	}
 	if !opts.NoAIA && ctx.Err() == nil {
 		client := opts.AIAClient
 		if client == nil {
 			client = fetch
 		}
-		rec.AIA = fetchAIA(ctx, client, rec.Chain(), opts.AIAKnownSubjects)
+		rec.AIA = fetchAIA(ctx, client, rec.Chain(), known)
 	}
-	// Revocation runs after AIA so that fetched intermediates can serve as
-	// issuers of the certificates whose issuer the server did not send.
-	rev := opts.Revocation
-	if rev.Client == nil {
-		rev.Client = fetch
-	}
-	rev.Issuers = append(append([]*x509.Certificate(nil), rev.Issuers...), aiaCertificates(rec.AIA)...)
+	// The rest of revocation runs after AIA so that fetched intermediates
+	// can serve as issuers of the certificates whose issuer the server
+	// did not send.
+	issuers = append(issuers, aiaCertificates(rec.AIA)...)
+	var staple []byte
 	if a := rec.chainAttempt(); a != nil {
-		rev.Staple = a.OCSPStaple
+		staple = a.OCSPStaple
 	}
-	rec.Revocation = fetchRevocation(ctx, rev, rec.RevocationChain())
+	rec.Revocation = rr.fetch(rec.RevocationChain(), issuers, staple)
 	return rec, nil
 }
 
@@ -248,6 +267,9 @@ type attemptSpec struct {
 	noCertReason string
 	// noVerdictWait skips the wait for a post-handshake verdict.
 	noVerdictWait bool
+	// onChain, when set, is told the server's chain and stapled OCSP
+	// response as soon as the handshake has them; it must not block.
+	onChain func(rawCerts [][]byte, staple []byte)
 }
 
 // attempt makes one connection through the dial layer (trying each
@@ -314,9 +336,16 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 		},
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			mu.Lock()
-			defer mu.Unlock()
 			a.OCSPStaple = cs.OCSPResponse
 			a.SCTs = cs.SignedCertificateTimestamps
+			mu.Unlock()
+			if s.onChain != nil {
+				raw := make([][]byte, len(cs.PeerCertificates))
+				for i, c := range cs.PeerCertificates {
+					raw[i] = c.Raw
+				}
+				s.onChain(raw, cs.OCSPResponse)
+			}
 			return nil
 		},
 		GetClientCertificate: func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {

@@ -177,9 +177,17 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	stores, recorded, err := o.trust.load(env)
-	if err != nil {
+	// The default truststores load while the handshake runs (see
+	// engine.Request.Trust); stores named by flag load first.
+	var stores []checks.Truststore
+	var recorded []probe.RecordedTruststore
+	if err := o.trust.validate(); err != nil {
 		return 0, err
+	}
+	if !o.trust.lazy() {
+		if stores, recorded, err = o.trust.load(env); err != nil {
+			return 0, err
+		}
 	}
 	popts := probe.Options{Target: target, NoSNI: o.noSNI, Tool: "tlsdoctor " + Version,
 		Revocation: o.revocation.probeOptions(stores), NoAIA: o.trust.noAIA, AIAKnownSubjects: engine.AnchorSubjects(stores),
@@ -194,6 +202,12 @@ func runProbe(ctx context.Context, args []string, env Env) (int, error) {
 		popts.ClientCertificate, popts.ClientSource = &id.Certificate, id.Format+" "+id.Source
 	}
 	req := engine.Request{Probe: popts, Timeout: o.timeout, Judge: o.trust.judgement(stores, recorded, o.out)}
+	if o.trust.lazy() {
+		req.Trust = func() (engine.Trust, error) {
+			s, r, err := o.trust.load(env)
+			return engine.Trust{Stores: s, Recorded: r}, err
+		}
+	}
 	req.Probe.Now = env.Now
 	if o.scan.scan {
 		req.Scan = &probe.ScanOptions{MaxConns: o.scan.maxConns, Delay: o.scan.delay, Connect: conn}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 
@@ -92,25 +93,36 @@ func lookupEnv(env Env, k string) (string, bool) {
 // store given it is system, plus mozilla and java (when a JDK is found)
 // for the per-store verdict.
 func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTruststore, error) {
-	if t.warnDays < 0 {
-		return nil, nil, &usageError{msg: fmt.Sprintf("--warn-days %d must not be negative", t.warnDays), hint: "--warn-days 30, or 0 to disable the warning"}
+	if err := t.validate(); err != nil {
+		return nil, nil, err
 	}
 	var stores []checks.Truststore
 	var recorded []probe.RecordedTruststore
 	if !t.given() {
-		sys, err := t.named(storeSystem, env)
-		if err != nil {
-			return nil, nil, err
+		// Three independent files (the embedded roots, the system bundle,
+		// the JDK's cacerts): parsed at once.
+		named := []string{storeSystem, storeMozilla, storeJava}
+		got := make([]checks.Truststore, len(named))
+		errs := make([]error, len(named))
+		var wg sync.WaitGroup
+		for i, n := range named {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got[i], errs[i] = t.named(n, env)
+			}()
 		}
-		stores = append(stores, sys)
-		if moz, err := t.named(storeMozilla, env); err == nil {
-			stores = append(stores, moz)
+		wg.Wait()
+		if errs[0] != nil {
+			return nil, nil, errs[0]
 		}
-		if jv, err := t.named(storeJava, env); err == nil {
-			stores = append(stores, jv)
-		}
-		for _, s := range stores {
-			recorded = append(recorded, probe.RecordedTruststore{Name: s.Name})
+		for i := range named {
+			// mozilla and java are for the per-store verdict: without a
+			// JDK there is no java store, and that is no error.
+			if errs[i] == nil {
+				stores = append(stores, got[i])
+				recorded = append(recorded, probe.RecordedTruststore{Name: got[i].Name})
+			}
 		}
 		return stores, recorded, nil
 	}
@@ -163,6 +175,19 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 	}
 	return stores, recorded, nil
 }
+
+// validate checks the flags that need no file read.
+func (t *trustOptions) validate() error {
+	if t.warnDays < 0 {
+		return &usageError{msg: fmt.Sprintf("--warn-days %d must not be negative", t.warnDays), hint: "--warn-days 30, or 0 to disable the warning"}
+	}
+	return nil
+}
+
+// lazy says whether the stores can load while the probe runs: the default
+// stores only. Files the user names are read first, so that a bad path or
+// password is said before any connection is made.
+func (t *trustOptions) lazy() bool { return !t.given() }
 
 // named loads a named store: system, mozilla or java.
 func (t *trustOptions) named(name string, env Env) (checks.Truststore, error) {

@@ -48,8 +48,11 @@ func Name(id uint16) string { return Lookup(id).Name }
 // case-insensitive) or by OpenSSL name.
 func ByName(s string) (Info, bool) {
 	u := strings.ToUpper(strings.TrimSpace(s))
+	// Built once, not per entry: the checks' tables look up a few
+	// hundred names at start-up.
+	tlsU, sslU := "TLS_"+u, "SSL_"+u
 	for id, n := range registry {
-		if n == u || n == "TLS_"+u || n == "SSL_"+u {
+		if n == u || n == tlsU || n == sslU {
 			return parse(id, n), true
 		}
 	}

@@ -22,7 +22,11 @@ import (
 //
 //   - the same pick both ways, with a second candidate found later, proves
 //     the server chooses by its own order; the rest is one chain, so that
-//     the picks give that order;
+//     the picks give that order, or, with partition, parallel chains over
+//     parts of the list (for suites: tiers as servers rank them), whose
+//     picks give the order within each part, merged by checking each
+//     border between parts with one hello (and offering the heads of
+//     parts that interleave, one pick at a time);
 //   - two different picks mean the server follows the client's order: the
 //     forward pick is the first accepted candidate in our order, the
 //     reverse pick the last. There is no server order to learn, so the
@@ -62,6 +66,12 @@ type eliminator struct {
 	// their own, after the rest (held says so).
 	apart func(uint16) bool
 	held  atomic.Bool
+	// partition, for a server with its own order, finds that order by
+	// parallel chains over parts of the list and a merge (see
+	// partitionMerge) instead of one chain. parts, when set, cuts the
+	// list into at most k parts; nil cuts it into k contiguous ones.
+	partition bool
+	parts     func(cands []uint16, k int) [][]uint16
 	// likelyRefused makes the first round offer the list one way only,
 	// and the other way only once the server has accepted something:
 	// one round trip more when it does, one connection less when it
@@ -272,6 +282,9 @@ func (e *eliminator) runAll(ctx context.Context, cands []uint16) elimination {
 	case fwd.status == picked && rev.status == picked && fwd.id == rev.id:
 		// Same pick both ways: any second candidate proves server order.
 		out.add(fwd.id, fwd.r)
+		if e.partition {
+			return e.partitionMerge(ctx, cands, fwd)
+		}
 		out.addChain(e.chain(ctx, without(cands, out.IDs), true))
 		if len(out.IDs) > 1 {
 			out.Preference = "server"
@@ -292,6 +305,161 @@ func (e *eliminator) runAll(ctx context.Context, cands []uint16) elimination {
 	}
 	out.addChain(e.chain(ctx, without(cands, out.IDs), true))
 	out.Preference = e.orderPreference(ctx, out.IDs, cands)
+	return out
+}
+
+// partitionMerge finishes a run whose first round showed the server's own
+// order (top, its first choice): the rest is cut into contiguous parts,
+// each eliminated by its own chain (the picks give the server's order
+// within the part), then the parts are merged: one hello per pair of
+// neighbouring parts checks whether the last of one beats the first of the
+// next; where it does not, the parts around that border are merged by
+// offering their heads, one pick at a time.
+func (e *eliminator) partitionMerge(ctx context.Context, cands []uint16, top step) elimination {
+	rest := without(cands, []uint16{top.id})
+	k := min(e.chains, max(len(rest), 1))
+	var cut [][]uint16
+	if e.parts != nil {
+		cut = e.parts(rest, k)
+	} else {
+		for i := range k {
+			cut = append(cut, rest[i*len(rest)/k:(i+1)*len(rest)/k])
+		}
+	}
+	type list struct {
+		ids     []uint16
+		answers []legacytls.Result
+	}
+	parts := make([]list, len(cut))
+	var wg sync.WaitGroup
+	for i, part := range cut {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i].ids, parts[i].answers = e.chain(ctx, part, true)
+		}()
+	}
+	wg.Wait()
+	var lists []list
+	for _, p := range parts {
+		if len(p.ids) > 0 {
+			lists = append(lists, p)
+		}
+	}
+	byID := map[uint16]legacytls.Result{top.id: top.r}
+	for _, l := range lists {
+		for j, id := range l.ids {
+			byID[id] = l.answers[j]
+		}
+	}
+	blocks := make([][]uint16, len(lists))
+	for i, l := range lists {
+		blocks[i] = l.ids
+	}
+	// Borders, all at once: where the last of a block beats the first
+	// of the next, every candidate of the one is above every candidate
+	// of the other. Blocks that interleave are merged, and the borders
+	// of what they become are checked again.
+	var mu sync.Mutex
+	beats := map[[2]uint16]bool{}
+	for len(blocks) > 1 {
+		joined := make([]bool, len(blocks)-1)
+		for i := range joined {
+			a, b := blocks[i][len(blocks[i])-1], blocks[i+1][0]
+			mu.Lock()
+			known, seen := beats[[2]uint16{a, b}]
+			mu.Unlock()
+			if seen {
+				joined[i] = !known
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				st := e.step(ctx, []uint16{a, b}, true)
+				won := st.status == picked && st.id == a
+				mu.Lock()
+				beats[[2]uint16{a, b}] = won
+				mu.Unlock()
+				joined[i] = !won
+			}()
+		}
+		wg.Wait()
+		if !slices.Contains(joined, true) || ctx.Err() != nil {
+			break
+		}
+		// Each run of joined blocks is merged on its own, the runs at
+		// once.
+		type run struct{ from, to int }
+		var runs []run
+		for i := 0; i < len(blocks); {
+			j := i
+			for j < len(joined) && joined[j] {
+				j++
+			}
+			runs = append(runs, run{i, j})
+			i = j + 1
+		}
+		merged := make([][]uint16, len(runs))
+		for ri, rn := range runs {
+			if rn.from == rn.to {
+				merged[ri] = blocks[rn.from]
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				merged[ri] = e.mergeHeads(ctx, blocks[rn.from:rn.to+1])
+			}()
+		}
+		wg.Wait()
+		blocks = merged
+	}
+	out := elimination{First: top.r}
+	out.add(top.id, top.r)
+	for _, b := range blocks {
+		for _, id := range b {
+			out.add(id, byID[id])
+		}
+	}
+	if len(out.IDs) > 1 {
+		out.Preference = "server"
+	}
+	return out
+}
+
+// mergeHeads merges lists, each in the server's order, by offering their
+// heads: one hello per pick until one list is left.
+func (e *eliminator) mergeHeads(ctx context.Context, lists [][]uint16) []uint16 {
+	heads := make([][]uint16, len(lists))
+	for i, l := range lists {
+		heads[i] = slices.Clone(l)
+	}
+	var out []uint16
+	for {
+		var offer []uint16
+		for _, h := range heads {
+			if len(h) > 0 {
+				offer = append(offer, h[0])
+			}
+		}
+		if len(offer) < 2 {
+			break
+		}
+		st := e.step(ctx, offer, true)
+		if st.status != picked {
+			break // cut short: what is left keeps an order not established
+		}
+		out = append(out, st.id)
+		for i, h := range heads {
+			if len(h) > 0 && h[0] == st.id {
+				heads[i] = h[1:]
+			}
+		}
+	}
+	for _, h := range heads {
+		out = append(out, h...)
+	}
 	return out
 }
 

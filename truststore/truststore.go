@@ -20,7 +20,9 @@ var ErrNoCertificates = errors.New("holds no certificate")
 
 // LoadFile reads a bundle of certificates, PEM or DER, detected from the
 // content. Errors name the file and say what is wrong.
-func LoadFile(path string) ([]*x509.Certificate, error) {
+func LoadFile(path string) ([]*x509.Certificate, error) { return loadFile(nil, path) }
+
+func loadFile(p *Parser, path string) ([]*x509.Certificate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -29,7 +31,7 @@ func LoadFile(path string) ([]*x509.Certificate, error) {
 		}
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	certs, err := ParseCertificates(data)
+	certs, err := parseCertificates(p, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s %w", path, err)
 	}
@@ -38,7 +40,9 @@ func LoadFile(path string) ([]*x509.Certificate, error) {
 
 // ParseCertificates parses PEM (every CERTIFICATE block; other blocks are
 // skipped) or a single DER certificate.
-func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) { return parseCertificates(nil, data) }
+
+func parseCertificates(p *Parser, data []byte) ([]*x509.Certificate, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("is empty: %w", ErrNoCertificates)
 	}
@@ -55,7 +59,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		if b.Type != "CERTIFICATE" && b.Type != "TRUSTED CERTIFICATE" {
 			continue
 		}
-		c, err := x509.ParseCertificate(b.Bytes)
+		c, err := p.parse(b.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("has a CERTIFICATE block that does not parse: %v", err)
 		}
@@ -67,7 +71,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		}
 		return certs, nil
 	}
-	if c, err := x509.ParseCertificate(data); err == nil {
+	if c, err := p.parse(data); err == nil {
 		return []*x509.Certificate{c}, nil
 	}
 	if cs, err := x509.ParseCertificates(data); err == nil && len(cs) > 0 {
@@ -106,13 +110,16 @@ var systemDirs = []string{"/etc/ssl/certs", "/etc/pki/tls/certs"}
 
 // System loads the system roots, honouring SSL_CERT_FILE and SSL_CERT_DIR
 // as OpenSSL and Go do.
-func System() ([]*x509.Certificate, error) {
+func System() ([]*x509.Certificate, error) { return (*Parser)(nil).System() }
+
+// System is System, sharing what p has parsed.
+func (p *Parser) System() ([]*x509.Certificate, error) {
 	files := systemFiles
 	if f := os.Getenv("SSL_CERT_FILE"); f != "" {
 		files = []string{f}
 	}
 	for _, f := range files {
-		if certs, err := LoadFile(f); err == nil {
+		if certs, err := loadFile(p, f); err == nil {
 			return certs, nil
 		}
 	}
@@ -127,7 +134,7 @@ func System() ([]*x509.Certificate, error) {
 			continue
 		}
 		for _, e := range entries {
-			if cs, err := LoadFile(filepath.Join(d, e.Name())); err == nil {
+			if cs, err := loadFile(p, filepath.Join(d, e.Name())); err == nil {
 				certs = append(certs, cs...)
 			}
 		}

@@ -335,7 +335,7 @@ func recordedStores(rec *probe.Record, path string, trust *trustOptions, env Env
 			// A named store is this machine's version of it. The java
 			// store judged alongside the first is left out on a machine
 			// without a JDK.
-			ts, err := trust.named(rt.Name, env)
+			ts, err := trust.named(nil, rt.Name, env)
 			if err != nil && i > 0 && rt.Name == storeJava {
 				continue
 			}

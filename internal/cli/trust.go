@@ -98,6 +98,8 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 	}
 	var stores []checks.Truststore
 	var recorded []probe.RecordedTruststore
+	// Stores loaded together parse a root they share once.
+	parser := &truststore.Parser{}
 	if !t.given() {
 		// Three independent files (the embedded roots, the system bundle,
 		// the JDK's cacerts): parsed at once.
@@ -109,7 +111,7 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				got[i], errs[i] = t.named(n, env)
+				got[i], errs[i] = t.named(parser, n, env)
 			}()
 		}
 		wg.Wait()
@@ -134,7 +136,7 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 		switch arg {
 		case storeSystem, storeMozilla, storeJava:
 			if flag == "--truststore" {
-				ts, err := t.named(arg, env)
+				ts, err := t.named(parser, arg, env)
 				if err != nil {
 					return err
 				}
@@ -144,7 +146,7 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 				return nil
 			}
 		}
-		certs, format, err := truststore.Load(arg, pw)
+		certs, format, err := parser.Load(arg, pw)
 		if err != nil {
 			return storeError(flag, arg, err)
 		}
@@ -189,11 +191,12 @@ func (t *trustOptions) validate() error {
 // password is said before any connection is made.
 func (t *trustOptions) lazy() bool { return !t.given() }
 
-// named loads a named store: system, mozilla or java.
-func (t *trustOptions) named(name string, env Env) (checks.Truststore, error) {
+// named loads a named store: system, mozilla or java, with parser (nil:
+// its own).
+func (t *trustOptions) named(parser *truststore.Parser, name string, env Env) (checks.Truststore, error) {
 	switch name {
 	case storeSystem:
-		certs, err := truststore.System()
+		certs, err := parser.System()
 		if err != nil {
 			return checks.Truststore{}, &inputError{err: err}
 		}
@@ -201,7 +204,7 @@ func (t *trustOptions) named(name string, env Env) (checks.Truststore, error) {
 		ts.Source = "system roots"
 		return ts, nil
 	case storeMozilla:
-		certs, err := truststore.Mozilla()
+		certs, err := parser.Mozilla()
 		if err != nil {
 			return checks.Truststore{}, &inputError{err: err}
 		}
@@ -221,7 +224,7 @@ func (t *trustOptions) named(name string, env Env) (checks.Truststore, error) {
 		if err != nil {
 			return checks.Truststore{}, err
 		}
-		certs, err := truststore.Java(path, pw)
+		certs, err := parser.Java(path, pw)
 		if err != nil {
 			return checks.Truststore{}, storeError("--truststore java", path, err)
 		}

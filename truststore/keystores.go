@@ -261,7 +261,9 @@ func JavaCacerts(getenv func(string) string, lookPath func(string) (string, erro
 
 // Java loads the JDK's cacerts, JKS or PKCS#12, with the password given
 // or Java's default "changeit".
-func Java(path string, pw Password) ([]*x509.Certificate, error) { return (*Parser)(nil).Java(path, pw) }
+func Java(path string, pw Password) ([]*x509.Certificate, error) {
+	return (*Parser)(nil).Java(path, pw)
+}
 
 // Java is Java, sharing what p has parsed.
 func (p *Parser) Java(path string, pw Password) ([]*x509.Certificate, error) {

@@ -14,7 +14,7 @@
 #   RUNS=5 scripts/bench-scan.sh            (each tool five times per server,
 #                                            interleaved; the median is kept)
 #
-# Needs: go, openssl, awk. Optional: nmap (apt-get install -y nmap), testssl
+# Needs: go, openssl, awk, bash 5. Optional: nmap (apt-get install -y nmap), testssl
 # (apt-get install -y testssl.sh), sslscan (apt-get install -y sslscan), nginx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,9 +74,9 @@ run_once() {
 	local name=$1 tool=$2; shift 2
 	local before after t0 t1
 	before=$(count "$work/$name.count")
-	t0=$(date +%s.%N)
+	t0=$EPOCHREALTIME
 	"$@" >"$work/$name.$tool.out" 2>&1 || true
-	t1=$(date +%s.%N)
+	t1=$EPOCHREALTIME
 	after=$(count "$work/$name.count")
 	local secs; secs=$(awk "BEGIN{printf \"%.2f\", $t1-$t0}")
 	printf '%-22s %-10s %10s %12s %8s\n' "$name" "$tool" "$secs" "$((after - before))" "$(cut -d' ' -f1 /proc/loadavg)"

@@ -120,8 +120,8 @@ bench() { # NAME
 		local o; o=$(median "$name" "$other")
 		awk -v name="$name" -v other="$other" -v runs="$RUNS" -v td="$td" -v o="$o" 'BEGIN {
 			split(td, a, " "); split(o, b, " ")
-			printf "    median of %d: tlsdoctor %.2f s, %d conns; %s %.2f s, %d conns; tlsdoctor / %s = %.2f× time, %.2f× conns\n",
-				runs, a[1], a[2], other, b[1], b[2], other, a[1]/b[1], a[2]/b[2]
+			printf "    median of %d: tlsdoctor %.2f s, %d conns; %s %.2f s, %d conns; tlsdoctor / %s = %.2f× time, %.2f× conns (%s takes %.1f× as long)\n",
+				runs, a[1], a[2], other, b[1], b[2], other, a[1]/b[1], a[2]/b[2], other, b[1]/a[1]
 		}'
 	done
 }

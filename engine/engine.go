@@ -11,6 +11,7 @@ package engine
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"sort"
 	"time"
@@ -33,6 +34,13 @@ type Request struct {
 	Timeout time.Duration
 	// Judge says how to judge the record.
 	Judge Judgement
+	// Trust, when set, loads the truststores while the probe runs, so
+	// that the handshake does not wait for them: Diagnose calls it at
+	// once in a goroutine of its own and waits for it only where stores
+	// are needed (as trust anchors once the handshakes are over, and to
+	// judge). What it returns replaces Judge.Stores and Judge.Recorded;
+	// its error is Diagnose's, returned when the probe is done.
+	Trust func() (Trust, error)
 	// Progress, when set, is told what the diagnosis is doing, for a
 	// verbose run; it must not block.
 	Progress func(Event)
@@ -58,6 +66,12 @@ type Judgement struct {
 	// Rules is the --policy-file (and --ignore) policy, or nil: its rules
 	// add policy-violation findings, its ignores take findings out.
 	Rules *policy.Policy
+}
+
+// Trust is what Request.Trust loads.
+type Trust struct {
+	Stores   []checks.Truststore
+	Recorded []probe.RecordedTruststore
 }
 
 // Env is the checks' environment for judging at now.
@@ -132,10 +146,44 @@ func Diagnose(ctx context.Context, req Request) (*Result, error) {
 	}
 	popts := req.Probe
 	popts.Now = now
+	var trust Trust
+	var trustErr error
+	trustDone := make(chan struct{})
+	if req.Trust == nil {
+		close(trustDone)
+	} else {
+		go func() {
+			defer close(trustDone)
+			trust, trustErr = req.Trust()
+		}()
+		given := popts.Anchors
+		popts.Anchors = func(ctx context.Context) []*x509.Certificate {
+			var out []*x509.Certificate
+			if given != nil {
+				out = given(ctx)
+			}
+			select {
+			case <-trustDone:
+			case <-ctx.Done():
+				return out
+			}
+			for _, s := range trust.Stores {
+				out = append(out, s.Certs...)
+			}
+			return out
+		}
+	}
 	progress(Event{Stage: "probe"})
 	rec, err := probe.Run(ctx, popts)
 	if err != nil {
 		return nil, err
+	}
+	<-trustDone
+	if trustErr != nil {
+		return nil, trustErr
+	}
+	if req.Trust != nil {
+		req.Judge.Stores, req.Judge.Recorded = trust.Stores, trust.Recorded
 	}
 	progress(Event{Stage: "probe", Done: true, Record: rec})
 	if req.Scan != nil {

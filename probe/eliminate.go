@@ -22,7 +22,11 @@ import (
 //
 //   - the same pick both ways, with a second candidate found later, proves
 //     the server chooses by its own order; the rest is one chain, so that
-//     the picks give that order;
+//     the picks give that order, or, with partition, parallel chains over
+//     parts of the list (for suites: tiers as servers rank them), whose
+//     picks give the order within each part, merged by checking each
+//     border between parts with one hello (and offering the heads of
+//     parts that interleave, one pick at a time);
 //   - two different picks mean the server follows the client's order: the
 //     forward pick is the first accepted candidate in our order, the
 //     reverse pick the last. There is no server order to learn, so the
@@ -49,6 +53,25 @@ type eliminator struct {
 	// accepted, when set, is called as soon as a first candidate is
 	// accepted (more than once is fine).
 	accepted func()
+	// observe, when set, is told every pick with its offer (a
+	// dimension's dedicated elimination feeds its answers back).
+	observe func(offer []uint16, id uint16, r legacytls.Result)
+	// noOrder skips the hellos made only to learn the server's order
+	// (the caller settles it from every answer it saw).
+	noOrder bool
+	// apart, when set, marks candidates a server may choose and then fail
+	// with, closing the connection without a word (Dovecot without DH
+	// parameters on a DHE suite): after such a close the offer is asked
+	// again without them, and from then on they are eliminated on
+	// their own, after the rest (held says so).
+	apart func(uint16) bool
+	held  atomic.Bool
+	// partition, for a server with its own order, finds that order by
+	// parallel chains over parts of the list and a merge (see
+	// partitionMerge) instead of one chain. parts, when set, cuts the
+	// list into at most k parts; nil cuts it into k contiguous ones.
+	partition bool
+	parts     func(cands []uint16, k int) [][]uint16
 	// likelyRefused makes the first round offer the list one way only,
 	// and the other way only once the server has accepted something:
 	// one round trip more when it does, one connection less when it
@@ -104,15 +127,32 @@ func (e *eliminator) step(ctx context.Context, offer []uint16, urgent bool) step
 }
 
 func (e *eliminator) step1(ctx context.Context, offer []uint16, urgent bool) step {
+	if e.apart != nil && e.held.Load() {
+		offer = slices.DeleteFunc(slices.Clone(offer), e.apart)
+		if len(offer) == 0 {
+			return step{status: refused}
+		}
+	}
 	r, ok := e.ask(ctx, offer, urgent)
 	if !ok {
 		return step{status: stopped}
+	}
+	if e.apart != nil && !e.held.Load() && closedSilently(r) {
+		// A silent close is no refusal of the whole offer: the server
+		// may have picked a suite it cannot finish. Ask the rest.
+		if rest := slices.DeleteFunc(slices.Clone(offer), e.apart); len(rest) > 0 && len(rest) < len(offer) {
+			e.held.Store(true)
+			return e.step(ctx, rest, urgent)
+		}
 	}
 	id, ok := e.choice(r)
 	switch {
 	case ok && slices.Contains(offer, id):
 		if e.accepted != nil {
 			e.accepted()
+		}
+		if e.observe != nil {
+			e.observe(offer, id, r)
 		}
 		return step{status: picked, id: id, r: r}
 	case ok:
@@ -126,6 +166,15 @@ func (e *eliminator) step1(ctx context.Context, offer []uint16, urgent bool) ste
 		return step{status: stopped, r: r}
 	}
 	return step{status: refused, r: r}
+}
+
+// asker is e's hello as a dimension asks it: through step, so that what
+// it learns is observed and what fails is recorded.
+func (e *eliminator) asker() asker {
+	return func(ctx context.Context, offer []uint16) (uint16, legacytls.Result, bool) {
+		st := e.step(ctx, offer, false)
+		return st.id, st.r, st.status == picked
+	}
 }
 
 // chain eliminates over offer until a refusal.
@@ -143,12 +192,85 @@ func (e *eliminator) chain(ctx context.Context, offer []uint16, urgent bool) (id
 }
 
 func (e *eliminator) run(ctx context.Context, cands []uint16) elimination {
-	out := e.run1(ctx, cands)
+	out := e.runAll(ctx, cands)
+	if e.held.Load() {
+		out = e.withHeld(ctx, cands, out)
+	}
 	out.Cut = e.cut.Load()
 	return out
 }
 
-func (e *eliminator) run1(ctx context.Context, cands []uint16) elimination {
+// withHeld eliminates over the candidates set apart after a silent close,
+// on their own (a close now is their refusal), and adds what it finds to
+// out, in the order out's preference calls for.
+func (e *eliminator) withHeld(ctx context.Context, cands []uint16, out elimination) elimination {
+	held := slices.DeleteFunc(slices.Clone(cands), func(id uint16) bool { return !e.apart(id) || slices.Contains(out.IDs, id) })
+	sub := &eliminator{chains: 1, what: e.what, ask: e.ask, choice: e.choice, name: e.name, fail: e.fail,
+		accepted: e.accepted, observe: e.observe, noOrder: true}
+	found := sub.run(ctx, held)
+	if found.Cut {
+		e.cut.Store(true)
+	}
+	if len(found.IDs) == 0 {
+		return out
+	}
+	if len(out.IDs) == 0 {
+		found.Preference = e.orderPreference(ctx, found.IDs, cands)
+		return found
+	}
+	byID := map[uint16]legacytls.Result{}
+	for i, id := range out.IDs {
+		byID[id] = out.Answers[i]
+	}
+	for i, id := range found.IDs {
+		byID[id] = found.Answers[i]
+	}
+	all := append(slices.Clone(out.IDs), found.IDs...)
+	pos := func(id uint16) int { return slices.Index(cands, id) }
+	merged := elimination{First: out.First}
+	if out.Preference == "server" {
+		// Where the suites set apart stand in the server's order takes
+		// one chain over everything found.
+		for left := all; len(left) > 0; {
+			if len(left) == 1 {
+				merged.add(left[0], byID[left[0]])
+				break
+			}
+			st := e.step(ctx, left, true)
+			if st.status != picked {
+				for _, id := range left {
+					merged.add(id, byID[id])
+				}
+				break
+			}
+			merged.add(st.id, byID[st.id])
+			left = slices.DeleteFunc(slices.Clone(left), func(id uint16) bool { return id == st.id })
+		}
+		merged.Preference = "server"
+		return merged
+	}
+	slices.SortFunc(all, func(a, b uint16) int { return pos(a) - pos(b) })
+	for _, id := range all {
+		merged.add(id, byID[id])
+	}
+	merged.Preference = out.Preference
+	if merged.Preference == "" {
+		merged.Preference = e.orderPreference(ctx, all, cands)
+	}
+	return merged
+}
+
+// closedSilently says whether the server closed the connection after our
+// hello without a byte: no answer, no alert.
+func closedSilently(r legacytls.Result) bool {
+	if r.Answered || r.AlertSeen || r.Err == nil || !r.Silent {
+		return false
+	}
+	_, unsure := inconclusive(r)
+	return !unsure
+}
+
+func (e *eliminator) runAll(ctx context.Context, cands []uint16) elimination {
 	var out elimination
 	if len(cands) == 0 {
 		return out
@@ -181,6 +303,9 @@ func (e *eliminator) run1(ctx context.Context, cands []uint16) elimination {
 	case fwd.status == picked && rev.status == picked && fwd.id == rev.id:
 		// Same pick both ways: any second candidate proves server order.
 		out.add(fwd.id, fwd.r)
+		if e.partition {
+			return e.partitionMerge(ctx, cands, fwd)
+		}
 		out.addChain(e.chain(ctx, without(cands, out.IDs), true))
 		if len(out.IDs) > 1 {
 			out.Preference = "server"
@@ -201,6 +326,161 @@ func (e *eliminator) run1(ctx context.Context, cands []uint16) elimination {
 	}
 	out.addChain(e.chain(ctx, without(cands, out.IDs), true))
 	out.Preference = e.orderPreference(ctx, out.IDs, cands)
+	return out
+}
+
+// partitionMerge finishes a run whose first round showed the server's own
+// order (top, its first choice): the rest is cut into contiguous parts,
+// each eliminated by its own chain (the picks give the server's order
+// within the part), then the parts are merged: one hello per pair of
+// neighbouring parts checks whether the last of one beats the first of the
+// next; where it does not, the parts around that border are merged by
+// offering their heads, one pick at a time.
+func (e *eliminator) partitionMerge(ctx context.Context, cands []uint16, top step) elimination {
+	rest := without(cands, []uint16{top.id})
+	k := min(e.chains, max(len(rest), 1))
+	var cut [][]uint16
+	if e.parts != nil {
+		cut = e.parts(rest, k)
+	} else {
+		for i := range k {
+			cut = append(cut, rest[i*len(rest)/k:(i+1)*len(rest)/k])
+		}
+	}
+	type list struct {
+		ids     []uint16
+		answers []legacytls.Result
+	}
+	parts := make([]list, len(cut))
+	var wg sync.WaitGroup
+	for i, part := range cut {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i].ids, parts[i].answers = e.chain(ctx, part, true)
+		}()
+	}
+	wg.Wait()
+	var lists []list
+	for _, p := range parts {
+		if len(p.ids) > 0 {
+			lists = append(lists, p)
+		}
+	}
+	byID := map[uint16]legacytls.Result{top.id: top.r}
+	for _, l := range lists {
+		for j, id := range l.ids {
+			byID[id] = l.answers[j]
+		}
+	}
+	blocks := make([][]uint16, len(lists))
+	for i, l := range lists {
+		blocks[i] = l.ids
+	}
+	// Borders, all at once: where the last of a block beats the first
+	// of the next, every candidate of the one is above every candidate
+	// of the other. Blocks that interleave are merged, and the borders
+	// of what they become are checked again.
+	var mu sync.Mutex
+	beats := map[[2]uint16]bool{}
+	for len(blocks) > 1 {
+		joined := make([]bool, len(blocks)-1)
+		for i := range joined {
+			a, b := blocks[i][len(blocks[i])-1], blocks[i+1][0]
+			mu.Lock()
+			known, seen := beats[[2]uint16{a, b}]
+			mu.Unlock()
+			if seen {
+				joined[i] = !known
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				st := e.step(ctx, []uint16{a, b}, true)
+				won := st.status == picked && st.id == a
+				mu.Lock()
+				beats[[2]uint16{a, b}] = won
+				mu.Unlock()
+				joined[i] = !won
+			}()
+		}
+		wg.Wait()
+		if !slices.Contains(joined, true) || ctx.Err() != nil {
+			break
+		}
+		// Each run of joined blocks is merged on its own, the runs at
+		// once.
+		type run struct{ from, to int }
+		var runs []run
+		for i := 0; i < len(blocks); {
+			j := i
+			for j < len(joined) && joined[j] {
+				j++
+			}
+			runs = append(runs, run{i, j})
+			i = j + 1
+		}
+		merged := make([][]uint16, len(runs))
+		for ri, rn := range runs {
+			if rn.from == rn.to {
+				merged[ri] = blocks[rn.from]
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				merged[ri] = e.mergeHeads(ctx, blocks[rn.from:rn.to+1])
+			}()
+		}
+		wg.Wait()
+		blocks = merged
+	}
+	out := elimination{First: top.r}
+	out.add(top.id, top.r)
+	for _, b := range blocks {
+		for _, id := range b {
+			out.add(id, byID[id])
+		}
+	}
+	if len(out.IDs) > 1 {
+		out.Preference = "server"
+	}
+	return out
+}
+
+// mergeHeads merges lists, each in the server's order, by offering their
+// heads: one hello per pick until one list is left.
+func (e *eliminator) mergeHeads(ctx context.Context, lists [][]uint16) []uint16 {
+	heads := make([][]uint16, len(lists))
+	for i, l := range lists {
+		heads[i] = slices.Clone(l)
+	}
+	var out []uint16
+	for {
+		var offer []uint16
+		for _, h := range heads {
+			if len(h) > 0 {
+				offer = append(offer, h[0])
+			}
+		}
+		if len(offer) < 2 {
+			break
+		}
+		st := e.step(ctx, offer, true)
+		if st.status != picked {
+			break // cut short: what is left keeps an order not established
+		}
+		out = append(out, st.id)
+		for i, h := range heads {
+			if len(h) > 0 && h[0] == st.id {
+				heads[i] = h[1:]
+			}
+		}
+	}
+	for _, h := range heads {
+		out = append(out, h...)
+	}
 	return out
 }
 
@@ -264,7 +544,7 @@ func (e *eliminator) clientOrder(ctx context.Context, cands []uint16, fwd, rev s
 	// A pick out of our order: the server has one of its own. One chain
 	// over what was found gives it; the last one left needs no hello.
 	left := slices.Clone(all)
-	for len(left) > 1 {
+	for len(left) > 1 && !e.noOrder {
 		st := e.step(ctx, left, true)
 		if st.status != picked {
 			break
@@ -287,7 +567,7 @@ func (e *eliminator) clientOrder(ctx context.Context, cands []uint16, fwd, rev s
 // offering the last and the first found, in that order, decides.
 func (e *eliminator) orderPreference(ctx context.Context, found, offered []uint16) string {
 	n := len(found)
-	if n < 2 {
+	if n < 2 || e.noOrder {
 		return ""
 	}
 	for i := 0; i < n-1; i++ {

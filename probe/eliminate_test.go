@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -189,7 +190,9 @@ func TestEliminatorRandomServers(t *testing.T) {
 			}
 		}
 		var f fakeRun
-		got := f.eliminator(srv, 1+i%4, 0).run(context.Background(), cands)
+		e := f.eliminator(srv, 1+i%4, 0)
+		e.partition = i%2 == 0
+		got := e.run(context.Background(), cands)
 		if !slices.Equal(slices.Sorted(slices.Values(got.IDs)), slices.Sorted(slices.Values(accepts))) {
 			t.Fatalf("server %d (rule %d, %d chains) accepts %v, found %v", i, i%3, 1+i%4, slices.Sorted(slices.Values(accepts)), got.IDs)
 		}
@@ -230,5 +233,102 @@ func TestEliminatorUnofferedPickStops(t *testing.T) {
 	got := f.eliminator(func([]uint16) uint16 { return 99 }, 4, 0).run(context.Background(), span(1, 5))
 	if len(got.IDs) != 0 || len(f.failures) == 0 {
 		t.Errorf("found %v, failures %v; want nothing and a failure", got.IDs, f.failures)
+	}
+}
+
+// TestEliminatorSilentCloseOnApart: a server that closes without a word
+// when its pick is one it cannot finish (set apart), and on every refusal,
+// still gets the rest of what it accepts found, in the right order; what
+// it cannot finish is not listed.
+func TestEliminatorSilentCloseOnApart(t *testing.T) {
+	cands := span(1, 60)
+	broken := func(id uint16) bool { return id%10 == 3 } // 3, 13, 23...
+	own := []uint16{23, 40, 3, 57, 12, 25, 8, 33, 50}
+	var works []uint16
+	for _, id := range own {
+		if !broken(id) {
+			works = append(works, id)
+		}
+	}
+	for _, tt := range []struct {
+		name     string
+		srv      fakeServer
+		want     []uint16
+		wantPref string
+	}{
+		{"server order", serverOrdered(own...), works, "server"},
+		{"client order", clientOrdered(own...), slices.Sorted(slices.Values(works)), "client"},
+	} {
+		for _, chains := range []int{1, 4} {
+			t.Run(fmt.Sprintf("%s, %d chains", tt.name, chains), func(t *testing.T) {
+				var f fakeRun
+				e := f.eliminator(tt.srv, chains, 0)
+				srvAsk := e.ask
+				e.ask = func(ctx context.Context, offer []uint16, urgent bool) (legacytls.Result, bool) {
+					r, ok := srvAsk(ctx, offer, urgent)
+					if r.AlertSeen || broken(r.Suite) {
+						return legacytls.Result{Silent: true, Err: io.EOF}, ok
+					}
+					return r, ok
+				}
+				e.apart = broken
+				got := e.run(context.Background(), cands)
+				if !slices.Equal(got.IDs, tt.want) || got.Preference != tt.wantPref {
+					t.Errorf("found %v (%q), want %v (%q)", got.IDs, got.Preference, tt.want, tt.wantPref)
+				}
+			})
+		}
+	}
+}
+
+// The partition-and-merge experiment finds the same set in the same order
+// as the one chain, and what it costs (hellos, round trips) is measured
+// against it on the orders the benchmark servers use.
+func TestEliminatorPartitionMerge(t *testing.T) {
+	const rtt = 10 * time.Millisecond
+	// OpenSSL 3.0's TLS 1.3 group order, among our 19 candidates.
+	groups := []uint16{4588, 4587, 4589, 29, 23, 24, 25, 30, 256, 257, 258, 259, 260, 31, 32, 33, 512, 513, 514}
+	opensslGroups := []uint16{29, 23, 30, 25, 24, 256, 257, 258, 259, 260}
+	// The bench's -serverpref suite order (RSA key: 21 of the 22).
+	benchOrder := []uint16{0xC02F, 0xC030, 0xCCA8, 0x009E, 0x009F, 0xCCAA, 0xC027, 0xC028, 0xC013, 0xC014, 0x0067, 0x006B, 0x0033, 0x0039, 0x009C, 0x009D, 0x003C, 0x003D, 0x002F, 0x0035, 0x0041}
+	// OpenSSL 3.0's DEFAULT order for an RSA key (openssl ciphers -V).
+	opensslDefault := []uint16{0xC030, 0x009F, 0xCCA8, 0xCCAA, 0xC02F, 0x009E, 0xC028, 0x006B, 0xC027, 0x0067, 0xC014, 0x0039, 0xC013, 0x0033, 0x009D, 0x009C, 0x003D, 0x003C, 0x0035, 0x002F}
+	// Not tiered at all: the merge must still get it right.
+	untiered := []uint16{0x002F, 0xC02F, 0x0035, 0x009E, 0xC013, 0x009C, 0xCCA8, 0x003C}
+	var suites []uint16
+	for id := uint16(1); id < 0xD000; id += 7 {
+		suites = append(suites, id)
+	}
+	for _, id := range slices.Concat(benchOrder, opensslDefault, untiered) {
+		if !slices.Contains(suites, id) {
+			suites = append(suites, id)
+		}
+	}
+	slices.Sort(suites)
+	for _, tt := range []struct {
+		name  string
+		cands []uint16
+		order []uint16
+	}{
+		{"OpenSSL TLS 1.3 groups", groups, opensslGroups},
+		{"bench -serverpref suites", suites, benchOrder},
+		{"OpenSSL DEFAULT suites", suites, opensslDefault},
+		{"untiered suites", suites, untiered},
+	} {
+		for _, partition := range []bool{false, true} {
+			var f fakeRun
+			e := f.eliminator(serverOrdered(tt.order...), 4, rtt)
+			e.partition = partition
+			if tt.cands[0] != groups[0] {
+				e.parts = suiteTiers
+			}
+			t0 := time.Now()
+			got := e.run(context.Background(), tt.cands)
+			took := time.Since(t0)
+			if !slices.Equal(got.IDs, tt.order) || got.Preference != "server" {
+				t.Errorf("%s, partition %v: found %v (%q), want %v", tt.name, partition, got.IDs, got.Preference, tt.order)
+			}
+			t.Logf("%s, partition %v: %d hellos, %.1f round trips, at most %d at once", tt.name, partition, f.asks.Load(), float64(took)/float64(rtt), f.maxIn.Load())
+		}
 	}
 }

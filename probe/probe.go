@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,6 +77,11 @@ type Options struct {
 	// Hosts); nil leaves the probe's own handshakes, made one at a time,
 	// unbounded by others.
 	Hosts *Hosts
+	// Anchors, when set, gives more trust anchors, asked for only once
+	// the handshakes are over (the caller may still be loading them while
+	// they run): they count as AIAKnownSubjects and as
+	// Revocation.Issuers. It must return by the time ctx ends.
+	Anchors func(ctx context.Context) []*x509.Certificate
 }
 
 // Purposes of handshake attempts, as recorded.
@@ -149,9 +155,22 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	if maxV == 0 {
 		maxV = tls.VersionTLS13
 	}
+	// Every URL fetched from here on came from the server's certificates:
+	// the fetch policy applies, judged from the address the target
+	// resolved to.
+	fc := newFetchClient(opts.FetchPolicy, targetIsPrivate(rec), proxyFunc)
+	defer fc.close()
+	rev := opts.Revocation
+	if rev.Client == nil {
+		rev.Client = fc.Client
+	}
+	// In full mode the OCSP and CRL requests for what the primary
+	// handshake's chain already says start as soon as the chain arrives.
+	rr := startRevocation(ctx, rev)
+	defer rr.close()
 	spec := attemptSpec{
 		purpose: PurposePrimary, target: rec.Target, dialer: d, addrs: addrs, hosts: opts.Hosts,
-		minV: minV, maxV: maxV, cert: opts.ClientCertificate,
+		minV: minV, maxV: maxV, cert: opts.ClientCertificate, onChain: rr.prefetch,
 	}
 	var primary Attempt
 	var wg sync.WaitGroup
@@ -214,27 +233,29 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			minV: minV, maxV: maxV, noCertReason: ReasonWithheld,
 		}))
 	}
-	// Every URL fetched from here on came from the server's certificates.
-	fc := newFetchClient(opts.FetchPolicy, targetIsPrivate(rec), proxyFunc)
-	defer fc.close()
+	known, issuers := opts.AIAKnownSubjects, slices.Clone(rev.Issuers)
+	if opts.Anchors != nil {
+		for _, c := range opts.Anchors(ctx) {
+			known = append(known, c.RawSubject)
+			issuers = append(issuers, c)
+		}
+	}
 	if !opts.NoAIA && ctx.Err() == nil {
 		client := opts.AIAClient
 		if client == nil {
 			client = fc.Client
 		}
-		rec.AIA = fetchAIA(ctx, client, opts.Revocation.Cache, rec.Chain(), opts.AIAKnownSubjects)
+		rec.AIA = fetchAIA(ctx, client, opts.Revocation.Cache, rec.Chain(), known)
 	}
-	// Revocation runs after AIA so that fetched intermediates can serve as
-	// issuers of the certificates whose issuer the server did not send.
-	rev := opts.Revocation
-	if rev.Client == nil {
-		rev.Client = fc.Client
-	}
-	rev.Issuers = append(append([]*x509.Certificate(nil), rev.Issuers...), aiaCertificates(rec.AIA)...)
+	// The rest of revocation runs after AIA so that fetched intermediates
+	// can serve as issuers of the certificates whose issuer the server
+	// did not send.
+	issuers = append(issuers, aiaCertificates(rec.AIA)...)
+	var staple []byte
 	if a := rec.chainAttempt(); a != nil {
-		rev.Staple = a.OCSPStaple
+		staple = a.OCSPStaple
 	}
-	rec.Revocation = fetchRevocation(ctx, rev, rec.RevocationChain())
+	rec.Revocation = rr.fetch(rec.RevocationChain(), issuers, staple)
 	return rec, nil
 }
 
@@ -288,6 +309,9 @@ type attemptSpec struct {
 	// connectTimeout, when set, bounds the connection (proxy, STARTTLS
 	// exchange included) apart from the handshake.
 	connectTimeout time.Duration
+	// onChain, when set, is told the server's chain and stapled OCSP
+	// response as soon as the handshake has them; it must not block.
+	onChain func(rawCerts [][]byte, staple []byte)
 }
 
 // attempt makes one connection through the dial layer (trying each
@@ -364,9 +388,16 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 		},
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			mu.Lock()
-			defer mu.Unlock()
 			a.OCSPStaple = cs.OCSPResponse
 			a.SCTs = cs.SignedCertificateTimestamps
+			mu.Unlock()
+			if s.onChain != nil {
+				raw := make([][]byte, len(cs.PeerCertificates))
+				for i, c := range cs.PeerCertificates {
+					raw[i] = c.Raw
+				}
+				s.onChain(raw, cs.OCSPResponse)
+			}
 			return nil
 		},
 		GetClientCertificate: func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {

@@ -111,9 +111,17 @@ func runCmd(t *testing.T, name string, args ...string) {
 // dovecotPorts are the IMAP, POP3 and ManageSieve ports of one Dovecot.
 type dovecotPorts struct{ imap, pop3, sieve int }
 
-func startDovecot(t *testing.T, withTLS bool) dovecotPorts {
+func startDovecot(t *testing.T, withTLS bool) dovecotPorts { return startDovecotWith(t, withTLS, nil) }
+
+// startDovecotWith serves leaf, alone, instead of the lab's chain when it
+// is set.
+func startDovecotWith(t *testing.T, withTLS bool, leaf *fixtures.Issued) dovecotPorts {
 	dovecot := need(t, "dovecot", "dovecot-imapd dovecot-pop3d dovecot-managesieved")
 	dir := serviceDir(t)
+	if leaf != nil {
+		write(t, filepath.Join(dir, "chain.pem"), leaf.PEM(), 0o644)
+		write(t, filepath.Join(dir, "key.pem"), leaf.KeyPEM(), 0o644)
+	}
 	p := dovecotPorts{freePort(t), freePort(t), freePort(t)}
 	mkdir(t, filepath.Join(dir, "run"), "")
 	mkdir(t, filepath.Join(dir, "state"), "")

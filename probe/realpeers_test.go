@@ -24,6 +24,7 @@ import (
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
+	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
@@ -119,6 +120,33 @@ func TestRealPostfix(t *testing.T) {
 func TestRealDovecotLMTP(t *testing.T) {
 	wantUpgraded(t, realRun(t, labTargetAt(startDovecotLMTP(t, true)), dial.Options{StartTLS: "lmtp"}), "lmtp")
 	wantStartTLSFinding(t, realRun(t, labTargetAt(startDovecotLMTP(t, false)), dial.Options{StartTLS: "lmtp"}), probe.KindStartTLSUnsupported)
+}
+
+// Dovecot with an RSA key and no ssl_dh closes the connection without an
+// alert when the first suite it would take is DHE (and on every refusal):
+// the scan must still find TLS 1.2, with its ECDHE suites and no DHE one.
+func TestRealScanDovecotRSAWithoutDH(t *testing.T) {
+	p := startDovecotWith(t, true, rsaLeaf(t, time.Now()))
+	conn := dial.Options{StartTLS: "imap"}
+	target := probe.Target{Input: "localhost:" + strconv.Itoa(p.imap), Host: "localhost", Port: p.imap, ConnectHost: "127.0.0.1", ConnectPort: p.imap}
+	rec := realRun(t, target, conn)
+	probe.RunScan(ctxFor(t, 60*time.Second), rec, probe.ScanOptions{Connect: conn})
+	if rec.Scan.Incomplete {
+		t.Fatalf("scan incomplete: %q", rec.Scan.Errors)
+	}
+	v := version(t, rec, "TLS 1.2")
+	if !v.Supported {
+		t.Fatalf("TLS 1.2 recorded as refused (%s), although ECDHE works", v.Refusal)
+	}
+	for _, su := range v.Suites {
+		if kx := ciphersuite.Lookup(su.ID).KeyExchange; kx != "ECDHE" {
+			t.Errorf("%s (%s) listed as accepted", su.Name, kx)
+		}
+	}
+	if len(v.Suites) < 4 || len(rec.Scan.SigAlgs) == 0 {
+		t.Errorf("TLS 1.2 suites %v, signature schemes %v", suiteNames(v), rec.Scan.SigAlgs)
+	}
+	t.Logf("Dovecot, RSA key, no ssl_dh: %d handshakes, TLS 1.2 %d suites, half-close %s", rec.Scan.Handshakes, len(v.Suites), rec.Scan.HalfClose)
 }
 
 func TestRealSlapd(t *testing.T) {

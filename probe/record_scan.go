@@ -23,9 +23,10 @@ type Scan struct {
 	// GroupsTLS12Preference is GroupsPreference for GroupsTLS12.
 	GroupsTLS12Preference string `json:"groups_tls12_preference,omitempty"`
 	// SigAlgs are the signature schemes the server signed TLS 1.2 key
-	// exchanges with, by elimination over every scheme, in the server's
-	// order when SigAlgsPreference is "server", else in ours. Empty when
-	// the server has no TLS 1.2 ECDHE/DHE suite zcrypto reads.
+	// exchanges with, from the suite elimination's answers and then by
+	// elimination over every scheme not seen, in the server's order when
+	// SigAlgsPreference is "server", else in ours. Empty when the server
+	// has no TLS 1.2 ECDHE/DHE suite zcrypto reads.
 	SigAlgs           []ScanSigAlg `json:"sig_algs_tls12,omitempty"`
 	SigAlgsPreference string       `json:"sig_algs_tls12_preference,omitempty"`
 	// Handshakes is the number of connections the scan made.
@@ -87,7 +88,9 @@ const UntestedTimeBudget = "time budget"
 type ScanSuite struct {
 	Name string `json:"name"`
 	ID   uint16 `json:"id"`
-	// Group is the ECDHE group the server used with this suite, when seen.
+	// Group is the ECDHE group the server uses with this suite, when
+	// seen; in TLS 1.2 the one a client offering our group list gets (see
+	// docs/record-scan.md).
 	Group string `json:"group,omitempty"`
 	// DHBits is the size of the server's DH prime for DHE suites, when seen.
 	DHBits int `json:"dh_bits,omitempty"`

@@ -76,30 +76,48 @@ const (
 // answers; validating them is the checks' job. The only judgement here is
 // whether an OCSP answer is usable enough to skip the CRL (usableOCSP).
 func fetchRevocation(ctx context.Context, o RevocationOptions, chain []Certificate) *Revocation {
+	rr := startRevocation(ctx, o)
+	defer rr.close()
+	return rr.fetch(chain, o.Issuers, o.Staple)
+}
+
+// revocationRun is one run's revocation phase. In full mode it can begin
+// before the run knows everything: prefetch, called as soon as the primary
+// handshake has the server's chain, asks about every certificate whose
+// issuer the server sent while the handshake finishes and the rest of the
+// run goes on (the check without SNI, AIA, the truststores still loading);
+// fetch then takes those answers and asks about the rest.
+type revocationRun struct {
+	o      RevocationOptions
+	ctx    context.Context
+	cancel context.CancelFunc
+	budget time.Duration
+	f      *fetcher
+	idle   func()
+
+	mu sync.Mutex
+	// began is when the first fetch started (the phase's duration counts
+	// from there).
+	began time.Time
+	early map[string]*earlyStatus
+}
+
+type earlyStatus struct {
+	done chan struct{}
+	res  []RevocationFetch
+}
+
+// startRevocation sets the budget (what is left of ctx, less a small
+// reserve for the rest of the run, or o.Budget) and the fetcher; nil when
+// o.Mode is empty. close releases it.
+func startRevocation(ctx context.Context, o RevocationOptions) *revocationRun {
 	if o.Mode == "" {
 		return nil
 	}
-	start := time.Now()
-	rev := &Revocation{Mode: o.Mode}
-	certs := make([]*x509.Certificate, len(chain))
-	for i, c := range chain {
-		certs[i], _ = x509.ParseCertificate(c.DER) // nil when it does not parse
-	}
-	issuers := make([]*x509.Certificate, len(certs))
-	for i, cert := range certs {
-		if cert == nil || selfIssued(cert) {
-			continue
-		}
-		issuer, extra := IssuerOf(cert, certs, o.Issuers)
-		if extra && !hasCert(rev.Issuers, issuer) {
-			rev.Issuers = append(rev.Issuers, Certificate{DER: issuer.Raw})
-		}
-		issuers[i] = issuer // nil: no request can be built; the checks say so
-	}
+	rr := &revocationRun{o: o, early: map[string]*earlyStatus{}}
 	if o.Mode != RevocationFull {
-		return rev
+		return rr
 	}
-
 	budget := o.Budget
 	if dl, ok := ctx.Deadline(); ok {
 		left := time.Until(dl)
@@ -111,27 +129,120 @@ func fetchRevocation(ctx context.Context, o RevocationOptions, chain []Certifica
 	if budget == 0 {
 		budget = 10 * time.Second
 	}
-	rev.BudgetMS = ms(max(budget, 0))
+	rr.budget = max(budget, 0)
 	if budget <= 0 {
+		return rr
+	}
+	rr.ctx, rr.cancel = context.WithTimeout(ctx, budget)
+	rr.f = &fetcher{client: o.Client, cache: o.Cache, perRequest: max(budget/2, 100*time.Millisecond)}
+	if rr.f.cache == nil {
+		rr.f.cache = NewFetchCache()
+	}
+	if rr.f.client == nil {
+		// A caller without a client (tests, library use) still gets the
+		// fetch policy, as for a private target.
+		fc := newFetchClient(FetchPolicy{}, true, nil)
+		rr.idle = fc.close
+		rr.f.client = fc.Client
+	}
+	return rr
+}
+
+func (rr *revocationRun) close() {
+	if rr == nil {
+		return
+	}
+	if rr.cancel != nil {
+		rr.cancel()
+	}
+	if rr.idle != nil {
+		rr.idle()
+	}
+}
+
+func (rr *revocationRun) markBegin() {
+	rr.mu.Lock()
+	if rr.began.IsZero() {
+		rr.began = time.Now()
+	}
+	rr.mu.Unlock()
+}
+
+// prefetch starts asking about every certificate of rawCerts (the chain as
+// the server sends it) whose issuer it sent too, unless staple already
+// answers for the leaf. It does not wait.
+func (rr *revocationRun) prefetch(rawCerts [][]byte, staple []byte) {
+	if rr == nil || rr.f == nil {
+		return
+	}
+	certs := make([]*x509.Certificate, len(rawCerts))
+	for i, der := range rawCerts {
+		certs[i], _ = x509.ParseCertificate(der)
+	}
+	for i, cert := range certs {
+		if cert == nil || selfIssued(cert) {
+			continue
+		}
+		issuer, _ := IssuerOf(cert, certs, nil)
+		if issuer == nil || (i == 0 && len(staple) > 0 &&
+			usableOCSP(RevocationFetch{HTTPStatus: http.StatusOK, Response: staple}, cert, issuer)) {
+			continue
+		}
+		key := string(cert.Raw) + string(issuer.Raw)
+		rr.mu.Lock()
+		_, dup := rr.early[key]
+		e := &earlyStatus{done: make(chan struct{})}
+		if !dup {
+			rr.early[key] = e
+		}
+		rr.mu.Unlock()
+		if dup {
+			continue
+		}
+		rr.markBegin()
+		go func() {
+			defer close(e.done)
+			e.res = rr.f.statusOf(rr.ctx, 0, cert, issuer)
+		}()
+	}
+}
+
+// fetch records the mode and the issuers the server did not send (found
+// among extra), and in full mode every certificate's answers: those
+// prefetch started, waited for, and the others, asked now.
+func (rr *revocationRun) fetch(chain []Certificate, extra []*x509.Certificate, staple []byte) *Revocation {
+	if rr == nil {
+		return nil
+	}
+	start := time.Now()
+	rev := &Revocation{Mode: rr.o.Mode}
+	certs := make([]*x509.Certificate, len(chain))
+	for i, c := range chain {
+		certs[i], _ = x509.ParseCertificate(c.DER) // nil when it does not parse
+	}
+	issuers := make([]*x509.Certificate, len(certs))
+	for i, cert := range certs {
+		if cert == nil || selfIssued(cert) {
+			continue
+		}
+		issuer, fromExtra := IssuerOf(cert, certs, extra)
+		if fromExtra && !hasCert(rev.Issuers, issuer) {
+			rev.Issuers = append(rev.Issuers, Certificate{DER: issuer.Raw})
+		}
+		issuers[i] = issuer // nil: no request can be built; the checks say so
+	}
+	if rr.o.Mode != RevocationFull {
+		return rev
+	}
+	rev.BudgetMS = ms(rr.budget)
+	if rr.f == nil {
 		rev.DurationMS = ms(time.Since(start))
 		return rev
 	}
-	rctx, cancel := context.WithTimeout(ctx, budget)
-	defer cancel()
-
-	f := &fetcher{client: o.Client, cache: o.Cache, perRequest: max(budget/2, 100*time.Millisecond)}
-	if f.cache == nil {
-		f.cache = NewFetchCache()
-	}
-	if f.client == nil {
-		fc := newFetchClient(FetchPolicy{}, true, nil)
-		defer fc.close()
-		f.client = fc.Client
-	}
 	// A usable staple already answers for the leaf: asking its responder
 	// too would cost a round trip to the CA on every run for the same fact.
-	if len(certs) > 0 && certs[0] != nil && issuers[0] != nil && len(o.Staple) > 0 &&
-		usableOCSP(RevocationFetch{HTTPStatus: http.StatusOK, Response: o.Staple}, certs[0], issuers[0]) {
+	if len(certs) > 0 && certs[0] != nil && issuers[0] != nil && len(staple) > 0 &&
+		usableOCSP(RevocationFetch{HTTPStatus: http.StatusOK, Response: staple}, certs[0], issuers[0]) {
 		rev.LeafFromStaple = true
 	}
 	results := make([][]RevocationFetch, len(certs))
@@ -140,16 +251,35 @@ func fetchRevocation(ctx context.Context, o RevocationOptions, chain []Certifica
 		if issuers[i] == nil || (i == 0 && rev.LeafFromStaple) {
 			continue
 		}
+		rr.mu.Lock()
+		e := rr.early[string(cert.Raw)+string(issuers[i].Raw)]
+		rr.mu.Unlock()
+		if e == nil {
+			rr.markBegin()
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = f.statusOf(rctx, i, cert, issuers[i])
+			if e != nil {
+				<-e.done // bounded by the budget, like everything here
+				for _, r := range e.res {
+					r.CertIndex = i
+					results[i] = append(results[i], r)
+				}
+				return
+			}
+			results[i] = rr.f.statusOf(rr.ctx, i, cert, issuers[i])
 		}()
 	}
 	wg.Wait()
 	for _, r := range results {
 		rev.Fetches = append(rev.Fetches, r...)
 	}
+	rr.mu.Lock()
+	if !rr.began.IsZero() {
+		start = rr.began
+	}
+	rr.mu.Unlock()
 	rev.DurationMS = ms(time.Since(start))
 	return rev
 }

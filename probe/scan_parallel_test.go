@@ -2,10 +2,12 @@ package probe_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -57,6 +59,19 @@ func TestScanParallelFindsTheSameOnOpenSSL(t *testing.T) {
 			}
 			if tt.name == "client order" && len(par.Scan.Versions[3].Suites) != 21 {
 				t.Errorf("TLS 1.2: %d suites, want the 21 an RSA key allows", len(par.Scan.Versions[3].Suites))
+			}
+			// Every ECDHE suite zcrypto reads the key exchange of names
+			// its group, even when the answer that found it was signed
+			// with a scheme zcrypto does not check (rsa_pkcs1_sha224):
+			// the key-exchange column.
+			for _, rec := range []*probe.Record{one, par} {
+				for _, v := range rec.Scan.Versions {
+					for _, su := range v.Suites {
+						if slices.Contains(legacytls.ECDHESuites(), su.ID) && su.Group == "" {
+							t.Errorf("%s %s: no group", v.Version, su.Name)
+						}
+					}
+				}
 			}
 		})
 	}

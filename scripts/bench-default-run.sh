@@ -1,40 +1,162 @@
 #!/usr/bin/env bash
 # Time a default `tlsdoctor HOST` run against `openssl s_client -connect HOST
-# </dev/null` on the same local openssl s_server, N runs each (process start
-# included for both). Target: tlsdoctor within 1.3x of s_client.
+# </dev/null`, process start included for both, in one run:
+#
+#  1. on a local openssl s_server (TLS 1.3, P-256), no latency: the default
+#     run (revocation full; the certificate names no responder) and with
+#     --revocation off;
+#  2. through the latency proxy (25 ms each way, and with CONNECT=1, the
+#     default, one more round trip before a new connection's first bytes),
+#     against an s_server whose leaf names an OCSP responder (openssl ocsp)
+#     behind the same proxy: --revocation full asks it, --revocation off
+#     does not. The proxies count connections.
+#
+# Each command runs N times (default 30), the commands interleaved; the
+# median is kept. Targets (issue 17): --revocation off <= 0.7x s_client,
+# --revocation full with the responder behind the proxy <= 1.5x.
+#
+#   scripts/bench-default-run.sh        (make bench runs it)
+#   N=50 DELAY=50ms CONNECT=0 scripts/bench-default-run.sh
+#
+# Needs: go, openssl, awk, bash 5.
 set -euo pipefail
 N=${N:-30}
+DELAY=${DELAY:-25ms}
+CONNECT=${CONNECT:-1}
 cd "$(dirname "$0")/.."
-[ -x ./tlsdoctor ] || make -s build
 dir=$(mktemp -d)
-trap 'kill $srv 2>/dev/null || true; rm -rf "$dir"' EXIT
-
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
-port=${PORT:-$((20000 + RANDOM % 20000))}
-openssl s_server -accept "127.0.0.1:$port" -cert "$dir/cert.pem" -key "$dir/key.pem" -www -quiet &
-srv=$!
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-
-ms_now() { date +%s%N; }
-time_n() { # label, command...
-  local t0 t1
-  t0=$(ms_now)
-  for _ in $(seq "$N"); do "$@" >/dev/null 2>&1 </dev/null || true; done
-  t1=$(ms_now)
-  echo $(( (t1 - t0) / N / 1000 ))  # microseconds per run
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$dir"
 }
-# warm up both
-./tlsdoctor "localhost:$port" --connect-to 127.0.0.1 --ca-file "$dir/cert.pem" -q >/dev/null 2>&1 || true
-openssl s_client -connect "127.0.0.1:$port" </dev/null >/dev/null 2>&1 || true
+trap cleanup EXIT
+go build -o "$dir/tlsdoctor" ./cmd/tlsdoctor
+go build -o "$dir/latencyproxy" ./internal/latencyproxy/cmd/latencyproxy
+connect_delay=0s
+if [ "$CONNECT" = 1 ]; then
+	connect_delay=$(awk -v d="$DELAY" 'BEGIN{sub(/ms$/,"",d); printf "%dms", 2*d}')
+fi
 
-# The default run: system roots (so it reports untrusted-root here; the
-# timing is what this measures), one handshake.
-td=$(time_n ./tlsdoctor "localhost:$port" --connect-to 127.0.0.1 -q)
-os=$(time_n openssl s_client -connect "127.0.0.1:$port" -servername localhost)
-printf 'default run, %d runs each, local openssl s_server (TLS 1.3):\n' "$N"
-awk -v td="$td" -v os="$os" 'BEGIN {
-  printf "  tlsdoctor HOST                             %6.2f ms/run\n", td/1000
-  printf "  openssl s_client -connect HOST </dev/null  %6.2f ms/run\n", os/1000
-  printf "  ratio tlsdoctor / s_client                 %6.2f (target <= 1.3)\n", td/os
-}' 
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+wait_port() { for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; }
+# wait_listen PORT: like wait_port without connecting (openssl ocsp 3.0
+# spins on a connection that closes before sending a request).
+wait_listen() {
+	for _ in $(seq 50); do
+		if command -v ss >/dev/null; then
+			ss -ltnH "sport = :$1" | grep -q . && return
+		else
+			sleep 0.5 && return
+		fi
+		sleep 0.1
+	done
+}
+# proxy NAME BACKEND_PORT: a latency proxy; sets PROXY (host:port).
+proxy() {
+	"$dir/latencyproxy" -backend "127.0.0.1:$2" -delay "$DELAY" -connect-delay "$connect_delay" \
+		-addr-file "$dir/$1.addr" -count-file "$dir/$1.count" &
+	pids+=($!)
+	for _ in $(seq 50); do [ -s "$dir/$1.addr" ] && break; sleep 0.1; done
+	PROXY=$(cat "$dir/$1.addr")
+}
+count() { sleep 0.3; cat "$dir/$1.count" 2>/dev/null || echo 0; }
+
+# bench LABEL COUNTFILES -- NAME=CMD ...: N interleaved rounds; prints the
+# median per command, the connections each made (per count file) and the
+# ratio to the command named s_client.
+bench() {
+	local label=$1 counts=$2; shift 2
+	local names=() cmds=()
+	for nc in "$@"; do names+=("${nc%%=*}"); cmds+=("${nc#*=}"); done
+	: >"$dir/times"
+	for i in "${!names[@]}"; do
+		# one warm-up run each, counted for the connections
+		local before=() after
+		for c in $counts; do before+=("$(count "$c")"); done
+		eval "${cmds[$i]}" >/dev/null 2>&1 </dev/null || true
+		local conns="" j=0
+		for c in $counts; do after=$(count "$c"); conns+="$c:$((after - before[j])) "; j=$((j + 1)); done
+		echo "${names[$i]} $conns" >>"$dir/conns"
+	done
+	for _ in $(seq "$N"); do
+		for i in "${!names[@]}"; do
+			# EPOCHREALTIME (bash 5): no date process inside the timing.
+			local t0 t1
+			t0=${EPOCHREALTIME/./}
+			eval "${cmds[$i]}" >/dev/null 2>&1 </dev/null || true
+			t1=${EPOCHREALTIME/./}
+			echo "${names[$i]} $((t1 - t0))" >>"$dir/times"
+		done
+	done
+	printf '%s (%d runs each, load average %s)\n' "$label" "$N" "$(cut -d' ' -f1-3 /proc/loadavg)"
+	awk -v conns="$dir/conns" '
+		BEGIN { while ((getline l < conns) > 0) { split(l, f, " "); c[f[1]] = substr(l, length(f[1]) + 2) } }
+		{ t[$1] = t[$1] " " $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+		END {
+			for (i = 1; i <= n; i++) {
+				k = split(substr(t[order[i]], 2), v, " ")
+				for (a = 1; a <= k; a++) for (b = a + 1; b <= k; b++) if (v[b] < v[a]) { x = v[a]; v[a] = v[b]; v[b] = x }
+				m[order[i]] = v[int((k + 1) / 2)] / 1000
+			}
+			for (i = 1; i <= n; i++) {
+				r = ""
+				if (order[i] != "s_client" && m["s_client"] > 0) r = sprintf("%.2fx s_client", m[order[i]] / m["s_client"])
+				printf "  %-34s %8.1f ms  %-14s %s\n", order[i], m[order[i]], r, c[order[i]]
+			}
+		}' "$dir/times"
+	: >"$dir/conns"
+}
+
+# 1. Local, no latency.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+port=$(free_port)
+openssl s_server -accept "127.0.0.1:$port" -cert "$dir/cert.pem" -key "$dir/key.pem" -www -quiet >/dev/null 2>&1 &
+pids+=($!)
+wait_port "$port"
+td="$dir/tlsdoctor localhost:$port --connect-to 127.0.0.1 -q"
+bench "local s_server (TLS 1.3, P-256), no latency" "" \
+	"s_client=openssl s_client -connect 127.0.0.1:$port -servername localhost" \
+	"tlsdoctor-default=$td" \
+	"tlsdoctor-revocation-off=$td --revocation off"
+
+# 2. Through the latency proxy, with an OCSP responder behind it too.
+rport=$(free_port)
+proxy ocsp "$rport"
+ocsp_url="http://$PROXY"
+(
+	cd "$dir"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=Bench Root" -keyout root.key -out root.pem \
+		-addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=Bench Intermediate" -keyout int.key -out int.csr 2>/dev/null
+	printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n' >int.ext
+	openssl x509 -req -in int.csr -CA root.pem -CAkey root.key -CAcreateserial -days 2 -extfile int.ext -out int.pem 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout leaf.key -out leaf.csr 2>/dev/null
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nauthorityInfoAccess=OCSP;URI:%s\nextendedKeyUsage=serverAuth\n' "$ocsp_url" >leaf.ext
+	openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key -CAcreateserial -days 2 -extfile leaf.ext -out leaf.pem 2>/dev/null
+	serial=$(openssl x509 -in leaf.pem -noout -serial | cut -d= -f2)
+	exp=$(date -u -d "$(openssl x509 -in leaf.pem -noout -enddate | cut -d= -f2)" +%y%m%d%H%M%SZ)
+	printf 'V\t%s\t\t%s\tunknown\t/CN=localhost\n' "$exp" "$serial" >index.txt
+)
+openssl ocsp -index "$dir/index.txt" -port "$rport" -rsigner "$dir/int.pem" -rkey "$dir/int.key" -CA "$dir/int.pem" -ignore_err >/dev/null 2>&1 &
+pids+=($!)
+wait_listen "$rport"
+sport=$(free_port)
+openssl s_server -accept "127.0.0.1:$sport" -cert "$dir/leaf.pem" -key "$dir/leaf.key" -cert_chain "$dir/int.pem" -www -quiet >/dev/null 2>&1 &
+pids+=($!)
+wait_port "$sport"
+proxy server "$sport"
+pport=${PROXY##*:}
+td="$dir/tlsdoctor localhost:$pport --connect-to 127.0.0.1 -q"
+bench "s_server behind the latency proxy ($DELAY each way, CONNECT=$CONNECT), OCSP responder behind it too" "server ocsp" \
+	"s_client=openssl s_client -connect 127.0.0.1:$pport -servername localhost" \
+	"tlsdoctor-revocation-full=$td" \
+	"tlsdoctor-revocation-off=$td --revocation off"

@@ -90,11 +90,16 @@ func IsPKCS12(data []byte) bool {
 // file and say what is wrong; they wrap ErrWrongPassword,
 // ErrPasswordNeeded, ErrUnsupported or ErrNoCertificates.
 func Load(path string, pw Password) ([]*x509.Certificate, Format, error) {
+	return (*Parser)(nil).Load(path, pw)
+}
+
+// Load is Load, sharing what p has parsed.
+func (p *Parser) Load(path string, pw Password) ([]*x509.Certificate, Format, error) {
 	data, err := readFile(path)
 	if err != nil {
 		return nil, "", err
 	}
-	certs, f, err := Parse(data, pw)
+	certs, f, err := p.parseStore(data, pw)
 	if err != nil {
 		return nil, f, fmt.Errorf("%s %w", path, err)
 	}
@@ -113,6 +118,10 @@ func readFile(path string) ([]byte, error) {
 
 // Parse reads a truststore's content; see Load.
 func Parse(data []byte, pw Password) ([]*x509.Certificate, Format, error) {
+	return (*Parser)(nil).parseStore(data, pw)
+}
+
+func (p *Parser) parseStore(data []byte, pw Password) ([]*x509.Certificate, Format, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, "", fmt.Errorf("is empty: %w", ErrNoCertificates)
 	}
@@ -123,9 +132,9 @@ func Parse(data []byte, pw Password) ([]*x509.Certificate, Format, error) {
 	var certs []*x509.Certificate
 	switch f {
 	case FormatPEM, FormatDER:
-		certs, err = ParseCertificates(data)
+		certs, err = parseCertificates(p, data)
 	case FormatJKS:
-		certs, err = parseJKS(data, pw)
+		certs, err = parseJKS(p, data, pw)
 	case FormatPKCS12:
 		certs, err = parsePKCS12(data, pw)
 	case FormatJCEKS:
@@ -156,7 +165,7 @@ func jksIntegrity(data []byte, password string) bool {
 	return bytes.Equal(h.Sum(nil), data[len(data)-20:])
 }
 
-func parseJKS(data []byte, pw Password) ([]*x509.Certificate, error) {
+func parseJKS(p *Parser, data []byte, pw Password) ([]*x509.Certificate, error) {
 	if !pw.Set {
 		return nil, fmt.Errorf("is a JKS keystore and %w (--truststore-password, TLSDOCTOR_TRUSTSTORE_PASSWORD or --truststore-password-file)", ErrPasswordNeeded)
 	}
@@ -187,7 +196,7 @@ func parseJKS(data []byte, pw Password) ([]*x509.Certificate, error) {
 			raw = append(raw, chain...)
 		}
 		for _, r := range raw {
-			c, err := x509.ParseCertificate(r.Content)
+			c, err := p.parse(r.Content)
 			if err != nil {
 				return nil, fmt.Errorf("is a JKS keystore whose entry %q holds a certificate that does not parse: %v", alias, err)
 			}
@@ -257,9 +266,14 @@ func JavaCacerts(getenv func(string) string, lookPath func(string) (string, erro
 // Java loads the JDK's cacerts, JKS or PKCS#12, with the password given
 // or Java's default "changeit".
 func Java(path string, pw Password) ([]*x509.Certificate, error) {
+	return (*Parser)(nil).Java(path, pw)
+}
+
+// Java is Java, sharing what p has parsed.
+func (p *Parser) Java(path string, pw Password) ([]*x509.Certificate, error) {
 	if !pw.Set {
 		pw = Password{Value: "changeit", Set: true}
 	}
-	certs, _, err := Load(path, pw)
+	certs, _, err := p.Load(path, pw)
 	return certs, err
 }

@@ -20,12 +20,14 @@ var ErrNoCertificates = errors.New("holds no certificate")
 
 // LoadFile reads a bundle of certificates, PEM or DER, detected from the
 // content. Errors name the file and say what is wrong.
-func LoadFile(path string) ([]*x509.Certificate, error) {
+func LoadFile(path string) ([]*x509.Certificate, error) { return loadFile(nil, path) }
+
+func loadFile(p *Parser, path string) ([]*x509.Certificate, error) {
 	data, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
-	certs, err := ParseCertificates(data)
+	certs, err := parseCertificates(p, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s %w", path, err)
 	}
@@ -36,7 +38,9 @@ func LoadFile(path string) ([]*x509.Certificate, error) {
 // skipped) or a single DER certificate. A certificate that appears more
 // than once (bundles concatenated from several sources; a hostile file of
 // 50,000 copies) is parsed and returned once.
-func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) { return parseCertificates(nil, data) }
+
+func parseCertificates(p *Parser, data []byte) ([]*x509.Certificate, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("is empty: %w", ErrNoCertificates)
 	}
@@ -59,7 +63,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 			continue
 		}
 		seen[sum] = true
-		c, err := x509.ParseCertificate(b.Bytes)
+		c, err := p.parse(b.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("has a CERTIFICATE block that does not parse: %v", err)
 		}
@@ -71,7 +75,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		}
 		return certs, nil
 	}
-	if c, err := x509.ParseCertificate(data); err == nil {
+	if c, err := p.parse(data); err == nil {
 		return []*x509.Certificate{c}, nil
 	}
 	if cs, err := x509.ParseCertificates(data); err == nil && len(cs) > 0 {
@@ -110,13 +114,16 @@ var systemDirs = []string{"/etc/ssl/certs", "/etc/pki/tls/certs"}
 
 // System loads the system roots, honouring SSL_CERT_FILE and SSL_CERT_DIR
 // as OpenSSL and Go do.
-func System() ([]*x509.Certificate, error) {
+func System() ([]*x509.Certificate, error) { return (*Parser)(nil).System() }
+
+// System is System, sharing what p has parsed.
+func (p *Parser) System() ([]*x509.Certificate, error) {
 	files := systemFiles
 	if f := os.Getenv("SSL_CERT_FILE"); f != "" {
 		files = []string{f}
 	}
 	for _, f := range files {
-		if certs, err := LoadFile(f); err == nil {
+		if certs, err := loadFile(p, f); err == nil {
 			return certs, nil
 		}
 	}
@@ -131,7 +138,7 @@ func System() ([]*x509.Certificate, error) {
 			continue
 		}
 		for _, e := range entries {
-			if cs, err := LoadFile(filepath.Join(d, e.Name())); err == nil {
+			if cs, err := loadFile(p, filepath.Join(d, e.Name())); err == nil {
 				certs = append(certs, cs...)
 			}
 		}

@@ -1,10 +1,12 @@
 package truststore
 
 import (
+	"crypto/x509"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,5 +218,39 @@ func TestDuplicateBundleIsCheap(t *testing.T) {
 	}
 	if d := time.Since(t0); d > 10*time.Second {
 		t.Errorf("loading 50,000 copies took %v", d)
+	}
+}
+
+// Stores loaded with one Parser share the parsed form of a root they both
+// hold; without one, each parses its own.
+func TestParserShares(t *testing.T) {
+	var p Parser
+	var wg sync.WaitGroup
+	got := make([][]*x509.Certificate, 4)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if got[i], err = p.Mozilla(); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(got[0]) == 0 || len(got[0]) != len(got[3]) {
+		t.Fatalf("%d and %d roots", len(got[0]), len(got[3]))
+	}
+	for i := range got[0] {
+		if got[0][i] != got[3][i] {
+			t.Fatalf("root %d parsed twice with one Parser", i)
+		}
+	}
+	plain, err := Mozilla()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain[0] == got[0][0] || !plain[0].Equal(got[0][0]) {
+		t.Error("Mozilla() without a Parser should parse its own, equal, certificates")
 	}
 }

@@ -48,8 +48,11 @@ func Name(id uint16) string { return Lookup(id).Name }
 // case-insensitive) or by OpenSSL name.
 func ByName(s string) (Info, bool) {
 	u := strings.ToUpper(strings.TrimSpace(s))
+	// Built once, not per entry: the checks' tables look up a few
+	// hundred names at start-up.
+	tlsU, sslU := "TLS_"+u, "SSL_"+u
 	for id, n := range registry {
-		if n == u || n == "TLS_"+u || n == "SSL_"+u {
+		if n == u || n == tlsU || n == sslU {
 			return parse(id, n), true
 		}
 	}
@@ -91,8 +94,15 @@ func parse(id uint16, name string) Info {
 	if !ok {
 		// TLS 1.3: TLS_AES_128_GCM_SHA256.
 		in.KeyExchange = "TLS13"
-		i := strings.LastIndex(n, "_")
-		in.Cipher, in.MAC = n[:i], n[i+1:]
+		i := max(strings.LastIndex(n, "_"), 0)
+		in.Cipher, in.MAC = n[:i], strings.TrimPrefix(n[i:], "_")
+		in.Bits = cipherBits(in.Cipher)
+		return in
+	}
+	if c, ok := strings.CutPrefix(kx, "EN_"); ok {
+		// Netscape's SSL_EN_RC2_128_CBC_WITH_MD5: RSA key exchange, the
+		// cipher before _WITH_, the MAC after.
+		in.KeyExchange, in.Auth, in.Cipher, in.MAC = "RSA", "RSA", c, rest
 		in.Bits = cipherBits(in.Cipher)
 		return in
 	}
@@ -122,11 +132,9 @@ func parse(id uint16, name string) Info {
 	}
 	i := strings.LastIndex(rest, "_")
 	if i < 0 {
-		// Not KX_WITH_CIPHER_MAC (the SSL 2-era SSL_EN_RC2_128_CBC_WITH_MD5):
-		// no parts we can name.
-		return Info{ID: id, Name: name}
+		i = len(rest)
 	}
-	in.Cipher, in.MAC = rest[:i], rest[i+1:]
+	in.Cipher, in.MAC = rest[:i], strings.TrimPrefix(rest[i:], "_")
 	if in.MAC == "8" || in.MAC == "CCM" { // AES_128_CCM_8, AES_128_CCM
 		in.Cipher, in.MAC = rest, ""
 	}

@@ -54,13 +54,17 @@ func TestScannableExcludesSignals(t *testing.T) {
 	}
 }
 
-// Every registered suite parses without panicking; the odd SSL 2-era
-// names get no parts.
+// Every registered code point parses: a server may pick any of them, and
+// the scan looks each up (Netscape's SSL_EN_RC2_128_CBC_WITH_MD5 once made
+// Lookup panic).
 func TestLookupEveryRegisteredSuite(t *testing.T) {
-	for _, id := range Scannable() {
-		_ = Lookup(id)
+	for id := range registry {
+		in := Lookup(id)
+		if in.KeyExchange == "" || in.Name == "" {
+			t.Errorf("Lookup(%#04x) = %+v: no key exchange", id, in)
+		}
 	}
-	if in := Lookup(0xFF03); in.KeyExchange != "" || in.Name != "SSL_EN_RC2_128_CBC_WITH_MD5" {
+	if in := Lookup(0xFF03); in.KeyExchange != "RSA" || in.Cipher != "RC2_128_CBC" || in.MAC != "MD5" || in.Bits != 128 {
 		t.Errorf("Lookup(0xFF03) = %+v", in)
 	}
 }

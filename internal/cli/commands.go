@@ -213,6 +213,8 @@ func runProbeWith(ctx context.Context, args []string, env Env, hook probeHook) (
 func runSingle(ctx context.Context, fs *pflag.FlagSet, tgt *targetOptions, given []setFlag, run *runOptions, pol *policy.Policy, failOn checks.Severity, env Env, hook probeHook, export *exportOptions) (int, error) {
 	cache := newShared()
 	cache.loadStores = hook.stores
+	// One target: the default truststores load while its handshake runs.
+	cache.lazyDefault = true
 	spec, err := tgt.spec(fs, fs.Arg(0), given, env, cache)
 	if err != nil {
 		return 0, err
@@ -379,7 +381,7 @@ func recordedStores(rec *probe.Record, path string, trust *trustOptions, env Env
 			// A named store is this machine's version of it. The java
 			// store judged alongside the first is left out on a machine
 			// without a JDK.
-			ts, err := trust.named(rt.Name, env)
+			ts, err := trust.named(nil, rt.Name, env)
 			if err != nil && i > 0 && rt.Name == storeJava {
 				continue
 			}

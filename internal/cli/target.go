@@ -108,6 +108,11 @@ type shared struct {
 	// loadStores, when set, replaces the truststore flags (a subcommand
 	// that probes with stores of its own: inspect --java --for).
 	loadStores func(Env) ([]checks.Truststore, []probe.RecordedTruststore, error)
+	// lazyDefault loads the default truststores (none named by a flag)
+	// while the probe runs rather than before it (engine.Request.Trust):
+	// for one target, where the time shows. Files the user names are read
+	// first, so that a bad path or password is said before any connection.
+	lazyDefault bool
 }
 
 type loadedStores struct {
@@ -184,9 +189,13 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 	start := time.Now()
 	lctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
+	if err := o.trust.validate(); err != nil {
+		return nil, err
+	}
+	lazy := cache.lazyDefault && cache.loadStores == nil && o.trust.lazy()
 	tkey := flagsKey(args, "truststore", "ca-file", "warn-days")
 	ls, ok := cache.stores[tkey]
-	if !ok {
+	if !ok && !lazy {
 		load := o.trust.load
 		if cache.loadStores != nil {
 			load = cache.loadStores
@@ -232,6 +241,12 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 		return nil, &inputError{err: fmt.Errorf("loading the truststores and the client identity took all of --timeout %s", o.timeout), hint: "give a longer --timeout"}
 	}
 	req := engine.Request{Probe: popts, Timeout: timeout, Judge: o.trust.judgement(ls.stores, ls.recorded, out)}
+	if lazy {
+		req.Trust = func() (engine.Trust, error) {
+			s, r, err := o.trust.load(env)
+			return engine.Trust{Stores: s, Recorded: r}, err
+		}
+	}
 	req.Probe.Now = env.Now
 	if o.scan.scan {
 		req.Scan = &probe.ScanOptions{MaxConns: o.scan.maxConns, Delay: o.scan.delay, Connect: conn}

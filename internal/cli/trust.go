@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 
@@ -112,25 +113,38 @@ func lookupEnv(env Env, k string) (string, bool) {
 // store given it is system, plus mozilla and java (when a JDK is found)
 // for the per-store verdict.
 func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTruststore, error) {
-	if t.warnDays < 0 {
-		return nil, nil, &usageError{msg: fmt.Sprintf("--warn-days %d must not be negative", t.warnDays), hint: "--warn-days 30, or 0 to disable the warning"}
+	if err := t.validate(); err != nil {
+		return nil, nil, err
 	}
 	var stores []checks.Truststore
 	var recorded []probe.RecordedTruststore
+	// Stores loaded together parse a root they share once.
+	parser := &truststore.Parser{}
 	if !t.given() {
-		sys, err := t.named(storeSystem, env)
-		if err != nil {
-			return nil, nil, err
+		// Three independent files (the embedded roots, the system bundle,
+		// the JDK's cacerts): parsed at once.
+		named := []string{storeSystem, storeMozilla, storeJava}
+		got := make([]checks.Truststore, len(named))
+		errs := make([]error, len(named))
+		var wg sync.WaitGroup
+		for i, n := range named {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got[i], errs[i] = t.named(parser, n, env)
+			}()
 		}
-		stores = append(stores, sys)
-		if moz, err := t.named(storeMozilla, env); err == nil {
-			stores = append(stores, moz)
+		wg.Wait()
+		if errs[0] != nil {
+			return nil, nil, errs[0]
 		}
-		if jv, err := t.named(storeJava, env); err == nil {
-			stores = append(stores, jv)
-		}
-		for _, s := range stores {
-			recorded = append(recorded, probe.RecordedTruststore{Name: s.Name})
+		for i := range named {
+			// mozilla and java are for the per-store verdict: without a
+			// JDK there is no java store, and that is no error.
+			if errs[i] == nil {
+				stores = append(stores, got[i])
+				recorded = append(recorded, probe.RecordedTruststore{Name: got[i].Name})
+			}
 		}
 		return stores, recorded, nil
 	}
@@ -142,7 +156,7 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 		switch arg {
 		case storeSystem, storeMozilla, storeJava:
 			if flag == "--truststore" {
-				ts, err := t.named(arg, env)
+				ts, err := t.named(parser, arg, env)
 				if err != nil {
 					return err
 				}
@@ -152,7 +166,7 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 				return nil
 			}
 		}
-		certs, format, err := truststore.Load(arg, pw)
+		certs, format, err := parser.Load(arg, pw)
 		if err != nil {
 			return storeError(flag, arg, err)
 		}
@@ -179,11 +193,25 @@ func (t *trustOptions) load(env Env) ([]checks.Truststore, []probe.RecordedTrust
 	return stores, recorded, nil
 }
 
-// named loads a named store: system, mozilla or java.
-func (t *trustOptions) named(name string, env Env) (checks.Truststore, error) {
+// validate checks the flags that need no file read.
+func (t *trustOptions) validate() error {
+	if t.warnDays < 0 {
+		return &usageError{msg: fmt.Sprintf("--warn-days %d must not be negative", t.warnDays), hint: "--warn-days 30, or 0 to disable the warning"}
+	}
+	return nil
+}
+
+// lazy says whether the stores can load while the probe runs: the default
+// stores only. Files the user names are read first, so that a bad path or
+// password is said before any connection is made.
+func (t *trustOptions) lazy() bool { return !t.given() }
+
+// named loads a named store: system, mozilla or java, with parser (nil:
+// its own).
+func (t *trustOptions) named(parser *truststore.Parser, name string, env Env) (checks.Truststore, error) {
 	switch name {
 	case storeSystem:
-		certs, err := truststore.System()
+		certs, err := parser.System()
 		if err != nil {
 			return checks.Truststore{}, &inputError{err: err}
 		}
@@ -191,7 +219,7 @@ func (t *trustOptions) named(name string, env Env) (checks.Truststore, error) {
 		ts.Source = "system roots"
 		return ts, nil
 	case storeMozilla:
-		certs, err := truststore.Mozilla()
+		certs, err := parser.Mozilla()
 		if err != nil {
 			return checks.Truststore{}, &inputError{err: err}
 		}
@@ -211,7 +239,7 @@ func (t *trustOptions) named(name string, env Env) (checks.Truststore, error) {
 		if err != nil {
 			return checks.Truststore{}, err
 		}
-		certs, err := truststore.Java(path, pw)
+		certs, err := parser.Java(path, pw)
 		if err != nil {
 			return checks.Truststore{}, storeError("--truststore java", path, err)
 		}

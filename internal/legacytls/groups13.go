@@ -21,14 +21,19 @@ var helloRetryRandom = []byte{
 // HelloRetryRequest naming the group it wants (RFC 8446 section 4.2.8), or
 // with an alert when it supports none. No key is ever generated, so any
 // group can be tested: X25519MLKEM768, FFDHE, X448, brainpool.
-// Result.Group is the group named; Result.Suite the suite it chose.
-func GroupHello(ctx context.Context, dial DialFunc, sni string, groups []uint16, halfClose bool) Result {
+// Result.Group is the group named; Result.Suite the suite it chose among
+// suites, offered in that order (nil means the five TLS 1.3 suites,
+// TLS_AES_128_GCM_SHA256 first).
+func GroupHello(ctx context.Context, dial DialFunc, sni string, groups, suites []uint16, halfClose bool) Result {
 	conn, err := open(ctx, dial, halfClose)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}
 	defer conn.Close()
-	if _, err := conn.Write(tls13ClientHello(sni, groups)); err != nil {
+	if suites == nil {
+		suites = tls13Suites
+	}
+	if _, err := conn.Write(tls13ClientHello(sni, groups, suites)); err != nil {
 		return Result{Err: err}
 	}
 	r := readTLS13Answer(conn)
@@ -45,7 +50,11 @@ func ext(b []byte, typ uint16, body []byte) []byte {
 	return append(b, body...)
 }
 
-func tls13ClientHello(sni string, groups []uint16) []byte {
+// tls13Suites are the TLS 1.3 cipher suites of RFC 8446 section B.4, in
+// code-point order.
+var tls13Suites = []uint16{0x1301, 0x1302, 0x1303, 0x1304, 0x1305}
+
+func tls13ClientHello(sni string, groups, suites []uint16) []byte {
 	var exts []byte
 	if sni != "" {
 		name := []byte(sni)
@@ -74,7 +83,10 @@ func tls13ClientHello(sni string, groups []uint16) []byte {
 	body = append(body, random[:32]...)
 	body = append(body, 32)
 	body = append(body, random[32:]...) // legacy_session_id, for middlebox compatibility
-	body = append(body, 0, 10, 0x13, 0x01, 0x13, 0x02, 0x13, 0x03, 0x13, 0x04, 0x13, 0x05)
+	body = u16(body, 2*len(suites))
+	for _, id := range suites {
+		body = binary.BigEndian.AppendUint16(body, id)
+	}
 	body = append(body, 1, 0) // compression: null
 	body = u16(body, len(exts))
 	body = append(body, exts...)

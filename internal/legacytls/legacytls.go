@@ -173,6 +173,10 @@ func Send(ctx context.Context, dial DialFunc, h Hello) Result {
 			res.Group = uint16(skx.ECDHParams.TLSCurveID)
 		}
 	}
+	if res.Group == 0 && res.Answered && res.Version <= ztls.VersionTLS12 {
+		// Not logged: signed with a scheme zcrypto does not check.
+		res.Group = skeGroup(raw.flight)
+	}
 	// An alert the server sent arrives as a "remote error"; one we sent
 	// ourselves is a "local error" and says nothing about the server.
 	var op *net.OpError

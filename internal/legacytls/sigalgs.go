@@ -86,6 +86,22 @@ func withSigAlgs(rec []byte, algs []uint16) ([]byte, error) {
 // records as read) and returns the TLS 1.2 signature scheme it names, 0
 // when there is none (RSA key exchange, TLS 1.0/1.1, cut short).
 func skeSigAlg(flight []byte) uint16 {
+	_, alg := skeParams(flight)
+	return alg
+}
+
+// skeGroup is the named group of an ECDHE ServerKeyExchange in the
+// server's first flight, 0 when there is none: zcrypto logs the message
+// only when it could check its signature, and the scan offers schemes it
+// cannot check.
+func skeGroup(flight []byte) uint16 {
+	g, _ := skeParams(flight)
+	return g
+}
+
+// skeParams finds the ServerKeyExchange in flight and returns its ECDHE
+// named group (0 for DHE) and TLS 1.2 signature scheme.
+func skeParams(flight []byte) (group, alg uint16) {
 	var hs []byte
 	s := cryptobyte.String(flight)
 	for !s.Empty() {
@@ -105,19 +121,20 @@ func skeSigAlg(flight []byte) uint16 {
 		var typ uint8
 		var body cryptobyte.String
 		if !m.ReadUint8(&typ) || !m.ReadUint24LengthPrefixed(&body) {
-			return 0
+			return 0, 0
 		}
 		if typ == 12 {
-			return sigAlgOfSKE(body)
+			return paramsOfSKE(body)
 		}
 	}
-	return 0
+	return 0, 0
 }
 
-// sigAlgOfSKE reads the signature scheme of a TLS 1.2 ServerKeyExchange,
-// ECDHE (RFC 8422: named curve, point) or DHE (RFC 5246: p, g, Ys): the
-// layout that leaves exactly a signature after the scheme wins.
-func sigAlgOfSKE(body cryptobyte.String) uint16 {
+// paramsOfSKE reads the group and signature scheme of a TLS 1.2
+// ServerKeyExchange, ECDHE (RFC 8422: named curve, point) or DHE (RFC
+// 5246: p, g, Ys): the layout that leaves exactly a signature after the
+// scheme wins.
+func paramsOfSKE(body cryptobyte.String) (group, alg uint16) {
 	try := func(params func(*cryptobyte.String) bool) uint16 {
 		s := body
 		var alg uint16
@@ -127,15 +144,15 @@ func sigAlgOfSKE(body cryptobyte.String) uint16 {
 		}
 		return 0
 	}
+	var curve uint16
 	if alg := try(func(s *cryptobyte.String) bool {
 		var curveType uint8
-		var curve uint16
 		var point cryptobyte.String
 		return s.ReadUint8(&curveType) && curveType == 3 && s.ReadUint16(&curve) && s.ReadUint8LengthPrefixed(&point)
 	}); alg != 0 {
-		return alg
+		return curve, alg
 	}
-	return try(func(s *cryptobyte.String) bool {
+	return 0, try(func(s *cryptobyte.String) bool {
 		var p, g, y cryptobyte.String
 		return s.ReadUint16LengthPrefixed(&p) && s.ReadUint16LengthPrefixed(&g) && s.ReadUint16LengthPrefixed(&y)
 	})

@@ -61,9 +61,14 @@ func TestSigAlgsOfferedAndRead(t *testing.T) {
 	}
 	cfg := &ztls.Config{Certificates: []ztls.Certificate{zcert(t, selfSigned(t, rk, &rk.PublicKey), rk)}, MaxVersion: ztls.VersionTLS12}
 	raddr := serve(t, func(c net.Conn) { _ = ztls.Server(c, cfg).Handshake() })
-	for _, want := range []uint16{0x0501, 0x0601, 0x0201} {
-		if r := Send(ctx(t), TCP(raddr), Hello{Version: ztls.VersionTLS12, Suites: ECDHESuites(), SigAlgs: []uint16{0x0403, want}}); r.SigAlg != want {
+	for _, want := range []uint16{0x0501, 0x0601, 0x0201, 0x0804, 0x0806} {
+		r := Send(ctx(t), TCP(raddr), Hello{Version: ztls.VersionTLS12, Suites: ECDHESuites(), SigAlgs: []uint16{0x0403, want}, Groups: []uint16{24, 23}})
+		if r.SigAlg != want {
 			t.Errorf("offered ecdsa_secp256r1_sha256 and %04x: signed with %04x", want, r.SigAlg)
+		}
+		// The group, whether or not zcrypto could check the signature.
+		if r.Group != 24 {
+			t.Errorf("signed with %04x: group %d, want 24 (P-384)", want, r.Group)
 		}
 	}
 }
@@ -115,5 +120,11 @@ func TestSKESigAlgLayouts(t *testing.T) {
 		if got := skeSigAlg(flight); got != tt.want {
 			t.Errorf("SKE % x: %04x, want %04x", tt.ske, got, tt.want)
 		}
+	}
+	if g := skeGroup(append([]byte{22, 3, 3, 0, byte(4 + len(ecdhe)), 12, 0, 0, byte(len(ecdhe))}, ecdhe...)); g != 29 {
+		t.Errorf("ECDHE SKE group %d, want 29", g)
+	}
+	if g := skeGroup(append([]byte{22, 3, 3, 0, byte(4 + len(dhe)), 12, 0, 0, byte(len(dhe))}, dhe...)); g != 0 {
+		t.Errorf("DHE SKE group %d, want 0", g)
 	}
 }

@@ -1,0 +1,93 @@
+package probe_test
+
+import (
+	"crypto/tls"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/fixtures"
+	"github.com/tlsdoctor/tlsdoctor/probe"
+)
+
+// slowFinish holds every server write after the first flight: in TLS 1.2
+// the server's Finished comes a while after the client has the chain.
+type slowFinish struct {
+	net.Conn
+	hold   time.Duration
+	writes int
+}
+
+func (c *slowFinish) Write(p []byte) (int, error) {
+	c.writes++
+	if c.writes > 1 {
+		time.Sleep(c.hold)
+	}
+	return c.Conn.Write(p)
+}
+
+type firstRequest struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (f *firstRequest) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	if f.at.IsZero() {
+		f.at = time.Now()
+	}
+	f.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// The OCSP request for the leaf goes out as soon as the handshake has the
+// chain (and no staple), not once the handshake is over.
+func TestRevocationStartsWithTheChain(t *testing.T) {
+	lab := testLab(t)
+	const hold = 400 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg := &tls.Config{Certificates: []tls.Certificate{lab.PKI.TLSCert("leaf", "intermediate")}, MaxVersion: tls.VersionTLS12}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				s := tls.Server(&slowFinish{Conn: c, hold: hold}, cfg)
+				_ = s.Handshake()
+				time.Sleep(100 * time.Millisecond)
+			}()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	fr := &firstRequest{}
+	t0 := time.Now()
+	rec := run(t, probe.Options{
+		Target:     probe.Target{Input: fixtures.Host, Host: fixtures.Host, Port: port, ConnectHost: "127.0.0.1", ConnectPort: port},
+		NoSNI:      true,
+		Revocation: probe.RevocationOptions{Mode: probe.RevocationFull, Client: &http.Client{Transport: fr}},
+	}, 10*time.Second)
+	a := rec.Primary()
+	if a == nil || a.Outcome != "ok" {
+		t.Fatalf("primary = %+v", a)
+	}
+	done := t0.Add(time.Duration((a.Timings.ConnectMS + a.Timings.HandshakeMS) * float64(time.Millisecond)))
+	if fr.at.IsZero() {
+		t.Fatal("no revocation request was made")
+	}
+	if !fr.at.Before(done.Add(-hold / 2)) {
+		t.Errorf("the first OCSP request went out %v after the handshake began, the handshake ended at %v: want it while the server held its Finished",
+			fr.at.Sub(t0).Round(time.Millisecond), done.Sub(t0).Round(time.Millisecond))
+	}
+	if rec.Revocation == nil || len(rec.Revocation.Fetches) == 0 || rec.Revocation.Fetches[0].CertIndex != 0 {
+		t.Errorf("revocation = %+v, want the leaf's fetch recorded", rec.Revocation)
+	}
+}

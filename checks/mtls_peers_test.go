@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +37,10 @@ func startPeer(t *testing.T, port int, logPath string, name string, args ...stri
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	cmd := exec.CommandContext(ctx, name, args...)
+	// SIGTERM, not SIGKILL: nginx's master then stops its workers too
+	// (killed outright it leaves them running, holding the port).
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second
 	logf, err := os.Create(logPath)
 	if err != nil {
 		cancel()

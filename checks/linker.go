@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/x509"
 	"errors"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/sigmemo"
 )
 
 // linker decides issuer links for one Input: by name, then key
@@ -58,7 +60,7 @@ func nameAndKeyIDMatch(parent, child *x509.Certificate) bool {
 // signatureLinks checks the signature. A weak (SHA-1, MD5) signature still
 // links: it is a finding of its own.
 func signatureLinks(parent, child *x509.Certificate) bool {
-	err := parent.CheckSignature(child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature)
+	err := sigmemo.Signed(parent, child)
 	var ia x509.InsecureAlgorithmError
 	return err == nil || errors.As(err, &ia)
 }

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/sigmemo"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -351,7 +352,7 @@ func judgeOCSP(raw []byte, cert, issuer *x509.Certificate, now time.Time) Revoca
 func ocspSigner(resp *ocsp.Response, issuer *x509.Certificate, now time.Time) (string, string) {
 	rc := resp.Certificate
 	if rc == nil || bytes.Equal(rc.Raw, issuer.Raw) {
-		if err := resp.CheckSignatureFrom(issuer); err != nil {
+		if err := sigmemo.CheckSignature(issuer, resp.SignatureAlgorithm, resp.TBSResponseData, resp.Signature); err != nil {
 			return "", fmt.Sprintf("its signature does not verify with the key of the issuer %q (nor does it carry a delegated responder certificate)", Name(issuer))
 		}
 		return "the issuer " + Name(issuer), ""
@@ -365,7 +366,7 @@ func ocspSigner(resp *ocsp.Response, issuer *x509.Certificate, now time.Time) (s
 	if now.Before(rc.NotBefore) || now.After(rc.NotAfter) {
 		return "", fmt.Sprintf("the responder certificate %q is not valid now (valid %s to %s)", rc.Subject.String(), rc.NotBefore.UTC().Format(time.RFC3339), rc.NotAfter.UTC().Format(time.RFC3339))
 	}
-	if err := resp.CheckSignatureFrom(rc); err != nil {
+	if err := sigmemo.CheckSignature(rc, resp.SignatureAlgorithm, resp.TBSResponseData, resp.Signature); err != nil {
 		return "", fmt.Sprintf("its signature does not verify with the responder certificate %q", rc.Subject.String())
 	}
 	return "delegated responder " + Name(rc), ""

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/sigmemo"
 )
 
 // AIA fetching bounds: at most aiaMaxFetches downloads per run, each
@@ -111,7 +113,7 @@ func signedBy(child, parent *x509.Certificate) bool {
 	if !bytes.Equal(child.RawIssuer, parent.RawSubject) {
 		return false
 	}
-	err := parent.CheckSignature(child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature)
+	err := sigmemo.Signed(parent, child)
 	var ia x509.InsecureAlgorithmError
 	return err == nil || errors.As(err, &ia)
 }

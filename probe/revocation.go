@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/sigmemo"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -302,7 +303,7 @@ func IssuerOf(cert *x509.Certificate, sent, extra []*x509.Certificate) (issuer *
 }
 
 func selfIssued(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && sigmemo.Signed(c, c) == nil
 }
 
 func hasCert(cs []Certificate, c *x509.Certificate) bool {
@@ -396,8 +397,20 @@ func usableOCSP(r RevocationFetch, cert, issuer *x509.Certificate) bool {
 	if r.Error != nil || r.HTTPStatus != http.StatusOK {
 		return false
 	}
-	resp, err := ocsp.ParseResponseForCert(r.Response, cert, issuer)
-	if err != nil || resp.Status == ocsp.Unknown {
+	resp, err := ocsp.ParseResponseForCert(r.Response, cert, nil)
+	if err != nil || resp.Status == ocsp.Unknown || issuer == nil {
+		return false
+	}
+	// The signature, as ParseResponseForCert would check it with the
+	// issuer given, through the memo: the checks verify it again.
+	signer := issuer
+	if rc := resp.Certificate; rc != nil && !bytes.Equal(rc.Raw, issuer.Raw) {
+		if sigmemo.Signed(issuer, rc) != nil {
+			return false
+		}
+		signer = rc
+	}
+	if sigmemo.CheckSignature(signer, resp.SignatureAlgorithm, resp.TBSResponseData, resp.Signature) != nil {
 		return false
 	}
 	return resp.NextUpdate.IsZero() || time.Now().Before(resp.NextUpdate.Add(5*time.Minute))

@@ -1,20 +1,19 @@
 package exporter
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/fixtures"
 )
 
 // twoBackends listens on 127.0.0.1 and 127.0.0.2 with one port: the first
@@ -82,52 +81,14 @@ func TestAllIPsModule(t *testing.T) {
 	}
 }
 
-// connectProxy is an HTTP CONNECT proxy on loopback that counts tunnels.
-func connectProxy(t *testing.T) (string, *atomic.Int64) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var n atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil || req.Method != http.MethodConnect {
-					return
-				}
-				up, err := net.DialTimeout("tcp", req.Host, 5*time.Second)
-				if err != nil {
-					_, _ = io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
-					return
-				}
-				defer up.Close()
-				n.Add(1)
-				_, _ = io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-				go func() { _, _ = io.Copy(up, br) }()
-				_, _ = io.Copy(c, up)
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String(), &n
-}
-
 // TestProxyModule: a module with proxy_url reaches the target through
 // the proxy (every handshake is a tunnel there), and a proxy that refuses
 // is a handshake failure with its reason, not a silent success.
 func TestProxyModule(t *testing.T) {
 	e := newTestEnv(t)
 	target := e.start(t, "good")
-	proxy, tunnels := connectProxy(t)
+	px := fixtures.StartProxy(t, fixtures.ProxySpec{})
+	proxy, tunnels := px.URL(), &px.Tunnels
 	cfg := e.load(t, "modules:\n  proxied:\n    timeout: 5s\n    revocation: off\n    proxy_url: "+proxy+"\n    tls_config:\n      ca_file: ca.pem\n      server_name: localhost\n"+
 		"  refused:\n    timeout: 5s\n    revocation: off\n    proxy_url: http://127.0.0.1:1\n")
 	_, base, c := serve(t, cfg, Options{})

@@ -1,11 +1,8 @@
 package probe_test
 
 import (
-	"bufio"
 	"crypto/x509"
-	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,36 +16,7 @@ import (
 
 // connectProxy is a plain HTTP CONNECT proxy on 127.0.0.1 (no
 // interception); it returns its URL.
-func connectProxy(t *testing.T) string {
-	ln := listen(t)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil || req.Method != http.MethodConnect {
-					return
-				}
-				up, err := net.Dial("tcp", req.Host)
-				if err != nil {
-					_, _ = io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
-					return
-				}
-				defer up.Close()
-				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\n\r\n")
-				go func() { _, _ = io.Copy(up, br) }()
-				_, _ = io.Copy(c, up)
-			}()
-		}
-	}()
-	return "http://127.0.0.1:" + strconv.Itoa(port(ln))
-}
+func connectProxy(t *testing.T) string { return fixtures.StartProxy(t, fixtures.ProxySpec{}).URL() }
 
 func mitmProxy(t *testing.T, caName, upstream string) (*fixtures.MITMProxy, *fixtures.Issued) {
 	pki, err := fixtures.Build(time.Now(), fixtures.CertSpec{Name: "ca", CommonName: caName, Organization: "Example Corp", IsCA: true})

@@ -11,7 +11,6 @@ package cli
 import (
 	"bufio"
 	"crypto/tls"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"log"
@@ -167,49 +166,10 @@ func TestFixStartTLSUnsupported(t *testing.T) {
 // fakeProxy is an HTTP CONNECT proxy on 127.0.0.1 that tunnels when the
 // request carries Basic credentials user:pass, and otherwise answers
 // code (407 with a Basic challenge).
+// fakeProxy is a CONNECT proxy that refuses with code, unless the
+// request carries user:pass (when user is set); it returns its port.
 func fakeProxy(t *testing.T, code int, user, pass string) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				if req.Method != http.MethodConnect || user == "" || req.Header.Get("Proxy-Authorization") != want {
-					head := fmt.Sprintf("HTTP/1.1 %d %s\r\nServer: fakeproxy\r\nContent-Length: 0\r\n", code, http.StatusText(code))
-					if code == 407 {
-						head += "Proxy-Authenticate: Basic realm=\"corp\"\r\n"
-					}
-					_, _ = io.WriteString(c, head+"\r\n")
-					return
-				}
-				up, err := net.Dial("tcp", req.Host)
-				if err != nil {
-					_, _ = io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
-					return
-				}
-				defer up.Close()
-				_, _ = io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-				go func() { _, _ = io.Copy(up, br) }()
-				_, _ = io.Copy(c, up)
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	return fixtures.StartProxy(t, fixtures.ProxySpec{User: user, Password: pass, Refuse: code}).Port
 }
 
 func TestFixProxyRefused(t *testing.T) {

@@ -62,6 +62,12 @@ type Options struct {
 	Resolver Resolver
 	// Now is the clock of the diagnoses; nil means time.Now.
 	Now func() time.Time
+	// FetchCache is how long an OCSP, CRL or AIA answer fetched by one
+	// diagnosis is reused by the next ones (every target under one
+	// intermediate asks its responder once per FetchCache, not once per
+	// scrape); a failed fetch is asked again. Zero: every diagnosis
+	// fetches its own.
+	FetchCache time.Duration
 }
 
 // Defaults.
@@ -69,6 +75,7 @@ const (
 	DefaultMaxConcurrent = 256
 	DefaultMinInterval   = 30 * time.Second
 	DefaultTimeoutMargin = 500 * time.Millisecond
+	DefaultFetchCache    = 5 * time.Minute
 	// maxCacheEntries bounds the cache (an entry is about 13 kB of
 	// metrics); past it results are not kept
 	// (requests in flight are still shared).
@@ -88,6 +95,8 @@ type Server struct {
 
 	mu    sync.Mutex
 	cache map[cacheKey]*cacheEntry
+	// fetches is shared by every diagnosis (see Options.FetchCache).
+	fetches *probe.FetchCache
 }
 
 type cacheKey struct {
@@ -122,6 +131,9 @@ func New(cfg *Config, o Options) *Server {
 		o.Now = time.Now
 	}
 	s := &Server{opts: o, slots: make(chan struct{}, o.MaxConcurrent), cache: map[cacheKey]*cacheEntry{}, descs: NewDescs()}
+	if o.FetchCache > 0 {
+		s.fetches = probe.NewSharedFetchCache(probe.SharedFetchCacheOptions{TTL: o.FetchCache, Now: o.Now})
+	}
 	s.self = newSelfMetrics(s)
 	s.cfg.Store(cfg)
 	s.self.reloaded(true, o.Now())
@@ -422,6 +434,9 @@ func (s *Server) observe(ctx context.Context, mod *Module, target probe.Target, 
 		req := mod.Request(t, timeout, s.opts.Tool)
 		req.Probe.Connect.Family = family
 		req.Probe.Now = s.opts.Now
+		if req.Probe.Revocation.Cache == nil && s.fetches != nil {
+			req.Probe.Revocation.Cache = s.fetches
+		}
 		return engine.Diagnose(ctx, req)
 	}
 	family := mod.Family

@@ -64,7 +64,8 @@ type RevocationFetch struct {
 	CRL        *CRLSummary `json:"crl_summary,omitempty"`
 	DurationMS float64     `json:"duration_ms"`
 	// Cached is set when the answer was reused from an identical request
-	// made earlier in the same run (a CRL shared by two certificates).
+	// made earlier in the same run (a CRL shared by two certificates), or,
+	// in the exporter, within its --fetch-cache time.
 	Cached bool        `json:"cached,omitempty"`
 	Error  *ProbeError `json:"error,omitempty"`
 }

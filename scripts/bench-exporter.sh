@@ -26,4 +26,4 @@ fi
 # 1000 proxies and their connections need file descriptors.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$work/benchexporter" -tlsdoctor "$work/tlsdoctor" -blackbox "$bb" \
-	-endpoints "${ENDPOINTS:-1000}" -concurrency "${CONCURRENCY:-100}" -rounds "${ROUNDS:-2}" -replicas "${REPLICAS:-2}"
+	-endpoints "${ENDPOINTS:-1000}" -concurrency "${CONCURRENCY:-100}" -rounds "${ROUNDS:-2}" -replicas "${REPLICAS:-2}" ${FETCH_CACHE:+-fetch-cache "$FETCH_CACHE"}

@@ -36,6 +36,11 @@ Flags:
                            several Prometheus servers do not multiply the
                            load (default 30s; 0: every scrape)
       --timeout-margin D   taken off Prometheus' scrape timeout (default 500ms)
+      --fetch-cache D      reuse an OCSP, CRL or AIA answer for D across
+                           diagnoses, so targets under one CA ask its
+                           responder once per D, not once per scrape; a
+                           revocation shows at most D late (default 5m;
+                           0: fetch on every diagnosis)
   -h, --help               this help
 
 Examples:
@@ -49,6 +54,7 @@ func runServe(ctx context.Context, args []string, env Env) (int, error) {
 		listen, config      string
 		o                   exporter.Options
 		minInterval, margin time.Duration
+		fetchCache          time.Duration
 	)
 	fs := newFlagSet("serve")
 	fs.StringVar(&listen, "listen", "127.0.0.1:9219", "")
@@ -56,6 +62,7 @@ func runServe(ctx context.Context, args []string, env Env) (int, error) {
 	fs.IntVar(&o.MaxConcurrent, "max-concurrent", exporter.DefaultMaxConcurrent, "")
 	fs.DurationVar(&minInterval, "min-interval", exporter.DefaultMinInterval, "")
 	fs.DurationVar(&margin, "timeout-margin", exporter.DefaultTimeoutMargin, "")
+	fs.DurationVar(&fetchCache, "fetch-cache", exporter.DefaultFetchCache, "")
 	if help, err := parseFlags(fs, args, env, serveUsage); help || err != nil {
 		return ExitOK, err
 	}
@@ -66,6 +73,8 @@ func runServe(ctx context.Context, args []string, env Env) (int, error) {
 		return 0, &usageError{msg: fmt.Sprintf("--max-concurrent %d is not between 1 and 10000", o.MaxConcurrent), hint: "the default, 256, suits most fleets"}
 	case minInterval < 0:
 		return 0, &usageError{msg: "--min-interval must not be negative", hint: "--min-interval 30s, or 0 to diagnose on every scrape"}
+	case fetchCache < 0 || fetchCache > 24*time.Hour:
+		return 0, &usageError{msg: fmt.Sprintf("--fetch-cache %s is not between 0 and 24h", fetchCache), hint: "--fetch-cache 5m, or 0 to fetch on every diagnosis"}
 	case margin <= 0:
 		return 0, &usageError{msg: "--timeout-margin must be positive", hint: "for example --timeout-margin 500ms"}
 	}
@@ -73,7 +82,7 @@ func runServe(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, &usageError{msg: fmt.Sprintf("--listen %q is not HOST:PORT", listen), hint: "--listen 127.0.0.1:9219, or --listen :9219 for every interface"}
 	}
-	o.MinInterval, o.TimeoutMargin = minInterval, margin
+	o.MinInterval, o.TimeoutMargin, o.FetchCache = minInterval, margin, fetchCache
 	o.Tool = "tlsdoctor " + Version
 	o.Now = env.Now
 	o.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -16,6 +16,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -71,6 +72,7 @@ func run() error {
 	replicas := flag.Int("replicas", 2, "then: Prometheus servers scraping the same endpoints (an HA pair is 2), against tlsdoctor serve with its default --min-interval; 0 skips")
 	maxConcurrent := flag.Int("max-concurrent", 0, "tlsdoctor serve --max-concurrent (0: its default)")
 	scrapeTimeout := flag.Duration("scrape-timeout", 10*time.Second, "the X-Prometheus-Scrape-Timeout-Seconds sent")
+	fetchCache := flag.String("fetch-cache", "", "tlsdoctor serve --fetch-cache (empty: its default, 5m)")
 	flag.Parse()
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -122,11 +124,14 @@ func run() error {
 	if *maxConcurrent > 0 {
 		args = append(args, "--max-concurrent", strconv.Itoa(*maxConcurrent))
 	}
+	if *fetchCache != "" {
+		args = append(args, "--fetch-cache", *fetchCache)
+	}
 	if err := startOurs(ctx, ours, *tlsdoctor, args); err != nil {
 		return err
 	}
 	defer stop(ours)
-	ours.note = "full diagnosis: handshake, chain and name checks, OCSP (stapled leaf, fetched intermediate), findings"
+	ours.note = "full diagnosis: handshake, chain and name checks, OCSP (stapled leaf, fetched intermediate: once per --fetch-cache " + cmp.Or(*fetchCache, "5m") + "), findings"
 	if *blackbox != "" {
 		bb := &exporterProc{name: "blackbox_exporter", module: "tls"}
 		bbCfg := filepath.Join(work, "blackbox.yml")

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -143,7 +144,7 @@ func NewTruststore(name string, certs []*x509.Certificate) Truststore {
 func RecordedTruststore(rt probe.RecordedTruststore) (Truststore, error) {
 	certs := make([]*x509.Certificate, 0, len(rt.Certificates))
 	for i, c := range rt.Certificates {
-		cert, err := x509.ParseCertificate(c.DER)
+		cert, err := certmemo.Parse(c.DER)
 		if err != nil {
 			return Truststore{}, fmt.Errorf("truststore %q certificate #%d does not parse: %v", rt.Name, i, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
@@ -309,7 +310,7 @@ func parse(a *probe.Attempt) *x509.Certificate {
 	if len(a.Certificates) == 0 {
 		return nil
 	}
-	c, err := x509.ParseCertificate(a.Certificates[0].DER)
+	c, err := certmemo.Parse(a.Certificates[0].DER)
 	if err != nil {
 		return nil
 	}
@@ -319,7 +320,7 @@ func parse(a *probe.Attempt) *x509.Certificate {
 func parseAll(a *probe.Attempt) []*x509.Certificate {
 	var out []*x509.Certificate
 	for _, c := range a.Certificates {
-		if cert, err := x509.ParseCertificate(c.DER); err == nil {
+		if cert, err := certmemo.Parse(c.DER); err == nil {
 			out = append(out, cert)
 		}
 	}

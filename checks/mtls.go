@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -148,7 +149,7 @@ func (in *Input) mtls() *mtls {
 	in.mtlsCache = m
 	if ci := in.Rec.ClientIdentity; ci != nil {
 		for i, c := range ci.Certificates {
-			cert, err := x509.ParseCertificate(c.DER)
+			cert, err := certmemo.Parse(c.DER)
 			if err != nil {
 				m.chainErrs = append(m.chainErrs, fmt.Sprintf("client certificate #%d: %v", i, err))
 				continue

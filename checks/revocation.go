@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
 	"github.com/tlsdoctor/tlsdoctor/internal/sigmemo"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
@@ -99,7 +100,7 @@ func Revocation(rec *probe.Record, env Env) []CertRevocation {
 	sent := len(rec.Chain())
 	certs := make([]*x509.Certificate, len(raw))
 	for i, c := range raw {
-		certs[i], _ = x509.ParseCertificate(c.DER)
+		certs[i], _ = certmemo.Parse(c.DER)
 	}
 	if len(certs) == 0 || certs[0] == nil {
 		return nil
@@ -112,7 +113,7 @@ func Revocation(rec *probe.Record, env Env) []CertRevocation {
 	if rec.Revocation != nil {
 		mode = rec.Revocation.Mode
 		for _, c := range rec.Revocation.Issuers {
-			if cert, err := x509.ParseCertificate(c.DER); err == nil {
+			if cert, err := certmemo.Parse(c.DER); err == nil {
 				extra = append(extra, cert)
 			}
 		}

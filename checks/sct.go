@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"crypto/x509"
 	"encoding/asn1"
 	"encoding/binary"
 	"errors"
@@ -9,6 +8,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -42,7 +42,7 @@ func SCTs(rec *probe.Record) []SCT {
 	if len(chain) == 0 {
 		return nil
 	}
-	leaf, err := x509.ParseCertificate(chain[0].DER)
+	leaf, err := certmemo.Parse(chain[0].DER)
 	if err != nil {
 		return nil
 	}

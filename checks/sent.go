@@ -3,6 +3,7 @@ package checks
 import (
 	"crypto/x509"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -39,7 +40,7 @@ func parseSent(chain []probe.Certificate) []SentCert {
 	out := make([]SentCert, len(chain))
 	for i, c := range chain {
 		out[i] = SentCert{Pos: i, DER: c.DER}
-		out[i].Cert, out[i].Err = x509.ParseCertificate(c.DER)
+		out[i].Cert, out[i].Err = certmemo.Parse(c.DER)
 		if out[i].Err != nil {
 			out[i].Cert = nil
 		}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
 )
 
 // Trust verdicts of a chain against one store.
@@ -126,7 +128,7 @@ func (in *Input) Fetched() []FetchedCert {
 	in.chain.fetchedDone = true
 	for _, f := range in.Rec.AIA {
 		for _, c := range f.Certificates {
-			if cert, err := x509.ParseCertificate(c.DER); err == nil {
+			if cert, err := certmemo.Parse(c.DER); err == nil {
 				in.chain.fetched = append(in.chain.fetched, FetchedCert{Cert: cert, URL: f.URL, Format: f.Format})
 			}
 		}

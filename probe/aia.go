@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
 	"github.com/tlsdoctor/tlsdoctor/internal/sigmemo"
 )
 
@@ -41,7 +42,7 @@ func fetchAIA(ctx context.Context, client *http.Client, cache *FetchCache, sent 
 	}
 	var have []*x509.Certificate
 	for _, c := range sent {
-		if cert, err := x509.ParseCertificate(c.DER); err == nil {
+		if cert, err := certmemo.Parse(c.DER); err == nil {
 			have = append(have, cert)
 		}
 	}
@@ -59,7 +60,7 @@ func fetchAIA(ctx context.Context, client *http.Client, cache *FetchCache, sent 
 				continue
 			}
 			seen[u] = true
-			f, _, ok := once(ctx, &cache.mu, cache.aia, u, func() AIAFetch { return fetchOne(ctx, client, u) })
+			f, _, ok := cache.aia.once(ctx, u, func() AIAFetch { return fetchOne(ctx, client, u) })
 			if !ok {
 				break
 			}
@@ -68,7 +69,7 @@ func fetchAIA(ctx context.Context, client *http.Client, cache *FetchCache, sent 
 			f.ForSHA256 = strings.ToUpper(hex.EncodeToString(sum[:]))
 			out = append(out, f)
 			for _, c := range f.Certificates {
-				if cert, err := x509.ParseCertificate(c.DER); err == nil {
+				if cert, err := certmemo.Parse(c.DER); err == nil {
 					have = append(have, cert)
 					queue = append(queue, cert)
 				}
@@ -258,7 +259,7 @@ func aiaCertificates(fetches []AIAFetch) []*x509.Certificate {
 	var out []*x509.Certificate
 	for _, f := range fetches {
 		for _, c := range f.Certificates {
-			if cert, err := x509.ParseCertificate(c.DER); err == nil {
+			if cert, err := certmemo.Parse(c.DER); err == nil {
 				out = append(out, cert)
 			}
 		}

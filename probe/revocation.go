@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
 	"github.com/tlsdoctor/tlsdoctor/internal/sigmemo"
 	"golang.org/x/crypto/ocsp"
 )
@@ -178,7 +179,7 @@ func (rr *revocationRun) prefetch(rawCerts [][]byte, staple []byte) {
 	}
 	certs := make([]*x509.Certificate, len(rawCerts))
 	for i, der := range rawCerts {
-		certs[i], _ = x509.ParseCertificate(der)
+		certs[i], _ = certmemo.Parse(der)
 	}
 	for i, cert := range certs {
 		if cert == nil || selfIssued(cert) {
@@ -219,7 +220,7 @@ func (rr *revocationRun) fetch(chain []Certificate, extra []*x509.Certificate, s
 	rev := &Revocation{Mode: rr.o.Mode}
 	certs := make([]*x509.Certificate, len(chain))
 	for i, c := range chain {
-		certs[i], _ = x509.ParseCertificate(c.DER) // nil when it does not parse
+		certs[i], _ = certmemo.Parse(c.DER) // nil when it does not parse
 	}
 	issuers := make([]*x509.Certificate, len(certs))
 	for i, cert := range certs {
@@ -435,7 +436,7 @@ func (f *fetcher) ocsp(ctx context.Context, responder string, req []byte, bounde
 // only the per-request share of the budget.
 func (f *fetcher) get(ctx context.Context, source, u string, body []byte, limit int64, bounded bool) RevocationFetch {
 	key := source + " " + u + " " + string(body)
-	r, cached, ok := once(ctx, &f.cache.mu, f.cache.rev, key, func() RevocationFetch {
+	r, cached, ok := f.cache.rev.once(ctx, key, func() RevocationFetch {
 		return f.do(ctx, source, u, body, limit, bounded)
 	})
 	if !ok {

@@ -75,14 +75,17 @@ func (in *Input) GoVerify(i int) *GoVerdict {
 	if in.goVerify[i] != nil {
 		return in.goVerify[i]
 	}
+	var sent []*x509.Certificate
 	inter := x509.NewCertPool()
 	for _, c := range in.Chain {
 		if c != leaf {
 			inter.AddCert(c)
+			sent = append(sent, c)
 		}
 	}
+	store := in.Env.Truststores[i]
 	opts := x509.VerifyOptions{
-		Roots:         in.Env.Truststores[i].Pool(),
+		Roots:         store.Pool(),
 		Intermediates: inter,
 		CurrentTime:   in.Env.Now,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
@@ -91,15 +94,16 @@ func (in *Input) GoVerify(i int) *GoVerdict {
 	if u := in.Unparsed(); len(u) > 0 {
 		g.ParseErr = u[0].Err
 	}
-	g.Chains, g.PathErr = leaf.Verify(opts)
+	g.Chains, g.PathErr = memoVerify(leaf, sent, store, opts)
 	g.WithAIAChains, g.WithAIAErr = g.Chains, g.PathErr
 	if fetched := in.Fetched(); len(fetched) > 0 {
 		withAIA := inter.Clone()
 		for _, f := range fetched {
 			withAIA.AddCert(f.Cert)
+			sent = append(sent, f.Cert)
 		}
 		opts.Intermediates = withAIA
-		g.WithAIAChains, g.WithAIAErr = leaf.Verify(opts)
+		g.WithAIAChains, g.WithAIAErr = memoVerify(leaf, sent, store, opts)
 	}
 	if name := in.ExpectedName(); name != "" {
 		if err := leaf.VerifyHostname(name); err != nil {

@@ -160,3 +160,42 @@ bench "s_server behind the latency proxy ($DELAY each way, CONNECT=$CONNECT), OC
 	"s_client=openssl s_client -connect 127.0.0.1:$pport -servername localhost" \
 	"tlsdoctor-revocation-full=$td" \
 	"tlsdoctor-revocation-off=$td --revocation off"
+
+# 3. The same chain on nginx behind the proxy: a server that serves
+# connections in parallel, as production servers do (s_server serves one
+# at a time, so there the check without SNI waits for the primary
+# handshake's connection to close: one more round trip).
+if command -v nginx >/dev/null; then
+	nport=$(free_port)
+	mkdir -p "$dir/nginx/logs"
+	cat "$dir/leaf.pem" "$dir/int.pem" >"$dir/fullchain.pem"
+	cat >"$dir/nginx/nginx.conf" <<CONF
+worker_processes 2;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/logs/error.log crit;
+events { worker_connections 256; }
+http {
+	access_log off;
+	client_body_temp_path $dir/nginx; proxy_temp_path $dir/nginx; fastcgi_temp_path $dir/nginx; uwsgi_temp_path $dir/nginx; scgi_temp_path $dir/nginx;
+	server {
+		listen 127.0.0.1:$nport ssl;
+		ssl_certificate $dir/fullchain.pem;
+		ssl_certificate_key $dir/leaf.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		return 200 "ok";
+	}
+}
+CONF
+	nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g 'daemon off;' 2>/dev/null &
+	pids+=($!)
+	wait_port "$nport"
+	proxy nginx "$nport"
+	nxport=${PROXY##*:}
+	td="$dir/tlsdoctor localhost:$nxport --connect-to 127.0.0.1 -q"
+	bench "nginx behind the latency proxy ($DELAY each way, CONNECT=$CONNECT), OCSP responder behind it too" "nginx ocsp" \
+		"s_client=openssl s_client -connect 127.0.0.1:$nxport -servername localhost" \
+		"tlsdoctor-revocation-full=$td" \
+		"tlsdoctor-revocation-off=$td --revocation off"
+else
+	echo "nginx not installed (apt-get install -y nginx): the nginx case is skipped" >&2
+fi

@@ -292,7 +292,7 @@ func fetchProblem(e *probe.ProbeError) string {
 // its status.
 func judgeOCSP(raw []byte, cert, issuer *x509.Certificate, now time.Time) RevocationAnswer {
 	var a RevocationAnswer
-	resp, err := ocsp.ParseResponseForCert(raw, cert, nil)
+	resp, err := certmemo.ParseOCSPForCert(raw, cert)
 	if err != nil {
 		var re ocsp.ResponseError
 		a.Verdict = AnswerInvalid

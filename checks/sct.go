@@ -6,8 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"golang.org/x/crypto/ocsp"
-
 	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
@@ -60,7 +58,7 @@ func SCTs(rec *probe.Record) []SCT {
 			out = append(out, parseSCT(SCTFromTLS, raw))
 		}
 		if len(a.OCSPStaple) > 0 {
-			if resp, err := ocsp.ParseResponseForCert(a.OCSPStaple, leaf, nil); err == nil {
+			if resp, err := certmemo.ParseOCSPForCert(a.OCSPStaple, leaf); err == nil {
 				for _, e := range resp.Extensions {
 					if e.Id.Equal(oidSCTOCSP) {
 						out = append(out, sctList(SCTFromOCSP, e.Value)...)

@@ -398,7 +398,7 @@ func usableOCSP(r RevocationFetch, cert, issuer *x509.Certificate) bool {
 	if r.Error != nil || r.HTTPStatus != http.StatusOK {
 		return false
 	}
-	resp, err := ocsp.ParseResponseForCert(r.Response, cert, nil)
+	resp, err := certmemo.ParseOCSPForCert(r.Response, cert)
 	if err != nil || resp.Status == ocsp.Unknown || issuer == nil {
 		return false
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
+	"golang.org/x/crypto/ocsp"
 )
 
 // Parse gives what x509.ParseCertificate gives, the same certificate for
@@ -40,5 +41,37 @@ func TestParse(t *testing.T) {
 	_, err2 := x509.ParseCertificate(bad)
 	if err1 == nil || err1.Error() != err2.Error() {
 		t.Errorf("bad DER: %v, want %v", err1, err2)
+	}
+}
+
+// ParseOCSPForCert answers as ocsp.ParseResponseForCert does, per
+// certificate serial: the same bytes asked about another serial are not
+// the remembered answer.
+func TestParseOCSPForCert(t *testing.T) {
+	now := time.Now()
+	p, err := fixtures.Build(now,
+		fixtures.CertSpec{Name: "root", CommonName: "Memo Root", IsCA: true},
+		fixtures.CertSpec{Name: "a", Parent: "root", CommonName: "a.test", DNSNames: []string{"a.test"}},
+		fixtures.CertSpec{Name: "b", Parent: "root", CommonName: "b.test", DNSNames: []string{"b.test"}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, a, b := p.Get("root"), p.Get("a").Cert, p.Get("b").Cert
+	raw, err := ocsp.CreateResponse(root.Cert, root.Cert, ocsp.Response{Status: ocsp.Revoked, SerialNumber: a.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(time.Hour), RevokedAt: now}, root.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pass := 0; pass < 2; pass++ {
+		for _, c := range []*x509.Certificate{a, b} {
+			got, gotErr := ParseOCSPForCert(raw, c)
+			want, wantErr := ocsp.ParseResponseForCert(raw, c, nil)
+			if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
+				t.Fatalf("pass %d, %s: error %v, want %v", pass, c.Subject.CommonName, gotErr, wantErr)
+			}
+			if gotErr == nil && (got.Status != want.Status || got.SerialNumber.Cmp(want.SerialNumber) != 0) {
+				t.Fatalf("pass %d, %s: status %d serial %s, want %d %s", pass, c.Subject.CommonName, got.Status, got.SerialNumber, want.Status, want.SerialNumber)
+			}
+		}
 	}
 }

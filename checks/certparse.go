@@ -2,6 +2,8 @@ package checks
 
 import (
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
 	"fmt"
 	"strings"
 )
@@ -96,6 +98,19 @@ var knownExtensionNames = map[string]string{
 	"2.5.29.9":              "subject directory attributes",
 	"1.3.6.1.4.1.311.21.7":  "Microsoft certificate template",
 	"1.3.6.1.4.1.311.21.10": "Microsoft application policies",
+	"2.5.29.30":             "name constraints",
+}
+
+// goOnlyCritical are critical extensions that only crypto/x509 cannot
+// process: nameConstraints with a directoryName subtree (Go reads
+// DNS, IP, email and URI subtrees only), which OpenSSL (curl, Python),
+// GnuTLS and Java implement (measured; see nameconst_dn.go).
+func goOnlyCritical(c *x509.Certificate, oid asn1.ObjectIdentifier) bool {
+	if !oid.Equal(oidNameConstraints) {
+		return false
+	}
+	_, ok := dirNameConstraints(c)
+	return ok
 }
 
 func unknownCriticalExtension(in *Input) []Finding {
@@ -107,6 +122,14 @@ func unknownCriticalExtension(in *Input) []Finding {
 			continue
 		}
 		role := pathRole(in, i)
+		goOnly := true
+		for _, o := range c.UnhandledCriticalExtensions {
+			goOnly = goOnly && goOnlyCritical(c, o)
+		}
+		if goOnly {
+			out = append(out, goOnlyNameConstraints(in, g, c, role))
+			continue
+		}
 		var oids []string
 		for _, o := range c.UnhandledCriticalExtensions {
 			s := o.String()
@@ -140,4 +163,32 @@ func unknownCriticalExtension(in *Input) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// goOnlyNameConstraints is unknown-critical-extension for a CA whose
+// critical nameConstraints extension holds a directoryName subtree: Go
+// refuses every chain below it, the other clients enforce it.
+func goOnlyNameConstraints(in *Input, g *GoVerdict, c *x509.Certificate, role string) Finding {
+	d, _ := dirNameConstraints(c)
+	f := Finding{
+		Title:  fmt.Sprintf("Go clients refuse every certificate below the %s %q: its critical nameConstraints extension holds directoryName subtrees, which Go's crypto/x509 cannot process", role, Name(c)),
+		Detail: "RFC 5280 lets a CA limit the subject names below it (directoryName subtrees of nameConstraints, such as O=Partner,C=DE) and requires the extension to be critical. OpenSSL (curl, Python), GnuTLS and Java implement it; Go reads only DNS, IP, email and URI subtrees, so it treats the whole extension as an unknown critical extension and refuses the chain, whatever names the certificates below carry (Go programs: kubectl, Terraform, Docker, Prometheus). Whether the names below are inside the subtrees is name-constraint-violation's question.",
+		Evidence: []string{role + ": " + Describe(c), constraintSummary(c),
+			fmt.Sprintf("critical extensions not understood by Go's crypto/x509: 2.5.29.30 (name constraints: %d directoryName subtree(s))", len(d.Permitted)+len(d.Excluded))},
+		Fix: []Step{
+			Say(fmt.Sprintf("If Go clients must connect, have the %s reissued with name constraints Go can read: DNS, IP, email and URI subtrees only (in an openssl extension section: nameConstraints = critical,permitted;DNS:partner.example), without the dirName: subtrees. Marking the extension non-critical also makes Go connect (it then ignores the directoryName subtrees and applies the rest), but RFC 5280 requires it to be critical.", role)),
+			Say("See the subtrees (ca.pem is that CA certificate):"),
+			Cmd("openssl", "openssl x509 -in ca.pem -noout -ext nameConstraints"),
+		},
+	}
+	why := "understands the directoryName subtrees and applies them (see name-constraint-violation)"
+	for _, cl := range []string{"java", "curl", "openssl", "python", "gnutls"} {
+		f.Clients = append(f.Clients, connects(cl, "does not refuse it for this: it "+why))
+	}
+	if gl := goLine(g, goCriticalExt, goUnknownAuthority); gl != nil {
+		f.Clients = append(f.Clients, *gl)
+	} else {
+		f.Clients = append(f.Clients, ClientVerdict{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: unhandled critical extension"})
+	}
+	return f
 }

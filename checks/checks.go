@@ -221,7 +221,7 @@ func All() []Check {
 		{"weak-signature", Error, "a certificate on the path is signed with MD5 or SHA-1", weakSignature},
 		{"eku-missing", Error, "a certificate restricts its extended key usage and serverAuth is not allowed", ekuMissing},
 		{"ca-constraints", Error, "an issuer on the path is not a CA (CA:TRUE, keyCertSign) or its path length is exceeded", caConstraints},
-		{"name-constraint-violation", Error, "a CA on the path has name constraints (permitted/excluded DNS, IP, email, URI) and a certificate below it names something else", nameConstraintViolation},
+		{"name-constraint-violation", Error, "a CA on the path has name constraints (permitted/excluded DNS, IP, email, URI, directoryName) and a certificate below it names something else", nameConstraintViolation},
 		{"unknown-critical-extension", Error, "a certificate on the path has a critical extension verifiers do not know (named by OID)", unknownCriticalExtension},
 		{"cert-policy-violation", Error, "a CA requires an explicit certificate policy the path does not carry (Go and Java refuse; OpenSSL does not check)", certPolicyViolation},
 		{"validity-too-long", Info, "a publicly trusted leaf is valid for more than 398 days", validityTooLong},

@@ -22,6 +22,9 @@ import (
 //   - Go applies an excluded DNS constraint to a wildcard SAN whose
 //     expansion could fall inside it ("*.example.com" vs excluded
 //     "a.example.com"); OpenSSL and Java compare the names as strings.
+//   - OpenSSL and Java check the subject DN against directoryName
+//     subtrees, and OpenSSL the subject's emailAddress attribute against
+//     rfc822Name subtrees; Go does neither (nameconst_dn.go).
 
 // ncViolation is one name outside a constraint.
 type ncViolation struct {
@@ -29,7 +32,7 @@ type ncViolation struct {
 	// Cert the one carrying the name, at path index CertAt.
 	CA, Cert     *x509.Certificate
 	CAAt, CertAt int
-	Kind         string // "DNS name", "IP address", "email address", "URI"
+	Kind         string // "DNS name", "IP address", "email address", "URI", "directory name"
 	Name         string
 	// Constraint is the excluded subtree the name falls in; empty for a
 	// name outside every permitted subtree.
@@ -38,6 +41,10 @@ type ncViolation struct {
 	// FromCN is set when the name is the subject CN of a certificate
 	// without DNS SANs (OpenSSL and Java check it; Go does not).
 	FromCN bool
+	// FromDN is set for an email address that is an emailAddress
+	// attribute of the subject DN, not a SAN (OpenSSL checks it; Java
+	// only without a subjectAltName; Go never).
+	FromDN bool
 	// Wildcard is set when only Go's wildcard expansion makes it a
 	// violation (an excluded subtree under a wildcard SAN).
 	Wildcard bool
@@ -47,6 +54,9 @@ func (v ncViolation) String() string {
 	name := v.Name
 	if v.FromCN {
 		name += " (the subject CN: the certificate has no DNS SAN)"
+	}
+	if v.FromDN {
+		name += " (the emailAddress attribute of the subject)"
 	}
 	if v.Excluded {
 		return fmt.Sprintf("%s %q is in the excluded subtree %q of %q", v.Kind, name, v.Constraint, Name(v.CA))
@@ -68,13 +78,23 @@ func permittedOf(c *x509.Certificate, kind string) []string {
 			out = append(out, n.String())
 		}
 		return out
+	case "directory name":
+		d, _ := dirNameConstraints(c)
+		return dnStrings(d.Permitted)
 	}
 	return nil
 }
 
+// goIgnores reports whether crypto/x509 does not check this kind of name
+// at all: the CN, the subject DN and its emailAddress attribute.
+func (v ncViolation) goIgnores() bool {
+	return v.FromCN || v.FromDN || v.Kind == "directory name"
+}
+
 func hasNameConstraints(c *x509.Certificate) bool {
 	return len(c.PermittedDNSDomains)+len(c.ExcludedDNSDomains)+len(c.PermittedIPRanges)+len(c.ExcludedIPRanges)+
-		len(c.PermittedEmailAddresses)+len(c.ExcludedEmailAddresses)+len(c.PermittedURIDomains)+len(c.ExcludedURIDomains) > 0
+		len(c.PermittedEmailAddresses)+len(c.ExcludedEmailAddresses)+len(c.PermittedURIDomains)+len(c.ExcludedURIDomains) > 0 ||
+		hasExtension(c, oidNameConstraints)
 }
 
 // nameConstraintViolations checks every certificate of path (leaf first)
@@ -88,6 +108,7 @@ func nameConstraintViolations(path []*x509.Certificate) []ncViolation {
 		}
 		for i := 0; i < ca; i++ {
 			out = append(out, checkNames(c, path[i], ca, i)...)
+			out = append(out, checkSubjectNames(c, path[i], ca, i)...)
 		}
 	}
 	return out

@@ -26,7 +26,7 @@ func nameConstraintViolation(in *Input) []Finding {
 		anchorAt = len(tr.Path) - 1
 	}
 	f := Finding{
-		Detail: "A CA certificate can be limited to some names (its nameConstraints extension): everything issued below it must name only hosts, addresses, mailboxes and URIs inside its permitted subtrees and none inside its excluded ones. Private and partner PKIs rely on this to keep one partner's CA from issuing for another's domain; verifiers refuse a path that breaks it.",
+		Detail: "A CA certificate can be limited to some names (its nameConstraints extension): everything issued below it must name only hosts, addresses, mailboxes, URIs and subject distinguished names (directoryName subtrees) inside its permitted subtrees and none inside its excluded ones. Private and partner PKIs rely on this to keep one partner's CA from issuing for another's domain; verifiers refuse a path that breaks it.",
 	}
 	for _, v := range vs {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s (%s): %s", pathRole(in, v.CertAt), Name(v.Cert), v.String()))
@@ -99,9 +99,15 @@ func constraintSummary(c *x509.Certificate) string {
 	add("excluded email", c.ExcludedEmailAddresses)
 	add("permitted URI", c.PermittedURIDomains)
 	add("excluded URI", c.ExcludedURIDomains)
+	if d, ok := dirNameConstraints(c); ok {
+		add("permitted directoryName", dnStrings(d.Permitted))
+		add("excluded directoryName", dnStrings(d.Excluded))
+	}
 	crit := "non-critical"
-	if c.PermittedDNSDomainsCritical {
-		crit = "critical"
+	for _, e := range c.Extensions {
+		if e.Id.Equal(oidNameConstraints) && e.Critical {
+			crit = "critical"
+		}
 	}
 	return "nameConstraints (" + crit + "): " + strings.Join(parts, "; ")
 }
@@ -133,9 +139,23 @@ func ncClients(vs []ncViolation, anchorAt int, g *GoVerdict) []ClientVerdict {
 	var opensslFails, opensslExcluded, gnutlsFails, javaFails bool
 	for _, v := range vs {
 		hasSAN := len(v.Cert.DNSNames)+len(v.Cert.IPAddresses)+len(v.Cert.EmailAddresses)+len(v.Cert.URIs) > 0
-		if !v.Wildcard {
-			opensslFails = true
-			opensslExcluded = opensslExcluded || v.Excluded
+		if v.Wildcard {
+			continue
+		}
+		opensslFails = true
+		opensslExcluded = opensslExcluded || v.Excluded
+		switch {
+		case v.Kind == "directory name":
+			// GnuTLS applies only excluded directoryName subtrees, and
+			// only to the leaf; Java's check is OpenSSL's.
+			gnutlsFails = gnutlsFails || (v.Excluded && v.CertAt == 0)
+			javaFails = javaFails || v.CAAt != anchorAt
+		case v.FromDN:
+			// GnuTLS checks the subject's emailAddress of a leaf without
+			// email SANs; Java only without any subjectAltName.
+			gnutlsFails = gnutlsFails || (v.CertAt == 0 && len(v.Cert.EmailAddresses) == 0)
+			javaFails = javaFails || (v.CAAt != anchorAt && !hasExtension(v.Cert, oidSubjectAltName))
+		default:
 			if !(v.Kind == "URI" && !v.Excluded) {
 				gnutlsFails = true
 			}
@@ -148,7 +168,7 @@ func ncClients(vs []ncViolation, anchorAt int, g *GoVerdict) []ClientVerdict {
 	if javaFails {
 		out = append(out, pathClient("java-nc"))
 	} else {
-		out = append(out, connects("java", "connects: Java ignores a trust anchor's own name constraints and checks the CN only when the certificate has no subjectAltName"))
+		out = append(out, connects("java", "connects: Java ignores a trust anchor's own name constraints, and checks the CN and the subject's emailAddress only when the certificate has no subjectAltName"))
 	}
 	if opensslFails {
 		k := "permitted"
@@ -175,16 +195,40 @@ func ncGoLine(vs []ncViolation, goNC *ClientVerdict, g *GoVerdict) ClientVerdict
 	if goNC != nil {
 		return *goNC
 	}
+	var cn, dn, email bool
+	for _, v := range vs {
+		cn = cn || v.FromCN
+		dn = dn || v.Kind == "directory name"
+		email = email || v.FromDN
+	}
 	if g != nil && !g.OK() {
-		// Go refuses the chain for another reason (a CN-only leaf): say
-		// what it prints.
-		return ClientVerdict{Client: "go", Fails: true, Message: g.Message() + " (not for the name constraint: Go does not apply them to the CN)"}
+		// Go refuses the chain for another reason (a CN-only leaf, a
+		// critical nameConstraints extension it cannot read): say what it
+		// prints.
+		note := " (not for the name constraint: Go does not apply them to the CN)"
+		switch {
+		case dn && goErrorKind(g.Err()) == goCriticalExt:
+			note = " (not for the name itself: Go cannot read directoryName subtrees, so it refuses every certificate below a CA whose critical nameConstraints extension holds one)"
+		case dn || email:
+			note = " (not for the name constraint: Go checks neither the subject DN against directoryName subtrees nor its emailAddress attribute)"
+		}
+		return ClientVerdict{Client: "go", Fails: true, Message: g.Message() + note}
 	}
 	for _, v := range vs {
-		if !v.FromCN {
+		if !v.goIgnores() {
 			// Go should have refused; the disagreement check reports it.
 			return ClientVerdict{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: a root or intermediate certificate is not authorized to sign for this name"}
 		}
 	}
-	return connects("go", "connects as far as name constraints go: Go does not apply them to the CN (it refuses a CN-only leaf for another reason, see no-san)")
+	var why []string
+	if cn {
+		why = append(why, "Go does not apply them to the CN (it refuses a CN-only leaf for another reason, see no-san)")
+	}
+	if dn {
+		why = append(why, "Go ignores the directoryName subtrees of a non-critical nameConstraints extension")
+	}
+	if email {
+		why = append(why, "Go checks rfc822Name subtrees against email SANs only, not the subject's emailAddress attribute")
+	}
+	return connects("go", "connects as far as name constraints go: "+strings.Join(why, "; "))
 }

@@ -46,7 +46,8 @@ func caseByName(t *testing.T, name string) pathCase {
 }
 
 // writeCase writes root.pem, chain.pem (the intermediates as sent),
-// server.crt and fullchain.pem for a case.
+// server.crt, fullchain.pem and ca.pem (the second certificate sent) for
+// a case.
 func writeCase(t *testing.T, p *fixtures.PKI, c pathCase) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -60,7 +61,11 @@ func writeCase(t *testing.T, p *fixtures.PKI, c pathCase) string {
 	for _, n := range c.serve {
 		full = append(full, p.Get(n).PEM()...)
 	}
-	for name, data := range map[string][]byte{"root.pem": root, "chain.pem": chain, "server.crt": p.Get(c.serve[0]).PEM(), "fullchain.pem": full} {
+	files := map[string][]byte{"root.pem": root, "chain.pem": chain, "server.crt": p.Get(c.serve[0]).PEM(), "fullchain.pem": full}
+	if len(c.serve) > 1 {
+		files["ca.pem"] = p.Get(c.serve[1]).PEM() // the CA a finding names
+	}
+	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -76,6 +81,8 @@ func TestPathFixCommandsRun(t *testing.T) {
 		{"nc-int-excluded-dns", "name-constraint-violation", "excluded subtree violation"},
 		{"truncated-intermediate", "unparseable-certificate", "error loading certificates"},
 		{"critical-ext-leaf", "unknown-critical-extension", "critical"},
+		{"nc-dn-int-permitted-outside", "name-constraint-violation", "permitted subtree violation"},
+		{"nc-dn-int-permitted-inside", "unknown-critical-extension", "DirName:C = DE, O = Partner"},
 	} {
 		t.Run(tc.caseName, func(t *testing.T) {
 			c := caseByName(t, tc.caseName)

@@ -67,6 +67,23 @@ func permittedDNS(d ...string) *fixtures.NameConstraints {
 	return &fixtures.NameConstraints{PermittedDNS: d}
 }
 
+// partnerDN is C=DE, O=org.
+func partnerDN(org string) pkix.Name {
+	return pkix.Name{Country: []string{"DE"}, Organization: []string{org}}
+}
+
+// permittedDN is a nameConstraints extension permitting C=DE, O=org.
+func permittedDN(notCritical bool, org string) *fixtures.NameConstraints {
+	return &fixtures.NameConstraints{PermittedDirNames: []pkix.Name{partnerDN(org)}, NotCritical: notCritical}
+}
+
+// dnLeaf is a leaf for host whose subject is C=DE, O=org, CN=host.
+func dnLeaf(name, parent, host, org string) fixtures.CertSpec {
+	s := leafSpec(name, parent, host)
+	s.Mutate = func(c *x509.Certificate) { c.Subject = partnerDN(org); c.Subject.CommonName = host }
+	return s
+}
+
 // pathCases are shared by the table test and the real-client test.
 func pathCases() []pathCase {
 	day := 24 * time.Hour
@@ -123,6 +140,37 @@ func pathCases() []pathCase {
 			none: []string{"name-constraint-violation"}},
 		{name: "nc-not-critical", specs: []fixtures.CertSpec{caSpec("int", "root", &fixtures.NameConstraints{PermittedDNS: []string{"example.com"}, NotCritical: true}), leafSpec("leaf", "int", "host.other.test")}, serve: std, host: "host.other.test",
 			want: []string{"name-constraint-violation"}, goErr: "not permitted"},
+
+		// directoryName constraints (Go cannot read them: a critical
+		// extension holding one is unhandled) and the subject's
+		// emailAddress attribute (OpenSSL checks it against rfc822Name
+		// subtrees; Java only without SANs; Go never).
+		{name: "nc-dn-int-permitted-outside", specs: []fixtures.CertSpec{caSpec("int", "root", permittedDN(false, "Partner")), dnLeaf("leaf", "int", h, "Other")}, serve: std, host: h,
+			want: []string{"name-constraint-violation", "unknown-critical-extension"}, goErr: "unhandled critical extension",
+			clients: map[string]bool{"java": true, "curl": true, "openssl": true, "python": true, "gnutls": false, "go": true}},
+		{name: "nc-dn-int-permitted-inside", specs: []fixtures.CertSpec{caSpec("int", "root", permittedDN(false, "Partner")), dnLeaf("leaf", "int", h, "Partner")}, serve: std, host: h,
+			want: []string{"unknown-critical-extension"}, none: []string{"name-constraint-violation"}, goErr: "unhandled critical extension",
+			clients: map[string]bool{"java": false, "curl": false, "openssl": false, "python": false, "gnutls": false, "go": true}},
+		{name: "nc-dn-int-excluded", specs: []fixtures.CertSpec{caSpec("int", "root", &fixtures.NameConstraints{ExcludedDirNames: []pkix.Name{partnerDN("Partner")}}), dnLeaf("leaf", "int", h, "Partner")}, serve: std, host: h,
+			want: []string{"name-constraint-violation", "unknown-critical-extension"}, goErr: "unhandled critical extension",
+			clients: map[string]bool{"java": true, "curl": true, "openssl": true, "gnutls": true, "go": true}},
+		{name: "nc-dn-not-critical-outside", specs: []fixtures.CertSpec{caSpec("int", "root", permittedDN(true, "Partner")), dnLeaf("leaf", "int", h, "Other")}, serve: std, host: h,
+			want: []string{"name-constraint-violation"}, none: []string{"unknown-critical-extension"},
+			clients: map[string]bool{"java": true, "curl": true, "openssl": true, "python": true, "gnutls": false, "go": false}},
+		{name: "nc-dn-not-critical-case-folded", specs: []fixtures.CertSpec{caSpec("int", "root", &fixtures.NameConstraints{PermittedDirNames: []pkix.Name{{Country: []string{"de"}, Organization: []string{"PARTNER  GmbH"}}}, NotCritical: true}), dnLeaf("leaf", "int", h, "partner gmbh")}, serve: std, host: h,
+			none: []string{"name-constraint-violation", "unknown-critical-extension", "verifier-disagreement"}},
+		{name: "nc-dn-root-permitted", specs: []fixtures.CertSpec{
+			{Name: "rootdn", CommonName: "Root DN", IsCA: true, KeyFrom: "root", NameConstraints: permittedDN(false, "Partner")},
+			{Name: "int", Parent: "rootdn", CommonName: "CA int", IsCA: true, Mutate: func(c *x509.Certificate) { c.Subject = partnerDN("Partner"); c.Subject.CommonName = "CA int" }},
+			dnLeaf("leaf", "int", h, "Other")}, serve: std, roots: []string{"rootdn"}, host: h,
+			want: []string{"name-constraint-violation", "unknown-critical-extension"}, goErr: "unhandled critical extension",
+			clients: map[string]bool{"java": false, "curl": true, "openssl": true, "gnutls": false, "go": true}},
+		{name: "nc-subject-email-outside", specs: []fixtures.CertSpec{caSpec("int", "root", &fixtures.NameConstraints{PermittedEmail: []string{"example.com"}}),
+			{Name: "leaf", Parent: "int", CommonName: h, DNSNames: []string{h}, Mutate: func(c *x509.Certificate) {
+				c.Subject.ExtraNames = []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}, Value: asn1.RawValue{Tag: asn1.TagIA5String, Bytes: []byte("ops@other.test")}}}
+			}}}, serve: std, host: h,
+			want:    []string{"name-constraint-violation"},
+			clients: map[string]bool{"java": false, "curl": true, "openssl": true, "python": true, "go": false}},
 
 		// Unknown critical extensions.
 		{name: "critical-ext-leaf", specs: []fixtures.CertSpec{caSpec("int", "root", nil), {Name: "leaf", Parent: "int", CommonName: h, DNSNames: []string{h}, Extensions: []pkix.Extension{fixtures.CriticalExtension(1)}}}, serve: std, host: h,

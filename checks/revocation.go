@@ -67,7 +67,10 @@ type RevocationAnswer struct {
 	Reason                 string
 	ThisUpdate, NextUpdate time.Time
 	// SignedBy names who signed a valid OCSP answer or CRL.
-	SignedBy   string
+	SignedBy string
+	// OpenSSL is the verify error openssl -crl_check reports for an
+	// unusable CRL (measured), "" when not measured or for OCSP.
+	OpenSSL    string
 	DurationMS float64
 	Cached     bool
 }
@@ -486,13 +489,21 @@ func judgeCRL(raw []byte, cert, issuer *x509.Certificate, now time.Time) Revocat
 		a.Verdict, a.Problem = AnswerUnverifiable, "its signature cannot be verified: the issuer certificate "+cert.Issuer.String()+" is not available"
 		return a
 	}
+	if p, o := crlIssuerProblem(issuer); p != "" {
+		a.Verdict, a.Problem, a.OpenSSL = AnswerInvalid, p, o
+		return a
+	}
 	if err := rl.CheckSignatureFrom(issuer); err != nil {
 		a.Verdict, a.Problem = AnswerInvalid, fmt.Sprintf("its signature does not verify with the key of the issuer %q", Name(issuer))
 		return a
 	}
 	a.SignedBy = "the issuer " + Name(issuer)
 	if rl.ThisUpdate.After(now.Add(revocationSkew)) {
-		a.Verdict, a.Problem = AnswerInvalid, "its thisUpdate is in the future (the CA's clock or ours is wrong)"
+		a.Verdict, a.Problem, a.OpenSSL = AnswerInvalid, "its thisUpdate is in the future (the CA's clock or ours is wrong)", opensslCRLFuture
+		return a
+	}
+	if p, o := crlScopeProblem(factsOf(rl), cert); p != "" {
+		a.Verdict, a.Problem, a.OpenSSL = AnswerInvalid, p, o
 		return a
 	}
 	for _, e := range rl.RevokedCertificateEntries {
@@ -502,7 +513,7 @@ func judgeCRL(raw []byte, cert, issuer *x509.Certificate, now time.Time) Revocat
 		}
 	}
 	if !rl.NextUpdate.IsZero() && now.After(rl.NextUpdate.Add(revocationSkew)) {
-		a.Verdict, a.Problem = AnswerStale, "expired "+human(now.Sub(rl.NextUpdate))+" ago (nextUpdate passed); the serial is not listed"
+		a.Verdict, a.Problem, a.OpenSSL = AnswerStale, "expired "+human(now.Sub(rl.NextUpdate))+" ago (nextUpdate passed); the serial is not listed", opensslCRLExpired
 		return a
 	}
 	a.Verdict = AnswerGood
@@ -531,6 +542,9 @@ func judgeCRLSummary(s *probe.CRLSummary, cert, issuer *x509.Certificate, now ti
 	case issuer == nil:
 		a.Verdict, a.Problem = AnswerUnverifiable, "its signature cannot be verified: the issuer certificate "+cert.Issuer.String()+" is not available"
 		return a
+	case func() bool { a.Problem, a.OpenSSL = crlIssuerProblem(issuer); return a.Problem != "" }():
+		a.Verdict = AnswerInvalid
+		return a
 	case !strings.EqualFold(s.SignatureCheckedWith, strings.ReplaceAll(Fingerprint(issuer), ":", "")):
 		a.Verdict, a.Problem = AnswerUnverifiable, "the CRL was too large to keep in the record, and its signature was checked with another issuer certificate than this diagnosis finds"
 		return a
@@ -540,7 +554,11 @@ func judgeCRLSummary(s *probe.CRLSummary, cert, issuer *x509.Certificate, now ti
 	}
 	a.SignedBy = "the issuer " + Name(issuer)
 	if s.ThisUpdate.After(now.Add(revocationSkew)) {
-		a.Verdict, a.Problem = AnswerInvalid, "its thisUpdate is in the future (the CA's clock or ours is wrong)"
+		a.Verdict, a.Problem, a.OpenSSL = AnswerInvalid, "its thisUpdate is in the future (the CA's clock or ours is wrong)", opensslCRLFuture
+		return a
+	}
+	if p, o := crlScopeProblem(factsOfSummary(s), cert); p != "" {
+		a.Verdict, a.Problem, a.OpenSSL = AnswerInvalid, p, o
 		return a
 	}
 	if e := s.Entry; e != nil {
@@ -548,7 +566,7 @@ func judgeCRLSummary(s *probe.CRLSummary, cert, issuer *x509.Certificate, now ti
 		return a
 	}
 	if !s.NextUpdate.IsZero() && now.After(s.NextUpdate.Add(revocationSkew)) {
-		a.Verdict, a.Problem = AnswerStale, "expired "+human(now.Sub(s.NextUpdate))+" ago (nextUpdate passed); the serial is not listed"
+		a.Verdict, a.Problem, a.OpenSSL = AnswerStale, "expired "+human(now.Sub(s.NextUpdate))+" ago (nextUpdate passed); the serial is not listed", opensslCRLExpired
 		return a
 	}
 	a.Verdict = AnswerGood

@@ -182,8 +182,17 @@ func revocationUnknown(in *Input) []Finding {
 			fix = append(fix, Say("Clients that check revocation must reach "+strings.Join(uniq(hosts), ", ")+" over HTTP: allow outbound connections to them from the client hosts, or give Java the proxy; if the responder is yours, check that it runs."),
 				Set("java", "-Dhttp.proxyHost=PROXY -Dhttp.proxyPort=PORT"))
 		}
-		if kinds[AnswerInvalid] || kinds[AnswerStale] || kinds[AnswerUnknown] {
+		var ocspBad, crlBad bool
+		for _, a := range cr.Answers {
+			bad := a.Verdict == AnswerInvalid || a.Verdict == AnswerStale || a.Verdict == AnswerUnknown
+			ocspBad = ocspBad || (bad && a.Source != SourceCRL)
+			crlBad = crlBad || (bad && a.Source == SourceCRL)
+		}
+		if ocspBad {
 			fix = append(fix, Say("The responder's answers are unusable (see evidence): it must sign with the issuer's key or a delegated certificate with the OCSPSigning EKU, refresh answers before nextUpdate, keep its clock right, and know every certificate the CA issued."))
+		}
+		if crlBad {
+			fix = append(fix, Say("The CRL the certificate points to cannot be used for it (see evidence): the CA must publish, at that URL, a complete CRL that covers the certificate (no issuingDistributionPoint limiting it to other certificates, reasons or another distribution point; not a delta CRL), without critical extensions verifiers do not implement, signed by a CA certificate whose keyUsage includes cRLSign, and refreshed before nextUpdate."))
 		}
 		if cr.Index == 0 {
 			fix = append(fix, Say("Stapling spares clients the lookup:"),
@@ -194,6 +203,10 @@ func revocationUnknown(in *Input) []Finding {
 		f.Fix = append(fix, Say("Java clients with revocation checking on (-Dcom.sun.net.ssl.checkRevocation=true) fail hard on an unknown status; to fail soft use a PKIXRevocationChecker with Option.SOFT_FAIL."))
 		for _, a := range cr.Answers {
 			switch {
+			case a.OpenSSL != "" && !kinds["openssl-crl-added"]:
+				// openssl -crl_check with this CRL (measured).
+				kinds["openssl-crl-added"] = true
+				f.Clients = append(f.Clients, ClientVerdict{Client: "openssl-crl", Fails: true, Message: "Verification error: " + a.OpenSSL})
 			case a.ErrKind == probe.KindRefused && !kinds["refused-added"]:
 				kinds["refused-added"] = true
 				f.Clients = append(f.Clients, revClients("revocation-unknown-refused")...)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"math/big"
 	"net"
@@ -50,13 +51,16 @@ func TestLargeCRLSameVerdictOffline(t *testing.T) {
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
 	leaf := p.Get("leaf").Cert
-	bigCRL := func(signer string, next time.Time, listLeaf bool) []byte {
+	bigCRL := func(signer string, next time.Time, listLeaf bool, mod ...func(*x509.RevocationList)) []byte {
 		tmpl := &x509.RevocationList{Number: big.NewInt(7), ThisUpdate: now.Add(-2 * time.Hour), NextUpdate: next}
 		for i := 0; i < 20000; i++ {
 			tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: big.NewInt(int64(5000 + i)), RevocationTime: now.Add(-time.Hour)})
 		}
 		if listLeaf {
 			tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: leaf.SerialNumber, RevocationTime: now.Add(-3 * time.Hour), ReasonCode: 1})
+		}
+		for _, m := range mod {
+			m(tmpl)
 		}
 		s := p.Get(signer)
 		der, err := x509.CreateRevocationList(rand.Reader, tmpl, s.Cert, s.Key)
@@ -74,6 +78,22 @@ func TestLargeCRLSameVerdictOffline(t *testing.T) {
 		{"good", checks.AnswerGood, bigCRL("root", now.Add(24*time.Hour), false)},
 		{"stale", checks.AnswerStale, bigCRL("root", now.Add(-time.Hour), false)},
 		{"bad signature", checks.AnswerInvalid, bigCRL("other", now.Add(24*time.Hour), false)},
+		// The CRL's scope and usability survive the summary.
+		{"unknown critical extension", checks.AnswerInvalid, bigCRL("root", now.Add(24*time.Hour), true, func(rl *x509.RevocationList) {
+			rl.ExtraExtensions = []pkix.Extension{unknownExt(true)}
+		})},
+		{"critical entry extension", checks.AnswerInvalid, bigCRL("root", now.Add(24*time.Hour), false, func(rl *x509.RevocationList) {
+			rl.RevokedCertificateEntries[7].ExtraExtensions = []pkix.Extension{unknownExt(true)}
+		})},
+		{"another distribution point", checks.AnswerInvalid, bigCRL("root", now.Add(24*time.Hour), false, func(rl *x509.RevocationList) {
+			rl.ExtraExtensions = []pkix.Extension{idpExt([]string{"http://crl.test/partition2.crl"})}
+		})},
+		{"its own distribution point", checks.AnswerGood, bigCRL("root", now.Add(24*time.Hour), false, func(rl *x509.RevocationList) {
+			rl.ExtraExtensions = []pkix.Extension{idpExt([]string{crlSrv.URL + "/root.crl"})}
+		})},
+		{"delta CRL", checks.AnswerInvalid, bigCRL("root", now.Add(24*time.Hour), false, func(rl *x509.RevocationList) {
+			rl.ExtraExtensions = []pkix.Extension{deltaExt()}
+		})},
 	} {
 		serve.Store(tc.crl)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -105,7 +125,7 @@ func TestLargeCRLSameVerdictOffline(t *testing.T) {
 			t.Fatalf("%s: statuses %+v / %+v", tc.name, offline, direct)
 		}
 		o, d := offline[0].Answers[0], direct[0].Answers[0]
-		if o.Verdict != tc.verdict || o.Verdict != d.Verdict || o.Reason != d.Reason || !o.RevokedAt.Equal(d.RevokedAt) || o.SignedBy != d.SignedBy || offline[0].Status != direct[0].Status {
+		if o.Verdict != tc.verdict || o.Verdict != d.Verdict || o.Problem != d.Problem || o.Reason != d.Reason || !o.RevokedAt.Equal(d.RevokedAt) || o.SignedBy != d.SignedBy || offline[0].Status != direct[0].Status {
 			t.Errorf("%s: summarised %+v, whole %+v (want %s)", tc.name, o, d, tc.verdict)
 		}
 	}

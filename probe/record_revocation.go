@@ -97,6 +97,23 @@ type CRLSummary struct {
 	// verified.
 	SignatureCheckedWith string `json:"signature_checked_with,omitempty"`
 	SignatureValid       bool   `json:"signature_valid"`
+	// Extensions are the CRL's own extensions (at most 16), and
+	// CriticalEntryExtensions the OIDs of critical entry extensions other
+	// than certificateIssuer (once each, at most 16); CertificateIssuerEntries
+	// is set when an entry carries certificateIssuer. The checks read the
+	// CRL's scope and usability from them. Optional: records made before
+	// they were kept have none.
+	Extensions               []CRLExtension `json:"extensions,omitempty"`
+	CriticalEntryExtensions  []string       `json:"critical_entry_extensions,omitempty"`
+	CertificateIssuerEntries bool           `json:"certificate_issuer_entries,omitempty"`
+}
+
+// CRLExtension is one extension of a summarized CRL.
+type CRLExtension struct {
+	OID      string `json:"oid"`
+	Critical bool   `json:"critical,omitempty"`
+	// Value is the DER of the extension value (at most 1024 bytes kept).
+	Value []byte `json:"value,omitempty"`
 }
 
 // CRLEntry is one revoked certificate of a CRL.

@@ -380,10 +380,26 @@ func summarizeCRL(r *RevocationFetch, cert, issuer *x509.Certificate) {
 		return
 	}
 	s.RawIssuer, s.ThisUpdate, s.NextUpdate, s.Entries = rl.RawIssuer, rl.ThisUpdate, rl.NextUpdate, len(rl.RevokedCertificateEntries)
+	for _, e := range rl.Extensions[:min(len(rl.Extensions), 16)] {
+		v := e.Value
+		if len(v) > 1024 {
+			v = nil
+		}
+		s.Extensions = append(s.Extensions, CRLExtension{OID: e.Id.String(), Critical: e.Critical, Value: v})
+	}
+	seen := map[string]bool{}
 	for _, e := range rl.RevokedCertificateEntries {
-		if e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+		if s.Entry == nil && e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
 			s.Entry = &CRLEntry{RevocationTime: e.RevocationTime, ReasonCode: e.ReasonCode}
-			break
+		}
+		for _, x := range e.Extensions {
+			switch oid := x.Id.String(); {
+			case oid == "2.5.29.29":
+				s.CertificateIssuerEntries = true
+			case x.Critical && !seen[oid] && len(s.CriticalEntryExtensions) < 16:
+				seen[oid] = true
+				s.CriticalEntryExtensions = append(s.CriticalEntryExtensions, oid)
+			}
 		}
 	}
 	isum := sha256.Sum256(issuer.Raw)

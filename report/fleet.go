@@ -32,6 +32,9 @@ type Fleet struct {
 	// says what changed on it.
 	Baseline string
 	Gone     []string
+	// FailOnNew is --fail-on-new: only a finding the baseline did not
+	// have fails (the exit code, and the JUnit testcases).
+	FailOnNew bool
 }
 
 // Target is one target of a many-target run.

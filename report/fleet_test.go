@@ -16,6 +16,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/text"
 
+	"github.com/tlsdoctor/tlsdoctor/baseline"
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/report"
 )
@@ -177,5 +178,71 @@ func TestMarkdownEscapes(t *testing.T) {
 	}
 	if headings != want {
 		t.Errorf("%d headings, want %d: hostile text made headings\n%s", headings, want, src)
+	}
+}
+
+// TestJUnitBaseline: with --baseline and --fail-on-new, a finding the
+// baseline already had passes (noted as known in <system-out>) and a new
+// one fails, as the exit code does; each suite says what changed. Without
+// --fail-on-new both fail.
+func TestJUnitBaseline(t *testing.T) {
+	type doc struct {
+		Suites []struct {
+			Name      string `xml:"name,attr"`
+			Failures  int    `xml:"failures,attr"`
+			SystemOut string `xml:"system-out"`
+			Cases     []struct {
+				Name      string    `xml:"name,attr"`
+				Failure   *struct{} `xml:"failure"`
+				SystemOut string    `xml:"system-out"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	read := func(failOnNew bool) doc {
+		f := fleetOf(t)
+		f.Baseline, f.FailOnNew = "last.jsonl", failOnNew
+		for i := range f.Targets {
+			f.Targets[i].Report.Changes = []baseline.Change{}
+		}
+		// wrong-host's finding is new; expired's was in the baseline.
+		wh := &f.Targets[3].Report
+		wh.Changes = []baseline.Change{{Kind: "new-finding", ID: wh.Findings[0].ID, Severity: wh.Findings[0].Severity.String(), New: wh.Findings[0].Title}}
+		var b bytes.Buffer
+		if err := report.JUnit(&b, f); err != nil {
+			t.Fatal(err)
+		}
+		var d doc
+		if err := xml.Unmarshal(b.Bytes(), &d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	failing := func(d doc, suite int) (names []string) {
+		for _, c := range d.Suites[suite].Cases {
+			if c.Failure != nil {
+				names = append(names, c.Name)
+			}
+		}
+		return names
+	}
+	d := read(true)
+	if got := failing(d, 1); len(got) != 0 || d.Suites[1].Failures != 0 {
+		t.Errorf("expired (all known): failing %v, failures=%d, want none", got, d.Suites[1].Failures)
+	}
+	var note bool
+	for _, c := range d.Suites[1].Cases {
+		note = note || strings.Contains(c.SystemOut, "known: in the baseline")
+	}
+	if !note {
+		t.Error("expired: the known finding is not noted in <system-out>")
+	}
+	if got := failing(d, 3); len(got) == 0 {
+		t.Error("wrong-host: the new finding does not fail")
+	}
+	if !strings.Contains(d.Suites[1].SystemOut, "changes since the baseline (last.jsonl): no change") || !strings.Contains(d.Suites[3].SystemOut, "\n  new error hostname-mismatch") {
+		t.Errorf("suite system-out: %q / %q", d.Suites[1].SystemOut, d.Suites[3].SystemOut)
+	}
+	if got := failing(read(false), 1); len(got) == 0 {
+		t.Error("without --fail-on-new a known error finding must still fail")
 	}
 }

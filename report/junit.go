@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/tlsdoctor/tlsdoctor/baseline"
 	"github.com/tlsdoctor/tlsdoctor/checks"
 )
 
@@ -16,11 +17,14 @@ import (
 // message and its detail and evidence as the text; a finding below
 // --fail-on passes, its title in <system-out>; a check that needs --scan
 // is <skipped> without one. A target that could not be probed has one
-// <testcase> with an <error>. Every string passes through printable.
+// <testcase> with an <error>. With --baseline, the suite's <system-out>
+// says what changed since then; with --fail-on-new, a finding the
+// baseline already had passes (its title in <system-out>, marked as
+// known), as the exit code does. Every string passes through printable.
 func JUnit(w io.Writer, f Fleet) error {
 	doc := junitSuites{Name: "tlsdoctor"}
 	for _, t := range f.Targets {
-		s := junitSuite(t, f.FailOn)
+		s := junitSuite(t, f)
 		doc.Suites = append(doc.Suites, s)
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
@@ -101,9 +105,32 @@ func xmlText(s string, keepLines bool) string {
 	}, s)
 }
 
-func junitSuite(t Target, failOn checks.Severity) junitSuiteT {
+func junitSuite(t Target, f Fleet) junitSuiteT {
+	failOn := f.FailOn
 	name := xmlText(t.Input, false)
 	s := junitSuiteT{Name: name, Time: fmt.Sprintf("%.3f", t.Duration.Seconds())}
+	if f.Baseline != "" && t.Err == "" {
+		lines := []string{"changes since the baseline (" + f.Baseline + "):"}
+		for _, c := range t.Report.Changes {
+			lines = append(lines, "  "+c.String())
+		}
+		if len(t.Report.Changes) == 0 {
+			lines[0] += " " + baseline.Describe(nil)
+		}
+		s.SystemOut = xmlText(strings.Join(lines, "\n"), true)
+	}
+	// known says whether a finding is in the baseline, under --fail-on-new.
+	known := func(checks.Finding) bool { return false }
+	if f.Baseline != "" && f.FailOnNew {
+		known = func(fd checks.Finding) bool {
+			for _, c := range t.Report.Changes {
+				if c.Kind == "new-finding" && c.ID == fd.ID && c.Rule == fd.Rule {
+					return false
+				}
+			}
+			return true
+		}
+	}
 	one := func(c junitCase) {
 		s.Cases = append(s.Cases, c)
 		s.Tests++
@@ -152,15 +179,15 @@ func junitSuite(t Target, failOn checks.Severity) junitSuiteT {
 		one(c)
 		return s
 	}
-	known := map[string]bool{}
+	listed := map[string]bool{}
 	for _, ch := range checks.All() {
-		known[ch.ID] = true
-		one(checkCase(name, ch.ID, byID[ch.ID], failOn, rec.Scan == nil && checks.NeedsScan(ch.ID)))
+		listed[ch.ID] = true
+		one(checkCase(name, ch.ID, byID[ch.ID], failOn, known, rec.Scan == nil && checks.NeedsScan(ch.ID)))
 	}
 	// Findings from outside the check list (the policy file) are one
 	// testcase per rule.
 	for _, id := range order {
-		if known[id] {
+		if listed[id] {
 			continue
 		}
 		for _, f := range byID[id] {
@@ -168,19 +195,23 @@ func junitSuite(t Target, failOn checks.Severity) junitSuiteT {
 			if f.Rule != "" {
 				caseName += ": " + f.Rule
 			}
-			one(checkCase(name, caseName, []checks.Finding{f}, failOn, false))
+			one(checkCase(name, caseName, []checks.Finding{f}, failOn, known, false))
 		}
 	}
 	return s
 }
 
-func checkCase(class, id string, fs []checks.Finding, failOn checks.Severity, skipped bool) junitCase {
+func checkCase(class, id string, fs []checks.Finding, failOn checks.Severity, known func(checks.Finding) bool, skipped bool) junitCase {
 	c := junitCase{Name: xmlText(id, false), Classname: class, Time: "0"}
 	var failing, passing []checks.Finding
+	var notes []string
 	for _, f := range fs {
-		if f.Severity >= failOn {
+		switch {
+		case f.Severity >= failOn && !known(f):
 			failing = append(failing, f)
-		} else {
+		case f.Severity >= failOn:
+			notes = append(notes, f.Severity.String()+" (known: in the baseline, --fail-on-new): "+f.Title)
+		default:
 			passing = append(passing, f)
 		}
 	}
@@ -190,8 +221,8 @@ func checkCase(class, id string, fs []checks.Finding, failOn checks.Severity, sk
 	case skipped && len(fs) == 0:
 		c.Skipped = &junitProblem{Message: "needs --scan"}
 	}
-	if len(passing) > 0 {
-		var lines []string
+	if len(passing) > 0 || len(notes) > 0 {
+		lines := notes
 		for _, f := range passing {
 			lines = append(lines, f.Severity.String()+": "+f.Title)
 		}

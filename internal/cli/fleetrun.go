@@ -239,7 +239,7 @@ func runFleet(ctx context.Context, specs []*targetSpec, run *runOptions, base *b
 		}
 	})
 	prog.stop()
-	f := report.Fleet{Asked: len(distinct), Interrupted: interrupted, FailOn: failOn}
+	f := report.Fleet{Asked: len(distinct), Interrupted: interrupted, FailOn: failOn, FailOnNew: run.failOnNew}
 	var seen []string
 	for _, oc := range outcomes {
 		t := toTarget(specs[oc.Index], oc)

@@ -11,10 +11,7 @@
 // a template instead).
 package certmemo
 
-import (
-	"crypto/x509"
-	"sync"
-)
+import "crypto/x509"
 
 // Bounds: when either is reached the memo starts over.
 const (
@@ -27,35 +24,17 @@ type result struct {
 	err  error
 }
 
-var memo = struct {
-	sync.Mutex
-	m     map[string]result
-	bytes int
-}{m: map[string]result{}}
+var certs = newMemo[result](maxEntries, maxBytes)
 
 // Parse is x509.ParseCertificate(der), remembered. The certificate does
 // not alias der.
 func Parse(der []byte) (*x509.Certificate, error) {
-	memo.Lock()
-	r, ok := memo.m[string(der)]
-	memo.Unlock()
-	if ok {
-		return r.cert, r.err
-	}
-	key := string(der) // a copy: the certificate's Raw fields point into it
-	cert, err := x509.ParseCertificate([]byte(key))
-	if err != nil {
-		cert = nil
-	}
-	memo.Lock()
-	if len(memo.m) >= maxEntries || memo.bytes+len(key) > maxBytes {
-		clear(memo.m)
-		memo.bytes = 0
-	}
-	if len(key) <= maxBytes {
-		memo.m[key] = result{cert, err}
-		memo.bytes += len(key)
-	}
-	memo.Unlock()
-	return cert, err
+	r := certs.get(string(der), func(own []byte) result {
+		cert, err := x509.ParseCertificate(own)
+		if err != nil {
+			cert = nil
+		}
+		return result{cert, err}
+	})
+	return r.cert, r.err
 }

@@ -2,7 +2,6 @@ package certmemo
 
 import (
 	"crypto/x509"
-	"sync"
 
 	"golang.org/x/crypto/ocsp"
 )
@@ -11,21 +10,12 @@ import (
 // checks (revocation, SCTs in the staple) each parse the same response,
 // and an exporter or fleet gets the same responder answer for every
 // target under one intermediate.
-const (
-	maxOCSPEntries = 4096
-	maxOCSPBytes   = 16 << 20
-)
-
 type ocspResult struct {
 	resp *ocsp.Response
 	err  error
 }
 
-var ocspMemo = struct {
-	sync.Mutex
-	m     map[string]ocspResult
-	bytes int
-}{m: map[string]ocspResult{}}
+var responses = newMemo[ocspResult](maxEntries, maxBytes)
 
 // ParseOCSPForCert is ocsp.ParseResponseForCert(raw, cert, nil),
 // remembered: the answer for cert (its serial) without checking the
@@ -34,22 +24,9 @@ var ocspMemo = struct {
 func ParseOCSPForCert(raw []byte, cert *x509.Certificate) (*ocsp.Response, error) {
 	// The result depends on raw and on cert's serial number only.
 	key := string(raw) + string([]byte{byte(cert.SerialNumber.Sign() + 1)}) + string(cert.SerialNumber.Bytes())
-	ocspMemo.Lock()
-	r, ok := ocspMemo.m[key]
-	ocspMemo.Unlock()
-	if ok {
-		return r.resp, r.err
-	}
-	resp, err := ocsp.ParseResponseForCert([]byte(key[:len(raw)]), cert, nil)
-	ocspMemo.Lock()
-	if len(ocspMemo.m) >= maxOCSPEntries || ocspMemo.bytes+len(key) > maxOCSPBytes {
-		clear(ocspMemo.m)
-		ocspMemo.bytes = 0
-	}
-	if len(key) <= maxOCSPBytes {
-		ocspMemo.m[key] = ocspResult{resp, err}
-		ocspMemo.bytes += len(key)
-	}
-	ocspMemo.Unlock()
-	return resp, err
+	r := responses.get(key, func(own []byte) ocspResult {
+		resp, err := ocsp.ParseResponseForCert(own[:len(raw)], cert, nil)
+		return ocspResult{resp, err}
+	})
+	return r.resp, r.err
 }

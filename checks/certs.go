@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/asn1"
 	"fmt"
 	"math"
 	"net"
@@ -316,11 +317,10 @@ func hostnameMismatch(in *Input) []Finding {
 		Evidence: []string{"name checked: " + name + nameSource(in), "certificate covers: " + orNone(strings.Join(covered, ", ")), "leaf: " + Describe(leaf)},
 	}
 	var why []string
+	f.Clients = hostnameClients(leaf, name)
 	if isIP {
 		why = append(why, "You connect to an IP address: only an IP SAN (IP:"+name+") matches it; DNS names and the CN never do.")
-		f.Clients = clients("hostname-mismatch-ip", "HOST", name, "NAMES", strings.Join(covered, ", "))
 	} else {
-		f.Clients = clients("hostname-mismatch", "HOST", name, "NAMES", strings.Join(covered, ", "))
 		for _, d := range leaf.DNSNames {
 			if strings.HasPrefix(d, "*.") && strings.HasSuffix(name, d[1:]) && strings.Count(name, ".") > strings.Count(d, ".") {
 				why = append(why, fmt.Sprintf("The wildcard %s covers exactly one label: it matches x%s but not %s.", d, d[1:], name))
@@ -332,6 +332,9 @@ func hostnameMismatch(in *Input) []Finding {
 	}
 	if !isIP && len(leaf.DNSNames) == 0 && len(leaf.IPAddresses) > 0 {
 		why = append(why, "The certificate holds only IP SANs: a DNS name never matches an IP SAN (nor the reverse); it needs a DNS:"+name+" entry.")
+		if cnMatches(leaf, name) {
+			why = append(why, fmt.Sprintf("Java, OpenSSL and Python fall back to the CN %q when a certificate has no DNS SAN, so they connect; curl, Go and browsers refuse.", leaf.Subject.CommonName))
+		}
 	}
 	if len(leaf.DNSNames) == 0 && len(leaf.IPAddresses) == 0 {
 		why = append(why, "The certificate has no subjectAltName at all; modern clients ignore the CN.")
@@ -347,6 +350,79 @@ func hostnameMismatch(in *Input) []Finding {
 		f.Fix = append(f.Fix, Say("Note: the name checked is the SNI you set ("+in.Rec.Target.SNI+")."))
 	}
 	return []Finding{f}
+}
+
+// hostnameClients is what each client says when leaf does not cover name,
+// by each client's own matching rules (measured: shared/client-errors.md):
+// Go prints x509.HostnameError; Java's HostnameChecker, OpenSSL's
+// X509_check_host (openssl s_client -verify_hostname, Python) fall back to
+// the CN for a DNS name when the certificate has no DNS SAN, and never for
+// an IP; curl falls back to the CN only when there is no SAN at all.
+func hostnameClients(leaf *x509.Certificate, name string) []ClientVerdict {
+	isIP := net.ParseIP(name) != nil
+	hasSAN := false
+	for _, e := range leaf.Extensions {
+		if e.Id.Equal(oidSubjectAltName) {
+			hasSAN = true
+		}
+	}
+	cnFallback := !isIP && len(leaf.DNSNames) == 0 && cnMatches(leaf, name)
+	const viaCN = "falls back to the CN and connects"
+	var out []ClientVerdict
+
+	java := ClientVerdict{Client: "java", Fails: true}
+	switch {
+	case isIP && !hasSAN:
+		java.Message = "javax.net.ssl.SSLHandshakeException: No subject alternative names present"
+	case isIP:
+		java.Message = "javax.net.ssl.SSLHandshakeException: No subject alternative names matching IP address " + name + " found"
+	case len(leaf.DNSNames) > 0:
+		java.Message = "javax.net.ssl.SSLHandshakeException: No subject alternative DNS name matching " + name + " found."
+	case cnFallback:
+		java = ClientVerdict{Client: "java", Message: viaCN}
+	default:
+		java.Message = "javax.net.ssl.SSLHandshakeException: No name matching " + name + " found"
+	}
+	out = append(out, java)
+
+	curl := ClientVerdict{Client: "curl", Fails: true, Message: "curl: (60) SSL: no alternative certificate subject name matches target host name '" + name + "'"}
+	if !hasSAN {
+		curl.Message = "curl: (60) SSL: certificate subject name '" + leaf.Subject.CommonName + "' does not match target host name '" + name + "'"
+	}
+	out = append(out, curl)
+
+	if cnFallback {
+		out = append(out, ClientVerdict{Client: "openssl", Message: viaCN})
+	} else {
+		out = append(out, ClientVerdict{Client: "openssl", Fails: true, Message: "Verification error: hostname mismatch (verify error:num=62)"})
+	}
+
+	gv := ClientVerdict{Client: "go"}
+	if err := leaf.VerifyHostname(name); err != nil {
+		gv.Fails, gv.Message = true, "tls: failed to verify certificate: "+err.Error()
+	}
+	out = append(out, gv)
+
+	switch {
+	case cnFallback:
+		out = append(out, ClientVerdict{Client: "python", Message: viaCN})
+	case isIP:
+		out = append(out, ClientVerdict{Client: "python", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: IP address mismatch, certificate is not valid for '" + name + "'."})
+	default:
+		out = append(out, ClientVerdict{Client: "python", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for '" + name + "'."})
+	}
+	return out
+}
+
+var oidSubjectAltName = asn1.ObjectIdentifier{2, 5, 29, 17}
+
+// cnMatches reports whether the leaf's CN, read as a DNS name, covers name.
+func cnMatches(leaf *x509.Certificate, name string) bool {
+	cn := leaf.Subject.CommonName
+	if cn == "" || net.ParseIP(name) != nil {
+		return false
+	}
+	return (&x509.Certificate{DNSNames: []string{cn}}).VerifyHostname(name) == nil
 }
 
 func nameSource(in *Input) string {

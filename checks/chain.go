@@ -39,6 +39,14 @@ func chainOrder(in *Input) []Finding {
 	if same {
 		return nil
 	}
+	// The files to concatenate: the path as sent, without a self-signed
+	// root (what --fix-bundle writes; chain-contains-root says to drop it).
+	var files []*x509.Certificate
+	for _, c := range expected[1:] {
+		if !isSelfSigned(c) {
+			files = append(files, c)
+		}
+	}
 	var sent, want []string
 	for i, c := range in.Chain {
 		sent = append(sent, fmt.Sprintf("#%d %s", i, Name(c)))
@@ -57,7 +65,7 @@ func chainOrder(in *Input) []Finding {
 			Say("Rewrite the chain file in the expected order, leaf first, each certificate followed by its issuer; tlsdoctor writes it:"),
 			rerun(in, "--fix-bundle fullchain.pem"),
 			Say("or, from the certificate files (named here after their subjects):"),
-			Cmd("cat", "cat server.crt "+strings.Join(fileNames(expected[1:]), " ")+" > fullchain.pem"),
+			Cmd("cat", "cat server.crt "+strings.Join(fileNames(files), " ")+" > fullchain.pem"),
 			Say("Point the server at it and reload:"),
 			Set("nginx", "ssl_certificate /etc/nginx/fullchain.pem;"),
 			Set("apache", "SSLCertificateFile /etc/apache2/fullchain.pem"),
@@ -114,6 +122,8 @@ func chainContainsRoot(in *Input) []Finding {
 		}
 		if kind == "cross-signed root" {
 			f.Detail = fmt.Sprintf("%q is the key of the trust anchor in %s, signed by another CA (%q) for clients that do not have this root yet. Clients that have the root do not need it.", Name(c), anchorStore.Name, c.Issuer.String())
+			f.Fix = []Step{Say(fmt.Sprintf("Keep it while clients that trust only %q must connect: they build their path through it, and fail without it. "+
+				"Once every client has %q in its truststore, remove it from the chain file (nginx ssl_certificate, Apache SSLCertificateFile), keeping the leaf and the intermediate(s).", issuerName(c), Name(c)))}
 		}
 		if in.Env.Now.After(c.NotAfter) {
 			f.Severity = Warning

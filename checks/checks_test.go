@@ -223,3 +223,75 @@ func TestReadmeListsEveryCheck(t *testing.T) {
 		}
 	}
 }
+
+// What each client says on a name mismatch follows its own rules, measured
+// against openssl s_server (Java 17, curl 7.88, OpenSSL 3.0, Python 3.11,
+// Go 1.26): Go's message is x509.HostnameError's; Java, OpenSSL and Python
+// fall back to the CN when the certificate has no DNS SAN (for a DNS
+// name), curl only when it has no SAN at all.
+func TestHostnameMismatchClientRules(t *testing.T) {
+	ip := []net.IP{net.ParseIP("127.0.0.1")}
+	for _, tc := range []struct {
+		name string
+		spec fixtures.CertSpec
+		host string
+		want map[string]string // client -> "works" or a substring of its failure
+	}{
+		{"IP-only SAN, CN names the host", fixtures.CertSpec{CommonName: "localhost", IPs: ip}, "localhost", map[string]string{
+			"java": "works", "openssl": "works", "python": "works",
+			"curl": "no alternative certificate subject name matches target host name 'localhost'",
+			"go":   "x509: certificate is not valid for any names, but wanted to match localhost",
+		}},
+		{"IP-only SAN, CN another name", fixtures.CertSpec{CommonName: "127.0.0.1", IPs: ip}, "localhost", map[string]string{
+			"java":   "SSLHandshakeException: No name matching localhost found",
+			"go":     "x509: certificate is not valid for any names, but wanted to match localhost",
+			"python": "Hostname mismatch, certificate is not valid for 'localhost'.",
+		}},
+		{"DNS SAN, connect by IP", fixtures.CertSpec{CommonName: "other.example", DNSNames: []string{"other.example"}}, "127.0.0.1", map[string]string{
+			"java":   "No subject alternative names matching IP address 127.0.0.1 found",
+			"go":     "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs",
+			"python": "IP address mismatch, certificate is not valid for '127.0.0.1'.",
+		}},
+		{"no SAN, CN another name", fixtures.CertSpec{CommonName: "other.example"}, "localhost", map[string]string{
+			"java": "No name matching localhost found",
+			"curl": "curl: (60) SSL: certificate subject name 'other.example' does not match target host name 'localhost'",
+			"go":   "x509: certificate is not valid for any names, but wanted to match localhost",
+		}},
+		{"no SAN, connect by IP", fixtures.CertSpec{CommonName: "other.example"}, "127.0.0.1", map[string]string{
+			"java": "SSLHandshakeException: No subject alternative names present",
+			"curl": "certificate subject name 'other.example' does not match target host name '127.0.0.1'",
+			"go":   "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs",
+		}},
+		{"DNS SAN, another name", fixtures.CertSpec{CommonName: "localhost", DNSNames: []string{"other.example"}}, "localhost", map[string]string{
+			"java": "No subject alternative DNS name matching localhost found.",
+			"go":   "x509: certificate is valid for other.example, not localhost",
+			"curl": "no alternative certificate subject name matches target host name 'localhost'",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := tc.spec
+			spec.Name, spec.Parent = "leaf", "inter"
+			p := build(t, spec)
+			f := find(checks.Run(chainRecord(tc.host, p.Get("leaf").Cert, p.Get("inter").Cert), env(p.Get("root").Cert)), "hostname-mismatch")
+			if f == nil {
+				t.Fatal("no hostname-mismatch")
+			}
+			for client, want := range tc.want {
+				var got *checks.ClientVerdict
+				for i := range f.Clients {
+					if f.Clients[i].Client == client {
+						got = &f.Clients[i]
+					}
+				}
+				switch {
+				case got == nil:
+					t.Errorf("%s: no line", client)
+				case want == "works" && got.Fails:
+					t.Errorf("%s: says it fails (%s), but it connects", client, got.Message)
+				case want != "works" && (!got.Fails || !strings.Contains(got.Message, want)):
+					t.Errorf("%s: %+v, want a failure with %q", client, *got, want)
+				}
+			}
+		})
+	}
+}

@@ -12,18 +12,6 @@ import (
 // and a Go 1.26 net/http client (see shared/client-errors.md). HOST and
 // the other upper-case words are placeholders filled by the check.
 var clientMessages = map[string][]ClientVerdict{
-	"hostname-mismatch": {
-		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative DNS name matching HOST found."},
-		{Client: "curl", Fails: true, Message: "curl: (60) SSL: no alternative certificate subject name matches target host name 'HOST'"},
-		{Client: "openssl", Fails: true, Message: "Verification error: hostname mismatch (verify error:num=62)"},
-		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate is valid for NAMES, not HOST"},
-	},
-	"hostname-mismatch-ip": {
-		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative names matching IP address HOST found"},
-		{Client: "curl", Fails: true, Message: "curl: (60) SSL: no alternative certificate subject name matches target host name 'HOST'"},
-		{Client: "openssl", Fails: true, Message: "Verification error: hostname mismatch (verify error:num=62)"},
-		{Client: "go", Fails: true, Message: "tls: failed to verify certificate: x509: certificate is valid for NAMES, not HOST"},
-	},
 	"cert-expired": {
 		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed (caused by java.security.cert.CertificateExpiredException: NotAfter: DATE)"},
 		{Client: "curl", Fails: true, Message: "curl: (60) SSL certificate problem: certificate has expired"},

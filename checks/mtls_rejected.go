@@ -174,10 +174,11 @@ func schemes(m *mtls) []string {
 
 func rejectionFix(in *Input, m *mtls, causes []cause) []Step {
 	leafName := Name(m.chain[0])
+	cert, key := clientFiles(in)
 	steps := []Step{
 		Say("Check what you send, and test by hand:"),
-		Cmd("openssl", "openssl x509 -in client.crt -noout -subject -issuer -dates -ext extendedKeyUsage"),
-		curlCmd(in, "-v --cert client.crt --key client.key"),
+		command("openssl", "openssl x509 -in", cert, "-noout -subject -issuer -dates -ext extendedKeyUsage"),
+		curlCmd(in, "-v --cert", cert, "--key", key),
 	}
 	top := causes[0].text
 	switch {
@@ -188,8 +189,8 @@ func rejectionFix(in *Input, m *mtls, causes []cause) []Step {
 		steps = append(steps, trustOnServerSteps("client-ca.pem")...)
 	case strings.Contains(top, "intermediate"), strings.Contains(top, "part of our chain"):
 		steps = append(steps, Say("Send the intermediate with the leaf:"),
-			Cmd("cat", "cat client.crt intermediate.crt > client-chain.pem"),
-			Cmd("openssl", "openssl pkcs12 -export -in client.crt -inkey client.key -certfile intermediate.crt -name client -out client.p12"))
+			command("cat", "cat", cert, "intermediate.crt > client-chain.pem"),
+			command("openssl", "openssl pkcs12 -export -in", cert, "-inkey", key, "-certfile intermediate.crt -name client -out client.p12"))
 	case strings.Contains(top, "extended key usage"):
 		steps = append(steps, Say("Reissue the certificate with extendedKeyUsage = clientAuth in its extension section (see client-eku-missing)."))
 	}

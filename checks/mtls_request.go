@@ -148,6 +148,20 @@ func javaFiltersClients(m *mtls, in *Input) []ClientVerdict {
 	return out
 }
 
+// clientFiles are the certificate and key files the user gave (--cert,
+// --key), for fixes that rebuild them; client.crt and client.key, names
+// the fix suggests, when the identity came from a PKCS#12 or keystore.
+func clientFiles(in *Input) (cert, key any) {
+	cert, key = "client.crt", "client.key"
+	if ci := in.Rec.ClientIdentity; ci != nil && ci.CertFile != "" {
+		cert = fileArg(ci.CertFile)
+		if ci.KeyFile != "" {
+			key = fileArg(ci.KeyFile)
+		}
+	}
+	return cert, key
+}
+
 func clientChainIncomplete(in *Input) []Finding {
 	m := in.mtls()
 	if len(m.chain) == 0 || m.chainComplete() || m.req == nil || m.match != nil {
@@ -157,6 +171,7 @@ func clientChainIncomplete(in *Input) []Finding {
 		return nil
 	}
 	top := m.linked[len(m.linked)-1]
+	cert, key := clientFiles(in)
 	f := Finding{
 		Severity: Error,
 		Title:    fmt.Sprintf("we did not send the intermediate %q that our client certificate needs", top.Issuer.CommonName),
@@ -165,11 +180,11 @@ func clientChainIncomplete(in *Input) []Finding {
 		Evidence: append(append(caListEvidence(m.req), m.chainEvidence()...), "missing issuer: "+top.Issuer.String()+clientAIAHint(top), verdictEvidence(m.primary, "with our certificate")),
 		Fix: []Step{
 			Say("Put the intermediate(s) in the client identity, leaf first (intermediate.crt is the issuer named above):"),
-			Cmd("cat", "cat client.crt intermediate.crt > client-chain.pem"),
-			rerun(in, "--cert client-chain.pem --key client.key"),
-			curlCmd(in, "--cert client-chain.pem --key client.key"),
+			command("cat", "cat", cert, "intermediate.crt > client-chain.pem"),
+			rerun(in, "--cert client-chain.pem --key", key),
+			curlCmd(in, "--cert client-chain.pem --key", key),
 			Say("A PKCS#12 keystore for Java (openssl asks for an export password), and JKS from it for Java 8 and older:"),
-			Cmd("openssl", "openssl pkcs12 -export -in client.crt -inkey client.key -certfile intermediate.crt -name client -out client.p12"),
+			command("openssl", "openssl pkcs12 -export -in", cert, "-inkey", key, "-certfile intermediate.crt -name client -out client.p12"),
 			Cmd("keytool", "keytool -importkeystore -srckeystore client.p12 -srcstoretype PKCS12 -destkeystore client.jks -deststoretype JKS"),
 			Say("Or, server side, add the intermediate to the client-CA file (nginx ssl_client_certificate, Spring Boot server.ssl.trust-store)."),
 		},

@@ -68,6 +68,12 @@ func TestProtocolChecksFromScans(t *testing.T) {
 		{"scan-dhe1024", "openssl3", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning", "weak-dh:warning"}, []string{"DH group is too small"}},
 		{"scan-dhe1024", "java17", []string{"client-compatible:info", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning", "weak-dh:warning"}, []string{"java17 can connect: TLS 1.2 with TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"}},
 		{"scan-dhe1024", "go", []string{"cipher-mismatch:error", "protocol-legacy:warning", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:warning", "weak-dh:warning"}, []string{"no common cipher suite"}},
+		// An Ed25519 leaf serves the ECDHE_ECDSA suites in TLS 1.2 (RFC
+		// 8422): openssl s_server -tls1_2 with an Ed25519 certificate;
+		// Java 17, Go and Python connect with ECDHE-ECDSA-AES256-GCM-SHA384.
+		{"scan-ed25519-tls12", "java17", []string{"client-compatible:info", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-cipher:warning"}, []string{"java17 can connect: TLS 1.2"}},
+		{"scan-ed25519-tls12", "go", []string{"client-compatible:info", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-cipher:warning"}, []string{"go can connect: TLS 1.2"}},
+		{"scan-ed25519-tls12", "java8", []string{"cipher-mismatch:error", "server-ignores-preference:info", "tls13-missing:info", "weak-cipher:info", "weak-cipher:warning"}, []string{"java8 cannot connect"}},
 		{"scan-tls13-only", "", nil, nil},
 		{"scan-tls13-only", "openssl1.0.2", []string{"version-mismatch:error"}, []string{"no common protocol version"}},
 		{"scan-tls13-only", "java8", []string{"client-compatible:info"}, nil},

@@ -374,7 +374,9 @@ func authFits(info ciphersuite.Info, key string) bool {
 	case "RSA":
 		return key == "rsa"
 	case "ECDSA":
-		return key == "ecdsa"
+		// RFC 8422 §2: ECDHE_ECDSA suites are served by ECDSA and EdDSA
+		// certificates alike.
+		return key == "ecdsa" || key == "ed25519"
 	case "DSS":
 		return key == "dsa"
 	}

@@ -203,6 +203,20 @@ func TestFindingDetails(t *testing.T) {
 			t.Errorf("FixBundle = %v, %v", got, err)
 		}
 	})
+	t.Run("chain-order's cat line leaves out the root, as --fix-bundle does", func(t *testing.T) {
+		// openssl s_server -cert leaf -cert_chain root+intermediate: the
+		// bundle has no root (chain-contains-root says to drop it); the
+		// cat line built the file with it.
+		rec := record(g("leaf"), g("root"), g("intermediate"))
+		fs := Run(rec, env)
+		f := find(fs, "chain-order")
+		if f == nil || find(fs, "chain-contains-root") == nil {
+			t.Fatalf("findings %v, want chain-order and chain-contains-root", ids(fs))
+		}
+		if fix := FixText(f.Fix); !strings.Contains(fix, "cat server.crt example-intermediate-ca.crt > fullchain.pem") {
+			t.Errorf("fix:\n%s\nwant the cat line without the root", fix)
+		}
+	})
 	t.Run("expired intermediate is named as such", func(t *testing.T) {
 		f := find(Run(record(g("leaf-under-expired"), g("expired-intermediate")), env), "cert-expired")
 		if !strings.Contains(f.Title, `intermediate certificate "Example Old Intermediate CA"`) {
@@ -407,5 +421,39 @@ func TestChainIncompleteFixBundleOnlyWhenBuildable(t *testing.T) {
 	rec.AIA = fetched("http://127.0.0.1:1/i.der", g("intermediate"))
 	if got := rem(rec); !strings.Contains(got, "--fix-bundle fullchain.pem") {
 		t.Errorf("fetched, but no --fix-bundle:\n%s", got)
+	}
+}
+
+// TestCurrentCrossSignKept: a current cross-sign of the trust anchor is
+// what clients that trust only the old root connect through (measured:
+// openssl s_server sending leaf, intermediate, cross-sign; curl, Go and
+// Python trusting only the old root connect). The fix must not tell the
+// operator to remove it without saying who then fails.
+func TestCurrentCrossSignKept(t *testing.T) {
+	l := testLab(t)
+	for _, s := range []fixtures.CertSpec{
+		{Name: "new-root", CommonName: "Example New Root CA", IsCA: true},
+		{Name: "new-root-cross", Parent: "root", KeyFrom: "new-root", CommonName: "Example New Root CA", IsCA: true},
+		{Name: "new-inter", Parent: "new-root", CommonName: "Example New Intermediate", IsCA: true},
+		{Name: "new-leaf", Parent: "new-inter", CommonName: "localhost", DNSNames: []string{"localhost"}},
+	} {
+		if _, err := l.PKI.Issue(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := func(n string) *x509.Certificate { return l.PKI.Get(n).Cert }
+	rec := record(g("new-leaf"), g("new-inter"), g("new-root-cross"))
+	f := find(Run(rec, Env{Now: testNow, Truststores: []Truststore{NewTruststore("new", []*x509.Certificate{g("new-root")})}}), "chain-contains-root")
+	if f == nil {
+		t.Fatal("no chain-contains-root for the cross-sign")
+	}
+	fix := FixText(f.Fix)
+	if strings.Contains(fix, "Remove the root from the chain file") || !strings.Contains(fix, `only "Example Root CA"`) {
+		t.Errorf("fix for a current cross-sign:\n%s\nwant it kept for clients that trust only the old root, naming it", fix)
+	}
+	// Clients with only the old root connect through it: no finding that
+	// says otherwise.
+	if fs := Run(rec, Env{Now: testNow, Truststores: []Truststore{NewTruststore("old", []*x509.Certificate{g("root")})}}); len(fs) != 0 {
+		t.Errorf("with the old root only: %v, want none", ids(fs))
 	}
 }

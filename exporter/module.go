@@ -370,6 +370,7 @@ func (m *Module) Request(target probe.Target, timeout time.Duration, tool string
 	}
 	if m.Identity != nil {
 		popts.ClientCertificate, popts.ClientSource = &m.Identity.Certificate, m.Identity.Format+" "+m.Identity.Source
+		popts.ClientCertFile, popts.ClientKeyFile = m.Identity.CertFile, m.Identity.KeyFile
 	}
 	req := engine.Request{
 		Probe:   popts,

@@ -62,6 +62,10 @@ type Identity struct {
 	// Source says where it came from, for people and the record
 	// ("client.crt + client.key", "client.p12", "ks.jks alias client").
 	Source string
+	// CertFile and KeyFile are the PEM or DER files it was read from, as
+	// given (--cert, --key); KeyFile is CertFile when the key is in it.
+	// Both are empty for PKCS#12 and keystores.
+	CertFile, KeyFile string
 }
 
 // Error is an unusable identity input. Flag and File name what is wrong,
@@ -292,6 +296,7 @@ func loadPEMPair(certData []byte, o Options) (*Identity, error) {
 		return nil, err
 	}
 	id.Format, id.Source = "PEM", source
+	id.CertFile, id.KeyFile = o.CertFile, keyFile
 	if Detect(certData) == KindDERCert {
 		id.Format = "DER"
 	}

@@ -36,6 +36,9 @@ type Options struct {
 	// ClientSource says where ClientCertificate was loaded from, for the
 	// record.
 	ClientSource string
+	// ClientCertFile and ClientKeyFile are the PEM/DER files it was read
+	// from (--cert, --key), for the record; empty for PKCS#12/keystores.
+	ClientCertFile, ClientKeyFile string
 	// Resolver resolves Target.ConnectHost; nil means Connect.Resolver,
 	// else net.DefaultResolver.
 	Resolver *net.Resolver
@@ -109,7 +112,7 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 		Tool:           opts.Tool,
 		StartedAt:      now().UTC().Truncate(time.Second),
 		Target:         opts.Target,
-		ClientIdentity: recordClientIdentity(opts.ClientCertificate, opts.ClientSource),
+		ClientIdentity: recordClientIdentity(opts.ClientCertificate, opts.ClientSource, opts.ClientCertFile, opts.ClientKeyFile),
 	}
 	if rec.Target.ConnectHost == "" {
 		rec.Target.ConnectHost = rec.Target.Host

@@ -18,15 +18,20 @@ const (
 // sent (leaf first). It holds public certificates only, never the key.
 type ClientIdentity struct {
 	// Source says where it was loaded from ("PKCS#12 client.p12").
-	Source       string        `json:"source,omitempty"`
+	Source string `json:"source,omitempty"`
+	// CertFile and KeyFile are the PEM/DER files given with --cert and
+	// --key (KeyFile is CertFile when the key is in it), for fixes that
+	// rebuild them; empty for PKCS#12 and keystores.
+	CertFile     string        `json:"cert_file,omitempty"`
+	KeyFile      string        `json:"key_file,omitempty"`
 	Certificates []Certificate `json:"certificates"`
 }
 
-func recordClientIdentity(c *tls.Certificate, source string) *ClientIdentity {
+func recordClientIdentity(c *tls.Certificate, source, certFile, keyFile string) *ClientIdentity {
 	if c == nil {
 		return nil
 	}
-	ci := &ClientIdentity{Source: source, Certificates: []Certificate{}}
+	ci := &ClientIdentity{Source: source, CertFile: certFile, KeyFile: keyFile, Certificates: []Certificate{}}
 	for _, der := range c.Certificate {
 		ci.Certificates = append(ci.Certificates, Certificate{DER: append([]byte(nil), der...)})
 	}

@@ -7,7 +7,6 @@ package cli
 
 import (
 	"crypto/tls"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,15 +56,17 @@ func TestFixClientCertificate(t *testing.T) {
 			r := newFixRun(t, bin)
 			// The user's files: the certificate with its intermediate, the
 			// leaf alone, the key, and the CA's chain file.
-			r.file("client.crt", append(labCert(l, "client"), labCert(l, "intermediate")...))
-			r.file("client.key", labKey(l, "client"))
 			r.file("ca-chain.pem", labCert(l, "intermediate"))
 			r.file("intermediate.crt", labCert(l, "intermediate"))
 			flags := []string{"--ca-file", ca}
 			if tc.leafOnly {
-				leafOnly := writeFile(t, t.TempDir(), "leaf.crt", labCert(l, "client"))
-				r.file("client.crt", labCert(l, "client"))
-				flags = append(flags, "--cert", leafOnly, "--key", filepath.Join(r.dir, "client.key"))
+				// The fix must name the files the user gave, not
+				// client.crt and client.key.
+				leafOnly := r.file("my leaf.pem", labCert(l, "client"))
+				flags = append(flags, "--cert", leafOnly, "--key", r.file("my.key", labKey(l, "client")))
+			} else {
+				r.file("client.crt", append(labCert(l, "client"), labCert(l, "intermediate")...))
+				r.file("client.key", labKey(l, "client"))
 			}
 			f := findingByID(t, diagnoseJSON(t, nil, srv.Port, flags...), tc.id)
 			for line, res := range r.runFix(f) {
@@ -211,6 +212,7 @@ func TestFixClientCertRejected(t *testing.T) {
 			t.Errorf("%s should show the server's refusal (exit %d):\n%s", line, res.code, res.out)
 		}
 	}
-	r.mustHaveRun("curl -v --cert client.crt --key client.key")
+	// The user's own files, as given.
+	r.mustHaveRun("curl -v --cert " + chain + " --key " + key)
 	r.mustHaveRun("openssl pkcs12 -export")
 }

@@ -235,6 +235,7 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 	}
 	if id != nil {
 		popts.ClientCertificate, popts.ClientSource = &id.Certificate, id.Format+" "+id.Source
+		popts.ClientCertFile, popts.ClientKeyFile = id.CertFile, id.KeyFile
 	}
 	timeout := o.timeout - time.Since(start)
 	if timeout <= 0 {

@@ -3,7 +3,6 @@ package checks
 import (
 	"bytes"
 	"crypto/x509"
-	"encoding/asn1"
 	"fmt"
 	"math"
 	"net"
@@ -413,8 +412,6 @@ func hostnameClients(leaf *x509.Certificate, name string) []ClientVerdict {
 	}
 	return out
 }
-
-var oidSubjectAltName = asn1.ObjectIdentifier{2, 5, 29, 17}
 
 // cnMatches reports whether the leaf's CN, read as a DNS name, covers name.
 func cnMatches(leaf *x509.Certificate, name string) bool {

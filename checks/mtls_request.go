@@ -194,7 +194,7 @@ func clientChainIncomplete(in *Input) []Finding {
 	}
 	if admitted(m.verdict) {
 		f.Severity = Warning
-		f.Detail += " This server accepted the certificate anyway (it holds the intermediate itself); servers that hold only the root, and Java clients that pick a certificate by issuer, will not."
+		f.Detail += " This server accepted the certificate anyway: it holds the intermediate itself, or it does not enforce client-certificate verification (the handshake cannot tell which); servers that hold only the root and verify, and Java clients that pick a certificate by issuer, will not."
 	}
 	f.Clients = mtlsAlertClients(in, m.primary)
 	return []Finding{f}

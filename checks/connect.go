@@ -353,22 +353,33 @@ func noSNIClients(n *probe.Attempt, name, ip string) []ClientVerdict {
 			{Client: "go-ip", Fails: true, Message: "remote error: tls: unrecognized name"},
 		}
 	}
-	out := []ClientVerdict{
-		{Client: "java-nosni", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative DNS name matching " + name + " found."},
-		{Client: "openssl-nosni", Fails: true, Message: "Verification error: hostname mismatch (verify error:num=62)"},
-		{Client: "python-nosni", Fails: false, Message: "connects, to the other certificate: sending no SNI needs check_hostname off, so nothing checks the name"},
-	}
+	// The other certificate, judged by each client's own name rules
+	// (hostnameClients): by the name for clients that send no SNI, by the
+	// address for clients that connect to it.
+	python := ClientVerdict{Client: "python-nosni", Fails: false, Message: "connects, to the other certificate: sending no SNI needs check_hostname off, so nothing checks the name"}
 	c := parse(n)
-	if c == nil || net.ParseIP(ip) == nil {
+	if c == nil {
+		return []ClientVerdict{
+			{Client: "java-nosni", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative DNS name matching " + name + " found."},
+			{Client: "openssl-nosni", Fails: true, Message: "Verification error: hostname mismatch (verify error:num=62)"},
+			python,
+		}
+	}
+	var out []ClientVerdict
+	for _, v := range hostnameClients(c, name) {
+		if v.Client == "java" || v.Client == "openssl" {
+			v.Client += "-nosni"
+			out = append(out, v)
+		}
+	}
+	out = append(out, python)
+	if net.ParseIP(ip) == nil || c.VerifyHostname(ip) == nil {
 		return out
 	}
-	if c.VerifyHostname(ip) != nil {
-		out = append(out,
-			ClientVerdict{Client: "java-ip", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: No subject alternative names matching IP address " + ip + " found"},
-			ClientVerdict{Client: "curl-ip", Fails: true, Message: "curl: (60) SSL: no alternative certificate subject name matches target host name '" + ip + "'"},
-			ClientVerdict{Client: "python-ip", Fails: true, Message: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: IP address mismatch, certificate is not valid for '" + ip + "'."})
-		if len(c.IPAddresses) == 0 {
-			out = append(out, ClientVerdict{Client: "go-ip", Fails: true, Message: "tls: failed to verify certificate: x509: cannot validate certificate for " + ip + " because it doesn't contain any IP SANs"})
+	for _, v := range hostnameClients(c, ip) {
+		if v.Fails && v.Client != "openssl" {
+			v.Client += "-ip"
+			out = append(out, v)
 		}
 	}
 	return out

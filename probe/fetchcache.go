@@ -165,18 +165,6 @@ func (om *onceMap[V]) sweep() {
 	}
 }
 
-// Len is the number of answers kept or in flight (for tests and the
-// exporter's own metrics).
-func (c *FetchCache) Len() int {
-	c.rev.mu.Lock()
-	n := len(c.rev.m)
-	c.rev.mu.Unlock()
-	c.aia.mu.Lock()
-	n += len(c.aia.m)
-	c.aia.mu.Unlock()
-	return n
-}
-
 func isClosed(ch chan struct{}) bool {
 	select {
 	case <-ch:

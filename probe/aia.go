@@ -36,7 +36,7 @@ const (
 // known are the raw subjects of the caller's trust anchors: a certificate
 // whose issuer is one of them needs no download (this only saves work;
 // the checks still judge the path).
-func fetchAIA(ctx context.Context, client *http.Client, cache *FetchCache, sent []Certificate, known [][]byte) []AIAFetch {
+func fetchAIA(ctx context.Context, client *http.Client, cache *FetchCache, scope string, sent []Certificate, known [][]byte) []AIAFetch {
 	if cache == nil {
 		cache = NewFetchCache()
 	}
@@ -60,7 +60,7 @@ func fetchAIA(ctx context.Context, client *http.Client, cache *FetchCache, sent 
 				continue
 			}
 			seen[u] = true
-			f, _, ok := cache.aia.once(ctx, u, func() AIAFetch { return fetchOne(ctx, client, u) })
+			f, _, ok := cache.aia.once(ctx, scope+"\x00"+u, func() AIAFetch { return fetchOne(ctx, client, u) })
 			if !ok {
 				break
 			}

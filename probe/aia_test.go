@@ -44,7 +44,7 @@ func TestFetchAIAFormats(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			got := fetchAIA(ctx, nil, nil, []Certificate{{DER: leaf.Cert.Raw}}, nil)
+			got := fetchAIA(ctx, nil, nil, "", []Certificate{{DER: leaf.Cert.Raw}}, nil)
 			if len(got) != 2 {
 				t.Fatalf("%d fetches recorded, want 2 (the ldap URL skipped, the http one fetched): %+v", len(got), got)
 			}
@@ -90,7 +90,7 @@ func TestFetchAIAFailures(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	got := fetchAIA(ctx, nil, nil, []Certificate{{DER: p.Get("leaf").Cert.Raw}, {DER: p.Get("leaf2").Cert.Raw}}, nil)
+	got := fetchAIA(ctx, nil, nil, "", []Certificate{{DER: p.Get("leaf").Cert.Raw}, {DER: p.Get("leaf2").Cert.Raw}}, nil)
 	if len(got) != 3 {
 		t.Fatalf("%d fetches, want 3 (each URL once): %+v", len(got), got)
 	}
@@ -178,10 +178,10 @@ func TestFetchAIASkipsKnownIssuers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	sent := []Certificate{{DER: leaf.Cert.Raw}, {DER: inter.Cert.Raw}}
-	if got := fetchAIA(ctx, nil, nil, sent, [][]byte{p.Get("root").Cert.RawSubject}); len(got) != 0 {
+	if got := fetchAIA(ctx, nil, nil, "", sent, [][]byte{p.Get("root").Cert.RawSubject}); len(got) != 0 {
 		t.Errorf("fetched %+v; the root is known and the leaf's issuer was sent", got)
 	}
-	if got := fetchAIA(ctx, nil, nil, sent, nil); len(got) != 1 || got[0].URL != url {
+	if got := fetchAIA(ctx, nil, nil, "", sent, nil); len(got) != 1 || got[0].URL != url {
 		t.Errorf("without known roots: %+v, want one fetch of the root", got)
 	}
 }

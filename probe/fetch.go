@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -227,4 +228,20 @@ func fetchErrorText(err error) string {
 		return pe.Error()
 	}
 	return strings.TrimSpace(err.Error())
+}
+
+// fetchScope names what a probe's certificate-derived fetches may reach
+// and through which proxy: the FetchCache key starts with it, so that a
+// cached answer reaches only probes whose own policy would have fetched
+// it (a public target never gets the answer of a private URL fetched for
+// a private one, nor one fetched through another proxy). Hashed: a proxy
+// URL can hold credentials.
+func fetchScope(opts Options, targetPrivate bool) string {
+	o := opts.Connect
+	s := fmt.Sprintf("allow-private=%t target-private=%t proxy=%q", opts.FetchPolicy.AllowPrivate, targetPrivate, o.Proxy)
+	if o.Env != nil {
+		s += fmt.Sprintf(" env=%q,%q,%q", o.Env.HTTPProxy, o.Env.HTTPSProxy, o.Env.NoProxy)
+	}
+	sum := sha256.Sum256([]byte(s))
+	return string(sum[:])
 }

@@ -3,8 +3,11 @@ package probe
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
 // TestSharedFetchCache: a long-lived cache reuses a usable answer until
@@ -79,5 +82,36 @@ func TestRunFetchCacheKeepsFailures(t *testing.T) {
 	c.rev.once(context.Background(), "k", f)
 	if _, cached, _ := c.rev.once(context.Background(), "k", f); !cached || n != 1 {
 		t.Fatalf("fetched %d times, want 1", n)
+	}
+}
+
+// TestFetchCacheScoped: probes share a cached answer only within one
+// fetch scope (policy, target privacy, proxy): a probe whose policy or
+// proxy differs fetches for itself.
+func TestFetchCacheScoped(t *testing.T) {
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n++; w.Write([]byte("crl")) }))
+	defer srv.Close()
+	cache := NewFetchCache()
+	private := fetchScope(Options{}, true)
+	scopes := []string{
+		private,
+		private, // the same: answered from the cache
+		fetchScope(Options{}, false),
+		fetchScope(Options{FetchPolicy: FetchPolicy{AllowPrivate: true}}, false),
+		fetchScope(Options{Connect: dial.Options{Proxy: "http://proxy.example:3128"}}, true),
+	}
+	for i, sc := range scopes {
+		f := &fetcher{client: srv.Client(), cache: cache, scope: sc, perRequest: 5 * time.Second}
+		r := f.get(context.Background(), SourceCRL, srv.URL+"/x.crl", nil, 1<<10, false)
+		if r.Error != nil {
+			t.Fatal(r.Error)
+		}
+		if want := i == 1; r.Cached != want {
+			t.Errorf("scope %d: cached = %v, want %v", i, r.Cached, want)
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d requests, want 4 (one per distinct scope)", n)
 	}
 }

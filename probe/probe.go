@@ -163,7 +163,9 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	// resolved to.
 	fc := newFetchClient(opts.FetchPolicy, targetIsPrivate(rec), proxyFunc)
 	defer fc.close()
+	scope := fetchScope(opts, targetIsPrivate(rec))
 	rev := opts.Revocation
+	rev.scope = scope
 	if rev.Client == nil {
 		rev.Client = fc.Client
 	}
@@ -248,7 +250,11 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 		if client == nil {
 			client = fc.Client
 		}
-		rec.AIA = fetchAIA(ctx, client, opts.Revocation.Cache, rec.Chain(), known)
+		aiaScope := scope
+		if opts.AIAClient != nil {
+			aiaScope = "caller's client"
+		}
+		rec.AIA = fetchAIA(ctx, client, opts.Revocation.Cache, aiaScope, rec.Chain(), known)
 	}
 	// The rest of revocation runs after AIA so that fetched intermediates
 	// can serve as issuers of the certificates whose issuer the server

@@ -50,6 +50,10 @@ type RevocationOptions struct {
 	// probes of the run (see FetchCache); nil makes a cache for this probe
 	// alone (a CRL shared by two certificates is still fetched once).
 	Cache *FetchCache
+	// scope names what the fetch policy and proxy allow (Run sets it):
+	// an answer in Cache is shared only between probes of one scope, so a
+	// probe never gets an answer its own policy would not have fetched.
+	scope string
 	// Staple is the OCSP response the server stapled for the leaf. When it
 	// is usable (parses, signed by the issuer or its delegate, good or
 	// revoked, current) the leaf's responder is not asked again.
@@ -136,7 +140,7 @@ func startRevocation(ctx context.Context, o RevocationOptions) *revocationRun {
 		return rr
 	}
 	rr.ctx, rr.cancel = context.WithTimeout(ctx, budget)
-	rr.f = &fetcher{client: o.Client, cache: o.Cache, perRequest: max(budget/2, 100*time.Millisecond)}
+	rr.f = &fetcher{client: o.Client, cache: o.Cache, scope: o.scope, perRequest: max(budget/2, 100*time.Millisecond)}
 	if rr.f.cache == nil {
 		rr.f.cache = NewFetchCache()
 	}
@@ -320,6 +324,7 @@ type fetcher struct {
 	client     *http.Client
 	perRequest time.Duration
 	cache      *FetchCache
+	scope      string
 }
 
 // statusOf fetches cert's status: each OCSP URL until one gives a usable
@@ -451,7 +456,7 @@ func (f *fetcher) ocsp(ctx context.Context, responder string, req []byte, bounde
 // identical requests are made once per run. A bounded request may take
 // only the per-request share of the budget.
 func (f *fetcher) get(ctx context.Context, source, u string, body []byte, limit int64, bounded bool) RevocationFetch {
-	key := source + " " + u + " " + string(body)
+	key := f.scope + "\x00" + source + " " + u + " " + string(body)
 	r, cached, ok := f.cache.rev.once(ctx, key, func() RevocationFetch {
 		return f.do(ctx, source, u, body, limit, bounded)
 	})

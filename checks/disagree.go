@@ -97,7 +97,7 @@ func chainAlternativePath(in *Input) []Finding {
 		Evidence: []string{"path judged: " + pathNames(tr.Path)},
 		Fix: []Step{
 			Say("Send only the certificates of the valid path, leaf first: remove the other issuer(s) from the chain file."),
-			Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(in.Rec.Target.Input)+" --fix-bundle fullchain.pem"),
+			rerun(in, "--fix-bundle fullchain.pem"),
 		},
 	}
 	var opensslFails, gnutlsExpired, gnutlsNotCA bool

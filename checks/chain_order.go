@@ -54,7 +54,7 @@ func firstNotLeaf(in *Input) []Finding {
 		},
 		Fix: []Step{
 			Say("Put the leaf first in the chain file, then each intermediate in issuing order, and make sure the key configured with it is the leaf's; then reload the server."),
-			Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(in.Rec.Target.Input)+" --fix-bundle fullchain.pem"),
+			rerun(in, "--fix-bundle fullchain.pem"),
 			Set("nginx", "ssl_certificate     /etc/nginx/fullchain.pem;   # leaf first\nssl_certificate_key /etc/nginx/server.key;"),
 		},
 	}

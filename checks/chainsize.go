@@ -131,7 +131,7 @@ func chainTooLarge(in *Input) []Finding {
 		Clients: clients,
 		Fix: []Step{
 			Say("Send only the leaf and the intermediate(s) between it and the root: drop the root, duplicates and certificates of other chains (chain-extra-certs lists them). If the leaf itself is large, split its names over several certificates."),
-			Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(in.Rec.Target.Input)+" --fix-bundle fullchain.pem"),
+			rerun(in, "--fix-bundle fullchain.pem"),
 			Say("A Java client can be given larger limits until the server is fixed:"),
 			Set("java", "-Djdk.tls.maxHandshakeMessageSize=262144 -Djdk.tls.maxCertificateChainLength=20"),
 		},

@@ -76,7 +76,10 @@ func verifierDisagreement(in *Input) []Finding {
 			Detail:   fmt.Sprintf("crypto/x509.Verify builds a valid path to %s: %s. tlsdoctor's own path analysis did not (it links certificates the way OpenSSL does, refusing an issuer whose key identifier does not match, and it stops after %d signature checks). Go clients connect; check the findings above against the other clients you use.", store, pathNames(g.WithAIAChains[0]), maxSigChecks),
 			Evidence: []string{describeGo(g, store), "tlsdoctor's path: " + pathNames(tr.Path) + " (" + tr.Verdict + ")"},
 			Clients:  []ClientVerdict{connects("go", "connects: crypto/x509 builds "+pathNames(g.WithAIAChains[0]))},
-			Fix:      []Step{Say("Send the chain Go built, leaf first, so that every client builds the same path:"), Cmd("openssl", "openssl s_client -connect "+ShellQuote(target(in))+" -showcerts </dev/null")},
+			Fix: []Step{
+				Say("Send the chain Go built (above), leaf first, so that every client builds the same path. What the server sends now:"),
+				sClient(in, "-showcerts </dev/null"),
+			},
 		}
 		if tr.Cut {
 			f.Evidence = append(f.Evidence, fmt.Sprintf("tlsdoctor's path search stopped after %d signature checks", maxSigChecks))
@@ -97,7 +100,7 @@ func chainAlternativePath(in *Input) []Finding {
 		Evidence: []string{"path judged: " + pathNames(tr.Path)},
 		Fix: []Step{
 			Say("Send only the certificates of the valid path, leaf first: remove the other issuer(s) from the chain file."),
-			Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(in.Rec.Target.Input)+" --fix-bundle fullchain.pem"),
+			rerun(in, "--fix-bundle fullchain.pem"),
 		},
 	}
 	var opensslFails, gnutlsExpired, gnutlsNotCA bool

@@ -59,9 +59,16 @@ func keyIDMismatch(in *Input) []Finding {
 		},
 		Fix: []Step{
 			Say(fmt.Sprintf("Send the issuer certificate whose subject key identifier is %X (the one that issued %q; your CA's download page or the bundle it sent with the certificate), instead of this one.", child.AuthorityKeyId, Name(child))),
-			Cmd("openssl", "openssl x509 -in server.crt -noout -ext authorityKeyIdentifier"),
 		},
 	}
+	// The leaf is the user's server.crt; an intermediate, the file named
+	// after it (as chain-incomplete and chain-order name them).
+	file := "server.crt"
+	if child != tr.Path[0] {
+		file = fileNames([]*x509.Certificate{child})[0]
+		f.Fix = append(f.Fix, Say(fmt.Sprintf("The identifier %q names, with %q saved as %s:", Name(child), Name(child), file)))
+	}
+	f.Fix = append(f.Fix, Cmd("openssl", "openssl x509 -in "+file+" -noout -ext authorityKeyIdentifier"))
 	if g := in.GoVerify(0); g != nil {
 		if g.OK() {
 			f.Clients = append(f.Clients, connects("go", "connects: crypto/x509 builds "+pathNames(g.Chains[0])))

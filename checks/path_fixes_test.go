@@ -3,6 +3,7 @@ package checks_test
 import (
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,6 +84,7 @@ func TestPathFixCommandsRun(t *testing.T) {
 		{"critical-ext-leaf", "unknown-critical-extension", "critical"},
 		{"nc-dn-int-permitted-outside", "name-constraint-violation", "permitted subtree violation"},
 		{"nc-dn-int-permitted-inside", "unknown-critical-extension", "DirName:C = DE, O = Partner"},
+		{"aki-mismatch", "key-id-mismatch", "X509v3 Authority Key Identifier"},
 	} {
 		t.Run(tc.caseName, func(t *testing.T) {
 			c := caseByName(t, tc.caseName)
@@ -100,6 +102,42 @@ func TestPathFixCommandsRun(t *testing.T) {
 				t.Errorf("%s printed\n%s\nwhich does not say %q", cmds[0], out, tc.want)
 			}
 		})
+	}
+}
+
+// TestKeyIDMismatchFixShowsTheChild: when the certificate whose issuer
+// does not match is an intermediate, the printed openssl command shows
+// that intermediate's authority key identifier, not the leaf's.
+func TestKeyIDMismatchFixShowsTheChild(t *testing.T) {
+	h := "host.example.com"
+	c := pathCase{name: "aki-mismatch-intermediate", specs: []fixtures.CertSpec{
+		caSpec("top", "root", nil),
+		{Name: "top-b", Parent: "root", CommonName: "CA top", IsCA: true, KeyFrom: "top", Mutate: func(c *x509.Certificate) { c.SubjectKeyId = []byte{9, 9, 9, 9} }},
+		caSpec("int", "top", nil), leafSpec("leaf", "int", h)},
+		serve: []string{"leaf", "int", "top-b"}, host: h}
+	p := pathPKI(t, now, c)
+	f := find(checks.Run(pathRecord(p, c), caseEnv(p, c)), "key-id-mismatch")
+	if f == nil {
+		t.Fatal("no key-id-mismatch")
+	}
+	cmds := checks.Commands(f.Fix, "openssl")
+	if len(cmds) != 1 {
+		t.Fatalf("want one openssl command: %+v", f.Fix)
+	}
+	dir := writeCase(t, p, c)
+	// The user saves each certificate under the name the fix gives it.
+	file := strings.Fields(cmds[0])[3]
+	if file != "server.crt" {
+		if err := os.WriteFile(filepath.Join(dir, file), p.Get("int").PEM(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []string
+	for _, b := range p.Get("int").Cert.AuthorityKeyId {
+		want = append(want, fmt.Sprintf("%02X", b))
+	}
+	if out := sh(t, dir, cmds[0], "", "openssl"); !strings.Contains(out, strings.Join(want, ":")) {
+		t.Errorf("%s printed\n%s\nnot the intermediate's authority key identifier %s", cmds[0], out, strings.Join(want, ":"))
 	}
 }
 

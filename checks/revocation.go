@@ -497,27 +497,14 @@ func judgeCRL(raw []byte, cert, issuer *x509.Certificate, now time.Time) Revocat
 		a.Verdict, a.Problem = AnswerInvalid, fmt.Sprintf("its signature does not verify with the key of the issuer %q", Name(issuer))
 		return a
 	}
-	a.SignedBy = "the issuer " + Name(issuer)
-	if rl.ThisUpdate.After(now.Add(revocationSkew)) {
-		a.Verdict, a.Problem, a.OpenSSL = AnswerInvalid, "its thisUpdate is in the future (the CA's clock or ours is wrong)", opensslCRLFuture
-		return a
-	}
-	if p, o := crlScopeProblem(factsOf(rl), cert); p != "" {
-		a.Verdict, a.Problem, a.OpenSSL = AnswerInvalid, p, o
-		return a
-	}
+	var entry *probe.CRLEntry
 	for _, e := range rl.RevokedCertificateEntries {
 		if e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
-			a.Verdict, a.RevokedAt, a.Reason = AnswerRevoked, e.RevocationTime, reasonName(e.ReasonCode)
-			return a
+			entry = &probe.CRLEntry{RevocationTime: e.RevocationTime, ReasonCode: e.ReasonCode}
+			break
 		}
 	}
-	if !rl.NextUpdate.IsZero() && now.After(rl.NextUpdate.Add(revocationSkew)) {
-		a.Verdict, a.Problem, a.OpenSSL = AnswerStale, "expired "+human(now.Sub(rl.NextUpdate))+" ago (nextUpdate passed); the serial is not listed", opensslCRLExpired
-		return a
-	}
-	a.Verdict = AnswerGood
-	return a
+	return judgeSignedCRL(a, factsOf(rl), entry, cert, issuer, now)
 }
 
 // judgeCRLSummary is judgeCRL for a CRL the record kept as a summary
@@ -552,21 +539,29 @@ func judgeCRLSummary(s *probe.CRLSummary, cert, issuer *x509.Certificate, now ti
 		a.Verdict, a.Problem = AnswerInvalid, fmt.Sprintf("its signature does not verify with the key of the issuer %q", Name(issuer))
 		return a
 	}
+	return judgeSignedCRL(a, factsOfSummary(s), s.Entry, cert, issuer, now)
+}
+
+// judgeSignedCRL is the end of judgeCRL and judgeCRLSummary, for a CRL of
+// cert's issuer whose signature verified (a holds its thisUpdate and
+// nextUpdate): its times, its scope, and cert's entry (nil when the serial
+// is not listed).
+func judgeSignedCRL(a RevocationAnswer, facts crlFacts, entry *probe.CRLEntry, cert, issuer *x509.Certificate, now time.Time) RevocationAnswer {
 	a.SignedBy = "the issuer " + Name(issuer)
-	if s.ThisUpdate.After(now.Add(revocationSkew)) {
+	if a.ThisUpdate.After(now.Add(revocationSkew)) {
 		a.Verdict, a.Problem, a.OpenSSL = AnswerInvalid, "its thisUpdate is in the future (the CA's clock or ours is wrong)", opensslCRLFuture
 		return a
 	}
-	if p, o := crlScopeProblem(factsOfSummary(s), cert); p != "" {
+	if p, o := crlScopeProblem(facts, cert); p != "" {
 		a.Verdict, a.Problem, a.OpenSSL = AnswerInvalid, p, o
 		return a
 	}
-	if e := s.Entry; e != nil {
-		a.Verdict, a.RevokedAt, a.Reason = AnswerRevoked, e.RevocationTime, reasonName(e.ReasonCode)
+	if entry != nil {
+		a.Verdict, a.RevokedAt, a.Reason = AnswerRevoked, entry.RevocationTime, reasonName(entry.ReasonCode)
 		return a
 	}
-	if !s.NextUpdate.IsZero() && now.After(s.NextUpdate.Add(revocationSkew)) {
-		a.Verdict, a.Problem, a.OpenSSL = AnswerStale, "expired "+human(now.Sub(s.NextUpdate))+" ago (nextUpdate passed); the serial is not listed", opensslCRLExpired
+	if !a.NextUpdate.IsZero() && now.After(a.NextUpdate.Add(revocationSkew)) {
+		a.Verdict, a.Problem, a.OpenSSL = AnswerStale, "expired "+human(now.Sub(a.NextUpdate))+" ago (nextUpdate passed); the serial is not listed", opensslCRLExpired
 		return a
 	}
 	a.Verdict = AnswerGood

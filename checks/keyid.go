@@ -43,7 +43,7 @@ func keyIDMismatch(in *Input) []Finding {
 	}
 	f := Finding{
 		Title: fmt.Sprintf("%q is sent, but its key identifier is not the one %q names as its issuer's", Name(p), Name(child)),
-		Detail: fmt.Sprintf("%q signed %q, but %q's authority key identifier names another key than %q's subject key identifier: the issuer was re-issued, or the certificate was signed by a copy of the CA with other extensions. OpenSSL (curl, Python) and GnuTLS use the key identifiers to find the issuer and report it as missing; Go and Java link by name and signature and connect.",
+		Detail: fmt.Sprintf("%q signed %q, but %q's authority key identifier names another key than %q's subject key identifier: the issuer was re-issued, or the certificate was signed by a copy of the CA with other extensions. OpenSSL (curl, Python) and GnuTLS use the key identifiers to find the issuer and report it as missing; Go and Java link by name and signature, so the key identifiers alone do not stop them (each client's line below says whether it connects).",
 			Name(p), Name(child), Name(child), Name(p)),
 		Evidence: []string{
 			fmt.Sprintf("%s: authority key identifier %X", Name(child), child.AuthorityKeyId),

@@ -5,39 +5,40 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
-	"os"
 	"strings"
+	"syscall"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 )
 
-// ReadFile reads path ("-" is stdin) up to MaxFileSize.
+// ReadFile reads path ("-" is stdin) up to MaxFileSize, with
+// inputfile.Read for a path: a device is refused and a FIFO or pipe that
+// sends nothing fails after inputfile.PipeTimeout instead of hanging.
 func ReadFile(path string, stdin io.Reader) ([]byte, error) {
-	var r io.Reader
-	if path == "-" {
-		if stdin == nil {
-			return nil, inputErr("-", ErrNotAStore, "pipe the file in: kubectl get secret NAME -o yaml | tlsdoctor inspect -", "no standard input")
-		}
-		r = stdin
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
+	const tooLargeHint = "a keystore or certificate file is far smaller; is this the right file?"
+	if path != "-" {
+		data, err := inputfile.Read(path, MaxFileSize)
+		switch {
+		case errors.Is(err, inputfile.ErrTooLarge):
+			return nil, inputErr(path, ErrTooLarge, tooLargeHint, "%v", err)
+		case errors.Is(err, inputfile.ErrNotAFile), errors.Is(err, inputfile.ErrTimeout):
+			return nil, inputErr(path, ErrNotAStore, "give a file, not a device or a pipe", "%v", err)
+		case errors.As(err, new(syscall.Errno)):
 			return nil, inputErr(path, err, "check the path", "cannot read: %v", err)
+		case err != nil: // "is a directory"
+			return nil, inputErr(path, ErrNotAStore, "give a file, not a directory", "%v", err)
 		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return nil, inputErr(path, ErrNotAStore, "give a file, not a directory", "is a directory")
-		}
-		r = f
+		return data, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if stdin == nil {
+		return nil, inputErr("-", ErrNotAStore, "pipe the file in: kubectl get secret NAME -o yaml | tlsdoctor inspect -", "no standard input")
+	}
+	data, err := io.ReadAll(io.LimitReader(stdin, MaxFileSize+1))
 	if err != nil {
 		return nil, inputErr(path, err, "", "cannot read: %v", err)
 	}
 	if len(data) > MaxFileSize {
-		return nil, inputErr(path, ErrTooLarge, "a keystore or certificate file is far smaller; is this the right file?", "is larger than %d MiB", MaxFileSize>>20)
+		return nil, inputErr(path, ErrTooLarge, tooLargeHint, "is larger than %d MiB", MaxFileSize>>20)
 	}
 	return data, nil
 }

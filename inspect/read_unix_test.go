@@ -38,3 +38,24 @@ func TestReadFileNotAFile(t *testing.T) {
 		}
 	}
 }
+
+// -Djava.security.properties names a file the user typed: a FIFO or a
+// device there fails at once instead of hanging or filling memory.
+func TestReadPropertiesNotAFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	for _, path := range []string{fifo, "/dev/zero"} {
+		done := make(chan error, 1)
+		go func() { _, err := readProperties(path); done <- err }()
+		select {
+		case err := <-done:
+			if path == "/dev/zero" && err == nil {
+				t.Errorf("%s: read as a properties file", path)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatalf("%s: readProperties still reading after 3s", path)
+		}
+	}
+}

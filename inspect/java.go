@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 )
 
 // The truststore a JVM reads is decided, in order, by the system property
@@ -234,7 +236,7 @@ func resolve(dir, p string) string {
 }
 
 func releaseVersion(home string) string {
-	data, err := os.ReadFile(filepath.Join(home, "release"))
+	data, err := inputfile.Read(filepath.Join(home, "release"), inputfile.MaxPasswordFile)
 	if err != nil {
 		return ""
 	}
@@ -249,12 +251,9 @@ func releaseVersion(home string) string {
 // readProperties reads a java.util.Properties file: key=value or key:
 // value or key value, # and ! comments, backslash line continuations.
 func readProperties(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, MaxFileSize)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %v", path, errors.Unwrap(err))
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("%s is too large", path)
+		return nil, fmt.Errorf("cannot read %s: %v", path, err)
 	}
 	return parseProperties(data), nil
 }

@@ -5,39 +5,41 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
-	"os"
 	"strings"
+	"syscall"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 )
 
-// ReadFile reads path ("-" is stdin) up to MaxFileSize.
+// ReadFile reads path ("-" is stdin) up to MaxFileSize, with
+// inputfile.Read for a path: a device is refused and a FIFO or pipe that
+// sends nothing fails after inputfile.PipeTimeout instead of hanging.
 func ReadFile(path string, stdin io.Reader) ([]byte, error) {
-	var r io.Reader
-	if path == "-" {
-		if stdin == nil {
-			return nil, inputErr("-", ErrNotAStore, "pipe the file in: kubectl get secret NAME -o yaml | tlsdoctor inspect -", "no standard input")
-		}
-		r = stdin
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
+	const tooLargeHint = "a keystore or certificate file is far smaller; is this the right file?"
+	if path != "-" {
+		data, err := inputfile.Read(path, MaxFileSize)
+		switch {
+		case errors.Is(err, inputfile.ErrTooLarge):
+			return nil, inputErr(path, ErrTooLarge, tooLargeHint, "%v", err)
+		case errors.Is(err, inputfile.ErrNotAFile), errors.Is(err, inputfile.ErrTimeout):
+			return nil, inputErr(path, ErrNotAStore, "give a file, not a device or a pipe", "%v", err)
+		case errors.As(err, new(syscall.Errno)):
 			return nil, inputErr(path, err, "check the path", "cannot read: %v", err)
+		case err != nil: // "is a directory"
+			return nil, inputErr(path, ErrNotAStore, "give a file, not a directory", "%v", err)
 		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return nil, inputErr(path, ErrNotAStore, "give a file, not a directory", "is a directory")
-		}
-		r = f
+		return data, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if stdin == nil {
+		return nil, inputErr("-", ErrNotAStore, "pipe the file in: kubectl get secret NAME -o yaml | tlsdoctor inspect -", "no standard input")
+	}
+	data, err := io.ReadAll(io.LimitReader(stdin, MaxFileSize+1))
 	if err != nil {
 		return nil, inputErr(path, err, "", "cannot read: %v", err)
 	}
 	if len(data) > MaxFileSize {
-		return nil, inputErr(path, ErrTooLarge, "a keystore or certificate file is far smaller; is this the right file?", "is larger than %d MiB", MaxFileSize>>20)
+		return nil, inputErr(path, ErrTooLarge, tooLargeHint, "is larger than %d MiB", MaxFileSize>>20)
 	}
 	return data, nil
 }
@@ -110,7 +112,7 @@ func passwordHint(o Options) string {
 func readJKSStore(s *Store, data []byte, o Options) error {
 	f, err := parseJKS(data)
 	if err != nil {
-		return inputErr(o.Name, ErrCorrupt, "check it with: keytool -list -keystore "+o.Name, "%s: %v", s.Format, err)
+		return inputErr(o.Name, ErrCorrupt, "check it with: keytool -list -keystore "+checks.ShellQuote(o.Name), "%s: %v", s.Format, err)
 	}
 	var storePW *string
 	for _, c := range candidates(o.Password) {
@@ -124,7 +126,7 @@ func readJKSStore(s *Store, data []byte, o Options) error {
 	case storePW != nil:
 		s.Integrity = "verified"
 	case o.Password.Set && !f.truncated:
-		return inputErr(o.Name, ErrWrongPassword, "check it with: keytool -list -keystore "+o.Name,
+		return inputErr(o.Name, ErrWrongPassword, "check it with: keytool -list -keystore "+checks.ShellQuote(o.Name),
 			"wrong password: the %s keystore's integrity check fails with the password given (keytool says \"Keystore was tampered with, or password was incorrect\")", s.Format)
 	case f.truncated:
 		s.Integrity = "not verified (a JCEKS secret key entry stops tlsdoctor's reading; later entries are not shown)"
@@ -217,7 +219,7 @@ func openJKSKey(work *budget, e *Entry, der []byte, storePW *string, o Options) 
 func readPKCS12Store(s *Store, data []byte, o Options) error {
 	f, err := parseP12(data)
 	if err != nil {
-		return inputErr(o.Name, ErrCorrupt, "check it with: openssl pkcs12 -info -noout -in "+o.Name, "%v", err)
+		return inputErr(o.Name, ErrCorrupt, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name), "%v", err)
 	}
 	s.Protection = f.protection()
 	var pw *string
@@ -236,7 +238,7 @@ func readPKCS12Store(s *Store, data []byte, o Options) error {
 		}
 		if pw == nil {
 			if o.Password.Set {
-				return inputErr(o.Name, ErrWrongPassword, "check it with: openssl pkcs12 -info -noout -in "+o.Name,
+				return inputErr(o.Name, ErrWrongPassword, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name),
 					"wrong password: the PKCS#12 file's MAC (%s) does not verify with the password given (keytool says \"keystore password was incorrect\")", s.Protection.MAC)
 			}
 			return inputErr(o.Name, ErrNeedPassword, passwordHint(o), "is a PKCS#12 file protected by a password, and neither changeit nor the empty password opens it")
@@ -266,9 +268,9 @@ func readPKCS12Store(s *Store, data []byte, o Options) error {
 	bags, err := f.bags(*pw, keyPW)
 	if err != nil {
 		if errors.Is(err, ErrWrongPassword) {
-			return inputErr(o.Name, ErrWrongPassword, "check it with: openssl pkcs12 -info -noout -in "+o.Name, "the MAC verifies but the certificates do not decrypt with the same password (a file with two passwords?)")
+			return inputErr(o.Name, ErrWrongPassword, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name), "the MAC verifies but the certificates do not decrypt with the same password (a file with two passwords?)")
 		}
-		return inputErr(o.Name, ErrCorrupt, "check it with: openssl pkcs12 -info -noout -in "+o.Name, "%v", err)
+		return inputErr(o.Name, ErrCorrupt, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name), "%v", err)
 	}
 	s.Entries = pkcs12Entries(bags)
 	return nil

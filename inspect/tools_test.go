@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -242,5 +243,38 @@ func TestJavaLoadMessages(t *testing.T) {
 	}
 	if java := got["openssl.p12 PKCS12"]; java != "OK 0" {
 		t.Errorf("openssl truststore: Java 17 printed %q; pkcs12-not-java-trusted says it sees no entry", java)
+	}
+}
+
+// A .p7b, DER or PEM, is refused with a hint whose openssl command,
+// pasted as printed (the file name has a space), extracts the
+// certificates tlsdoctor then reads.
+func TestPKCS7HintRuns(t *testing.T) {
+	p := pki(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "chain.pem", p.PEMBundle("leaf", "intermediate"))
+	for _, form := range []string{"DER", "PEM"} {
+		t.Run(form, func(t *testing.T) {
+			name := "my " + form + " bundle.p7b"
+			tool(t, dir, "openssl", "crl2pkcs7", "-nocrl", "-certfile", "chain.pem", "-outform", form, "-out", name)
+			data, err := ReadFile(filepath.Join(dir, name), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Read(data, Options{Name: name})
+			var ie *InputError
+			if !errors.As(err, &ie) || !strings.Contains(ie.Msg, "PKCS#7") {
+				t.Fatalf("%v, want the PKCS#7 error", err)
+			}
+			hint, ok := strings.CutPrefix(ie.Hint, "extract the certificates: ")
+			if !ok {
+				t.Fatalf("hint %q", ie.Hint)
+			}
+			os.Remove(filepath.Join(dir, "certs.pem"))
+			runFix(t, dir, hint)
+			if s := readPath(t, filepath.Join(dir, "certs.pem"), Options{}); len(s.Entries) != 2 {
+				t.Errorf("certs.pem: %d entries, want the two certificates", len(s.Entries))
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -252,5 +253,43 @@ func TestParserShares(t *testing.T) {
 	}
 	if plain[0] == got[0][0] || !plain[0].Equal(got[0][0]) {
 		t.Error("Mozilla() without a Parser should parse its own, equal, certificates")
+	}
+}
+
+// A subject is the server's text: a newline in its CN must not write
+// lines of the server's choosing into an exported PEM truststore through
+// the "# subject" comment (a stray BEGIN line or text that OpenSSL or a
+// reviewer of the file then reads).
+func TestWritePEMCommentIsOneLine(t *testing.T) {
+	cn := "Shown CA\n-----BEGIN CERTIFICATE-----\nnot a comment\r\n"
+	p, err := fixtures.Build(time.Now(), fixtures.CertSpec{Name: "shown", CommonName: cn, IsCA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "trust.pem")
+	if err := Write(f, FormatPEM, []*x509.Certificate{p.Get("shown").Cert}, []string{"shown"}, "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, begins := false, 0
+	for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(l, "-----BEGIN"):
+			in = true
+			begins++
+		case strings.HasPrefix(l, "-----END"):
+			in = false
+		case !in && !strings.HasPrefix(l, "# "):
+			t.Errorf("line %q outside the certificate is not a comment:\n%s", l, data)
+		}
+	}
+	if begins != 1 {
+		t.Errorf("%d BEGIN lines for one certificate:\n%s", begins, data)
+	}
+	if certs, _, err := Load(f, Password{}); err != nil || len(certs) != 1 {
+		t.Errorf("read back: %d certificates, %v", len(certs), err)
 	}
 }

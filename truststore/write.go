@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pavlo-v-chernykh/keystore-go/v4"
 	"software.sslmate.com/src/go-pkcs12"
@@ -25,7 +27,7 @@ func Write(path string, f Format, certs []*x509.Certificate, aliases []string, p
 	switch f {
 	case FormatPEM:
 		for _, c := range certs {
-			out = append(out, []byte(fmt.Sprintf("# %s\n# SHA-256 %s\n", c.Subject.String(), fingerprint(c)))...)
+			out = append(out, []byte(fmt.Sprintf("# %s\n# SHA-256 %s\n", oneLine(c.Subject.String()), fingerprint(c)))...)
 			out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
 		}
 	case FormatJKS:
@@ -89,3 +91,30 @@ func fingerprint(c *x509.Certificate) string {
 }
 
 func sha256sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// oneLine escapes what would end or disturb a "# subject" comment line:
+// control characters (a newline in a server's CN would otherwise write
+// lines of its choosing, a BEGIN line among them, into the file), the
+// Unicode line separators and invalid UTF-8, as \n, \x1b, \u2028, \xff.
+func oneLine(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case unicode.IsControl(r) && r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r == '\u2028' || r == '\u2029':
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += n
+	}
+	return b.String()
+}

@@ -183,8 +183,11 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Its chain is not the one whose revocation is recorded: it
+			// starts no revocation request.
 			ns := spec
 			ns.purpose, ns.target.SNI, ns.cert, ns.noCertReason, ns.noVerdictWait = PurposeNoSNI, "", nil, ReasonWithheld, true
+			ns.onChain = nil
 			a := attempt(ctx, ns)
 			rec.SNICheck = &a
 		}()

@@ -113,6 +113,7 @@ func directAttempt(ctx context.Context, opts Options, primary attemptSpec) *Atte
 	s.purpose, s.dialer, s.addrs = PurposeDirect, d, res.Dests
 	s.cert, s.noCertReason, s.noVerdictWait = nil, ReasonWithheld, true
 	s.connectTimeout = directConnectTimeout
+	s.onChain = nil // the proxied chain is the one whose revocation is recorded
 	a := attempt(ctx, s)
 	return &a
 }

@@ -30,8 +30,15 @@ func heapGrowth(f func()) uint64 {
 
 // A server that requests a client certificate and then answers the
 // verdict request with an endless status line: the probe reads at most
-// MaxLine of it, records a short status, and ends in time.
+// MaxLine of it, records a short status, and ends in time: on port 443
+// (HTTP from the start) and, in TLS 1.2 on another port, where the probe
+// asks whether the service speaks HTTP.
 func TestStatusLineFlood(t *testing.T) {
+	t.Run("https port", func(t *testing.T) { statusLineFlood(t, 443, 0) })
+	t.Run("unknown protocol", func(t *testing.T) { statusLineFlood(t, 0, tls.VersionTLS12) })
+}
+
+func statusLineFlood(t *testing.T, targetPort int, maxVersion uint16) {
 	p, err := fixtures.Build(time.Now(), fixtures.CertSpec{Name: "root", IsCA: true, CommonName: "Flood Root"},
 		fixtures.CertSpec{Name: "leaf", Parent: "root", DNSNames: []string{"localhost"}})
 	if err != nil {
@@ -42,7 +49,7 @@ func TestStatusLineFlood(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	cfg := &tls.Config{Certificates: []tls.Certificate{p.TLSCert("leaf")}, ClientAuth: tls.RequestClientCert}
+	cfg := &tls.Config{Certificates: []tls.Certificate{p.TLSCert("leaf")}, ClientAuth: tls.RequestClientCert, MaxVersion: maxVersion}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -69,12 +76,15 @@ func TestStatusLineFlood(t *testing.T) {
 		}
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
+	if targetPort == 0 {
+		targetPort = port
+	}
 	var rec *Record
 	t0 := time.Now()
 	grew := heapGrowth(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		rec, err = Run(ctx, Options{Target: Target{Host: "localhost", Port: 443, ConnectHost: "127.0.0.1", ConnectPort: port}})
+		rec, err = Run(ctx, Options{Target: Target{Host: "localhost", Port: targetPort, ConnectHost: "127.0.0.1", ConnectPort: port}})
 	})
 	if err != nil {
 		t.Fatal(err)

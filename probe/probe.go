@@ -16,8 +16,6 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -185,8 +183,11 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Its chain is not the one whose revocation is recorded: it
+			// starts no revocation request.
 			ns := spec
 			ns.purpose, ns.target.SNI, ns.cert, ns.noCertReason, ns.noVerdictWait = PurposeNoSNI, "", nil, ReasonWithheld, true
+			ns.onChain = nil
 			a := attempt(ctx, ns)
 			rec.SNICheck = &a
 		}()
@@ -522,41 +523,11 @@ func waitVerdict(ctx context.Context, conn *tls.Conn, t Target, alpn string, rtt
 	}
 	deadline := deadlineAfter()
 	_ = conn.SetDeadline(deadline)
-	plan := planVerdict(version, t, alpn)
-	if alpn == "h2" || plan == planProbeHTTP {
-		return httpVerdict(ctx, conn, t, alpn, deadline, plan == planProbeHTTP)
-	}
-	isHTTP := isHTTPTarget(t, alpn)
-	if isHTTP {
-		ph.Method = "http"
-		path := t.Path
-		if path == "" {
-			path = "/"
-		}
-		host := t.Host
-		if IsIP(host) && strings.Contains(host, ":") {
-			host = "[" + host + "]"
-		}
-		if t.Port != 443 {
-			host += ":" + strconv.Itoa(t.Port)
-		}
-		req := "HEAD " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: tlsdoctor\r\nConnection: close\r\n\r\n"
-		if _, err := conn.Write([]byte(req)); err != nil {
-			return verdictFromErr(ph, err)
-		}
-		// Only the status line is read, and at most MaxLine of it: a
-		// server that answers with an endless line must not fill memory
-		// or the record.
-		line, err := readLine(limitedReader(conn, MaxLine+2), MaxLine)
-		if err != nil && line == "" {
-			return verdictFromErr(ph, err)
-		}
-		if errors.Is(err, ErrLineTooLong) {
-			line = clamp(line, 200) + fmt.Sprintf(" (no end of line within %d bytes)", MaxLine)
-		}
-		ph.HTTPStatus = line
-		ph.Verdict = "accepted"
-		return ph
+	switch plan := planVerdict(version, t, alpn); {
+	case alpn == "h2" || plan == planHTTP:
+		return httpVerdict(ctx, conn, t, alpn, deadline, false)
+	case plan == planProbeHTTP:
+		return httpVerdict(ctx, conn, t, alpn, deadline, true)
 	}
 	buf := make([]byte, 1)
 	if n, err := conn.Read(buf); n > 0 || err == nil {

@@ -91,3 +91,59 @@ func TestRevocationStartsWithTheChain(t *testing.T) {
 		t.Errorf("revocation = %+v, want the leaf's fetch recorded", rec.Revocation)
 	}
 }
+
+// requestLog records the URL of every revocation request.
+type requestLog struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func (l *requestLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	l.mu.Lock()
+	l.urls = append(l.urls, r.Method+" "+r.URL.String())
+	l.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// Only the chain whose revocation is recorded is asked about early: the
+// check without SNI (another certificate here) asks no responder, so a
+// run makes the same requests with it as without it.
+func TestRevocationPrefetchOnlyForThePrimaryChain(t *testing.T) {
+	lab := testLab(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	named := &tls.Config{Certificates: []tls.Certificate{lab.PKI.TLSCert("leaf", "intermediate")}}
+	other := &tls.Config{Certificates: []tls.Certificate{lab.PKI.TLSCert("wrong-host", "intermediate")}}
+	go serveTLS(ln, &tls.Config{GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+		if h.ServerName == "" {
+			return other, nil
+		}
+		return named, nil
+	}})
+	port := ln.Addr().(*net.TCPAddr).Port
+	requests := func(mode probe.SNICheckMode) []string {
+		l := &requestLog{}
+		rec := run(t, probe.Options{
+			Target:     probe.Target{Input: fixtures.Host, Host: fixtures.Host, Port: port, ConnectHost: "127.0.0.1", ConnectPort: port},
+			SNICheck:   mode,
+			Revocation: probe.RevocationOptions{Mode: probe.RevocationFull, Client: &http.Client{Transport: l}},
+		}, 10*time.Second)
+		if a := rec.Primary(); a == nil || a.Outcome != "ok" {
+			t.Fatalf("primary = %+v", a)
+		}
+		if mode != probe.SNICheckOff && (rec.SNICheck == nil || rec.SNICheck.Outcome != "ok") {
+			t.Fatalf("sni check = %+v", rec.SNICheck)
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.urls
+	}
+	without, with := requests(probe.SNICheckOff), requests(probe.SNICheckAuto)
+	if len(with) != len(without) {
+		t.Errorf("with the check without SNI the run made %d revocation requests, without it %d:\nwith:    %q\nwithout: %q",
+			len(with), len(without), with, without)
+	}
+}

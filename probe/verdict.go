@@ -1,9 +1,10 @@
 package probe
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -71,16 +72,6 @@ func wantsVerdict(version uint16, t Target, alpn string) bool {
 	return planVerdict(version, t, alpn) != planNone
 }
 
-// isHTTPTarget is when waitVerdict sends an HTTP request straight away.
-func isHTTPTarget(t Target, alpn string) bool {
-	return alpn == "http/1.1" || alpn == "h2" || (alpn == "" && (t.Scheme == "https" || t.Port == 443))
-}
-
-// maxStatusLine bounds the HTTP status line read (RFC 9112 recommends
-// supporting at least 8000 octets for a request line; a status line is
-// far shorter).
-const maxStatusLine = 4096
-
 // httpRequest is the HEAD request the probe sends.
 func httpRequest(t Target) string {
 	path := t.Path
@@ -101,10 +92,15 @@ func hostHeader(t Target) string {
 	return host
 }
 
-// readStatusLine reads one line of at most maxStatusLine bytes.
+// readStatusLine reads the HTTP status line, and at most MaxLine of it:
+// a server that answers with an endless line must not fill memory or the
+// record. A longer line is kept short and says so.
 func readStatusLine(r io.Reader) (string, error) {
-	line, err := bufio.NewReaderSize(io.LimitReader(r, maxStatusLine), 512).ReadString('\n')
-	return strings.TrimRight(line, "\r\n"), err
+	line, err := readLine(limitedReader(r, MaxLine+2), MaxLine)
+	if errors.Is(err, ErrLineTooLong) {
+		return clamp(line, 200) + fmt.Sprintf(" (no end of line within %d bytes)", MaxLine), nil
+	}
+	return line, err
 }
 
 // probeHTTPAfterQuiet runs after a TLS 1.3 read in which the server

@@ -3,6 +3,7 @@ package certmemo
 import (
 	"bytes"
 	"crypto/x509"
+	"math/big"
 	"testing"
 	"time"
 
@@ -73,5 +74,34 @@ func TestParseOCSPForCert(t *testing.T) {
 				t.Fatalf("pass %d, %s: status %d serial %s, want %d %s", pass, c.Subject.CommonName, got.Status, got.SerialNumber, want.Status, want.SerialNumber)
 			}
 		}
+	}
+}
+
+// The key of a response and a serial cannot be the key of another pair:
+// the response with a few bytes appended (which does not parse) asked
+// about a serial made of the rest is not the first pair's answer.
+func TestParseOCSPForCertKeyIsUnambiguous(t *testing.T) {
+	now := time.Now()
+	p, err := fixtures.Build(now, fixtures.CertSpec{Name: "root", CommonName: "Memo Root", IsCA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := p.Get("root")
+	serial := big.NewInt(0x0102030405)
+	raw, err := ocsp.CreateResponse(root.Cert, root.Cert, ocsp.Response{Status: ocsp.Good, SerialNumber: serial, ThisUpdate: now, NextUpdate: now.Add(time.Hour)}, root.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseOCSPForCert(raw, &x509.Certificate{SerialNumber: serial}); err != nil {
+		t.Fatal(err)
+	}
+	// raw, the sign byte (2) and the serial's first byte (1) as a longer
+	// response; its second byte (2) reads as a positive sign, and the
+	// rest as the other serial.
+	longer := append(bytes.Clone(raw), 2, 1)
+	other := big.NewInt(0x030405)
+	_, wantErr := ocsp.ParseResponseForCert(longer, &x509.Certificate{SerialNumber: other}, nil)
+	if _, err := ParseOCSPForCert(longer, &x509.Certificate{SerialNumber: other}); (err == nil) != (wantErr == nil) {
+		t.Errorf("response with trailing bytes: error %v, want %v", err, wantErr)
 	}
 }

@@ -2,6 +2,7 @@ package certmemo
 
 import (
 	"crypto/x509"
+	"encoding/binary"
 
 	"golang.org/x/crypto/ocsp"
 )
@@ -22,10 +23,14 @@ var responses = newMemo[ocspResult](maxEntries, maxBytes)
 // signature (the callers check it with internal/sigmemo). The response is
 // shared: callers must not modify it.
 func ParseOCSPForCert(raw []byte, cert *x509.Certificate) (*ocsp.Response, error) {
-	// The result depends on raw and on cert's serial number only.
-	key := string(raw) + string([]byte{byte(cert.SerialNumber.Sign() + 1)}) + string(cert.SerialNumber.Bytes())
+	// The result depends on raw and on cert's serial number only. The
+	// serial, with its sign and length, comes first, so that no other
+	// response and serial make the same key.
+	serial := cert.SerialNumber.Bytes()
+	head := binary.BigEndian.AppendUint32([]byte{byte(cert.SerialNumber.Sign() + 1)}, uint32(len(serial)))
+	key := string(head) + string(serial) + string(raw)
 	r := responses.get(key, func(own []byte) ocspResult {
-		resp, err := ocsp.ParseResponseForCert(own[:len(raw)], cert, nil)
+		resp, err := ocsp.ParseResponseForCert(own[len(key)-len(raw):], cert, nil)
 		return ocspResult{resp, err}
 	})
 	return r.resp, r.err

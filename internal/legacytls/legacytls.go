@@ -136,7 +136,8 @@ func Send(ctx context.Context, dial DialFunc, h Hello) Result {
 	raw.capture = true
 	conn := ztls.Client(&helloOnly{Conn: raw, sigAlgs: h.SigAlgs}, cfg)
 	err = conn.HandshakeContext(ctx)
-	res := Result{Err: err, Silent: raw.read == 0, SigAlg: skeSigAlg(raw.flight)}
+	skeGroup, skeAlg := skeParams(raw.flight)
+	res := Result{Err: err, Silent: raw.read == 0, SigAlg: skeAlg}
 	log := conn.GetHandshakeLog()
 	if log != nil && log.ServerHello != nil {
 		sh := log.ServerHello
@@ -175,7 +176,7 @@ func Send(ctx context.Context, dial DialFunc, h Hello) Result {
 	}
 	if res.Group == 0 && res.Answered && res.Version <= ztls.VersionTLS12 {
 		// Not logged: signed with a scheme zcrypto does not check.
-		res.Group = skeGroup(raw.flight)
+		res.Group = skeGroup
 	}
 	// An alert the server sent arrives as a "remote error"; one we sent
 	// ourselves is a "local error" and says nothing about the server.

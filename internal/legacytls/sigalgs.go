@@ -82,25 +82,12 @@ func withSigAlgs(rec []byte, algs []uint16) ([]byte, error) {
 	return out, nil
 }
 
-// skeSigAlg finds the ServerKeyExchange in the server's first flight (raw
-// records as read) and returns the TLS 1.2 signature scheme it names, 0
-// when there is none (RSA key exchange, TLS 1.0/1.1, cut short).
-func skeSigAlg(flight []byte) uint16 {
-	_, alg := skeParams(flight)
-	return alg
-}
-
-// skeGroup is the named group of an ECDHE ServerKeyExchange in the
-// server's first flight, 0 when there is none: zcrypto logs the message
-// only when it could check its signature, and the scan offers schemes it
-// cannot check.
-func skeGroup(flight []byte) uint16 {
-	g, _ := skeParams(flight)
-	return g
-}
-
-// skeParams finds the ServerKeyExchange in flight and returns its ECDHE
-// named group (0 for DHE) and TLS 1.2 signature scheme.
+// skeParams finds the ServerKeyExchange in the server's first flight (raw
+// records as read) and returns its ECDHE named group (0 for DHE) and TLS
+// 1.2 signature scheme, zeros when there is none (RSA key exchange, TLS
+// 1.0/1.1, cut short). Send takes the group from it only when zcrypto
+// did not log the message: zcrypto logs it only when it could check its
+// signature, and the scan offers schemes it cannot check.
 func skeParams(flight []byte) (group, alg uint16) {
 	var hs []byte
 	s := cryptobyte.String(flight)

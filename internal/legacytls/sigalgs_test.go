@@ -105,7 +105,7 @@ func FuzzSKESigAlg(f *testing.F) {
 	f.Add(append([]byte{22, 3, 3, 0, byte(4 + len(ske)), 12, 0, 0, byte(len(ske))}, ske...))
 	f.Add([]byte{22, 3, 3, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_ = skeSigAlg(data)
+		_, _ = skeParams(data)
 	})
 }
 
@@ -117,14 +117,14 @@ func TestSKESigAlgLayouts(t *testing.T) {
 		want uint16
 	}{{ecdhe, 0x0201}, {dhe, 0x0601}, {ecdhe[:7], 0}} {
 		flight := append([]byte{22, 3, 3, 0, byte(4 + len(tt.ske)), 12, 0, 0, byte(len(tt.ske))}, tt.ske...)
-		if got := skeSigAlg(flight); got != tt.want {
+		if _, got := skeParams(flight); got != tt.want {
 			t.Errorf("SKE % x: %04x, want %04x", tt.ske, got, tt.want)
 		}
 	}
-	if g := skeGroup(append([]byte{22, 3, 3, 0, byte(4 + len(ecdhe)), 12, 0, 0, byte(len(ecdhe))}, ecdhe...)); g != 29 {
+	if g, _ := skeParams(append([]byte{22, 3, 3, 0, byte(4 + len(ecdhe)), 12, 0, 0, byte(len(ecdhe))}, ecdhe...)); g != 29 {
 		t.Errorf("ECDHE SKE group %d, want 29", g)
 	}
-	if g := skeGroup(append([]byte{22, 3, 3, 0, byte(4 + len(dhe)), 12, 0, 0, byte(len(dhe))}, dhe...)); g != 0 {
+	if g, _ := skeParams(append([]byte{22, 3, 3, 0, byte(4 + len(dhe)), 12, 0, 0, byte(len(dhe))}, dhe...)); g != 0 {
 		t.Errorf("DHE SKE group %d, want 0", g)
 	}
 }

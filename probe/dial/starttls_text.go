@@ -74,7 +74,7 @@ func smtp(x *exchange, hello string) error {
 	}
 	offered := false
 	for _, l := range lines {
-		if len(l) > 4 && strings.EqualFold(strings.Fields(l[4:] + " x")[0], "STARTTLS") {
+		if len(l) > 4 && strings.EqualFold(firstWord(l[4:]), "STARTTLS") {
 			offered = true
 		}
 	}
@@ -183,6 +183,36 @@ func imap(x *exchange) error {
 	return nil
 }
 
+// dotList reads the lines of a list up to its "." line (POP3's CAPA and
+// NNTP's CAPABILITIES answers, after their status line) and says whether
+// one of them starts with word.
+func (x *exchange) dotList(what, word string) (bool, error) {
+	found := false
+	for n := 0; ; n++ {
+		if n > maxReplyLines {
+			return false, x.fail(KindMalformed, "the %s answer has more than %d lines", what, maxReplyLines)
+		}
+		c, err := x.line()
+		if err != nil {
+			return false, err
+		}
+		if c == "." {
+			return found, nil
+		}
+		if strings.EqualFold(firstWord(c), word) {
+			found = true
+		}
+	}
+}
+
+// firstWord is the first space-separated word of s, "" for none.
+func firstWord(s string) string {
+	if w := strings.Fields(s); len(w) > 0 {
+		return w[0]
+	}
+	return ""
+}
+
 func pop3(x *exchange) error {
 	g, err := x.line()
 	if err != nil {
@@ -202,23 +232,10 @@ func pop3(x *exchange) error {
 	if err != nil {
 		return err
 	}
-	known, offered := false, false
-	if strings.HasPrefix(l, "+OK") {
-		known = true
-		for n := 0; ; n++ {
-			if n > maxReplyLines {
-				return x.fail(KindMalformed, "the CAPA answer has more than %d lines", maxReplyLines)
-			}
-			c, err := x.line()
-			if err != nil {
-				return err
-			}
-			if c == "." {
-				break
-			}
-			if strings.EqualFold(strings.Fields(c + " x")[0], "STLS") {
-				offered = true
-			}
+	known, offered := strings.HasPrefix(l, "+OK"), false
+	if known {
+		if offered, err = x.dotList("CAPA", "STLS"); err != nil {
+			return err
 		}
 	}
 	if known && !offered {
@@ -243,72 +260,43 @@ func pop3(x *exchange) error {
 }
 
 // ftpReply reads one FTP reply: "ddd text", or "ddd-text" up to a line
-// that starts with the same code and a space (RFC 959 section 4.2).
-func (x *exchange) ftpReply() (int, string, error) {
+// that starts with the same code and a space (RFC 959 section 4.2): its
+// code and its lines.
+func (x *exchange) ftpReply() (int, []string, error) {
 	l, err := x.line()
 	if err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
 	if len(l) < 3 || !digits(l[:3]) || (len(l) > 3 && l[3] != ' ' && l[3] != '-') {
-		return 0, "", x.fail(KindMalformed, "the server's answer is not an FTP reply: %q", clip(l))
+		return 0, nil, x.fail(KindMalformed, "the server's answer is not an FTP reply: %q", clip(l))
 	}
 	code, _ := strconv.Atoi(l[:3])
-	last := l
+	lines := []string{l}
 	if len(l) > 3 && l[3] == '-' {
-		for n := 0; ; n++ {
-			if n > maxReplyLines {
-				return 0, "", x.fail(KindMalformed, "the server's reply has more than %d lines", maxReplyLines)
+		for {
+			if len(lines) > maxReplyLines {
+				return 0, nil, x.fail(KindMalformed, "the server's reply has more than %d lines", maxReplyLines)
 			}
-			if last, err = x.line(); err != nil {
-				return 0, "", err
+			next, err := x.line()
+			if err != nil {
+				return 0, nil, err
 			}
-			if strings.HasPrefix(last, l[:3]+" ") || last == l[:3] {
+			lines = append(lines, next)
+			if strings.HasPrefix(next, l[:3]+" ") || next == l[:3] {
 				break
 			}
 		}
 	}
-	return code, clip(last), nil
-}
-
-// ftpFeatures reads the answer to FEAT: its code, and whether a feature
-// line names AUTH TLS.
-func (x *exchange) ftpFeatures() (int, bool, error) {
-	l, err := x.line()
-	if err != nil {
-		return 0, false, err
-	}
-	if len(l) < 3 || !digits(l[:3]) {
-		return 0, false, x.fail(KindMalformed, "the server's answer to FEAT is not an FTP reply: %q", clip(l))
-	}
-	code, _ := strconv.Atoi(l[:3])
-	if len(l) == 3 || l[3] != '-' {
-		return code, false, nil
-	}
-	auth := false
-	for n := 0; ; n++ {
-		if n > maxReplyLines {
-			return 0, false, x.fail(KindMalformed, "the FEAT answer has more than %d lines", maxReplyLines)
-		}
-		f, err := x.line()
-		if err != nil {
-			return 0, false, err
-		}
-		if strings.HasPrefix(f, l[:3]+" ") || f == l[:3] {
-			return code, auth, nil
-		}
-		if w := strings.Fields(strings.ToUpper(f)); len(w) >= 2 && w[0] == "AUTH" && strings.Contains(strings.Join(w[1:], " "), "TLS") {
-			auth = true
-		}
-	}
+	return code, lines, nil
 }
 
 func ftp(x *exchange) error {
-	code, last, err := x.ftpReply()
+	code, lines, err := x.ftpReply()
 	if err != nil {
 		return err
 	}
 	if code != 220 {
-		return x.fail(KindRejected, "the server's greeting is not 220 (ready): %q", last)
+		return x.fail(KindRejected, "the server's greeting is not 220 (ready): %q", lastLine(lines))
 	}
 	// FEAT (RFC 2389) lists AUTH TLS when it is offered: some servers
 	// answer AUTH TLS without TLS configured with a login error (vsftpd:
@@ -317,9 +305,15 @@ func ftp(x *exchange) error {
 	if err := x.send("FEAT"); err != nil {
 		return err
 	}
-	code, feats, err := x.ftpFeatures()
+	code, lines, err = x.ftpReply()
 	if err != nil {
 		return err
+	}
+	feats := false
+	for _, f := range lines[1:] {
+		if w := strings.Fields(strings.ToUpper(f)); len(w) >= 2 && w[0] == "AUTH" && strings.Contains(strings.Join(w[1:], " "), "TLS") {
+			feats = true
+		}
 	}
 	if code == 211 && !feats {
 		return x.fail(KindUnsupported, "the server's FEAT answer does not list AUTH TLS")
@@ -328,10 +322,11 @@ func ftp(x *exchange) error {
 	if err := x.send("AUTH TLS"); err != nil {
 		return err
 	}
-	code, last, err = x.ftpReply()
+	code, lines, err = x.ftpReply()
 	if err != nil {
 		return err
 	}
+	last := lastLine(lines)
 	switch {
 	case code == 234:
 		return nil
@@ -374,7 +369,7 @@ func sieve(x *exchange) error {
 	x.step = "capabilities"
 	offered := false
 	for _, c := range caps {
-		if strings.EqualFold(strings.Fields(c + " x")[0], `"STARTTLS"`) {
+		if strings.EqualFold(firstWord(c), `"STARTTLS"`) {
 			offered = true
 		}
 	}
@@ -414,23 +409,10 @@ func nntp(x *exchange) error {
 	if err != nil {
 		return err
 	}
-	known, offered := false, false
-	if strings.HasPrefix(l, "101") {
-		known = true
-		for n := 0; ; n++ {
-			if n > maxReplyLines {
-				return x.fail(KindMalformed, "the CAPABILITIES answer has more than %d lines", maxReplyLines)
-			}
-			c, err := x.line()
-			if err != nil {
-				return err
-			}
-			if c == "." {
-				break
-			}
-			if strings.EqualFold(strings.Fields(c + " x")[0], "STARTTLS") {
-				offered = true
-			}
+	known, offered := strings.HasPrefix(l, "101"), false
+	if known {
+		if offered, err = x.dotList("CAPABILITIES", "STARTTLS"); err != nil {
+			return err
 		}
 	}
 	if known && !offered {

@@ -13,9 +13,13 @@ import (
 // InspectJSON writes an inspect report as one JSON document
 // (docs/inspect.md).
 func InspectJSON(w io.Writer, r *inspect.Report) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	return writeJSON(w, b.Bytes())
 }
 
 // compactAbove is the number of entries above which a store is listed one

@@ -40,3 +40,16 @@ func TestInspectTextEscapes(t *testing.T) {
 		}
 	}
 }
+
+// InspectJSON escapes them as the other JSON writers do.
+func TestInspectJSONEscapes(t *testing.T) {
+	r := &inspect.Report{Stores: []*inspect.Store{{File: "s.p12", Format: "PKCS12",
+		Entries: []*inspect.Entry{{Alias: "abc\u202egpj.exe", Kind: "PrivateKeyEntry"}}}}}
+	var b bytes.Buffer
+	if err := InspectJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "\u202e") || !strings.Contains(b.String(), `abc\u202egpj.exe`) {
+		t.Errorf("the alias is not escaped: %s", b.String())
+	}
+}

@@ -131,6 +131,7 @@ func TestLoadErrors(t *testing.T) {
 		{"alias without keystore", "modules:\n  a:\n    keystore_alias: x\n", 3, "given without keystore"},
 		{"wrong keystore password", "modules:\n  a:\n    keystore: client.jks\n    keystore_password_file: wrong.pw\n", 3, "wrong keystore password"},
 		{"missing password file", "modules:\n  a:\n    keystore: client.jks\n    keystore_password_file: gone.pw\n", 4, "cannot read gone.pw"},
+		{"password file a device", "modules:\n  a:\n    keystore: client.jks\n    keystore_password_file: /dev/zero\n", 4, "cannot read /dev/zero: is a device"},
 		{"password without keystore", "modules:\n  a:\n    keystore_password_file: wrong.pw\n", 3, "given without the file it opens"},
 		{"allow not a list", "modules:\n  a: {}\nallowed_targets: 10.0.0.0/8\n", 3, "must be a list"},
 		{"allow bad entry", "modules:\n  a: {}\nallowed_targets:\n  - 10.0.0.0/33\n", 4, "not a CIDR network"},

@@ -7,7 +7,6 @@ package exporter
 import (
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/identity"
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
 
@@ -279,9 +279,9 @@ func (l *loader) password(n *yaml.Node, key, env string) (*string, error) {
 		if err != nil {
 			return nil, err
 		}
-		data, err := os.ReadFile(l.path(file))
+		data, err := inputfile.Read(l.path(file), inputfile.MaxPasswordFile)
 		if err != nil {
-			return nil, l.fail(n, key, "cannot read "+file+": "+pathErr(err).Error(), "the file holds the password on its first line")
+			return nil, l.fail(n, key, "cannot read "+file+": "+err.Error(), "the file holds the password on its first line")
 		}
 		v := strings.TrimRight(string(data), "\r\n")
 		return &v, nil

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -293,9 +294,13 @@ func FleetJSON(w io.Writer, f Fleet) error {
 	if f.Baseline != "" {
 		out.Baseline = &jsonBaseline{Path: f.Baseline, Gone: append([]string{}, f.Gone...)}
 	}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	return writeJSON(w, b.Bytes())
 }
 
 // JSONLine writes one target as one line: the object --format json writes
@@ -305,8 +310,7 @@ func JSONLine(w io.Writer, t Target) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return writeJSON(w, append(b, '\n'))
 }
 
 type jsonFleet struct {

@@ -246,3 +246,27 @@ func TestJUnitBaseline(t *testing.T) {
 		t.Error("without --fail-on-new a known error finding must still fail")
 	}
 }
+
+// TestFleetJSONEscapes: the many-target JSON and JSON Lines write the bidi
+// and C1 controls of a server's strings as \u escapes, like the
+// single-target JSON (docs/json.md).
+func TestFleetJSONEscapes(t *testing.T) {
+	const hostile = "abc\u202egpj.exe\u0085"
+	f := fleetOf(t)
+	f.Targets[1].Report.Findings[0].Title = hostile
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"json":  func(b *bytes.Buffer) error { return report.FleetJSON(b, f) },
+		"jsonl": func(b *bytes.Buffer) error { return report.JSONLine(b, f.Targets[1]) },
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(b.String(), "\u202e\u0085") {
+			t.Errorf("%s: a raw bidi or C1 control reached the output", name)
+		}
+		if !strings.Contains(b.String(), `abc\u202egpj.exe\u0085`) {
+			t.Errorf("%s: the title is not there as escapes", name)
+		}
+	}
+}

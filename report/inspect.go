@@ -1,35 +1,47 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/inspect"
 )
 
 // InspectJSON writes an inspect report as one JSON document
 // (docs/inspect.md).
 func InspectJSON(w io.Writer, r *inspect.Report) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	return writeJSON(w, b.Bytes())
 }
 
 // compactAbove is the number of entries above which a store is listed one
 // line per entry (a JDK's cacerts has ~140); -v lists every detail.
 const compactAbove = 8
 
-// InspectText writes an inspect report for people.
+// InspectText writes an inspect report for people. Like Text, it goes
+// through writeTerminal: a control or bidi character that a field left
+// (an alias, a subject from the file) never reaches the terminal raw.
 func InspectText(w io.Writer, r *inspect.Report, o TextOptions) error {
+	var b bytes.Buffer
+	inspectText(&b, r, o)
+	return writeTerminal(w, b.Bytes(), o.Color)
+}
+
+func inspectText(w io.Writer, r *inspect.Report, o TextOptions) {
 	p := newPalette(o.Color)
 	if o.Quiet {
 		for _, f := range r.Findings {
-			fmt.Fprintf(w, "%s %s: %s\n", p.sev(f.Severity).Sprint(strings.ToUpper(f.Severity.String())), f.ID, clean(f.Title))
+			fmt.Fprintf(w, "%s %s: %s\n", p.sev(f.Severity).Sprint(strings.ToUpper(f.Severity.String())), f.ID, Escape(f.Title))
 		}
-		return nil
+		return
 	}
 	if r.Java != nil {
 		javaSection(w, p, r.Java)
@@ -55,23 +67,22 @@ func InspectText(w io.Writer, r *inspect.Report, o TextOptions) error {
 	fmt.Fprintln(w)
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, p.ok.Sprint("✓ No problems found."))
-		return nil
+		return
 	}
 	fmt.Fprintln(w, p.bold.Sprintf("Findings: %s", countLine(summarize(r.Findings))))
 	pg := newPage(w, o)
 	for _, f := range r.Findings {
-		finding(pg, cleanFinding(f))
+		finding(pg, f)
 	}
-	return nil
 }
 
 func kv(w io.Writer, k, v string) { fmt.Fprintf(w, "  %-11s %s\n", k, v) }
 
 func storeSection(w io.Writer, p palette, s *inspect.Store, o TextOptions) {
-	fmt.Fprintln(w, p.bold.Sprint("tlsdoctor inspect ")+p.bold.Sprint(clean(s.File)))
+	fmt.Fprintln(w, p.bold.Sprint("tlsdoctor inspect ")+p.bold.Sprint(Escape(s.File)))
 	typ := string(s.Format)
 	if s.Container != "" {
-		typ = clean(s.Container)
+		typ = Escape(s.Container)
 	}
 	if m := s.TypeMismatch; m != nil {
 		typ += p.warn.Sprintf(" — but %s says %s", m.By, m.Declared)
@@ -94,7 +105,7 @@ func storeSection(w io.Writer, p palette, s *inspect.Store, o TextOptions) {
 	}
 	kv(w, "entries", entryCount(s))
 	for _, n := range s.Notes {
-		kv(w, "note", clean(n))
+		kv(w, "note", Escape(n))
 	}
 	compact := len(s.Entries) > compactAbove && !o.Verbose
 	for _, e := range s.Entries {
@@ -141,7 +152,7 @@ func compactEntry(w io.Writer, e *inspect.Entry) {
 		label = e.Source
 	}
 	if len(e.Certificates) == 0 {
-		fmt.Fprintf(w, "  - %s (%s)\n", clean(label), e.Kind)
+		fmt.Fprintf(w, "  - %s (%s)\n", Escape(label), e.Kind)
 		return
 	}
 	c := e.Certificates[0]
@@ -149,7 +160,7 @@ func compactEntry(w io.Writer, e *inspect.Entry) {
 	if c.Expired {
 		left = "EXPIRED"
 	}
-	fmt.Fprintf(w, "  - %s: %s, until %s (%s)\n", clean(label), clean(cn(c.Subject)), c.NotAfter.Format("2006-01-02"), left)
+	fmt.Fprintf(w, "  - %s: %s, until %s (%s)\n", Escape(label), Escape(cn(c.Subject)), c.NotAfter.Format("2006-01-02"), left)
 }
 
 func cn(dn string) string {
@@ -165,7 +176,7 @@ func entrySection(w io.Writer, p palette, e *inspect.Entry) {
 	fmt.Fprintln(w)
 	title := "Entry"
 	if e.Alias != "" {
-		title += fmt.Sprintf(" %q", clean(e.Alias))
+		title += ` "` + Escape(e.Alias) + `"`
 	}
 	title += " — " + e.Kind
 	if e.Created != nil {
@@ -173,7 +184,7 @@ func entrySection(w io.Writer, p palette, e *inspect.Entry) {
 	}
 	fmt.Fprintln(w, p.bold.Sprint(title))
 	if e.Source != "" {
-		kv(w, "where", clean(e.Source))
+		kv(w, "where", Escape(e.Source))
 	}
 	if k := e.Key; k != nil {
 		desc := k.Type
@@ -192,7 +203,7 @@ func entrySection(w io.Writer, p palette, e *inspect.Entry) {
 			kv(w, "", "opened with: "+k.Password)
 		}
 		if k.Error != "" {
-			kv(w, "", p.warn.Sprint(clean(k.Error)))
+			kv(w, "", p.warn.Sprint(Escape(k.Error)))
 		}
 	}
 	if len(e.Certificates) > 0 {
@@ -212,9 +223,9 @@ func entrySection(w io.Writer, p palette, e *inspect.Entry) {
 		case i > 0 || c.CA:
 			role = "CA"
 		}
-		fmt.Fprintf(w, "  #%d %-5s %s\n", i, role, clean(c.Subject))
+		fmt.Fprintf(w, "  #%d %-5s %s\n", i, role, Escape(c.Subject))
 		sub := func(k, v string) { fmt.Fprintf(w, "       %-9s %s\n", k, v) }
-		sub("issuer", clean(c.Issuer))
+		sub("issuer", Escape(c.Issuer))
 		left := fmt.Sprintf("%d days left", c.DaysLeft)
 		switch {
 		case c.Expired:
@@ -227,7 +238,7 @@ func entrySection(w io.Writer, p palette, e *inspect.Entry) {
 		sub("SHA-1", c.SHA1)
 		sub("key", c.Key+", signed "+c.Signature)
 		if len(c.SANs) > 0 {
-			sub("SANs", clean(strings.Join(c.SANs, ", ")))
+			sub("SANs", Escape(strings.Join(c.SANs, ", ")))
 		}
 		var use []string
 		if len(c.KeyUsage) > 0 {
@@ -258,11 +269,11 @@ func alignLine(w io.Writer, p palette, v inspect.Verdict) {
 	if v.Direction == inspect.ClientToServer {
 		what = "a server with"
 	}
-	fmt.Fprintf(w, "  %s %s entry %q → %s %s: ", mark, clean(v.Keystore), clean(v.Alias), what, clean(v.Truststore))
+	fmt.Fprintf(w, "  %s %s entry \"%s\" → %s %s: ", mark, Escape(v.Keystore), Escape(v.Alias), what, Escape(v.Truststore))
 	if v.OK {
 		fmt.Fprint(w, "accepts it")
 		if v.Name != "" {
-			fmt.Fprintf(w, " for %s", clean(v.Name))
+			fmt.Fprintf(w, " for %s", Escape(v.Name))
 		}
 		fmt.Fprintln(w)
 	} else {
@@ -275,11 +286,11 @@ func alignLine(w io.Writer, p palette, v inspect.Verdict) {
 		}
 		fmt.Fprintf(w, "refuses it (%s)\n", strings.Join(ids, ", "))
 		for _, r := range v.Reasons {
-			fmt.Fprintf(w, "      %s\n", clean(r))
+			fmt.Fprintf(w, "      %s\n", Escape(r))
 		}
 	}
 	if len(v.Path) > 0 {
-		fmt.Fprintf(w, "      path: %s\n", clean(strings.Join(v.Path, " → ")))
+		fmt.Fprintf(w, "      path: %s\n", Escape(strings.Join(v.Path, " → ")))
 	}
 }
 
@@ -289,61 +300,26 @@ func javaSection(w io.Writer, p palette, j *inspect.JavaTrust) {
 	if j.Version != "" {
 		home += ", Java " + j.Version
 	}
-	kv(w, "java home", clean(home))
+	kv(w, "java home", Escape(home))
 	for _, pr := range j.Properties {
-		kv(w, "property", clean(fmt.Sprintf("-D%s=%s (from %s)", pr.Name, pr.Value, pr.From)))
+		kv(w, "property", Escape(fmt.Sprintf("-D%s=%s (from %s)", pr.Name, pr.Value, pr.From)))
 	}
-	kv(w, "truststore", clean(j.TrustStore))
-	kv(w, "", clean("because: "+j.TrustStoreFrom))
-	kv(w, "type", clean(j.Type+" ("+j.TypeFrom+")"))
+	kv(w, "truststore", Escape(j.TrustStore))
+	kv(w, "", Escape("because: "+j.TrustStoreFrom))
+	kv(w, "type", Escape(j.Type+" ("+j.TypeFrom+")"))
 	pw := "none set (javax.net.ssl.trustStorePassword is unset)"
 	if j.PasswordSet {
 		pw = "set by " + j.PasswordFrom
 	}
-	kv(w, "password", clean(pw))
+	kv(w, "password", Escape(pw))
 	if j.JavaSees != "" {
-		kv(w, "java sees", clean(j.JavaSees))
+		kv(w, "java sees", Escape(j.JavaSees))
 	}
 	sec := j.SecurityFile
 	if j.SecurityExtra != "" {
 		sec += " + " + j.SecurityExtra
 	}
-	kv(w, "security", clean(sec))
-	kv(w, "tls off", clean(strings.Join(j.TLSDisabled, ", ")))
-	kv(w, "certs off", clean(strings.Join(j.CertPathDisabled, ", ")))
-}
-
-// clean makes text that came from a file safe for a terminal: control
-// characters (escape sequences) are shown as \xNN.
-func clean(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isControl(r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f || (r >= 0x80 && r < 0xa0) }
-
-func cleanFinding(f checks.Finding) checks.Finding {
-	f.Title, f.Detail = clean(f.Title), clean(f.Detail)
-	ev := make([]string, len(f.Evidence))
-	for i, e := range f.Evidence {
-		ev[i] = clean(e)
-	}
-	f.Evidence = ev
-	steps := make([]checks.Step, len(f.Fix))
-	for i, s := range f.Fix {
-		s.Text = clean(s.Text)
-		steps[i] = s
-	}
-	f.Fix = steps
-	return f
+	kv(w, "security", Escape(sec))
+	kv(w, "tls off", Escape(strings.Join(j.TLSDisabled, ", ")))
+	kv(w, "certs off", Escape(strings.Join(j.CertPathDisabled, ", ")))
 }

@@ -147,6 +147,10 @@ func TestHostileInputFiles(t *testing.T) {
 		{"--cert-password-file", func(f string) []string { return []string{"--cert-password-file", f, "--cert", p12f, target} }},
 		{"--keystore-password-file", func(f string) []string { return []string{"--keystore-password-file", f, "--keystore", p12f, target} }},
 		{"--record", func(f string) []string { return []string{"diagnose", "--record", f} }},
+		{"--export-password-file", func(f string) []string {
+			return []string{"--export-password-file", f, "--export-truststore", filepath.Join(dir, "t.jks"), target}
+		}},
+		{"--password-file", func(f string) []string { return []string{"inspect", "--password-file", f, p12f} }},
 	}
 	for _, fl := range flags {
 		t.Run(strings.TrimPrefix(fl.flag, "--"), func(t *testing.T) {
@@ -183,7 +187,9 @@ func TestHostileInputFiles(t *testing.T) {
 				w.Close()
 			}()
 			limit := 2*time.Second + margin
-			if fl.flag == "--record" {
+			// Read before --timeout starts (inspect has none): the 5 s
+			// pipe limit.
+			if fl.flag == "--record" || fl.flag == "--export-password-file" || fl.flag == "--password-file" {
 				limit = 5*time.Second + margin
 			}
 			expectBadInput(t, tlsdoctor(t, append(fl.args(fifo), extra...)...), fl.flag, limit)

@@ -26,7 +26,8 @@ const usage = `tlsdoctor: connect to a TLS server, explain every problem, print 
 
 Usage:
   tlsdoctor [flags] TARGET              diagnose a live server
-  tlsdoctor [flags] TARGET... [-f FILE] diagnose many servers at once (see "Many targets")
+  tlsdoctor [flags] TARGET...           diagnose many servers at once
+  tlsdoctor [flags] -f FILE             the targets listed in FILE (see "Many targets")
   tlsdoctor diagnose --record FILE      diagnose a saved record, offline
   tlsdoctor inspect FILE...             keystores, truststores, PEM and Kubernetes secrets, offline
                                         (and --keystore/--truststore alignment, --java: see inspect -h)

@@ -3,13 +3,13 @@ package cli
 import (
 	"crypto/x509"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/inspect"
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
@@ -47,9 +47,9 @@ func (e *exportOptions) validate(env Env) error {
 	e.format = f
 	e.password, e.pwSource = "changeit", `Java's default "changeit" (--export-password-file sets another)`
 	if e.pwFile != "" {
-		data, err := os.ReadFile(e.pwFile)
+		data, err := inputfile.Read(e.pwFile, inputfile.MaxPasswordFile)
 		if err != nil {
-			return &inputError{err: fmt.Errorf("--export-password-file: cannot read %s: %w", e.pwFile, unwrapPath(err))}
+			return &inputError{err: fmt.Errorf("--export-password-file: cannot read %s: %w", e.pwFile, err)}
 		}
 		e.password, e.pwSource = strings.TrimRight(string(data), "\r\n"), "from "+e.pwFile
 		if len(e.password) < 6 && f != truststore.FormatPEM {

@@ -5,7 +5,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/inspect"
+	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 	"github.com/tlsdoctor/tlsdoctor/report"
 )
 
@@ -128,9 +128,9 @@ func (p *pwFlags) resolve(env Env) (inspect.Password, error) {
 	case p.set:
 		return inspect.Password{Value: p.value, Set: true, Source: "--" + p.flag}, nil
 	case p.file != "":
-		data, err := os.ReadFile(p.file)
+		data, err := inputfile.Read(p.file, inputfile.MaxPasswordFile)
 		if err != nil {
-			return inspect.Password{}, &inputError{err: fmt.Errorf("--%s-file: cannot read %s: %w", p.flag, p.file, unwrapPath(err))}
+			return inspect.Password{}, &inputError{err: fmt.Errorf("--%s-file: cannot read %s: %w", p.flag, p.file, err)}
 		}
 		return inspect.Password{Value: strings.TrimRight(string(data), "\r\n"), Set: true, Source: "--" + p.flag + "-file " + p.file, File: p.file}, nil
 	case p.envFlag != "":

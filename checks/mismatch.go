@@ -180,6 +180,16 @@ func versionMismatch(in *Input) []Finding {
 		}}
 	}
 	o := judge(c, in.view())
+	if o.kind == failLegacySig {
+		v := probe.VersionName(o.version)
+		return []Finding{{
+			Title:    fmt.Sprintf("%s cannot connect: the server speaks only %s, and signs its key exchange there with SHA-1", c.Name, versionNames(o.common)),
+			Detail:   fmt.Sprintf("At %s (the highest version both speak) the server would pick %s, whose key exchange is signed; below TLS 1.2 that signature is always SHA-1 (MD5+SHA-1 with RSA), which %s refuses. Only an RSA key exchange, which is not signed, would connect.", v, suiteOrDHE(o.suite), c.Description),
+			Evidence: []string{"client profile: " + c.Source, "highest common version: " + v, "negotiated suite would be " + suiteOrDHE(o.suite)},
+			Fix:      append(enableModernTLS(false), enableOldVersion(in, c, v)...),
+			Clients:  negotiationClients(in),
+		}}
+	}
 	if o.kind != failOldServer && o.kind != failNewServer {
 		return nil
 	}

@@ -24,7 +24,7 @@ func scanVersion(sc *probe.Scan, v uint16) probe.ScanVersion {
 func namedClientFindings(in *Input, c *ClientProfile, sc *probe.Scan) []Finding {
 	o := judge(c, in.view())
 	switch o.kind {
-	case failOldServer, failNewServer:
+	case failOldServer, failNewServer, failLegacySig:
 		return nil // version-mismatch
 	case outUnknown:
 		if o.version == 0 {

@@ -24,7 +24,7 @@ func supported(sc *probe.Scan) []probe.ScanVersion {
 	return out
 }
 
-var legacyClientsNote = "Clients that refuse them by default: Java 8u291+, 11.0.11+, 17 and 21 (jdk.tls.disabledAlgorithms); OpenSSL 3 at SECLEVEL 2 and curl built on it (Debian, Ubuntu, RHEL 9); Go 1.18+ (client minimum TLS 1.2); Python 3.10+; Chrome 84+, Firefox 78+, Safari 14+. RFC 8996 (2021) deprecates TLS 1.0 and 1.1."
+var legacyClientsNote = "Clients that refuse them by default: Java 8u291+, 11.0.11+, 17 and 21 (jdk.tls.disabledAlgorithms); OpenSSL 3 and curl built on it, which still offer them but refuse the SHA-1 signature of an ECDHE or DHE key exchange there (measured on Debian 12, OpenSSL 3.0.19: an RSA key exchange connects; Ubuntu and RHEL 9 builds disable the versions outright); Go 1.18+ (client minimum TLS 1.2); Python 3.10+; Chrome 84+, Firefox 78+, Safari 14+. RFC 8996 (2021) deprecates TLS 1.0 and 1.1."
 
 func protocolLegacy(in *Input) []Finding {
 	serverFix := []Step{
@@ -62,7 +62,7 @@ func protocolLegacy(in *Input) []Finding {
 		detail := strings.Join(legacy, " and ") + " are obsolete. " + legacyClientsNote
 		// Only a complete scan shows that nothing newer is spoken.
 		if !sc.Incomplete && !slices.ContainsFunc(sc.Versions, func(v probe.ScanVersion) bool { return v.Supported && v.VersionID >= 0x0303 }) {
-			detail += " This server speaks nothing newer, so all those clients fail to connect."
+			detail += " This server speaks nothing newer, so all those clients fail to connect (OpenSSL 3 and curl unless the server picks an RSA key exchange)."
 		}
 		out = append(out, Finding{
 			Severity: Warning,
@@ -364,17 +364,6 @@ func serverIgnoresPreference(in *Input) []Finding {
 		f.Detail += "Every suite accepted here is acceptable, so this is informational."
 	}
 	return []Finding{f}
-}
-
-// protocolLegacyClients are what clients print against a server that
-// speaks only TLS 1.0/1.1 (shared/client-errors.md, "protocol-legacy").
-func protocolLegacyClients() []ClientVerdict {
-	return []ClientVerdict{
-		{Client: "java", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version"},
-		{Client: "curl", Fails: true, Message: "curl: (35) OpenSSL/3.0: error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported"},
-		{Client: "openssl", Fails: true, Message: "error:0A00014D:SSL routines:tls_process_key_exchange:legacy sigalg disallowed or unsupported"},
-		{Client: "go", Fails: true, Message: "remote error: tls: protocol version not supported"},
-	}
 }
 
 // SuiteVerdict says how weak a cipher suite is and why; severity 0 means

@@ -279,11 +279,10 @@ func (l *loader) password(n *yaml.Node, key, env string) (*string, error) {
 		if err != nil {
 			return nil, err
 		}
-		data, err := inputfile.Read(l.path(file), inputfile.MaxPasswordFile)
+		v, err := inputfile.ReadPassword(l.path(file))
 		if err != nil {
 			return nil, l.fail(n, key, "cannot read "+file+": "+err.Error(), "the file holds the password on its first line")
 		}
-		v := strings.TrimRight(string(data), "\r\n")
 		return &v, nil
 	}
 	if v := l.opts.getenv(env); v != "" {

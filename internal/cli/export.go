@@ -47,11 +47,11 @@ func (e *exportOptions) validate(env Env) error {
 	e.format = f
 	e.password, e.pwSource = "changeit", `Java's default "changeit" (--export-password-file sets another)`
 	if e.pwFile != "" {
-		data, err := inputfile.Read(e.pwFile, inputfile.MaxPasswordFile)
+		pw, err := inputfile.ReadPassword(e.pwFile)
 		if err != nil {
 			return &inputError{err: fmt.Errorf("--export-password-file: cannot read %s: %w", e.pwFile, err)}
 		}
-		e.password, e.pwSource = strings.TrimRight(string(data), "\r\n"), "from "+e.pwFile
+		e.password, e.pwSource = pw, "from "+e.pwFile
 		if len(e.password) < 6 && f != truststore.FormatPEM {
 			return &usageError{msg: "--export-password-file: keytool refuses passwords shorter than 6 characters", hint: "use a longer password"}
 		}

@@ -128,11 +128,11 @@ func (p *pwFlags) resolve(env Env) (inspect.Password, error) {
 	case p.set:
 		return inspect.Password{Value: p.value, Set: true, Source: "--" + p.flag}, nil
 	case p.file != "":
-		data, err := inputfile.Read(p.file, inputfile.MaxPasswordFile)
+		v, err := inputfile.ReadPassword(p.file)
 		if err != nil {
 			return inspect.Password{}, &inputError{err: fmt.Errorf("--%s-file: cannot read %s: %w", p.flag, p.file, err)}
 		}
-		return inspect.Password{Value: strings.TrimRight(string(data), "\r\n"), Set: true, Source: "--" + p.flag + "-file " + p.file, File: p.file}, nil
+		return inspect.Password{Value: v, Set: true, Source: "--" + p.flag + "-file " + p.file, File: p.file}, nil
 	case p.envFlag != "":
 		v, ok := lookupEnv(env, p.envFlag)
 		if !ok {

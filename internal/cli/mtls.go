@@ -45,11 +45,10 @@ func (o *identityOptions) password(fs *pflag.FlagSet, name string, env Env) (*st
 		return &v, nil
 	case fileSet:
 		path := *o.pw[name+"-file"]
-		data, err := inputfile.Read(path, inputfile.MaxPasswordFile)
+		v, err := inputfile.ReadPassword(path)
 		if err != nil {
 			return nil, &inputError{err: fmt.Errorf("--%s-file: cannot read %s: %w", name, path, err)}
 		}
-		v := strings.TrimRight(string(data), "\r\n")
 		return &v, nil
 	}
 	envName := "TLSDOCTOR_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))

@@ -90,11 +90,11 @@ func (t *trustOptions) passwordFor(env Env) (truststore.Password, error) {
 	case t.passwordSet:
 		return truststore.Password{Value: t.password, Set: true}, nil
 	case t.passFile != "":
-		data, err := inputfile.Read(t.passFile, inputfile.MaxPasswordFile)
+		v, err := inputfile.ReadPassword(t.passFile)
 		if err != nil {
 			return truststore.Password{}, &inputError{err: fmt.Errorf("--truststore-password-file: cannot read %s: %w", t.passFile, err)}
 		}
-		return truststore.Password{Value: strings.TrimRight(string(data), "\r\n"), Set: true}, nil
+		return truststore.Password{Value: v, Set: true}, nil
 	}
 	if v, ok := lookupEnv(env, "TLSDOCTOR_TRUSTSTORE_PASSWORD"); ok {
 		return truststore.Password{Value: v, Set: true}, nil

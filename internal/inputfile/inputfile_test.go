@@ -105,3 +105,24 @@ func TestReadFIFO(t *testing.T) {
 		t.Errorf("took %s", d)
 	}
 }
+
+// ReadPassword takes the first line, as openssl and keytool do.
+func TestReadPassword(t *testing.T) {
+	for content, want := range map[string]string{
+		"secret":                "secret",
+		"secret\n":              "secret",
+		"secret\r\n":            "secret",
+		"secret\nsecond line\n": "secret",
+		" spaced pass \n":       " spaced pass ",
+		"":                      "",
+	} {
+		p := filepath.Join(t.TempDir(), "pw")
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadPassword(p)
+		if err != nil || got != want {
+			t.Errorf("ReadPassword(%q) = %q, %v; want %q", content, got, err, want)
+		}
+	}
+}

@@ -96,7 +96,7 @@ func protocolLegacyFromDefaultRun(in *Input, serverFix []Step) []Finding {
 	return append(out, Finding{
 		Severity: Warning,
 		Title:    "the server accepts " + strings.Join(legacy, " and "),
-		Detail:   strings.Join(legacy, " and ") + " are obsolete, and the server negotiated it with a client that also offered TLS 1.2: it speaks nothing newer. " + legacyClientsNote + partialNote,
+		Detail:   strings.TrimSuffix(obsolete(legacy), ".") + ", and the server negotiated it with a client that also offered TLS 1.2: it speaks nothing newer. " + legacyClientsNote + partialNote,
 		Evidence: ev,
 		Fix:      append(slices.Clone(serverFix), scanStep(in)...),
 		Clients:  negotiationClients(in),

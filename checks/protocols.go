@@ -59,7 +59,7 @@ func protocolLegacy(in *Input) []Finding {
 		}
 	}
 	if len(legacy) > 0 {
-		detail := strings.Join(legacy, " and ") + " are obsolete. " + legacyClientsNote
+		detail := obsolete(legacy) + " " + legacyClientsNote
 		// Only a complete scan shows that nothing newer is spoken.
 		if !sc.Incomplete && !slices.ContainsFunc(sc.Versions, func(v probe.ScanVersion) bool { return v.Supported && v.VersionID >= 0x0303 }) {
 			detail += " This server speaks nothing newer, so all those clients fail to connect (OpenSSL 3 and curl unless the server picks an RSA key exchange)."
@@ -369,3 +369,13 @@ func serverIgnoresPreference(in *Input) []Finding {
 // SuiteVerdict says how weak a cipher suite is and why; severity 0 means
 // it is fine. The report colours its scan table with it.
 func SuiteVerdict(id uint16) (Severity, []string) { return suiteWeakness(ciphersuite.Lookup(id)) }
+
+// obsolete says that the legacy versions are obsolete, in agreement with
+// their number ("TLS 1.0 is obsolete.", "TLS 1.0 and TLS 1.1 are
+// obsolete.").
+func obsolete(versions []string) string {
+	if len(versions) == 1 {
+		return versions[0] + " is obsolete."
+	}
+	return strings.Join(versions, " and ") + " are obsolete."
+}

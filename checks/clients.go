@@ -191,6 +191,18 @@ func alertMessages(name string, code uint8, afterHandshake bool) []ClientVerdict
 	return out
 }
 
+// pythonAlert is what Python's ssl raises for a fatal alert during the
+// handshake: OpenSSL's reason, as its error name and text (measured for
+// handshake_failure and unrecognized_name; client-errors.md). "" for an
+// alert without a known OpenSSL reason.
+func pythonAlert(name string) string {
+	r, ok := openSSLAlertReasons[name]
+	if !ok {
+		return ""
+	}
+	return "ssl.SSLError: [SSL: " + strings.ToUpper(strings.ReplaceAll(r, " ", "_")) + "] " + r
+}
+
 // alertClients is alertMessages for the alert that ended an attempt.
 func alertClients(a *probe.Attempt) []ClientVerdict {
 	if a == nil || a.Error == nil || a.Error.Alert == nil {

@@ -335,23 +335,23 @@ func parseAll(a *probe.Attempt) []*x509.Certificate {
 // n is the handshake without SNI; ip is the address the probe reached.
 func noSNIClients(n *probe.Attempt, name, ip string) []ClientVerdict {
 	if len(n.Certificates) == 0 {
-		if n.Error == nil || n.Error.Alert == nil || n.Error.Alert.Name != "unrecognized_name" {
-			// Another alert: what each client prints for it.
-			var out []ClientVerdict
-			for _, v := range alertClients(n) {
+		// The alert, as each client that sends no SNI prints it: Java
+		// and openssl when told not to, curl and Go only when they
+		// connect to an address, Python either way.
+		var out []ClientVerdict
+		for _, v := range alertClients(n) {
+			v.Client += map[string]string{"curl": "-ip", "go": "-ip"}[v.Client]
+			if !strings.Contains(v.Client, "-") {
 				v.Client += "-nosni"
-				out = append(out, v)
 			}
-			return out
+			out = append(out, v)
 		}
-		return []ClientVerdict{
-			{Client: "java-nosni", Fails: true, Message: "javax.net.ssl.SSLHandshakeException: Received fatal alert: unrecognized_name"},
-			{Client: "curl-ip", Fails: true, Message: "curl: (35) OpenSSL/3.0.19: error:0A000458:SSL routines::tlsv1 unrecognized name"},
-			{Client: "openssl-nosni", Fails: true, Message: "error:0A000458:SSL routines:ssl3_read_bytes:tlsv1 unrecognized name (SSL alert number 112)"},
-			{Client: "python-nosni", Fails: true, Message: "ssl.SSLError: [SSL: TLSV1_UNRECOGNIZED_NAME] tlsv1 unrecognized name"},
-			{Client: "python-ip", Fails: true, Message: "ssl.SSLError: [SSL: TLSV1_UNRECOGNIZED_NAME] tlsv1 unrecognized name"},
-			{Client: "go-ip", Fails: true, Message: "remote error: tls: unrecognized name"},
+		if n.Error != nil && n.Error.Alert != nil {
+			if m := pythonAlert(n.Error.Alert.Name); m != "" {
+				out = append(out, ClientVerdict{Client: "python-nosni", Fails: true, Message: m}, ClientVerdict{Client: "python-ip", Fails: true, Message: m})
+			}
 		}
+		return out
 	}
 	// The other certificate, judged by each client's own name rules
 	// (hostnameClients): by the name for clients that send no SNI, by the

@@ -93,12 +93,12 @@ func newCRLLab(t *testing.T) *crlLab {
 // crlSpec describes a CRL: who signs it, its dates (offsets from revNow),
 // whether it lists the certificate judged, and extensions.
 type crlSpec struct {
-	signer             string
-	thisUpdate, next   time.Duration
-	revoke             *x509.Certificate
-	ext                []pkix.Extension
-	entryExt           []pkix.Extension // on an entry for another serial
-	entries, padSerial int
+	signer           string
+	thisUpdate, next time.Duration
+	revoke           *x509.Certificate
+	ext              []pkix.Extension
+	entryExt         []pkix.Extension // on an entry for another serial
+	entries          int
 }
 
 // make signs the CRL. x509.CreateRevocationList refuses an issuer

@@ -6,7 +6,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/tlsdoctor/tlsdoctor/internal/certmemo"
@@ -327,15 +326,6 @@ func (m *mtls) chainEvidence() []string {
 
 func target(in *Input) string {
 	return hostPort(in.Rec.Target.ConnectHost, in.Rec.Target.ConnectPort)
-}
-
-func curlURL(in *Input) string {
-	t := in.Rec.Target
-	host := t.Host
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	return "https://" + host + ":" + strconv.Itoa(t.Port) + "/"
 }
 
 // supplySteps are how to present a client certificate, in every client

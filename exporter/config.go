@@ -72,6 +72,7 @@ type moduleYAML struct {
 	WarnDays            yaml.Node `yaml:"warn_days"`
 	NoAIA               yaml.Node `yaml:"no_aia"`
 	Scan                yaml.Node `yaml:"scan"`
+	SNICheck            yaml.Node `yaml:"sni_check"`
 }
 
 // tlsYAML is blackbox_exporter's tls_config.

@@ -38,6 +38,7 @@ modules:
     truststore: [system, ca.pem]
     no_aia: true
     scan: true
+    sni_check: false
   jks:
     truststore: ca.pem
     keystore: client.jks
@@ -79,6 +80,12 @@ allowed_targets: ["*.example.test", 127.0.0.0/8]
 	if req.Probe.Target.SNI != "api.example.test" || req.Probe.Revocation.Mode != probe.RevocationStapled || req.Judge.WarnDays != 21 || req.Scan != nil {
 		t.Errorf("request: %+v", req)
 	}
+	if d.NoSNICheck || req.Probe.SNICheck != probe.SNICheckAuto {
+		t.Errorf("default module: the check without SNI is off (%v, %v)", d.NoSNICheck, req.Probe.SNICheck)
+	}
+	if r := b.Request(tg, time.Second, "t"); !b.NoSNICheck || r.Probe.SNICheck != probe.SNICheckOff {
+		t.Errorf("sni_check: false: the request still makes the check without SNI (%v)", r.Probe.SNICheck)
+	}
 	if r := j.Request(tg, time.Second, "t"); r.Probe.ClientCertificate == nil || !strings.Contains(r.Probe.ClientSource, "client.jks") {
 		t.Errorf("jks request has no client certificate: %+v", r.Probe)
 	}
@@ -115,6 +122,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad module name", "modules:\n  \"a b\": {}\n", 2, "not usable in a URL"},
 		{"bad timeout", "modules:\n  a:\n    timeout: soon\n", 3, `"soon" is not a duration`},
 		{"negative timeout", "modules:\n  a:\n    timeout: -1s\n", 3, "is not a duration"},
+		{"bad sni_check", "modules:\n  a:\n    sni_check: no-thanks\n", 3, `"no-thanks" is not true or false`},
 		{"bad prober", "modules:\n  a:\n    prober: icmp\n", 3, `prober "icmp" is not supported`},
 		{"bad revocation", "modules:\n  a:\n    revocation: maybe\n", 3, "not a revocation mode"},
 		{"bad warn_days", "modules:\n  a:\n    warn_days: soon\n", 3, "not a number of days"},

@@ -57,6 +57,8 @@ type Module struct {
 	WarnDays int
 	NoAIA    bool
 	Scan     bool
+	// NoSNICheck leaves out the handshake without SNI (sni_check: false).
+	NoSNICheck bool
 	Stores   []checks.Truststore
 	// Identity is the client certificate and key, or nil.
 	Identity *identity.Identity
@@ -210,6 +212,13 @@ func (l *loader) module(name string, y *moduleYAML) (*Module, error) {
 	}
 	if m.Scan, err = l.boolean(&y.Scan, key("scan")); err != nil {
 		return nil, err
+	}
+	if y.SNICheck.Kind != 0 {
+		check, err := l.boolean(&y.SNICheck, key("sni_check"))
+		if err != nil {
+			return nil, err
+		}
+		m.NoSNICheck = !check
 	}
 	if t := y.TLSConfig; t != nil {
 		if err := l.tlsConfig(m, t, key("tls_config")); err != nil {
@@ -367,6 +376,9 @@ func (m *Module) Request(target probe.Target, timeout time.Duration, tool string
 		Revocation: engine.Revocation(m.Revocation, m.Stores),
 		NoAIA:      m.NoAIA, AIAKnownSubjects: engine.AnchorSubjects(m.Stores),
 		Connect: dial.Options{StartTLS: m.StartTLS, Proxy: m.Proxy, Family: m.Family},
+	}
+	if m.NoSNICheck {
+		popts.SNICheck = probe.SNICheckOff
 	}
 	if m.Identity != nil {
 		popts.ClientCertificate, popts.ClientSource = &m.Identity.Certificate, m.Identity.Format+" "+m.Identity.Source

@@ -71,6 +71,12 @@ func wantSNICheck(opts Options, t Target) bool {
 	return !IsIP(t.Host)
 }
 
+// sniCheckTurnedOff says whether SNICheckOff left out the check a run
+// by name would otherwise have made.
+func sniCheckTurnedOff(opts Options, t Target) bool {
+	return opts.SNICheck == SNICheckOff && t.SNI != "" && !opts.NoSNI && !IsIP(t.Host)
+}
+
 // dialBounded dials addr for an attempt, within s.connectTimeout when set.
 func dialBounded(ctx context.Context, s attemptSpec, addr string) (net.Conn, *dial.Log, error) {
 	if s.connectTimeout <= 0 {

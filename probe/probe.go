@@ -177,6 +177,7 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	}
 	var primary Attempt
 	var wg sync.WaitGroup
+	rec.SNICheckOff = sniCheckTurnedOff(opts, rec.Target)
 	if wantSNICheck(opts, rec.Target) {
 		// Next to the primary, on its own connection: whether the server
 		// presents another certificate, or refuses, without SNI.

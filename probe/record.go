@@ -52,6 +52,10 @@ type Record struct {
 	// SNICheck is the handshake made without SNI next to the primary one
 	// (Purpose "no-sni"), to tell whether the server needs SNI.
 	SNICheck *Attempt `json:"sni_check,omitempty"`
+	// SNICheckOff says the handshake without SNI was turned off
+	// (--no-sni-check) for a run that would have made it: whether the
+	// server needs SNI was not checked.
+	SNICheckOff bool `json:"sni_check_off,omitempty"`
 	// Backends are, with --all-ips, the primary handshake made to each
 	// other resolved address (Purpose "backend"), in resolver order.
 	Backends []Attempt `json:"backends,omitempty"`

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tlsdoctor/tlsdoctor/baseline"
 	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
 // JUnit writes the run as JUnit XML, the schema GitLab and Jenkins read:
@@ -182,7 +183,7 @@ func junitSuite(t Target, f Fleet) junitSuiteT {
 	listed := map[string]bool{}
 	for _, ch := range checks.All() {
 		listed[ch.ID] = true
-		one(checkCase(name, ch.ID, byID[ch.ID], failOn, known, rec.Scan == nil && checks.NeedsScan(ch.ID)))
+		one(checkCase(name, ch.ID, byID[ch.ID], failOn, known, skipReason(rec, ch.ID)))
 	}
 	// Findings from outside the check list (the policy file) are one
 	// testcase per rule.
@@ -195,13 +196,24 @@ func junitSuite(t Target, f Fleet) junitSuiteT {
 			if f.Rule != "" {
 				caseName += ": " + f.Rule
 			}
-			one(checkCase(name, caseName, []checks.Finding{f}, failOn, known, false))
+			one(checkCase(name, caseName, []checks.Finding{f}, failOn, known, ""))
 		}
 	}
 	return s
 }
 
-func checkCase(class, id string, fs []checks.Finding, failOn checks.Severity, known func(checks.Finding) bool, skipped bool) junitCase {
+// skipReason says why check id could not run on rec, or "".
+func skipReason(rec *probe.Record, id string) string {
+	switch {
+	case rec.Scan == nil && checks.NeedsScan(id):
+		return "needs --scan"
+	case rec.SNICheckOff && id == "sni-required":
+		return "needs the handshake without SNI (--no-sni-check was given)"
+	}
+	return ""
+}
+
+func checkCase(class, id string, fs []checks.Finding, failOn checks.Severity, known func(checks.Finding) bool, skip string) junitCase {
 	c := junitCase{Name: xmlText(id, false), Classname: class, Time: "0"}
 	var failing, passing []checks.Finding
 	var notes []string
@@ -218,8 +230,8 @@ func checkCase(class, id string, fs []checks.Finding, failOn checks.Severity, kn
 	switch {
 	case len(failing) > 0:
 		c.Failure = &junitProblem{Type: failing[0].Severity.String(), Message: xmlText(failing[0].Title, false), Text: problemText(failing)}
-	case skipped && len(fs) == 0:
-		c.Skipped = &junitProblem{Message: "needs --scan"}
+	case skip != "" && len(fs) == 0:
+		c.Skipped = &junitProblem{Message: skip}
 	}
 	if len(passing) > 0 || len(notes) > 0 {
 		lines := notes

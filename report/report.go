@@ -346,6 +346,9 @@ func header(pg *page, r Report) {
 	if sni == "" {
 		sni = "(none sent)"
 	}
+	if rec.SNICheckOff {
+		sni += "; without SNI: not checked (--no-sni-check)"
+	}
 	pg.kv("sni", sni)
 	if a := negotiated(rec); a != nil {
 		proto := Escape(a.Version) + ", " + Escape(a.CipherSuite)

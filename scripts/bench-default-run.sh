@@ -9,7 +9,8 @@
 #     default, one more round trip before a new connection's first bytes),
 #     against an s_server whose leaf names an OCSP responder (openssl ocsp)
 #     behind the same proxy: --revocation full asks it, --revocation off
-#     does not. The proxies count connections.
+#     does not, and --revocation off --no-sni-check makes no second
+#     handshake without SNI either. The proxies count connections.
 #
 # Each command runs N times (default 30), the commands interleaved; the
 # median is kept. Targets (issue 17): --revocation off <= 0.7x s_client,
@@ -159,7 +160,8 @@ td="$dir/tlsdoctor localhost:$pport --connect-to 127.0.0.1 -q"
 bench "s_server behind the latency proxy ($DELAY each way, CONNECT=$CONNECT), OCSP responder behind it too" "server ocsp" \
 	"s_client=openssl s_client -connect 127.0.0.1:$pport -servername localhost" \
 	"tlsdoctor-revocation-full=$td" \
-	"tlsdoctor-revocation-off=$td --revocation off"
+	"tlsdoctor-revocation-off=$td --revocation off" \
+	"tlsdoctor-off-no-sni-check=$td --revocation off --no-sni-check"
 
 # 3. The same chain on nginx behind the proxy: a server that serves
 # connections in parallel, as production servers do (s_server serves one
@@ -195,7 +197,8 @@ CONF
 	bench "nginx behind the latency proxy ($DELAY each way, CONNECT=$CONNECT), OCSP responder behind it too" "nginx ocsp" \
 		"s_client=openssl s_client -connect 127.0.0.1:$nxport -servername localhost" \
 		"tlsdoctor-revocation-full=$td" \
-		"tlsdoctor-revocation-off=$td --revocation off"
+		"tlsdoctor-revocation-off=$td --revocation off" \
+		"tlsdoctor-off-no-sni-check=$td --revocation off --no-sni-check"
 else
 	echo "nginx not installed (apt-get install -y nginx): the nginx case is skipped" >&2
 fi

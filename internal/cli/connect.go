@@ -23,6 +23,9 @@ const connectHelp = `      --starttls PROTO     speak PROTO in plain text and up
                            Credentials are never printed or recorded; HTTPS_PROXY keeps them out of ps
       --no-direct-check    through a proxy, do not also try the server directly (by default one handshake
                            goes around the proxy, to compare certificates: TLS interception)
+      --no-sni-check       do not make the second handshake without SNI that a run by name makes, next to
+                           the first, to tell whether the server needs SNI (sni-required): one round trip
+                           less on a server that serves one connection at a time
   -4, --ipv4 / -6, --ipv6  use only IPv4 / only IPv6 addresses
       --all-ips            probe every address the name resolves to (at most 4 at once) and report a
                            backend that differs: certificate, chain, version, cipher, client auth, failure;
@@ -37,6 +40,7 @@ type connectOptions struct {
 	ipv4, ipv6 bool
 	allIPs     bool
 	noDirect   bool
+	noSNICheck bool
 }
 
 func (c *connectOptions) register(fs *pflag.FlagSet) {
@@ -46,6 +50,7 @@ func (c *connectOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&c.ipv6, "ipv6", "6", false, "")
 	fs.BoolVar(&c.allIPs, "all-ips", false, "")
 	fs.BoolVar(&c.noDirect, "no-direct-check", false, "")
+	fs.BoolVar(&c.noSNICheck, "no-sni-check", false, "")
 }
 
 // options validates the flags against the target and returns the dial

@@ -218,7 +218,10 @@ func (o *targetOptions) spec(fs *pflag.FlagSet, input string, args []setFlag, en
 	// the default handshake offers what it offers, so the record shows
 	// what that client meets.
 	popts.MinVersion, popts.MaxVersion = clientVersionCap(out.client)
-	if o.scan.scan {
+	switch {
+	case o.connect.noSNICheck:
+		popts.SNICheck = probe.SNICheckOff
+	case o.scan.scan:
 		// --scan always checks whether the server needs SNI.
 		popts.SNICheck = probe.SNICheckAlways
 	}

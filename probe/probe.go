@@ -179,16 +179,29 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	var wg sync.WaitGroup
 	rec.SNICheckOff = sniCheckTurnedOff(opts, rec.Target)
 	if wantSNICheck(opts, rec.Target) {
+		// The primary connects first: a server that serves one
+		// connection at a time (openssl s_server) then serves it first,
+		// and the early revocation request, which waits for its chain,
+		// does not wait for this check's handshake too. The check starts
+		// a millisecond after the primary's connection is made (a proxy
+		// or load balancer in between has then passed it on), or 3 ms
+		// after the primary started when connecting takes longer (a real
+		// network: the SYNs still leave in order). A server that serves
+		// both at once still answers both at once.
+		primaryDialed := make(chan struct{})
+		var once sync.Once
+		spec.dialed = func() { once.Do(func() { close(primaryDialed) }) }
+		ns := spec
+		ns.purpose, ns.target.SNI, ns.cert, ns.noCertReason, ns.noVerdictWait = PurposeNoSNI, "", nil, ReasonWithheld, true
+		// Its chain is not the one whose revocation is recorded: it
+		// starts no revocation request.
+		ns.onChain, ns.dialed = nil, nil
 		// Next to the primary, on its own connection: whether the server
 		// presents another certificate, or refuses, without SNI.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Its chain is not the one whose revocation is recorded: it
-			// starts no revocation request.
-			ns := spec
-			ns.purpose, ns.target.SNI, ns.cert, ns.noCertReason, ns.noVerdictWait = PurposeNoSNI, "", nil, ReasonWithheld, true
-			ns.onChain = nil
+			staggerAfter(ctx, primaryDialed)
 			a := attempt(ctx, ns)
 			rec.SNICheck = &a
 		}()
@@ -302,6 +315,27 @@ func resolve(ctx context.Context, d *dial.Dialer, rec *Record) []string {
 	return res.Dests
 }
 
+// staggerAfter returns a millisecond after ahead is closed, at the
+// latest 3 ms after it was called, or when ctx ends.
+func staggerAfter(ctx context.Context, ahead <-chan struct{}) {
+	limit := time.NewTimer(3 * time.Millisecond)
+	defer limit.Stop()
+	select {
+	case <-ahead:
+	case <-limit.C:
+		return
+	case <-ctx.Done():
+		return
+	}
+	after := time.NewTimer(time.Millisecond)
+	defer after.Stop()
+	select {
+	case <-after.C:
+	case <-limit.C:
+	case <-ctx.Done():
+	}
+}
+
 type attemptSpec struct {
 	purpose    string
 	target     Target
@@ -323,6 +357,9 @@ type attemptSpec struct {
 	// onChain, when set, is told the server's chain and stapled OCSP
 	// response as soon as the handshake has them; it must not block.
 	onChain func(rawCerts [][]byte, staple []byte)
+	// dialed, when set, is called once the first connection attempt
+	// returned (connected or not); it must not block.
+	dialed func()
 }
 
 // attempt makes one connection through the dial layer (trying each
@@ -349,6 +386,9 @@ func attempt(ctx context.Context, s attemptSpec) Attempt {
 			break
 		}
 		raw, log, err = dialBounded(ctx, s, addr)
+		if s.dialed != nil {
+			s.dialed()
+		}
 		if log != nil && (log.Proxy != nil || log.StartTLS != nil) {
 			a.Dial = log
 		}

@@ -1,14 +1,18 @@
 package probe_test
 
 import (
+	"context"
 	"crypto/tls"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
+	"github.com/tlsdoctor/tlsdoctor/internal/latencyproxy"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -146,4 +150,88 @@ func TestRevocationPrefetchOnlyForThePrimaryChain(t *testing.T) {
 		t.Errorf("with the check without SNI the run made %d revocation requests, without it %d:\nwith:    %q\nwithout: %q",
 			len(with), len(without), with, without)
 	}
+}
+
+// On a server that serves one connection at a time (openssl s_server),
+// the primary handshake is served first and the check without SNI waits:
+// the early revocation request hangs on the primary's chain, so serving
+// the check first would delay it by a whole handshake.
+func TestPrimaryServedFirstBySerialServer(t *testing.T) {
+	lab := testLab(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	var order []string
+	leaf := &tls.Config{Certificates: []tls.Certificate{lab.PKI.TLSCert("leaf", "intermediate")}}
+	cfg := &tls.Config{GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+		// Before the server's answer: the run cannot end before this.
+		mu.Lock()
+		order = append(order, h.ServerName)
+		mu.Unlock()
+		return leaf, nil
+	}}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			// One at a time: the next connection is accepted when this one
+			// is done, as s_server does. The listen backlog keeps the
+			// kernel's order of arrival.
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			tc := tls.Server(c, cfg)
+			_ = tc.Handshake() // the order is what counts
+			buf := make([]byte, 1)
+			_, _ = tc.Read(buf) // until the client closes
+			c.Close()
+		}
+	}()
+	// Through the benchmarks' latency proxy, which dials the server for
+	// each connection it accepts, as a path forwards SYNs: the order in
+	// which the two connections reach the server is the order they left.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	px, err := latencyproxy.Start(ctx, ln.Addr().String(), 2*time.Millisecond, 4*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	port := px.Addr()[strings.LastIndex(px.Addr(), ":")+1:]
+	const runs = 30
+	var late int
+	for range runs {
+		mu.Lock()
+		order = nil
+		mu.Unlock()
+		rec := run(t, probe.Options{
+			Target:     probe.Target{Input: fixtures.Host, Host: fixtures.Host, Port: atoi(t, port), ConnectHost: "127.0.0.1", ConnectPort: atoi(t, port)},
+			Revocation: probe.RevocationOptions{Mode: probe.RevocationOff},
+		}, 10*time.Second)
+		if rec.SNICheck == nil {
+			t.Fatal("no check without SNI")
+		}
+		mu.Lock()
+		if len(order) == 0 || order[0] != fixtures.Host {
+			late++
+		}
+		mu.Unlock()
+	}
+	// Under load a scheduler may still let the check connect first now
+	// and then; without the stagger it does in most runs.
+	if late > 2 {
+		t.Errorf("the check without SNI was served before the primary handshake in %d of %d runs", late, runs)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

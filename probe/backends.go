@@ -34,6 +34,13 @@ func everyAddress(ctx context.Context, s attemptSpec) (Attempt, []Attempt) {
 			defer func() { <-sem }()
 			one := s
 			one.addrs = []string{addr}
+			if i > 0 {
+				// The record keeps the revocation of the primary's chain,
+				// which is the first address's unless it takes no
+				// connection (then fetch asks after the handshakes): the
+				// other addresses start no request that nothing would use.
+				one.onChain = nil
+			}
 			out[i] = attempt(ctx, one)
 		}()
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/fixtures"
 	"github.com/tlsdoctor/tlsdoctor/internal/latencyproxy"
 	"github.com/tlsdoctor/tlsdoctor/probe"
+	"github.com/tlsdoctor/tlsdoctor/probe/dial"
 )
 
 // slowFinish holds every server write after the first flight: in TLS 1.2
@@ -234,4 +235,49 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// With --all-ips the early revocation requests are for the primary
+// address's chain only: a backend serving another certificate gets no
+// request for it (the record keeps the primary's revocation), so the run
+// makes the requests a run of the primary alone makes.
+func TestRevocationPrefetchNotForBackends(t *testing.T) {
+	pki, err := fixtures.Build(time.Now(),
+		fixtures.CertSpec{Name: "root", CommonName: "Backends Root CA", IsCA: true},
+		fixtures.CertSpec{Name: "a", Parent: "root", CommonName: "multi.test", DNSNames: []string{"multi.test"}, OCSPServer: []string{"http://127.0.0.1:1/a"}},
+		fixtures.CertSpec{Name: "b", Parent: "root", CommonName: "multi.test", DNSNames: []string{"multi.test"}, OCSPServer: []string{"http://127.0.0.1:1/b"}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, lns := samePort(t, "127.0.0.1", "127.0.0.2")
+	for i, ln := range lns {
+		name := "a"
+		if i == 1 {
+			name = "b"
+		}
+		go serveTLS(ln, &tls.Config{Certificates: []tls.Certificate{pki.TLSCert(name, "root")}})
+	}
+	r := testResolver(map[string][]net.IP{"multi.test": {net.ParseIP("127.0.0.1"), net.ParseIP("127.0.0.2")}})
+	l := &requestLog{}
+	tg := probe.Target{Input: "multi.test:" + strconv.Itoa(p), Host: "multi.test", Port: p}
+	rec := run(t, probe.Options{Target: tg, Resolver: r, Connect: dial.Options{AllIPs: true}, SNICheck: probe.SNICheckOff,
+		Revocation: probe.RevocationOptions{Mode: probe.RevocationFull, Client: &http.Client{Transport: l}}}, 10*time.Second)
+	if a := rec.Primary(); a == nil || a.Outcome != "ok" || len(rec.Backends) != 1 {
+		t.Fatalf("primary %+v, %d backends", a, len(rec.Backends))
+	}
+	want := "/a"
+	if rec.Primary().Address != net.JoinHostPort("127.0.0.1", strconv.Itoa(p)) {
+		want = "/b"
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, u := range l.urls {
+		if !strings.Contains(u, want) {
+			t.Errorf("revocation request %s is for a backend's certificate, not the primary's (%s)", u, want)
+		}
+	}
+	if len(l.urls) == 0 {
+		t.Error("no revocation request for the primary's certificate")
+	}
 }

@@ -107,7 +107,7 @@ func TestAlertClientsDerived(t *testing.T) {
 		{
 			// The name refused: every client that connects by it.
 			name: "unrecognized-name",
-			rec: alertRecord([]probe.Attempt{alertAttempt(probe.PurposePrimary, "TLS 1.2", "TLS 1.3", "srv.test", "unrecognized_name", 112, probe.StageHandshake)}, nil),
+			rec:  alertRecord([]probe.Attempt{alertAttempt(probe.PurposePrimary, "TLS 1.2", "TLS 1.3", "srv.test", "unrecognized_name", 112, probe.StageHandshake)}, nil),
 			want: map[string]string{"java": fails + ":javax.net.ssl.SSLHandshakeException: Received fatal alert: unrecognized_name", "curl": fails, "openssl": fails, "go": fails},
 		},
 		{

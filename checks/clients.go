@@ -2,8 +2,10 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -210,4 +212,280 @@ func alertClients(a *probe.Attempt) []ClientVerdict {
 	}
 	al := a.Error.Alert
 	return alertMessages(al.Name, al.Code, a.Error.Stage == probe.StagePostHandshake)
+}
+
+// Per-client lines of handshake-failed. The alert our probe received
+// answers our ClientHello; another client sends another one (other
+// versions, suites, groups and signature schemes), so the alert is its
+// fate only when the record shows that what it offers changes nothing:
+//   - the alert came after the handshake (a TLS 1.3 client-certificate
+//     verdict), or after the server's certificate and its request for a
+//     client certificate, as a verdict on the client certificate: the
+//     server judged the certificate, not the offer;
+//   - unrecognized_name to a name sent in SNI: the server refused the
+//     name, which every client connecting by that name sends;
+//   - otherwise, the client is proven to fail only where every version it
+//     could negotiate was refused for an offer that holds all of its own
+//     (its suites, groups and signature schemes, judged from its profile,
+//     checks/clientprofiles.go), or is proven not spoken (protocol_version).
+//     A server that refuses a hello for lack of something (a group, a
+//     scheme) refuses any hello that offers less of everything. For an
+//     alert about the hello itself (illegal_parameter, decode_error,
+//     internal_error...) only the same hello is proven: Go's, when the
+//     probe sent crypto/tls's defaults.
+// Where the record cannot tell, the line says so (Unknown) and names what
+// the client offers that no refused handshake did.
+
+// helloOf is what an attempt offered, dimension by dimension.
+type helloOf struct {
+	a          *probe.Attempt
+	lo, hi     uint16
+	suites     []uint16
+	groups     []uint16
+	schemes    []string // signature schemes, as probe.SigAlgName names them
+	goDefaults bool     // crypto/tls's own default hello (the go profile's)
+}
+
+// zcryptoGroups are the supported_groups of the probe's zcrypto hellos
+// (all-suites, modern-sigalgs: legacytls leaves zcrypto's defaults).
+var zcryptoGroups = []uint16{4588, 4589, 4587, 514, 29, 23, 24, 25}
+
+func offerOf(a *probe.Attempt) helloOf {
+	h := helloOf{a: a, lo: versionID(a.Offered.MinVersion), hi: versionID(a.Offered.MaxVersion), suites: a.Offered.Suites}
+	zcrypto := a.Purpose == probe.PurposeAllSuites || a.Purpose == probe.PurposeModernSigAlgs
+	if zcrypto {
+		h.groups, h.schemes = zcryptoGroups, a.Offered.SigAlgs
+		return h
+	}
+	// crypto/tls: its groups (X25519MLKEM768 only with TLS 1.3) and schemes.
+	for _, g := range goGroups {
+		if g != 4588 || h.hi == vTLS13 {
+			h.groups = append(h.groups, g)
+		}
+	}
+	for _, s := range goSchemes {
+		h.schemes = append(h.schemes, probe.SigAlgName(s))
+	}
+	if len(h.suites) == 0 {
+		if a.Purpose == probe.PurposeLegacy {
+			h.suites = legacyOffer()
+		} else {
+			h.suites = goDefaultOffer()
+			h.goDefaults = h.lo == vTLS12 && h.hi == vTLS13
+		}
+	}
+	if h.hi == vTLS13 {
+		h.suites = append(slices.Clone(h.suites), 0x1301, 0x1302, 0x1303)
+	}
+	return h
+}
+
+// refusal is how a server refused a hello before any certificate:
+// "version" (protocol_version: none of its versions is spoken),
+// "negotiation" (handshake_failure, insufficient_security: nothing in it
+// was acceptable), "hello" (another alert: something in the hello
+// itself), or "" when it was not refused that way.
+func refusal(a *probe.Attempt) string {
+	e := a.Error
+	if a.Outcome == "ok" || a.Outcome == "server-hello" || e == nil || e.Stage != probe.StageHandshake ||
+		len(a.Certificates) > 0 || e.Kind != probe.KindAlert || e.Alert == nil || e.Alert.Direction != "received" {
+		return ""
+	}
+	switch e.Alert.Name {
+	case "protocol_version":
+		return "version"
+	case "handshake_failure", "insufficient_security":
+		return "negotiation"
+	}
+	return "hello"
+}
+
+// alertVerdicts are the per-client lines for the alert that ended
+// attempt a (the primary), each derived as described above.
+func alertVerdicts(in *Input, a *probe.Attempt) []ClientVerdict {
+	if a == nil || a.Error == nil || a.Error.Alert == nil {
+		return nil
+	}
+	al := a.Error.Alert
+	after := a.Error.Stage == probe.StagePostHandshake
+	switch {
+	case after,
+		len(a.Certificates) > 0 && a.CertificateRequest != nil && !a.ClientCertificateSent && (al.Name == "certificate_required" || al.Name == "handshake_failure"),
+		len(a.Certificates) > 0 && a.CertificateRequest != nil && a.ClientCertificateSent && clientCertAlerts[al.Name], // checks/mtls.go
+		al.Name == "unrecognized_name" && a.Offered.SNI != "" && len(a.Certificates) == 0:
+		return alertMessages(al.Name, al.Code, after)
+	}
+	var out []ClientVerdict
+	for _, d := range defaultClients {
+		p, _ := LookupClient(d.profile)
+		if len(a.Certificates) > 0 {
+			out = append(out, ClientVerdict{Client: d.name, Unknown: true, Message: fmt.Sprintf(
+				"cannot tell from this record: the server sent alert %s after its certificate, answering what our client sent then; whether %s gets it depends on what it sends", al.Name, d.name)})
+			continue
+		}
+		alerts, gap := refusedFor(in, &p, d.name)
+		if gap != "" {
+			out = append(out, ClientVerdict{Client: d.name, Unknown: true, Message: "cannot tell from this record: " + gap})
+			continue
+		}
+		v := ClientVerdict{Client: d.name, Fails: true}
+		if len(alerts) == 1 {
+			code := al.Code
+			if alerts[0] != al.Name {
+				code = alertCode(alerts[0])
+			}
+			for _, m := range alertMessages(alerts[0], code, false) {
+				if m.Client == d.name {
+					v.Message = m.Message
+				}
+			}
+		}
+		if v.Message == "" {
+			v.Message = "fails: the server refuses what it offers, with alert " + strings.Join(alerts, " or ")
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// refusedFor says whether the record proves that the server refuses
+// client c, and with which alerts; gap says what is missing when not.
+func refusedFor(in *Input, c *ClientProfile, name string) (alerts []string, gap string) {
+	var hellos []helloOf
+	for _, a := range append(attemptPtrs(in.Rec.Attempts), in.Rec.SNICheck) {
+		if a != nil && refusal(a) != "" {
+			if h := offerOf(a); h.lo != 0 && h.hi != 0 {
+				hellos = append(hellos, h)
+			}
+		}
+	}
+	s := in.view()
+	spoken := func(v uint16) fact {
+		if vv := s.versions[v]; vv != nil {
+			return vv.spoken
+		}
+		return factUnknown
+	}
+	addAlert := func(n string) {
+		if !slices.Contains(alerts, n) {
+			alerts = append(alerts, n)
+		}
+	}
+	vs := versionsSorted(c.Versions)
+	slices.Reverse(vs)
+	reached := false // some version of c is proven spoken: c negotiates it or one above
+	for i, v := range vs {
+		if spoken(v) == factNo {
+			continue
+		}
+		var best []string
+		covered := false
+		for _, h := range hellos {
+			if v < h.lo || v > h.hi || refusal(h.a) == "version" {
+				continue
+			}
+			// h's server picked v only if nothing h offers above v is spoken.
+			above := true
+			for u := v + 1; u <= h.hi; u++ {
+				if !slices.Contains(vs[:i], u) && spoken(u) != factNo {
+					above = false
+				}
+			}
+			if !above {
+				continue
+			}
+			missing := missingFrom(c, v, h)
+			if refusal(h.a) == "hello" && !(c.Name == "go" && h.goDefaults) {
+				missing = append(missing, "its own ClientHello (alert "+h.a.Error.Alert.Name+" answers something in ours, not a lack of common parameters)")
+			}
+			if len(missing) == 0 {
+				covered = true
+				addAlert(h.a.Error.Alert.Name)
+				break
+			}
+			if best == nil || len(missing) < len(best) {
+				best = missing
+			}
+		}
+		if !covered {
+			if best == nil {
+				return nil, "no handshake of this run offered " + probe.VersionName(v) + " the way " + name + " does, and the record does not show that the server refuses it"
+			}
+			return nil, "the server refused our offer at " + probe.VersionName(v) + ", which lacks " + strings.Join(best, " and ") + " that " + name + " offers: it may accept " + name + "'s"
+		}
+		if spoken(v) == factYes {
+			reached = true
+			break
+		}
+	}
+	// None of its versions spoken: it gets protocol_version. A server that
+	// refused a hello for its content speaks one of that hello's versions.
+	for _, h := range hellos {
+		if (refusal(h.a) == "negotiation" || refusal(h.a) == "hello" && h.goDefaults && c.Name == "go") && slices.Contains(vs, h.lo) && slices.Contains(vs, h.hi) {
+			reached = true
+		}
+	}
+	if !reached {
+		addAlert("protocol_version")
+	}
+	return alerts, ""
+}
+
+func attemptPtrs(as []probe.Attempt) []*probe.Attempt {
+	out := make([]*probe.Attempt, len(as))
+	for i := range as {
+		out[i] = &as[i]
+	}
+	return out
+}
+
+// missingFrom lists what client c offers at version v that hello h did
+// not: suites, groups, signature schemes. An unknown list (an empty one
+// in the profile) is missing as a whole.
+func missingFrom(c *ClientProfile, v uint16, h helloOf) []string {
+	var out []string
+	var suites, groups, schemes []string
+	for _, id := range usableSuites(c, v, "") {
+		if !slices.Contains(h.suites, id) {
+			suites = append(suites, ciphersuite.Name(id))
+		}
+	}
+	for _, g := range c.Groups {
+		if !slices.Contains(h.groups, g) {
+			groups = append(groups, probe.GroupName(g))
+		}
+	}
+	for _, sc := range c.Schemes12 {
+		if n := probe.SigAlgName(sc); !slices.Contains(h.schemes, n) {
+			schemes = append(schemes, n)
+		}
+	}
+	list := func(what string, names []string) {
+		if len(names) > 4 {
+			names = append(names[:4:4], "…")
+		}
+		if len(names) > 0 {
+			out = append(out, what+" "+strings.Join(names, ", "))
+		}
+	}
+	list("the suites", suites)
+	if len(c.Groups) == 0 {
+		out = append(out, "the groups it offers (not in its profile)")
+	}
+	list("the groups", groups)
+	if len(c.Schemes12) == 0 {
+		out = append(out, "the signature schemes it offers (not in its profile)")
+	}
+	list("the signature schemes", schemes)
+	return out
+}
+
+// alertCode is the code of a named alert.
+func alertCode(name string) uint8 {
+	for c := 0; c < 256; c++ {
+		if probe.AlertName(uint8(c)) == name {
+			return uint8(c)
+		}
+	}
+	return 0
 }

@@ -477,7 +477,7 @@ func keystoreFailure(in *Input, a *probe.Attempt) (Finding, bool) {
 			Set("spring", "server.ssl.key-store=classpath:server-keystore.p12\nserver.ssl.key-alias=ALIAS_OF_THE_PRIVATE_KEY_ENTRY"),
 			Set("tomcat", "<Certificate certificateKeystoreFile=\"conf/server-keystore.p12\" certificateKeyAlias=\"ALIAS_OF_THE_PRIVATE_KEY_ENTRY\" />"),
 		},
-		Clients: alertClients(a),
+		Clients: alertVerdicts(in, a),
 	}, true
 }
 

@@ -209,7 +209,7 @@ func handshakeFailed(in *Input) []Finding {
 		} else {
 			f.Detail = "The server ended the handshake with this alert."
 		}
-		f.Clients = alertClients(a)
+		f.Clients = alertVerdicts(in, a)
 		f.Fix = alertFix(in, a, name)
 	case probe.KindTimeout:
 		f.Title = "the server accepted the connection but never completed the handshake"

@@ -59,7 +59,7 @@ type Module struct {
 	Scan     bool
 	// NoSNICheck leaves out the handshake without SNI (sni_check: false).
 	NoSNICheck bool
-	Stores   []checks.Truststore
+	Stores     []checks.Truststore
 	// Identity is the client certificate and key, or nil.
 	Identity *identity.Identity
 	// StartTLS is the protocol to upgrade before the handshake (starttls:

@@ -65,7 +65,7 @@ func TestMTLSAgainstGoServers(t *testing.T) {
 		{name: "required, good chain", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}},
 			identity: []string{"client", "intermediate"}},
 		{name: "required, leaf only", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}},
-			identity: []string{"client"}, want: []string{"client-cert-rejected", "client-chain-incomplete"}, detail: []string{"unknown_ca", "1. we sent no intermediate"}},
+			identity: []string{"client"}, want: []string{"client-cert-rejected", "client-chain-incomplete"}, detail: []string{"unknown_ca", "1. we sent no intermediate", "which the server names (the server's own chain holds the intermediate)"}},
 		{name: "required, expired", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}},
 			identity: []string{"client-expired", "intermediate"}, want: []string{"client-cert-rejected", "client-cert-expired"}, detail: []string{"certificate_expired", "1. our leaf certificate \"expired.client.example.test\" expired 30 days ago"}},
 		{name: "required, not yet valid", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}},
@@ -75,7 +75,8 @@ func TestMTLSAgainstGoServers(t *testing.T) {
 		{name: "required, other CA without its root", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}},
 			identity: []string{"client-other", "other-intermediate"}, want: []string{"client-cert-ca-not-accepted", "client-cert-rejected"}, detail: []string{"CN=Other Root CA,O=Other", "so they send none at all"}},
 		{name: "required, other CA leaf only", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}},
-			identity: []string{"client-other"}, want: []string{"client-cert-rejected", "client-chain-incomplete"}, detail: []string{"unknown_ca"}},
+			identity: []string{"client-other"}, want: []string{"client-cert-rejected", "client-chain-incomplete"},
+			detail: []string{"unknown_ca", "1. either the server does not trust our CA at all, or we sent no intermediate: tlsdoctor cannot tell which"}},
 		{name: "intermediate named, leaf only is enough", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"intermediate"}},
 			identity: []string{"client"}},
 		{name: "required, no clientAuth EKU", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: []string{"root"}},
@@ -101,6 +102,14 @@ func TestMTLSAgainstGoServers(t *testing.T) {
 			identity: []string{"client", "intermediate"}},
 		{name: "require and verify without ClientCAs", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert},
 			identity: []string{"client", "intermediate"}, want: []string{"client-cert-rejected", "client-ca-list-empty"}, detail: []string{"unknown_ca"}},
+		// A server that names no CA (and here trusts none): only what we
+		// sent and the alert speak.
+		{name: "require and verify without ClientCAs, rejected", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert},
+			identity: []string{"client", "intermediate"}, want: []string{"client-cert-rejected", "client-ca-list-empty"},
+			detail: []string{"1. the server does not trust the CA our chain ends at (\"CN=Example Root CA,O=Example\")"}},
+		{name: "require and verify without ClientCAs, leaf only", spec: fixtures.MTLSSpec{ClientAuth: tls.RequireAndVerifyClientCert},
+			identity: []string{"client-other"}, want: []string{"client-cert-rejected", "client-ca-list-empty", "client-chain-incomplete"},
+			detail: []string{"1. we sent only part of our chain", "cannot tell whether it trusts the CA above it"}},
 	}
 	for _, v := range []struct {
 		name string

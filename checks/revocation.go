@@ -81,6 +81,10 @@ type CertRevocation struct {
 	// certificates downloaded from AIA (probe.Record.RevocationChain).
 	Index int
 	Role  string
+	// Leaf is set for the server's real leaf: the end entity the chain
+	// analysis finds (see realLeaf), which a reversed chain sends after
+	// its intermediate, not at Index 0.
+	Leaf bool
 	// Fetched is set for an intermediate the server did not send and the
 	// probe downloaded from an AIA URL.
 	Fetched bool
@@ -125,14 +129,18 @@ func Revocation(rec *probe.Record, env Env) []CertRevocation {
 	// Issuer candidates: the first maxChainCerts sent certificates and
 	// every fetched one, so that a hostile chain costs no more than that.
 	cand := append(append([]*x509.Certificate(nil), certs[:min(sent, maxChainCerts)]...), certs[min(sent, len(certs)):]...)
+	leaf := revocationLeaf(rec, env, certs[:min(sent, maxChainCerts, len(certs))])
 	var out []CertRevocation
 	seen := map[int]bool{}
-	for i := 0; i >= 0 && !seen[i] && certs[i] != nil && !isSelfSigned(certs[i]); {
+	for i := leaf; i >= 0 && !seen[i] && certs[i] != nil && !isSelfSigned(certs[i]); {
 		seen[i] = true
 		cert := certs[i]
 		issuer, _ := probe.IssuerOf(cert, cand, extra)
-		cr := CertRevocation{Index: i, Role: Role(i, cert), Cert: cert, Issuer: issuer, Fetched: i >= sent}
-		if i == 0 && len(staple) > 0 {
+		cr := CertRevocation{Index: i, Role: Role(i, cert), Cert: cert, Issuer: issuer, Fetched: i >= sent, Leaf: i == leaf}
+		if cr.Leaf {
+			cr.Role = "leaf"
+		}
+		if cr.Leaf && len(staple) > 0 {
 			a := judgeOCSP(staple, cert, issuer, env.Now)
 			a.Source = SourceStapled
 			cr.Answers = append(cr.Answers, a)
@@ -154,6 +162,28 @@ func Revocation(rec *probe.Record, env Env) []CertRevocation {
 		}
 	}
 	return out
+}
+
+// revocationLeaf is the index of the server's real leaf among the sent
+// certificates, as the chain analysis finds it (realLeaf, the
+// Input.Leaf of every other check): 0 unless a CA certificate came first
+// and an end entity it issued, matching the name, came later. A sent
+// certificate that does not parse makes the positions differ from
+// Input.Chain's, so then #0 is kept (no leaf is guessed).
+func revocationLeaf(rec *probe.Record, env Env, sent []*x509.Certificate) int {
+	for _, c := range sent {
+		if c == nil {
+			return 0
+		}
+	}
+	name := env.Name
+	if name == "" {
+		name = rec.Target.SNI
+	}
+	if name == "" {
+		name = rec.Target.Host
+	}
+	return realLeaf(sent, newLinker(maxSigChecks), name)
 }
 
 // Revocations is Revocation of the input's record and environment,
@@ -197,7 +227,7 @@ func revocationStatus(cr *CertRevocation, mode string, rev *probe.Revocation) (s
 		return RevocationNotChecked, "no revocation fetches recorded"
 	case mode == probe.RevocationOff:
 		return RevocationNotChecked, "revocation checking is off (--revocation off)"
-	case mode == probe.RevocationStapled && cr.Index > 0:
+	case mode == probe.RevocationStapled && !cr.Leaf:
 		return RevocationNotChecked, "only the stapled response is read (--revocation stapled); it covers the leaf only"
 	case mode == probe.RevocationStapled && len(cr.Answers) == 0:
 		return RevocationNotChecked, "nothing was stapled and live checks are off (--revocation stapled)"

@@ -108,7 +108,7 @@ func certRevoked(in *Input) []Finding {
 			Evidence: ev,
 		}
 		var fix []Step
-		if cr.Index > 0 {
+		if !cr.Leaf {
 			fix = []Step{Say("An intermediate CA certificate is revoked: every certificate it issued is invalid. Get your certificate reissued under a current intermediate and replace the intermediate in your chain file with the one your CA now publishes.")}
 		} else {
 			fix = append(append([]Step{Say("Reissue the certificate with a NEW key (a revoked certificate's key must be considered compromised) and redeploy it everywhere it is used.")},
@@ -194,7 +194,7 @@ func revocationUnknown(in *Input) []Finding {
 		if crlBad {
 			fix = append(fix, Say("The CRL the certificate points to cannot be used for it (see evidence): the CA must publish, at that URL, a complete CRL that covers the certificate (no issuingDistributionPoint limiting it to other certificates, reasons or another distribution point; not a delta CRL), without critical extensions verifiers do not implement, signed by a CA certificate whose keyUsage includes cRLSign, and refreshed before nextUpdate."))
 		}
-		if cr.Index == 0 {
+		if cr.Leaf {
 			fix = append(fix, Say("Stapling spares clients the lookup:"),
 				Set("nginx", "ssl_stapling on;\nssl_stapling_verify on;"),
 				Set("apache", "SSLUseStapling On"),
@@ -304,7 +304,7 @@ func ocspFetchCmd(c *x509.Certificate) Step {
 // stapleAnswer is the judged stapled response, or nil when none came.
 func (in *Input) stapleAnswer() (*RevocationAnswer, *CertRevocation) {
 	for _, cr := range in.Revocations() {
-		if cr.Index != 0 {
+		if !cr.Leaf {
 			continue
 		}
 		for _, a := range cr.Answers {

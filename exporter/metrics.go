@@ -307,7 +307,7 @@ func (e emitter) revocation(in *checks.Input, res *engine.Result) {
 			}
 			e.set("tlsdoctor_revocation_status", float64(code), cr.Role, strconv.Itoa(pos))
 		}
-		if cr.Index != 0 {
+		if !cr.Leaf {
 			continue
 		}
 		// ssl_exporter reads the stapled response only, unverified; we

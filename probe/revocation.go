@@ -185,13 +185,15 @@ func (rr *revocationRun) prefetch(rawCerts [][]byte, staple []byte) {
 	for i, der := range rawCerts {
 		certs[i], _ = certmemo.Parse(der)
 	}
-	for i, cert := range certs {
+	for _, cert := range certs {
 		if cert == nil || selfIssued(cert) {
 			continue
 		}
 		issuer, _ := IssuerOf(cert, certs, nil)
-		if issuer == nil || (i == 0 && len(staple) > 0 &&
-			usableOCSP(RevocationFetch{HTTPStatus: http.StatusOK, Response: staple}, cert, issuer)) {
+		// The staple answers for the certificate its CertID names, the
+		// leaf wherever the server put it (a reversed chain sends it
+		// after its intermediate): that pair needs no request.
+		if issuer == nil || stapleAnswers(staple, cert, issuer) {
 			continue
 		}
 		key := string(cert.Raw) + string(issuer.Raw)
@@ -247,14 +249,20 @@ func (rr *revocationRun) fetch(chain []Certificate, extra []*x509.Certificate, s
 	}
 	// A usable staple already answers for the leaf: asking its responder
 	// too would cost a round trip to the CA on every run for the same fact.
-	if len(certs) > 0 && certs[0] != nil && issuers[0] != nil && len(staple) > 0 &&
-		usableOCSP(RevocationFetch{HTTPStatus: http.StatusOK, Response: staple}, certs[0], issuers[0]) {
-		rev.LeafFromStaple = true
+	// The leaf is the certificate the staple's CertID names, found by
+	// issuer linkage and serial, not by position: a reversed chain sends
+	// [intermediate, leaf].
+	stapledFor := -1
+	for i, cert := range certs {
+		if cert != nil && issuers[i] != nil && stapleAnswers(staple, cert, issuers[i]) {
+			stapledFor, rev.LeafFromStaple = i, true
+			break
+		}
 	}
 	results := make([][]RevocationFetch, len(certs))
 	var wg sync.WaitGroup
 	for i, cert := range certs {
-		if issuers[i] == nil || (i == 0 && rev.LeafFromStaple) {
+		if issuers[i] == nil || i == stapledFor {
 			continue
 		}
 		rr.mu.Lock()
@@ -288,6 +296,12 @@ func (rr *revocationRun) fetch(chain []Certificate, extra []*x509.Certificate, s
 	rr.mu.Unlock()
 	rev.DurationMS = ms(time.Since(start))
 	return rev
+}
+
+// stapleAnswers reports whether staple is a usable OCSP answer for cert
+// issued by issuer (see usableOCSP): its CertID names cert.
+func stapleAnswers(staple []byte, cert, issuer *x509.Certificate) bool {
+	return len(staple) > 0 && usableOCSP(RevocationFetch{HTTPStatus: http.StatusOK, Response: staple}, cert, issuer)
 }
 
 // IssuerOf finds the certificate that signed cert: first among the

@@ -1,0 +1,286 @@
+package inspect_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
+	"github.com/tlsdoctor/tlsdoctor/inspect"
+)
+
+// Each test makes the store that produces a finding with keytool (or
+// openssl), takes the fix `tlsdoctor inspect` prints, pastes its commands
+// into sh, and inspects the result again: the finding is gone and the
+// store still holds its other entries, keys and chains.
+
+// passwordArgs are the two ways the tests give a store password: a file
+// (the fix must name it) and none (Java's default changeit opens it).
+var passwordArgs = []struct {
+	name string
+	args func(d *fixDir) []string
+}{
+	{"password file", func(d *fixDir) []string {
+		return []string{"--password-file", d.write("store pass 'x'.txt", []byte("s3cret pass\n"))}
+	}},
+	{"changeit", func(*fixDir) []string { return nil }},
+}
+
+func storePass(args []string) string {
+	if len(args) > 0 {
+		return "s3cret pass"
+	}
+	return "changeit"
+}
+
+// truststore-ca-expired: keytool -delete removes the expired CA and
+// leaves the current one.
+func TestFixRunsExpiredAnchorDelete(t *testing.T) {
+	p := fixPKI(t)
+	for _, typ := range []string{"JKS", "PKCS12"} {
+		for _, pa := range passwordArgs {
+			t.Run(typ+" "+pa.name, func(t *testing.T) {
+				d := awkwardDir(t)
+				args := pa.args(d)
+				pass := storePass(args)
+				d.write("root.pem", p.PEMBundle("root"))
+				d.write("old.pem", p.PEMBundle("old-ca"))
+				ts := "trust store." + strings.ToLower(typ)
+				for _, a := range []string{"root", "old"} {
+					d.tool("keytool", "-importcert", "-noprompt", "-alias", a+"-ca", "-file", a+".pem", "-keystore", ts, "-storetype", typ, "-storepass", pass)
+				}
+				before := entrySummary(d.readStore(ts, pass))
+				rep := d.inspect(append([]string{d.path(ts)}, args...)...)
+				f := finding(rep.Findings, "truststore-ca-expired")
+				if f == nil {
+					t.Fatalf("no truststore-ca-expired: %v", findingIDs(rep.Findings))
+				}
+				d.runFix(f)
+				rep = d.inspect(append([]string{d.path(ts)}, args...)...)
+				if f := finding(rep.Findings, "truststore-ca-expired"); f != nil {
+					t.Errorf("after the printed fix: %s", f.Title)
+				}
+				after := entrySummary(d.readStore(ts, pass))
+				if _, ok := after["old-ca"]; ok || len(after) != 1 || after["root-ca"] != before["root-ca"] {
+					t.Errorf("after the printed fix the store holds %v; want only %v", after, before["root-ca"])
+				}
+			})
+		}
+	}
+}
+
+// store-type-mismatch: a JKS or JCEKS file named for another type is
+// converted to PKCS#12 by the printed keytool -importkeystore, keeping the
+// key and its chain; a PEM file named .jks becomes a truststore.
+func TestFixRunsTypeConversion(t *testing.T) {
+	p := fixPKI(t)
+	for _, tc := range []struct{ typ, name string }{
+		{"JKS", "server keystore.p12"},
+		{"JCEKS", "server keystore.jks"},
+	} {
+		for _, pa := range passwordArgs {
+			t.Run(tc.typ+" as "+tc.name+", "+pa.name, func(t *testing.T) {
+				d := awkwardDir(t)
+				args := pa.args(d)
+				pass := storePass(args)
+				d.write("leaf.pem", p.PEMBundle("leaf"))
+				d.write("chain.pem", p.PEMBundle("intermediate", "root"))
+				key, _ := p.KeyPEMAs("leaf", "pkcs8", "")
+				d.write("leaf.key", key)
+				d.tool("openssl", "pkcs12", "-export", "-in", "leaf.pem", "-inkey", "leaf.key", "-certfile", "chain.pem", "-name", "server", "-out", "src.p12", "-passout", "pass:"+pass)
+				d.tool("keytool", "-importkeystore", "-noprompt", "-srckeystore", "src.p12", "-srcstoretype", "PKCS12", "-srcstorepass", pass,
+					"-destkeystore", tc.name, "-deststoretype", tc.typ, "-deststorepass", pass, "-destkeypass", pass)
+				before := entrySummary(d.readStore(tc.name, pass))
+				if len(before) != 1 || !strings.Contains(before["server"], "matches:yes") {
+					t.Fatalf("setup: %v", before)
+				}
+				rep := d.inspect(append([]string{d.path(tc.name)}, args...)...)
+				f := finding(rep.Findings, "store-type-mismatch")
+				if f == nil {
+					t.Fatalf("no store-type-mismatch: %v", findingIDs(rep.Findings))
+				}
+				d.runFix(f)
+				conv := d.readStore("converted.p12", pass)
+				if conv.Format != inspect.FormatPKCS12 {
+					t.Fatalf("converted.p12 is %s", conv.Format)
+				}
+				if after := entrySummary(conv); len(after) != 1 || after["server"] != before["server"] {
+					t.Errorf("converted.p12 holds %v; the source held %v", after, before)
+				}
+				rep = d.inspect(append([]string{d.path("converted.p12")}, args...)...)
+				if f := finding(rep.Findings, "store-type-mismatch"); f != nil {
+					t.Errorf("converted.p12: %s", f.Title)
+				}
+				if tc.typ == "JCEKS" {
+					if f := finding(rep.Findings, "keystore-java-compat"); f != nil && strings.Contains(f.Title, "is a JCEKS keystore") {
+						t.Errorf("converted.p12: %s", f.Title)
+					}
+				}
+			})
+		}
+	}
+	for _, certs := range [][]string{{"root"}, {"intermediate", "root"}} {
+		t.Run("PEM named .jks, "+strings.Join(certs, "+"), func(t *testing.T) {
+			d := awkwardDir(t)
+			d.write("trust's.jks", p.PEMBundle(certs...))
+			rep := d.inspect(d.path("trust's.jks"))
+			f := finding(rep.Findings, "store-type-mismatch")
+			if f == nil {
+				t.Fatalf("no store-type-mismatch: %v", findingIDs(rep.Findings))
+			}
+			d.runFix(f)
+			ts := d.readStore("truststore.p12", "changeit")
+			var got []string
+			for _, e := range ts.Entries {
+				if e.Kind == inspect.KindTrusted {
+					got = append(got, inspect.SHA256Fingerprint(e.Chain[0]))
+				}
+			}
+			var want []string
+			for _, c := range certs {
+				want = append(want, inspect.SHA256Fingerprint(p.Get(c).Cert))
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("truststore.p12 trusts %v; the PEM file held %v", got, want)
+			}
+		})
+	}
+}
+
+// java-truststore-unreadable: the printed keytool rewrite without
+// certificate encryption gives a truststore the JVM reads with no
+// password.
+func TestFixRunsTruststoreWithoutPassword(t *testing.T) {
+	home := os.Getenv("JAVA_HOME")
+	if home == "" {
+		home = "/usr/lib/jvm/java-17-openjdk-amd64"
+	}
+	if _, err := os.Stat(home + "/lib/security/java.security"); err != nil {
+		home = ""
+		if _, err := os.Stat("/usr/lib/jvm/java-17-openjdk-amd64/conf/security/java.security"); err == nil {
+			home = "/usr/lib/jvm/java-17-openjdk-amd64"
+		}
+	}
+	if home == "" {
+		t.Skip("no JDK found")
+	}
+	p := fixPKI(t)
+	d := awkwardDir(t)
+	d.write("root.pem", p.PEMBundle("root"))
+	d.write("int.pem", p.PEMBundle("intermediate"))
+	ts := "app trust.p12"
+	for _, a := range []string{"root", "int"} {
+		d.tool("keytool", "-importcert", "-noprompt", "-alias", a, "-file", a+".pem", "-keystore", ts, "-storetype", "PKCS12", "-storepass", "changeit")
+	}
+	before := entrySummary(d.readStore(ts, "changeit"))
+	javaArgs := func(file string) []string {
+		return []string{"--java", "--java-home", home, "--jvm-options", `-Djavax.net.ssl.trustStore="` + d.path(file) + `"`}
+	}
+	rep := d.inspect(javaArgs(ts)...)
+	f := finding(rep.Findings, "java-truststore-unreadable")
+	if f == nil {
+		t.Fatalf("no java-truststore-unreadable: %v", findingIDs(rep.Findings))
+	}
+	d.runFix(f)
+	rep = d.inspect(javaArgs("truststore-nopass.p12")...)
+	if f := finding(rep.Findings, "java-truststore-unreadable"); f != nil {
+		t.Errorf("after the printed fix: %s", f.Title)
+	}
+	if rep.Java == nil || !strings.HasPrefix(rep.Java.JavaSees, "2 trust anchor") {
+		t.Errorf("after the printed fix the JVM sees %+v", rep.Java)
+	}
+	if after := entrySummary(d.readStore("truststore-nopass.p12", "")); len(after) != 2 || after["root"] != before["root"] || after["int"] != before["int"] {
+		t.Errorf("truststore-nopass.p12 holds %v; the source held %v", after, before)
+	}
+	if res := d.sh("keytool -list -keystore truststore-nopass.p12 -storetype PKCS12 </dev/null", nil); !strings.Contains(res.out, "2 entries") {
+		t.Errorf("keytool without a password:\n%s", res.out)
+	}
+}
+
+// The alignment fixes: the root a keystore carries is extracted and
+// appended to a PEM truststore (cat >>) or imported into a PKCS#12 or
+// JCEKS one; a root only its owner has (ca.pem, given by the test) is
+// imported the same way; a keystore missing its intermediate is
+// completed.
+func TestFixRunsAlignment(t *testing.T) {
+	p := fixPKI(t)
+	for _, tc := range []struct {
+		name    string
+		ksChain []string // what the server keystore holds
+		ts      string   // the truststore's type
+		trusted string   // what it trusts before
+		fixes   string   // the finding the fix is on
+		given   map[string][]string
+	}{
+		{"root in keystore, PEM truststore", []string{"leaf", "intermediate", "root"}, "PEM", "other", "untrusted-root", nil},
+		{"root in keystore, PKCS12 truststore", []string{"leaf", "intermediate", "root"}, "PKCS12", "other", "untrusted-root", nil},
+		{"root in keystore, JCEKS truststore", []string{"leaf", "intermediate", "root"}, "JCEKS", "other", "untrusted-root", nil},
+		{"root from its owner, PEM truststore", []string{"leaf", "intermediate"}, "PEM", "other", "untrusted-root", map[string][]string{"ca.pem": {"root"}}},
+		{"root from its owner, JKS truststore", []string{"leaf", "intermediate"}, "JKS", "other", "untrusted-root", map[string][]string{"ca.pem": {"root"}}},
+		{"keystore without its intermediate", []string{"leaf"}, "JKS", "root", "chain-incomplete", map[string][]string{"chain.pem": {"leaf", "intermediate"}}},
+	} {
+		for _, pa := range passwordArgs {
+			t.Run(tc.name+", "+pa.name, func(t *testing.T) {
+				d := awkwardDir(t)
+				args := pa.args(d)
+				pass := storePass(args)
+				d.write("leaf.pem", p.PEMBundle("leaf"))
+				key, _ := p.KeyPEMAs("leaf", "pkcs8", "")
+				d.write("leaf.key", key)
+				osslArgs := []string{"pkcs12", "-export", "-in", "leaf.pem", "-inkey", "leaf.key", "-name", "server", "-out", "src.p12", "-passout", "pass:" + pass}
+				if len(tc.ksChain) > 1 {
+					d.write("chain-in.pem", p.PEMBundle(tc.ksChain[1:]...))
+					osslArgs = append(osslArgs, "-certfile", "chain-in.pem")
+				}
+				d.tool("openssl", osslArgs...)
+				ks := "server keystore.jks"
+				d.tool("keytool", "-importkeystore", "-noprompt", "-srckeystore", "src.p12", "-srcstoretype", "PKCS12", "-srcstorepass", pass,
+					"-destkeystore", ks, "-deststoretype", "JKS", "-deststorepass", pass, "-destkeypass", pass)
+				ts := "client trust." + strings.ToLower(tc.ts)
+				if tc.ts == "PEM" {
+					d.write(ts, p.PEMBundle(tc.trusted))
+				} else {
+					d.write("trusted.pem", p.PEMBundle(tc.trusted))
+					d.tool("keytool", "-importcert", "-noprompt", "-alias", "trusted", "-file", "trusted.pem", "-keystore", ts, "-storetype", tc.ts, "-storepass", pass)
+				}
+				for name, certs := range tc.given {
+					d.write(name, p.PEMBundle(certs...))
+				}
+				pw := []string{}
+				if len(args) > 0 {
+					pw = []string{"--keystore-password-file", args[1], "--truststore-password-file", args[1]}
+				}
+				alignArgs := append([]string{"--keystore", d.path(ks), "--truststore", d.path(ts), "--name", "api.example.test"}, pw...)
+				rep := d.inspect(alignArgs...)
+				if len(rep.Alignment) != 1 || rep.Alignment[0].OK {
+					t.Fatalf("alignment before the fix: %+v", rep.Alignment)
+				}
+				f := finding(rep.Alignment[0].Findings, tc.fixes)
+				if f == nil {
+					t.Fatalf("no %s: %v", tc.fixes, findingIDs(rep.Alignment[0].Findings))
+				}
+				t.Logf("fix: %s", checks.FixText(f.Fix))
+				d.runFix(f)
+				rep = d.inspect(alignArgs...)
+				if !rep.Alignment[0].OK {
+					t.Errorf("after the printed fix: %+v", rep.Alignment[0])
+				}
+				// The truststore still trusts what it did.
+				tsPass := ""
+				if tc.ts != "PEM" {
+					tsPass = pass
+				}
+				trusted := map[string]bool{}
+				for _, e := range d.readStore(ts, tsPass).Entries {
+					trusted[inspect.SHA256Fingerprint(e.Chain[0])] = true
+				}
+				if !trusted[inspect.SHA256Fingerprint(p.Get(tc.trusted).Cert)] {
+					t.Errorf("after the printed fix %s no longer holds %s", ts, tc.trusted)
+				}
+				if s := entrySummary(d.readStore(ks, pass)); !strings.Contains(s["server"], "matches:yes") {
+					t.Errorf("after the printed fix the keystore holds %v", s)
+				}
+			})
+		}
+	}
+}

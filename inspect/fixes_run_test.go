@@ -284,3 +284,75 @@ func TestFixRunsAlignment(t *testing.T) {
 		}
 	}
 }
+
+// keystore-chain-incomplete, truststore-holds-leaf and
+// keystore-alias-ambiguous: the keytool imports and deletes, and the
+// tlsdoctor inspect that checks the result, which must open the store
+// with the password the user gave (exit 2 would be "wrong password").
+func TestFixRunsKeystoreEntries(t *testing.T) {
+	p := fixPKI(t)
+	for _, typ := range []string{"JKS", "PKCS12"} {
+		for _, pa := range passwordArgs {
+			t.Run(typ+" "+pa.name, func(t *testing.T) {
+				d := awkwardDir(t)
+				args := pa.args(d)
+				pass := storePass(args)
+				d.write("leaf.pem", p.PEMBundle("leaf"))
+				key, _ := p.KeyPEMAs("leaf", "pkcs8", "")
+				d.write("leaf.key", key)
+				d.tool("openssl", "pkcs12", "-export", "-in", "leaf.pem", "-inkey", "leaf.key", "-name", "server", "-out", "src.p12", "-passout", "pass:"+pass)
+				ks := "leaf only." + strings.ToLower(typ)
+				d.tool("keytool", "-importkeystore", "-noprompt", "-srckeystore", "src.p12", "-srcstoretype", "PKCS12", "-srcstorepass", pass,
+					"-destkeystore", ks, "-deststoretype", typ, "-deststorepass", pass, "-destkeypass", pass)
+				// A second key entry makes the alias ambiguous.
+				d.tool("keytool", "-genkeypair", "-noprompt", "-alias", "other", "-keyalg", "EC", "-dname", "CN=other.example.test",
+					"-keystore", ks, "-storetype", typ, "-storepass", pass, "-keypass", pass)
+				rep := d.inspect(append([]string{d.path(ks)}, args...)...)
+				amb := finding(rep.Findings, "keystore-alias-ambiguous")
+				if amb == nil {
+					t.Fatalf("no keystore-alias-ambiguous: %v", findingIDs(rep.Findings))
+				}
+				d.runFix(amb)
+				rep = d.inspect(append([]string{d.path(ks), "--alias", "server"}, args...)...)
+				f := finding(rep.Findings, "keystore-chain-incomplete")
+				if f == nil || finding(rep.Findings, "keystore-alias-ambiguous") != nil {
+					t.Fatalf("with --alias server: %v", findingIDs(rep.Findings))
+				}
+				d.write("chain.pem", p.PEMBundle("leaf", "intermediate"))
+				d.runFix(f)
+				rep = d.inspect(append([]string{d.path(ks), "--alias", "server"}, args...)...)
+				if f := finding(rep.Findings, "keystore-chain-incomplete"); f != nil {
+					t.Errorf("after the printed fix: %s", f.Title)
+				}
+				s := entrySummary(d.readStore(ks, pass))
+				want := "PrivateKeyEntry key:RSA 2048 matches:yes " + inspect.SHA256Fingerprint(p.Get("leaf").Cert) + " " + inspect.SHA256Fingerprint(p.Get("intermediate").Cert)
+				if s["server"] != want || !strings.Contains(s["other"], "matches:yes") {
+					t.Errorf("after the printed fix the keystore holds %v; want server %s", s, want)
+				}
+			})
+			t.Run(typ+" truststore with a leaf, "+pa.name, func(t *testing.T) {
+				d := awkwardDir(t)
+				args := pa.args(d)
+				pass := storePass(args)
+				d.write("leaf.pem", p.PEMBundle("leaf"))
+				ts := "pinned trust." + strings.ToLower(typ)
+				d.tool("keytool", "-importcert", "-noprompt", "-alias", "api", "-file", "leaf.pem", "-keystore", ts, "-storetype", typ, "-storepass", pass)
+				rep := d.inspect(append([]string{d.path(ts)}, args...)...)
+				f := finding(rep.Findings, "truststore-holds-leaf")
+				if f == nil {
+					t.Fatalf("no truststore-holds-leaf: %v", findingIDs(rep.Findings))
+				}
+				d.write("ca.pem", p.PEMBundle("intermediate"))
+				d.runFix(f)
+				rep = d.inspect(append([]string{d.path(ts)}, args...)...)
+				if f := finding(rep.Findings, "truststore-holds-leaf"); f != nil {
+					t.Errorf("after the printed fix: %s", f.Title)
+				}
+				s := entrySummary(d.readStore(ts, pass))
+				if len(s) != 1 || s["issuing-ca"] != "trustedCertEntry "+inspect.SHA256Fingerprint(p.Get("intermediate").Cert) {
+					t.Errorf("after the printed fix the truststore holds %v", s)
+				}
+			})
+		}
+	}
+}

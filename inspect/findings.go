@@ -98,6 +98,7 @@ func Findings(s *Store, j Judge) []checks.Finding {
 	out = append(out, aliasFindings(s, keys, j)...)
 	out = append(out, duplicateFindings(s)...)
 	out = append(out, compatFindings(s)...)
+	stdinFixes(s, out)
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Severity > out[b].Severity })
 	return out
 }
@@ -196,7 +197,7 @@ func keyPasswordFinding(s *Store, e *Entry) checks.Finding {
 		checks.Set("mulesoft", `<tls:key-store path="`+s.File+`" alias="`+e.Alias+`" keyPassword="${key.password}" password="${keystore.password}"/>`),
 		checks.Set("tomcat", `<Certificate certificateKeystoreFile="`+s.File+`" certificateKeyPassword="${key.password}" .../>`),
 		checks.Say("or make the key password the store password (then no setting is needed):"),
-		checks.Cmd("keytool", "keytool -keypasswd -alias "+checks.ShellQuote(e.Alias)+" -keystore "+checks.ShellQuote(s.File)+keytoolPass(s, "-storepass")+" -keypass:file key-password.txt -new:file store-password.txt"),
+		checks.Cmd("keytool", "keytool -keypasswd -alias "+checks.ShellQuote(e.Alias)+" -keystore "+s.arg()+keytoolPass(s, "-storepass")+" -keypass:file key-password.txt -new:file store-password.txt"),
 	}
 	return f
 }
@@ -252,7 +253,7 @@ func incompleteChain(s *Store, e *Entry) *checks.Finding {
 }
 
 func chainFix(s *Store, e *Entry) []checks.Step {
-	file := checks.ShellQuote(s.File)
+	file := s.arg()
 	switch s.Format {
 	case FormatJKS, FormatPKCS12:
 		return []checks.Step{
@@ -286,7 +287,7 @@ func expiredCAFinding(s *Store, e *Entry, now time.Time) checks.Finding {
 	case FormatJKS, FormatPKCS12, FormatJCEKS:
 		f.Fix = []checks.Step{
 			checks.Say("Remove it, and import the CA's current certificate if you still need to trust that CA:"),
-			checks.Cmd("keytool", "keytool -delete -alias "+checks.ShellQuote(e.Alias)+" -keystore "+checks.ShellQuote(s.File)+keytoolPass(s, "-storepass")),
+			checks.Cmd("keytool", "keytool -delete -alias "+checks.ShellQuote(e.Alias)+" -keystore "+s.arg()+keytoolPass(s, "-storepass")),
 		}
 	default:
 		f.Fix = []checks.Step{checks.Say("Remove its PEM block from " + s.File + " (SHA-256 " + SHA256Fingerprint(c) + "), and add the CA's current certificate if you still need to trust that CA.")}
@@ -303,8 +304,8 @@ func leafInTruststore(s *Store, e *Entry) checks.Finding {
 		Evidence: []string{entryName(s, e), checks.Describe(c)},
 		Fix: []checks.Step{
 			checks.Say("Import the issuing CA's certificate (get it from the CA, or from the server: tlsdoctor HOST --export-truststore ca.pem), then remove the leaf:"),
-			checks.Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias issuing-ca -file ca.pem -keystore "+checks.ShellQuote(s.File)+keytoolPass(s, "-storepass")),
-			checks.Cmd("keytool", "keytool -delete -alias "+checks.ShellQuote(e.Alias)+" -keystore "+checks.ShellQuote(s.File)+keytoolPass(s, "-storepass")),
+			checks.Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias issuing-ca -file ca.pem -keystore "+s.arg()+keytoolPass(s, "-storepass")),
+			checks.Cmd("keytool", "keytool -delete -alias "+checks.ShellQuote(e.Alias)+" -keystore "+s.arg()+keytoolPass(s, "-storepass")),
 		},
 	}
 	return f
@@ -376,7 +377,7 @@ func aliasFix(s *Store, keyAliases []string) []checks.Step {
 		checks.Say("Set the alias of the private key entry to use (the private key entries are listed above):"),
 		checks.Set("spring", "server.ssl.key-alias="+a),
 		checks.Set("mulesoft", `<tls:key-store path="`+s.File+`" alias="`+a+`" .../>`),
-		checks.Cmd("tlsdoctor", "tlsdoctor inspect "+checks.ShellQuote(s.File)+tlsdoctorPass(s)+" --alias "+checks.ShellQuote(a)),
+		checks.Cmd("tlsdoctor", "tlsdoctor inspect "+s.arg()+tlsdoctorPass(s)+" --alias "+checks.ShellQuote(a)),
 	}
 }
 
@@ -442,7 +443,7 @@ func typeMismatchFinding(s *Store, m *TypeMismatch) checks.Finding {
 	if fails {
 		f.Severity = checks.Error
 	}
-	file := checks.ShellQuote(s.File)
+	file := s.arg()
 	switch m.Actual {
 	case FormatJKS, FormatJCEKS:
 		f.Fix = []checks.Step{
@@ -497,7 +498,7 @@ func truststoreFromCerts(s *Store, file string) []checks.Step {
 
 func compatFindings(s *Store) []checks.Finding {
 	var out []checks.Finding
-	file := checks.ShellQuote(s.File)
+	file := s.arg()
 	switch s.Format {
 	case FormatPKCS12:
 		trustedOnly := true

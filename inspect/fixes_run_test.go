@@ -1,6 +1,7 @@
 package inspect_test
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -354,5 +355,71 @@ func TestFixRunsKeystoreEntries(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// tlsdoctor inspect -: keytool cannot open standard input ("-keystore -"
+// names a file called "-"), so the fix first says to save the input to a
+// file, with the command, and its commands read that file. The test does
+// what the step says (the command the user piped from, with > FILE) and
+// runs the rest as printed.
+func TestFixRunsFromStdin(t *testing.T) {
+	p := fixPKI(t)
+	d := awkwardDir(t)
+	d.write("root.pem", p.PEMBundle("root"))
+	d.write("old.pem", p.PEMBundle("old-ca"))
+	for _, a := range []string{"root", "old"} {
+		d.tool("keytool", "-importcert", "-noprompt", "-alias", a+"-ca", "-file", a+".pem", "-keystore", "from k8s.jks", "-storetype", "JKS", "-storepass", "changeit")
+	}
+	data, err := os.ReadFile(d.path("from k8s.jks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := d.inspectStdin(data, "-")
+	f := finding(rep.Findings, "truststore-ca-expired")
+	if f == nil {
+		t.Fatalf("no truststore-ca-expired: %v", findingIDs(rep.Findings))
+	}
+	first := f.Fix[0]
+	if first.Kind != checks.StepText || !strings.Contains(first.Text, "with > keystore.jks in place of | tlsdoctor inspect -") {
+		t.Fatalf("the fix does not start by saving standard input: %+v", f.Fix)
+	}
+	for _, s := range f.Fix {
+		if s.Kind == checks.StepCommand && strings.Contains(" "+s.Text+" ", " - ") {
+			t.Errorf("a printed command reads standard input: %s", s.Text)
+		}
+	}
+	d.sh("cat 'from k8s.jks' > keystore.jks", nil) // what the user's own command does
+	d.runFix(f)
+	if after := entrySummary(d.readStore("keystore.jks", "changeit")); len(after) != 1 || after["root-ca"] == "" {
+		t.Errorf("keystore.jks after the printed fix: %v", after)
+	}
+
+	// The hints of an input error too: a PKCS#7 bundle on stdin.
+	d.tool("openssl", "crl2pkcs7", "-nocrl", "-certfile", "root.pem", "-outform", "DER", "-out", "my bundle.p7b")
+	b7, err := os.ReadFile(d.path("my bundle.p7b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = inspect.Read(b7, inspect.Options{Name: "-"})
+	var ie *inspect.InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("%v, want an input error", err)
+	}
+	cmd, ok := strings.CutPrefix(ie.Hint, "save standard input to bundle.p7b first (run the command you piped into tlsdoctor inspect - with > bundle.p7b in place of | tlsdoctor inspect -), then extract the certificates: ")
+	if !ok {
+		t.Fatalf("hint %q", ie.Hint)
+	}
+	d.sh("cat 'my bundle.p7b' > bundle.p7b", nil)
+	if res := d.sh(cmd, nil); res.code != 0 {
+		t.Fatalf("%s: exit %d\n%s", cmd, res.code, res.out)
+	}
+	if s := d.readStore("certs.pem", ""); len(s.Entries) != 1 {
+		t.Errorf("certs.pem holds %d entries", len(s.Entries))
+	}
+	// A wrong password: the keytool hint names the saved file.
+	_, err = inspect.Read(data, inspect.Options{Name: "-", Password: inspect.Password{Value: "nope", Set: true, Source: "test"}})
+	if !errors.As(err, &ie) || !strings.HasSuffix(ie.Hint, "then check it with: keytool -list -keystore keystore.jks") {
+		t.Errorf("wrong password on stdin: %v, hint %q", err, ie.Hint)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 )
 
@@ -112,7 +111,7 @@ func passwordHint(o Options) string {
 func readJKSStore(s *Store, data []byte, o Options) error {
 	f, err := parseJKS(data)
 	if err != nil {
-		return inputErr(o.Name, ErrCorrupt, "check it with: keytool -list -keystore "+checks.ShellQuote(o.Name), "%s: %v", s.Format, err)
+		return inputErr(o.Name, ErrCorrupt, checkHint(o.Name, s.Format, "keytool -list -keystore "+fileArg(o.Name, s.Format)), "%s: %v", s.Format, err)
 	}
 	var storePW *string
 	for _, c := range candidates(o.Password) {
@@ -126,7 +125,7 @@ func readJKSStore(s *Store, data []byte, o Options) error {
 	case storePW != nil:
 		s.Integrity = "verified"
 	case o.Password.Set && !f.truncated:
-		return inputErr(o.Name, ErrWrongPassword, "check it with: keytool -list -keystore "+checks.ShellQuote(o.Name),
+		return inputErr(o.Name, ErrWrongPassword, checkHint(o.Name, s.Format, "keytool -list -keystore "+fileArg(o.Name, s.Format)),
 			"wrong password: the %s keystore's integrity check fails with the password given (keytool says \"Keystore was tampered with, or password was incorrect\")", s.Format)
 	case f.truncated:
 		s.Integrity = "not verified (a JCEKS secret key entry stops tlsdoctor's reading; later entries are not shown)"
@@ -219,7 +218,7 @@ func openJKSKey(work *budget, e *Entry, der []byte, storePW *string, o Options) 
 func readPKCS12Store(s *Store, data []byte, o Options) error {
 	f, err := parseP12(data)
 	if err != nil {
-		return inputErr(o.Name, ErrCorrupt, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name), "%v", err)
+		return inputErr(o.Name, ErrCorrupt, checkHint(o.Name, FormatPKCS12, "openssl pkcs12 -info -noout -in "+fileArg(o.Name, FormatPKCS12)), "%v", err)
 	}
 	s.Protection = f.protection()
 	var pw *string
@@ -238,7 +237,7 @@ func readPKCS12Store(s *Store, data []byte, o Options) error {
 		}
 		if pw == nil {
 			if o.Password.Set {
-				return inputErr(o.Name, ErrWrongPassword, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name),
+				return inputErr(o.Name, ErrWrongPassword, checkHint(o.Name, FormatPKCS12, "openssl pkcs12 -info -noout -in "+fileArg(o.Name, FormatPKCS12)),
 					"wrong password: the PKCS#12 file's MAC (%s) does not verify with the password given (keytool says \"keystore password was incorrect\")", s.Protection.MAC)
 			}
 			return inputErr(o.Name, ErrNeedPassword, passwordHint(o), "is a PKCS#12 file protected by a password, and neither changeit nor the empty password opens it")
@@ -268,9 +267,9 @@ func readPKCS12Store(s *Store, data []byte, o Options) error {
 	bags, err := f.bags(*pw, keyPW)
 	if err != nil {
 		if errors.Is(err, ErrWrongPassword) {
-			return inputErr(o.Name, ErrWrongPassword, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name), "the MAC verifies but the certificates do not decrypt with the same password (a file with two passwords?)")
+			return inputErr(o.Name, ErrWrongPassword, checkHint(o.Name, FormatPKCS12, "openssl pkcs12 -info -noout -in "+fileArg(o.Name, FormatPKCS12)), "the MAC verifies but the certificates do not decrypt with the same password (a file with two passwords?)")
 		}
-		return inputErr(o.Name, ErrCorrupt, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name), "%v", err)
+		return inputErr(o.Name, ErrCorrupt, checkHint(o.Name, FormatPKCS12, "openssl pkcs12 -info -noout -in "+fileArg(o.Name, FormatPKCS12)), "%v", err)
 	}
 	s.Entries = pkcs12Entries(bags)
 	return nil

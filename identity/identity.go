@@ -28,6 +28,7 @@ import (
 	"github.com/youmark/pkcs8"
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
@@ -445,7 +446,7 @@ func loadPKCS12(data []byte, flag, path string, password *string, pwFlag string)
 	}
 	if err := checkIterations(data); err != nil {
 		return nil, &Error{Flag: flag, File: path, Msg: err.Error(), Err: err,
-			Hint: "if the file is genuine, re-export it with the default iteration count: openssl pkcs12 -in " + path + " -out client.pem, then openssl pkcs12 -export -in client.pem -out client.p12"}
+			Hint: "if the file is genuine, re-export it with the default iteration count: openssl pkcs12 -in " + checks.ShellQuote(path) + " -out client.pem, then openssl pkcs12 -export -in client.pem -out client.p12"}
 	}
 	key, leaf, cas, err := pkcs12.DecodeChain(data, pw)
 	if err != nil {

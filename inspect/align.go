@@ -99,7 +99,10 @@ func Align(dir string, ks *Store, alias string, ts *Store, serverName string, no
 	store := checks.NewTruststore(ts.File, anchors)
 	var out []Verdict
 	for _, e := range entries {
-		out = append(out, alignOne(dir, ks, e, ts, store, serverName, now))
+		v := alignOne(dir, ks, e, ts, store, serverName, now)
+		stdinFixes(ks, v.Findings)
+		stdinFixes(ts, v.Findings)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -200,7 +203,7 @@ func trustFix(ks *Store, e *Entry, ts *Store, tr *checks.TrustResult) []checks.S
 	} else {
 		steps = append(steps, checks.Say(fmt.Sprintf("Import the root %q (SHA-256 %s), which %s carries in its chain, into %s:", name(want), SHA256Fingerprint(want), ks.File, ts.File)))
 	}
-	steps = append(steps, checks.Cmd("tlsdoctor", "tlsdoctor inspect "+checks.ShellQuote(ks.File)+tlsdoctorPass(ks)+" --extract "+SHA256Fingerprint(want)[:23]+" > ca.pem"))
+	steps = append(steps, checks.Cmd("tlsdoctor", "tlsdoctor inspect "+ks.arg()+tlsdoctorPass(ks)+" --extract "+SHA256Fingerprint(want)[:23]+" > ca.pem"))
 	steps = append(steps, importStep(ts, "ca.pem", aliasFor(want, 0)))
 	return steps
 }
@@ -208,9 +211,9 @@ func trustFix(ks *Store, e *Entry, ts *Store, tr *checks.TrustResult) []checks.S
 func importStep(ts *Store, file, alias string) checks.Step {
 	switch ts.Format {
 	case FormatJKS, FormatPKCS12, FormatJCEKS:
-		return checks.Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias "+checks.ShellQuote(alias)+" -file "+file+" -keystore "+checks.ShellQuote(ts.File)+" -storetype "+string(ts.Format)+keytoolPass(ts, "-storepass"))
+		return checks.Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias "+checks.ShellQuote(alias)+" -file "+file+" -keystore "+ts.arg()+" -storetype "+string(ts.Format)+keytoolPass(ts, "-storepass"))
 	}
-	return checks.Cmd("sh", "cat "+file+" >> "+checks.ShellQuote(ts.File))
+	return checks.Cmd("sh", "cat "+file+" >> "+ts.arg())
 }
 
 // tlsdoctorPass is the inspect password option that reopens s, as the

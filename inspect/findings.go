@@ -98,6 +98,7 @@ func Findings(s *Store, j Judge) []checks.Finding {
 	out = append(out, aliasFindings(s, keys, j)...)
 	out = append(out, duplicateFindings(s)...)
 	out = append(out, compatFindings(s)...)
+	stdinFixes(s, out)
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Severity > out[b].Severity })
 	return out
 }
@@ -196,7 +197,7 @@ func keyPasswordFinding(s *Store, e *Entry) checks.Finding {
 		checks.Set("mulesoft", `<tls:key-store path="`+s.File+`" alias="`+e.Alias+`" keyPassword="${key.password}" password="${keystore.password}"/>`),
 		checks.Set("tomcat", `<Certificate certificateKeystoreFile="`+s.File+`" certificateKeyPassword="${key.password}" .../>`),
 		checks.Say("or make the key password the store password (then no setting is needed):"),
-		checks.Cmd("keytool", "keytool -keypasswd -alias "+checks.ShellQuote(e.Alias)+" -keystore "+checks.ShellQuote(s.File)+keytoolPass(s, "-storepass")+" -keypass:file key-password.txt -new:file store-password.txt"),
+		checks.Cmd("keytool", "keytool -keypasswd -alias "+checks.ShellQuote(e.Alias)+" -keystore "+s.arg()+keytoolPass(s, "-storepass")+" -keypass:file key-password.txt -new:file store-password.txt"),
 	}
 	return f
 }
@@ -252,13 +253,13 @@ func incompleteChain(s *Store, e *Entry) *checks.Finding {
 }
 
 func chainFix(s *Store, e *Entry) []checks.Step {
-	file := checks.ShellQuote(s.File)
+	file := s.arg()
 	switch s.Format {
 	case FormatJKS, FormatPKCS12:
 		return []checks.Step{
 			checks.Say("Get the intermediate(s) from the CA (the bundle sent with the certificate, or the AIA URL in it), then import the full chain as the entry's certificate reply (chain.pem: leaf, then each intermediate):"),
 			checks.Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias "+checks.ShellQuote(e.Alias)+" -file chain.pem -keystore "+file+keytoolPass(s, "-storepass")),
-			checks.Cmd("tlsdoctor", "tlsdoctor inspect "+file+" --alias "+checks.ShellQuote(e.Alias)),
+			checks.Cmd("tlsdoctor", "tlsdoctor inspect "+file+tlsdoctorPass(s)+" --alias "+checks.ShellQuote(e.Alias)),
 		}
 	}
 	return []checks.Step{
@@ -286,7 +287,7 @@ func expiredCAFinding(s *Store, e *Entry, now time.Time) checks.Finding {
 	case FormatJKS, FormatPKCS12, FormatJCEKS:
 		f.Fix = []checks.Step{
 			checks.Say("Remove it, and import the CA's current certificate if you still need to trust that CA:"),
-			checks.Cmd("keytool", "keytool -delete -alias "+checks.ShellQuote(e.Alias)+" -keystore "+checks.ShellQuote(s.File)+keytoolPass(s, "-storepass")),
+			checks.Cmd("keytool", "keytool -delete -alias "+checks.ShellQuote(e.Alias)+" -keystore "+s.arg()+keytoolPass(s, "-storepass")),
 		}
 	default:
 		f.Fix = []checks.Step{checks.Say("Remove its PEM block from " + s.File + " (SHA-256 " + SHA256Fingerprint(c) + "), and add the CA's current certificate if you still need to trust that CA.")}
@@ -303,8 +304,8 @@ func leafInTruststore(s *Store, e *Entry) checks.Finding {
 		Evidence: []string{entryName(s, e), checks.Describe(c)},
 		Fix: []checks.Step{
 			checks.Say("Import the issuing CA's certificate (get it from the CA, or from the server: tlsdoctor HOST --export-truststore ca.pem), then remove the leaf:"),
-			checks.Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias issuing-ca -file ca.pem -keystore "+checks.ShellQuote(s.File)+keytoolPass(s, "-storepass")),
-			checks.Cmd("keytool", "keytool -delete -alias "+checks.ShellQuote(e.Alias)+" -keystore "+checks.ShellQuote(s.File)+keytoolPass(s, "-storepass")),
+			checks.Cmd("keytool", "keytool -importcert -noprompt -trustcacerts -alias issuing-ca -file ca.pem -keystore "+s.arg()+keytoolPass(s, "-storepass")),
+			checks.Cmd("keytool", "keytool -delete -alias "+checks.ShellQuote(e.Alias)+" -keystore "+s.arg()+keytoolPass(s, "-storepass")),
 		},
 	}
 	return f
@@ -376,7 +377,7 @@ func aliasFix(s *Store, keyAliases []string) []checks.Step {
 		checks.Say("Set the alias of the private key entry to use (the private key entries are listed above):"),
 		checks.Set("spring", "server.ssl.key-alias="+a),
 		checks.Set("mulesoft", `<tls:key-store path="`+s.File+`" alias="`+a+`" .../>`),
-		checks.Cmd("tlsdoctor", "tlsdoctor inspect "+checks.ShellQuote(s.File)+" --alias "+checks.ShellQuote(a)),
+		checks.Cmd("tlsdoctor", "tlsdoctor inspect "+s.arg()+tlsdoctorPass(s)+" --alias "+checks.ShellQuote(a)),
 	}
 }
 
@@ -442,7 +443,7 @@ func typeMismatchFinding(s *Store, m *TypeMismatch) checks.Finding {
 	if fails {
 		f.Severity = checks.Error
 	}
-	file := checks.ShellQuote(s.File)
+	file := s.arg()
 	switch m.Actual {
 	case FormatJKS, FormatJCEKS:
 		f.Fix = []checks.Step{
@@ -452,19 +453,52 @@ func typeMismatchFinding(s *Store, m *TypeMismatch) checks.Finding {
 	case FormatPKCS12:
 		f.Fix = []checks.Step{checks.Say("Tell the application the real type: PKCS12 (javax.net.ssl.keyStoreType=PKCS12, server.ssl.key-store-type=PKCS12), or rename the file to .p12.")}
 	case FormatPEM, FormatDER:
-		f.Fix = []checks.Step{
-			checks.Say("This is a certificate file, not a keystore. Build a truststore from it (one keytool -importcert per CA certificate):"),
-			checks.Cmd("keytool", "keytool -importcert -noprompt -alias ca -file "+file+" -keystore truststore.p12 -storetype PKCS12 -storepass changeit"),
-		}
+		f.Fix = truststoreFromCerts(s, file)
 	default:
 		f.Fix = []checks.Step{checks.Say("Tell the application the real type (" + string(m.Actual) + ").")}
 	}
 	return f
 }
 
+// truststoreFromCerts builds a PKCS#12 truststore from a PEM or DER file
+// of certificates. keytool -importcert reads only the first certificate
+// of a file (measured, Java 17), so a file of several is split with
+// --extract, one import per certificate.
+func truststoreFromCerts(s *Store, file string) []checks.Step {
+	var certs []*x509.Certificate
+	keys := false
+	for _, e := range s.Entries {
+		switch {
+		case e.Kind == KindKey:
+			keys = true
+		case e.Kind == KindCertificate && e.Leaf() != nil:
+			certs = append(certs, e.Leaf())
+		}
+	}
+	if keys || len(certs) == 0 {
+		return []checks.Step{checks.Say("This is a " + string(s.Format) + " file, not a keystore: tell the application to read it as PEM, or build a PKCS#12 keystore from the key and its certificates (openssl pkcs12 -export -in cert.pem -inkey key.pem -out keystore.p12).")}
+	}
+	const imp = "keytool -importcert -noprompt -alias %s -file %s -keystore truststore.p12 -storetype PKCS12 -storepass changeit"
+	if len(certs) == 1 {
+		return []checks.Step{
+			checks.Say("This is a certificate file, not a keystore. Build a truststore from it:"),
+			checks.Cmd("keytool", fmt.Sprintf(imp, checks.ShellQuote(aliasFor(certs[0], 0)), file)),
+		}
+	}
+	steps := []checks.Step{checks.Say(fmt.Sprintf("This is a file of %d certificates, not a keystore. Build a truststore from it, one keytool -importcert per certificate (keytool reads only the first of a file):", len(certs)))}
+	aliases := uniqueAliases(certs)
+	for i, c := range certs {
+		pem := fmt.Sprintf("ca%d.pem", i+1)
+		steps = append(steps,
+			checks.Cmd("tlsdoctor", "tlsdoctor inspect "+file+tlsdoctorPass(s)+" --extract "+SHA256Fingerprint(c)[:23]+" > "+pem),
+			checks.Cmd("keytool", fmt.Sprintf(imp, checks.ShellQuote(aliases[i]), pem)))
+	}
+	return steps
+}
+
 func compatFindings(s *Store) []checks.Finding {
 	var out []checks.Finding
-	file := checks.ShellQuote(s.File)
+	file := s.arg()
 	switch s.Format {
 	case FormatPKCS12:
 		trustedOnly := true
@@ -487,12 +521,16 @@ func compatFindings(s *Store) []checks.Finding {
 				Clients:  []checks.ClientVerdict{{Client: "java", Fails: true, Message: JavaNoAnchors}},
 			}
 			f.Fix = append(f.Fix, checks.Say("Import each certificate with keytool, which marks it trusted:"))
-			for i, e := range s.Entries {
-				c := e.Leaf()
+			var certs []*x509.Certificate
+			for _, e := range s.Entries {
+				certs = append(certs, e.Leaf())
+			}
+			aliases := uniqueAliases(certs)
+			for i, c := range certs {
 				pem := fmt.Sprintf("ca%d.pem", i+1)
 				f.Fix = append(f.Fix,
-					checks.Cmd("tlsdoctor", "tlsdoctor inspect "+file+" --extract "+SHA256Fingerprint(c)[:23]+" > "+pem),
-					checks.Cmd("keytool", fmt.Sprintf("keytool -importcert -noprompt -alias %s -file %s -keystore truststore.p12 -storetype PKCS12 -storepass changeit", checks.ShellQuote(aliasFor(c, i)), pem)))
+					checks.Cmd("tlsdoctor", "tlsdoctor inspect "+file+tlsdoctorPass(s)+" --extract "+SHA256Fingerprint(c)[:23]+" > "+pem),
+					checks.Cmd("keytool", fmt.Sprintf("keytool -importcert -noprompt -alias %s -file %s -keystore truststore.p12 -storetype PKCS12 -storepass changeit", checks.ShellQuote(aliases[i]), pem)))
 			}
 			out = append(out, f)
 		}
@@ -546,6 +584,22 @@ func orNone(ss []string) string {
 		return "none"
 	}
 	return strings.Join(ss, ", ")
+}
+
+// uniqueAliases are aliasFor of each certificate, numbered where two
+// would be the same (keytool refuses an alias that exists).
+func uniqueAliases(certs []*x509.Certificate) []string {
+	out := make([]string, len(certs))
+	used := map[string]bool{}
+	for i, c := range certs {
+		a := aliasFor(c, i)
+		if used[a] {
+			a = fmt.Sprintf("%s-%d", a, i+1)
+		}
+		used[a] = true
+		out[i] = a
+	}
+	return out
 }
 
 // aliasFor makes a keytool alias from a certificate's name.

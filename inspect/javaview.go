@@ -44,7 +44,7 @@ func JavaView(jt *JavaTrust, s *Store) ([]*x509.Certificate, []checks.Finding) {
 	anchors := Anchors(s)
 	if !jt.PasswordSet && s.Format == FormatPKCS12 && s.Protection != nil && !contains2(s.Protection.Certificates, "none") && len(anchors) > 0 {
 		jt.JavaSees = "no certificate: without javax.net.ssl.trustStorePassword the JVM opens this PKCS#12 file with no password and cannot decrypt its certificates"
-		file := checks.ShellQuote(s.File)
+		file := s.arg()
 		return nil, []checks.Finding{{ID: "java-truststore-unreadable", Severity: checks.Error,
 			Title: fmt.Sprintf("the JVM reads no certificate from %s: it is a password-protected PKCS#12 file and javax.net.ssl.trustStorePassword is not set", s.File),
 			Detail: "Without a password, Java's PKCS12 KeyStore skips the encrypted certificates (keytool and OpenSSL encrypt them by default): the truststore is empty and every TLS connection fails " +

@@ -12,7 +12,6 @@ import (
 
 	"github.com/youmark/pkcs8"
 
-	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/identity"
 )
 
@@ -64,11 +63,11 @@ func readPEM(data []byte, where string, notes *[]string) ([]pemItem, error) {
 func readPEMStore(s *Store, data []byte, o Options) error {
 	items, err := readPEM(data, "", &s.Notes)
 	if err != nil {
-		return inputErr(o.Name, ErrCorrupt, "check it with: openssl x509 -in "+checks.ShellQuote(o.Name)+" -noout -text", "%v", err)
+		return inputErr(o.Name, ErrCorrupt, checkHint(o.Name, FormatPEM, "openssl x509 -in "+fileArg(o.Name, FormatPEM)+" -noout -text"), "%v", err)
 	}
 	if len(items) == 0 {
 		if b, _ := pem.Decode(data); b != nil && b.Type == "PKCS7" {
-			return inputErr(o.Name, ErrNotAStore, "extract the certificates: openssl pkcs7 -print_certs -in "+checks.ShellQuote(o.Name)+" -out certs.pem", "is a PKCS#7 bundle (.p7b, PEM), which tlsdoctor does not read")
+			return inputErr(o.Name, ErrNotAStore, pkcs7Hint(o.Name, ""), "is a PKCS#7 bundle (.p7b, PEM), which tlsdoctor does not read")
 		}
 		return inputErr(o.Name, ErrNotAStore, "a PEM file holds '-----BEGIN CERTIFICATE-----' or '-----BEGIN PRIVATE KEY-----' blocks", "has PEM blocks but no certificate and no private key")
 	}
@@ -290,7 +289,7 @@ func readDERStore(s *Store, data []byte, o Options) error {
 		return nil
 	}
 	if isPKCS7(data) {
-		return inputErr(o.Name, ErrNotAStore, "extract the certificates: openssl pkcs7 -inform DER -print_certs -in "+checks.ShellQuote(o.Name)+" -out certs.pem", "is a PKCS#7 bundle (.p7b), which tlsdoctor does not read")
+		return inputErr(o.Name, ErrNotAStore, pkcs7Hint(o.Name, " -inform DER"), "is a PKCS#7 bundle (.p7b), which tlsdoctor does not read")
 	}
 	e := &Entry{Kind: KindKey, Key: &KeyInfo{Encrypted: "PKCS#8 " + pkcs8Scheme(data)}, Source: "DER encrypted private key"}
 	b := &pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: data}

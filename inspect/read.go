@@ -3,12 +3,15 @@ package inspect
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"syscall"
+	"unicode"
+	"unicode/utf8"
 
-	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 )
 
@@ -78,19 +81,125 @@ func Read(data []byte, o Options) (*Store, error) {
 	return s, nil
 }
 
+// describeUnknown says what content that is no store is, from what can
+// be established: a file signature (magic bytes), a DER header or
+// structure that actually parses, or text (valid UTF-8 without control
+// characters). Anything else is "unrecognised binary content", never a
+// guess.
 func describeUnknown(data []byte) string {
 	t := bytes.TrimSpace(data)
 	switch {
 	case bytes.HasPrefix(t, []byte("PuTTY-User-Key-File")):
 		return "a PuTTY private key"
-	case bytes.HasPrefix(t, []byte{0, 0, 0, 1}) || bytes.HasPrefix(t, []byte{0, 0, 0, 2}):
-		return "it may be a BouncyCastle BKS/UBER keystore"
-	case len(data) > 0 && data[0] == 0x30:
-		return "DER, but not a certificate, key, PKCS#7 or PKCS#12"
-	case bytes.ContainsAny(t[:min(len(t), 256)], "{:"):
+	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
+		return "a gzip file (signature 1f 8b): decompress it first"
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte("PK\x05\x06")):
+		return "a zip archive (signature PK 03 04; a .zip or .jar): extract the store from it first"
+	case isBKS(data):
+		return "a BouncyCastle BKS/UBER keystore (version " + string(rune('0'+data[3])) + " header with a 20-byte salt)"
+	case data[0] == 0x30:
+		return describeDER(data)
+	case isText(data):
 		return "text that is neither PEM nor a Kubernetes secret"
 	}
-	return "unrecognised content"
+	return "unrecognised binary content"
+}
+
+// isBKS recognises the header BouncyCastle writes: a version (1 or 2),
+// the salt length (20) and a salt, then the iteration count.
+func isBKS(data []byte) bool {
+	if len(data) < 4+4+20+4 || !bytes.HasPrefix(data, []byte{0, 0, 0}) || data[3] != 1 && data[3] != 2 {
+		return false
+	}
+	if !bytes.Equal(data[4:8], []byte{0, 0, 0, 20}) {
+		return false
+	}
+	it := int(data[28])<<24 | int(data[29])<<16 | int(data[30])<<8 | int(data[31])
+	return it > 0 && it <= 1<<20
+}
+
+// describeDER reads the outer DER header of content that starts with
+// SEQUENCE.
+func describeDER(data []byte) string {
+	var v asn1.RawValue
+	rest, err := asn1.Unmarshal(data, &v)
+	if err == nil && !validDER(v.Bytes, 0) {
+		return "binary content starting with byte 0x30 that is not valid DER"
+	}
+	switch {
+	case err == nil && len(rest) == 0:
+		return fmt.Sprintf("a DER SEQUENCE of %d bytes, but not a certificate, key, PKCS#7 or PKCS#12", len(data))
+	case err == nil:
+		return fmt.Sprintf("a DER SEQUENCE of %d bytes followed by %d other bytes, not a certificate, key, PKCS#7 or PKCS#12", len(data)-len(rest), len(rest))
+	}
+	if n, ok := derLength(data); ok && n > len(data) {
+		return fmt.Sprintf("binary content whose first bytes read as a DER SEQUENCE header announcing %d bytes, but the file has %d (truncated DER, or not DER)", n, len(data))
+	}
+	return "binary content starting with byte 0x30 that is not valid DER"
+}
+
+// validDER is true when b is a series of DER elements, each constructed
+// one's content again such a series (at most 32 deep): the structure
+// really parses, not only the outer header.
+func validDER(b []byte, depth int) bool {
+	if depth > 32 {
+		return false
+	}
+	for len(b) > 0 {
+		var v asn1.RawValue
+		rest, err := asn1.Unmarshal(b, &v)
+		if err != nil {
+			return false
+		}
+		if v.IsCompound && !validDER(v.Bytes, depth+1) {
+			return false
+		}
+		b = rest
+	}
+	return true
+}
+
+// derLength is the total length (header and content) a DER header at
+// the start of data announces, when the header itself is well formed.
+func derLength(data []byte) (int, bool) {
+	if len(data) < 2 {
+		return 0, false
+	}
+	l := int(data[1])
+	if l < 0x80 {
+		return 2 + l, true
+	}
+	n := l & 0x7f
+	if n == 0 || n > 4 || len(data) < 2+n || data[2] == 0 {
+		return 0, false
+	}
+	l = 0
+	for _, b := range data[2 : 2+n] {
+		l = l<<8 | int(b)
+	}
+	if l < 0x80 {
+		return 0, false // not the shortest form: not DER
+	}
+	return 2 + n + l, true
+}
+
+// isText is true for valid UTF-8 without control characters other than
+// tab, newline and carriage return (the first 64 KiB).
+func isText(data []byte) bool {
+	head := data[:min(len(data), 64<<10)]
+	cut := len(data) > len(head)
+	for len(head) > 0 {
+		r, size := utf8.DecodeRune(head)
+		if r == utf8.RuneError && size <= 1 {
+			// A rune cut at the 64 KiB boundary is still text.
+			return cut && len(head) < utf8.UTFMax
+		}
+		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+		head = head[size:]
+	}
+	return true
 }
 
 // candidates are the store passwords to try: the one given, else
@@ -112,7 +221,7 @@ func passwordHint(o Options) string {
 func readJKSStore(s *Store, data []byte, o Options) error {
 	f, err := parseJKS(data)
 	if err != nil {
-		return inputErr(o.Name, ErrCorrupt, "check it with: keytool -list -keystore "+checks.ShellQuote(o.Name), "%s: %v", s.Format, err)
+		return inputErr(o.Name, ErrCorrupt, checkHint(o.Name, s.Format, "keytool -list -keystore "+fileArg(o.Name, s.Format)), "%s: %v", s.Format, err)
 	}
 	var storePW *string
 	for _, c := range candidates(o.Password) {
@@ -126,7 +235,7 @@ func readJKSStore(s *Store, data []byte, o Options) error {
 	case storePW != nil:
 		s.Integrity = "verified"
 	case o.Password.Set && !f.truncated:
-		return inputErr(o.Name, ErrWrongPassword, "check it with: keytool -list -keystore "+checks.ShellQuote(o.Name),
+		return inputErr(o.Name, ErrWrongPassword, checkHint(o.Name, s.Format, "keytool -list -keystore "+fileArg(o.Name, s.Format)),
 			"wrong password: the %s keystore's integrity check fails with the password given (keytool says \"Keystore was tampered with, or password was incorrect\")", s.Format)
 	case f.truncated:
 		s.Integrity = "not verified (a JCEKS secret key entry stops tlsdoctor's reading; later entries are not shown)"
@@ -219,7 +328,7 @@ func openJKSKey(work *budget, e *Entry, der []byte, storePW *string, o Options) 
 func readPKCS12Store(s *Store, data []byte, o Options) error {
 	f, err := parseP12(data)
 	if err != nil {
-		return inputErr(o.Name, ErrCorrupt, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name), "%v", err)
+		return inputErr(o.Name, ErrCorrupt, checkHint(o.Name, FormatPKCS12, "openssl pkcs12 -info -noout -in "+fileArg(o.Name, FormatPKCS12)), "%v", err)
 	}
 	s.Protection = f.protection()
 	var pw *string
@@ -238,7 +347,7 @@ func readPKCS12Store(s *Store, data []byte, o Options) error {
 		}
 		if pw == nil {
 			if o.Password.Set {
-				return inputErr(o.Name, ErrWrongPassword, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name),
+				return inputErr(o.Name, ErrWrongPassword, checkHint(o.Name, FormatPKCS12, "openssl pkcs12 -info -noout -in "+fileArg(o.Name, FormatPKCS12)),
 					"wrong password: the PKCS#12 file's MAC (%s) does not verify with the password given (keytool says \"keystore password was incorrect\")", s.Protection.MAC)
 			}
 			return inputErr(o.Name, ErrNeedPassword, passwordHint(o), "is a PKCS#12 file protected by a password, and neither changeit nor the empty password opens it")
@@ -268,9 +377,9 @@ func readPKCS12Store(s *Store, data []byte, o Options) error {
 	bags, err := f.bags(*pw, keyPW)
 	if err != nil {
 		if errors.Is(err, ErrWrongPassword) {
-			return inputErr(o.Name, ErrWrongPassword, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name), "the MAC verifies but the certificates do not decrypt with the same password (a file with two passwords?)")
+			return inputErr(o.Name, ErrWrongPassword, checkHint(o.Name, FormatPKCS12, "openssl pkcs12 -info -noout -in "+fileArg(o.Name, FormatPKCS12)), "the MAC verifies but the certificates do not decrypt with the same password (a file with two passwords?)")
 		}
-		return inputErr(o.Name, ErrCorrupt, "check it with: openssl pkcs12 -info -noout -in "+checks.ShellQuote(o.Name), "%v", err)
+		return inputErr(o.Name, ErrCorrupt, checkHint(o.Name, FormatPKCS12, "openssl pkcs12 -info -noout -in "+fileArg(o.Name, FormatPKCS12)), "%v", err)
 	}
 	s.Entries = pkcs12Entries(bags)
 	return nil

@@ -217,6 +217,9 @@ type Offer struct {
 	// that choose them (legacy-versions, all-suites, modern-sigalgs);
 	// empty means crypto/tls's defaults (the primary attempt).
 	Suites []uint16 `json:"suites,omitempty"`
+	// Groups are the supported_groups offered, for the attempts that
+	// choose them (tls13-wide); empty means the sender's defaults.
+	Groups []uint16 `json:"groups,omitempty"`
 }
 
 // Timings are in milliseconds; zero means the stage was not reached.

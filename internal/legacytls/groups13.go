@@ -33,7 +33,41 @@ func GroupHello(ctx context.Context, dial DialFunc, sni string, groups, suites [
 	if suites == nil {
 		suites = tls13Suites
 	}
-	if _, err := conn.Write(tls13ClientHello(sni, groups, suites)); err != nil {
+	if _, err := conn.Write(tls13ClientHello(sni, groups, suites, groupHelloSigAlgs)); err != nil {
+		return Result{Err: err}
+	}
+	r := readTLS13Answer(conn)
+	r.Silent = conn.read == 0
+	return r
+}
+
+// groupHelloSigAlgs are the signature_algorithms of GroupHello.
+var groupHelloSigAlgs = []uint16{0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601}
+
+// WideGroups13, WideSuites13 and WideSigAlgs13 are what WideHello13
+// offers: every TLS 1.3 group, cipher suite and signature scheme with a
+// code point a server may choose (RFC 8446, RFC 7919, RFC 8734, the
+// hybrid ML-KEM groups), the ones crypto/tls lacks included (X448, FFDHE,
+// brainpool, CCM, Ed448, RSA-PSS with PSS keys).
+var (
+	WideGroups13  = []uint16{4588, 29, 23, 24, 25, 30, 256, 257, 258, 259, 260, 31, 32, 33, 4587, 4589}
+	WideSuites13  = []uint16{0x1301, 0x1302, 0x1303, 0x1304, 0x1305}
+	WideSigAlgs13 = []uint16{0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080A, 0x080B,
+		0x081A, 0x081B, 0x081C, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201}
+)
+
+// WideHello13 sends one TLS 1.3 ClientHello offering WideGroups13,
+// WideSuites13 and WideSigAlgs13, with no key share, and reads the
+// answer as GroupHello does: the group and suite the server picks, or
+// its alert. It tells a server that refuses a narrower hello (crypto/tls's)
+// for lack of a parameter from one that refuses every TLS 1.3 hello.
+func WideHello13(ctx context.Context, dial DialFunc, sni string) Result {
+	conn, err := open(ctx, dial, false)
+	if err != nil {
+		return Result{Err: fmt.Errorf("connect: %w", err)}
+	}
+	defer conn.Close()
+	if _, err := conn.Write(tls13ClientHello(sni, WideGroups13, WideSuites13, WideSigAlgs13)); err != nil {
 		return Result{Err: err}
 	}
 	r := readTLS13Answer(conn)
@@ -54,7 +88,7 @@ func ext(b []byte, typ uint16, body []byte) []byte {
 // code-point order.
 var tls13Suites = []uint16{0x1301, 0x1302, 0x1303, 0x1304, 0x1305}
 
-func tls13ClientHello(sni string, groups, suites []uint16) []byte {
+func tls13ClientHello(sni string, groups, suites, sigs []uint16) []byte {
 	var exts []byte
 	if sni != "" {
 		name := []byte(sni)
@@ -69,7 +103,6 @@ func tls13ClientHello(sni string, groups, suites []uint16) []byte {
 	}
 	exts = ext(exts, 0x000A, g)            // supported_groups
 	exts = ext(exts, 0x0033, []byte{0, 0}) // key_share: no share, ask for a retry
-	sigs := []uint16{0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601}
 	sa := u16(nil, 2*len(sigs))
 	for _, s := range sigs {
 		sa = binary.BigEndian.AppendUint16(sa, s)

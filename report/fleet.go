@@ -213,7 +213,7 @@ func FleetText(w io.Writer, f Fleet, o FleetTextOptions) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, p.dim.Sprint(strings.Repeat("─", min(width, 80))))
 		if t.Err != "" {
-			fmt.Fprintf(w, "%s %s\n  %s\n", p.bold.Sprint("tlsdoctor"), p.bold.Sprint(Escape(t.Input)), p.err.Sprint("error: "+escapeLayout(t.Err)))
+			fmt.Fprintf(w, "%s %s\n  %s\n", p.bold.Sprint("tlsdoctor"), p.bold.Sprint(Escape(t.Input)), p.err.Sprint("error: "+Escape(t.Err)))
 			continue
 		}
 		if err := Text(w, t.Report, o.TextOptions); err != nil {
@@ -383,7 +383,7 @@ func FleetQuiet(w io.Writer, f Fleet, o TextOptions) error {
 			continue
 		}
 		for _, fd := range t.Report.Findings {
-			fmt.Fprintf(w, "%s: %s %s: %s\n", in, p.sev(fd.Severity).Sprint(strings.ToUpper(fd.Severity.String())), fd.ID, Escape(fd.Title))
+			fmt.Fprintf(w, "%s: %s %s: %s\n", in, p.sev(fd.Severity).Sprint(strings.ToUpper(fd.Severity.String())), Escape(fd.ID), Escape(fd.Title))
 		}
 	}
 	return nil

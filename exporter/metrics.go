@@ -9,13 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/engine"
+	"github.com/tlsdoctor/tlsdoctor/internal/safetext"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -102,7 +101,7 @@ func (e emitter) set(name string, v float64, values ...string) {
 	m, err := prometheus.NewConstMetric(desc, prometheus.GaugeValue, v, clean...)
 	if err != nil {
 		// Only a bug (a label count mismatch) can fail here: values are
-		// made valid UTF-8 above.
+		// made valid UTF-8 above (the ip label is an address we parsed).
 		m = prometheus.NewInvalidMetric(desc, err)
 	}
 	e.ch <- m
@@ -428,24 +427,10 @@ func ipStrings(ips []net.IP) []string {
 	return out
 }
 
-// labelValue makes a value from a certificate safe as a label: valid
-// UTF-8, no control characters, at most maxLabelLen bytes.
-func labelValue(s string) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s)
-	if len(s) > maxLabelLen {
-		cut := maxLabelLen
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
+// labelValue makes a value from a certificate, a server or a request
+// safe as a label: escaped the way report/ prints it (internal/safetext:
+// control, bidi, zero-width and other invisible characters and invalid
+// UTF-8 become \x1b, \n, \u202e, \xff), so a name in Grafana or on the
+// /metrics page reads as it does in a terminal, and cut to maxLabelLen
+// bytes (then "…") without splitting an escape.
+func labelValue(s string) string { return safetext.LineMax(s, maxLabelLen) }

@@ -227,7 +227,8 @@ func TestPerAddress(t *testing.T) {
 // bounded number of series.
 func TestHostileLabels(t *testing.T) {
 	for in, want := range map[string]string{
-		"ok": "ok", "a\xffb": "a\uFFFDb", "line\nbreak\x1b[31m": "line?break?[31m",
+		"ok": "ok", "a\xffb": `a\xffb`, "line\nbreak\x1b[31m": `line\nbreak\x1b[31m`,
+		"evil\u202egnp.exe": `evil\u202egnp.exe`, "zw\u200bsp\u2066": `zw\u200bsp\u2066`,
 	} {
 		if got := labelValue(in); got != want {
 			t.Errorf("labelValue(%q) = %q, want %q", in, got, want)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/tlsdoctor/tlsdoctor/internal/safetext"
 )
 
 // Escaping at the edge. Every string a renderer writes may have come from
@@ -27,88 +29,31 @@ import (
 // which a JSON reader decodes back to the same string.
 
 // Escape makes s safe to print on one line: C0 controls (tab and newline
-// included), DEL, C1 controls, the Unicode bidi controls (U+061C, U+200E,
-// U+200F, U+202A–U+202E, U+2066–U+2069), the line and paragraph separators
-// and invalid UTF-8 are shown as Go-style escapes (\x1b, \n, \u202e,
-// \xff). Everything else, other scripts included, is left as it is.
-func Escape(s string) string { return escape(s, false) }
+// included), DEL, C1 controls, the bidi controls (U+061C, U+200E, U+200F,
+// U+202A–U+202E, U+2066–U+2069) and every other format character
+// (zero-width ones included), the line and paragraph separators,
+// unassigned and private-use code points and invalid UTF-8 are shown as
+// Go-style escapes (\x1b, \n, \u202e, \xff). Everything else, other
+// scripts included, is left as it is. It is internal/safetext's Line, the
+// one mechanism every renderer and the exporter's labels use.
+func Escape(s string) string { return safetext.Line(s) }
+
+// Clean is Escape, for one line of text outside report/ (progress on
+// stderr).
+func Clean(s string) string { return Escape(s) }
 
 // escapeProse is Escape for multi-line text: newlines are kept.
-func escapeProse(s string) string { return escape(s, true) }
+func escapeProse(s string) string { return safetext.Prose(s) }
 
-func escape(s string, keepNewlines bool) string {
-	if !needsEscape(s, keepNewlines) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-			i++
-			continue
-		}
-		if r == '\n' && keepNewlines {
-			b.WriteByte('\n')
-		} else {
-			writeEscaped(&b, r)
-		}
-		i += n
-	}
-	return b.String()
+// escapeLayout is Escape for text whose newlines and tabs are its own
+// (an error message, Markdown and JUnit text).
+func escapeLayout(s string) string {
+	return safetext.Text(s, safetext.KeepNewlines|safetext.KeepTabs)
 }
 
-func needsEscape(s string, keepNewlines bool) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if (c < 0x20 || c == 0x7f) && !(c == '\n' && keepNewlines) {
-				return true
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && n == 1) || unsafeRune(r) {
-			return true
-		}
-		i += n
-	}
-	return false
-}
-
-// unsafeRune reports the non-ASCII runes that act on a terminal or on the
-// order of what it shows: C1 controls and the bidi and line controls.
-func unsafeRune(r rune) bool {
-	switch {
-	case r >= 0x80 && r <= 0x9f:
-		return true
-	case r == 0x061c, r == 0x200e, r == 0x200f:
-		return true
-	case r >= 0x2028 && r <= 0x202e:
-		return true
-	case r >= 0x2066 && r <= 0x2069:
-		return true
-	}
-	return false
-}
-
-func writeEscaped(b *strings.Builder, r rune) {
-	switch {
-	case r == '\n':
-		b.WriteString(`\n`)
-	case r == '\t':
-		b.WriteString(`\t`)
-	case r == '\r':
-		b.WriteString(`\r`)
-	case r < 0x20 || r == 0x7f:
-		fmt.Fprintf(b, `\x%02x`, r)
-	case unsafeRune(r):
-		fmt.Fprintf(b, `\u%04x`, r)
-	default:
-		b.WriteRune(r)
-	}
-}
+// unsafeRune reports the non-ASCII runes Escape escapes: the ones that
+// act on a terminal or change what it shows without being seen.
+func unsafeRune(r rune) bool { return r >= utf8.RuneSelf && safetext.Unsafe(r) }
 
 // writeTerminal writes text output to w with every control and bidi
 // character escaped except newlines and tabs and, when sgr is set, the
@@ -129,7 +74,7 @@ func writeTerminal(w io.Writer, out []byte, sgr bool) error {
 		}
 		if c < utf8.RuneSelf {
 			if (c < 0x20 || c == 0x7f) && c != '\n' && c != '\t' {
-				fmt.Fprintf(&b, `\x%02x`, c)
+				b.WriteString(safetext.Byte(c))
 			} else {
 				b.WriteByte(c)
 			}
@@ -139,9 +84,9 @@ func writeTerminal(w io.Writer, out []byte, sgr bool) error {
 		r, n := utf8.DecodeRune(out[i:])
 		switch {
 		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, c)
+			b.WriteString(safetext.Byte(c))
 		case unsafeRune(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
+			b.WriteString(safetext.Rune(r))
 		default:
 			b.Write(out[i : i+n])
 		}
@@ -168,10 +113,11 @@ func sgrLen(p []byte) int {
 	return 0
 }
 
-// writeJSON writes encoded JSON to w with DEL and the C1 and bidi controls
-// that encoding/json leaves raw written as \u escapes. They can only occur
-// inside JSON strings, where the escape means the same character, so the
-// data stays exact.
+// writeJSON writes encoded JSON to w with DEL and the runes Escape
+// escapes that encoding/json leaves raw (C1 controls, bidi and other
+// format characters, ...) written as \u escapes (a surrogate pair above
+// U+FFFF). They can only occur inside JSON strings, where the escape means
+// the same character, so the data stays exact.
 func writeJSON(w io.Writer, out []byte) error {
 	var b bytes.Buffer
 	b.Grow(len(out))
@@ -187,7 +133,11 @@ func writeJSON(w io.Writer, out []byte) error {
 		}
 		r, n := utf8.DecodeRune(out[i:])
 		if unsafeRune(r) {
-			fmt.Fprintf(&b, `\u%04x`, r)
+			if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+				fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
 		} else {
 			b.Write(out[i : i+n])
 		}

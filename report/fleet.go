@@ -182,7 +182,7 @@ func FleetText(w io.Writer, f Fleet, o FleetTextOptions) error {
 		cells := []string{r.target, r.address, r.status, r.worst, r.version, r.expires, r.findings}
 		var b strings.Builder
 		for c, cell := range cells {
-			cell = fit(printable(cell, false), cols[c])
+			cell = fit(Escape(cell), cols[c])
 			pad := cols[c] - runewidth.StringWidth(cell)
 			switch {
 			case i == 0:
@@ -213,7 +213,7 @@ func FleetText(w io.Writer, f Fleet, o FleetTextOptions) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, p.dim.Sprint(strings.Repeat("─", min(width, 80))))
 		if t.Err != "" {
-			fmt.Fprintf(w, "%s %s\n  %s\n", p.bold.Sprint("tlsdoctor"), p.bold.Sprint(printable(t.Input, false)), p.err.Sprint("error: "+printable(t.Err, true)))
+			fmt.Fprintf(w, "%s %s\n  %s\n", p.bold.Sprint("tlsdoctor"), p.bold.Sprint(Escape(t.Input)), p.err.Sprint("error: "+Escape(t.Err)))
 			continue
 		}
 		if err := Text(w, t.Report, o.TextOptions); err != nil {
@@ -253,7 +253,7 @@ func fitColumns(rows []row, width int) []int {
 	cols := make([]int, 7)
 	for _, r := range rows {
 		for c, cell := range []string{r.target, r.address, r.status, r.worst, r.version, r.expires, r.findings} {
-			cols[c] = max(cols[c], runewidth.StringWidth(printable(cell, false)))
+			cols[c] = max(cols[c], runewidth.StringWidth(Escape(cell)))
 		}
 	}
 	total := func() int {
@@ -377,13 +377,13 @@ func targetJSON(t Target) any {
 func FleetQuiet(w io.Writer, f Fleet, o TextOptions) error {
 	p := newPalette(o.Color)
 	for _, t := range f.Targets {
-		in := printable(t.Input, false)
+		in := Escape(t.Input)
 		if t.Err != "" {
-			fmt.Fprintf(w, "%s: %s %s\n", in, p.err.Sprint("ERROR"), printable(t.Err, false))
+			fmt.Fprintf(w, "%s: %s %s\n", in, p.err.Sprint("ERROR"), Escape(t.Err))
 			continue
 		}
 		for _, fd := range t.Report.Findings {
-			fmt.Fprintf(w, "%s: %s %s: %s\n", in, p.sev(fd.Severity).Sprint(strings.ToUpper(fd.Severity.String())), fd.ID, printable(fd.Title, false))
+			fmt.Fprintf(w, "%s: %s %s: %s\n", in, p.sev(fd.Severity).Sprint(strings.ToUpper(fd.Severity.String())), Escape(fd.ID), Escape(fd.Title))
 		}
 	}
 	return nil
@@ -397,7 +397,7 @@ func ChangesText(w io.Writer, f Fleet, o TextOptions) {
 	}
 	p := newPalette(o.Color)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, p.bold.Sprint("Changes since the baseline ("+printable(f.Baseline, false)+")"))
+	fmt.Fprintln(w, p.bold.Sprint("Changes since the baseline ("+Escape(f.Baseline)+")"))
 	n := 0
 	for _, t := range f.Targets {
 		for _, c := range t.Report.Changes {
@@ -408,12 +408,12 @@ func ChangesText(w io.Writer, f Fleet, o TextOptions) {
 			case "gone-finding", "version-gone":
 				mark = "-"
 			}
-			fmt.Fprintf(w, "  %s %s: %s\n", mark, printable(t.Input, false), printable(c.String(), false))
+			fmt.Fprintf(w, "  %s %s: %s\n", mark, Escape(t.Input), Escape(c.String()))
 			n++
 		}
 	}
 	for _, g := range f.Gone {
-		fmt.Fprintf(w, "  - %s: gone (in the baseline, not in this run)\n", printable(g, false))
+		fmt.Fprintf(w, "  - %s: gone (in the baseline, not in this run)\n", Escape(g))
 		n++
 	}
 	if n == 0 {

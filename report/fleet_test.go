@@ -122,7 +122,7 @@ func TestJUnitEscapes(t *testing.T) {
 	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("the report does not parse: %v", err)
 	}
-	if got := doc.Suites[1].Name; got != `evil\x1b[31m<x>&\u{FFFE}"'` {
+	if got := doc.Suites[1].Name; got != `evil\x1b[31m<x>&\ufffe"'` {
 		t.Errorf("suite name read back as %q", got)
 	}
 	for _, c := range doc.Suites[1].Cases {

@@ -39,7 +39,7 @@ func inspectText(w io.Writer, r *inspect.Report, o TextOptions) {
 	p := newPalette(o.Color)
 	if o.Quiet {
 		for _, f := range r.Findings {
-			fmt.Fprintf(w, "%s %s: %s\n", p.sev(f.Severity).Sprint(strings.ToUpper(f.Severity.String())), f.ID, Escape(f.Title))
+			fmt.Fprintf(w, "%s %s: %s\n", p.sev(f.Severity).Sprint(strings.ToUpper(f.Severity.String())), Escape(f.ID), Escape(f.Title))
 		}
 		return
 	}

@@ -21,7 +21,7 @@ import (
 // <testcase> with an <error>. With --baseline, the suite's <system-out>
 // says what changed since then; with --fail-on-new, a finding the
 // baseline already had passes (its title in <system-out>, marked as
-// known), as the exit code does. Every string passes through printable.
+// known), as the exit code does. Every string passes through Escape.
 func JUnit(w io.Writer, f Fleet) error {
 	doc := junitSuites{Name: "tlsdoctor"}
 	for _, t := range f.Targets {
@@ -94,16 +94,14 @@ type junitProblem struct {
 	Text    string `xml:",chardata"`
 }
 
-// xmlText is printable for XML: besides control characters, XML 1.0
-// cannot carry some runes at all (U+FFFE, U+FFFF, surrogates).
+// xmlText is Escape for XML (layout kept when keepLines): what it
+// escapes includes every rune XML 1.0 cannot carry (C0 controls but
+// tab and newline, U+FFFE, U+FFFF; surrogates never decode).
 func xmlText(s string, keepLines bool) string {
-	s = printable(s, keepLines)
-	return strings.Map(func(r rune) rune {
-		if r == 0xFFFE || r == 0xFFFF || (r >= 0xD800 && r <= 0xDFFF) {
-			return '?'
-		}
-		return r
-	}, s)
+	if keepLines {
+		return escapeLayout(s)
+	}
+	return Escape(s)
 }
 
 func junitSuite(t Target, f Fleet) junitSuiteT {

@@ -15,7 +15,7 @@ import (
 // chain as sent, and each finding with its evidence and fix (commands in
 // sh code blocks, settings in blocks of their own). Every string goes
 // through md, mdCell or codeBlock, which escape what Markdown would
-// interpret and show control characters (printable).
+// interpret and show control characters (Escape).
 func Markdown(w io.Writer, f Fleet, d Details) error {
 	var b strings.Builder
 	if len(f.Targets) == 1 {
@@ -160,7 +160,7 @@ const (
 
 // md escapes s for running text: every character Markdown could
 // interpret is backslash-escaped, and control characters are shown
-// (printable); line breaks stay line breaks.
+// (Escape); line breaks stay line breaks.
 func md(s string) string { return mdEscape(s, true) }
 
 // mdInline is md for text in the middle of a line, where block syntax
@@ -174,7 +174,7 @@ func mdLine(s string) string { return mdEscape(strings.Join(strings.Fields(s), "
 // mdEscape escapes s; blocks says whether s starts a line where block
 // syntax (headings, lists) applies.
 func mdEscape(s string, blocks bool) string {
-	s = printable(s, true)
+	s = escapeLayout(s)
 	var b strings.Builder
 	lineStart := blocks
 	rs := []rune(s)
@@ -220,16 +220,16 @@ func mdCell(s string) string {
 	return mdEscape(strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " "), false)
 }
 
-// codeSpan is the content of an inline `code` span: printable, one line,
+// codeSpan is the content of an inline `code` span: escaped, one line,
 // with backticks replaced (a span cannot escape them).
 func codeSpan(s string) string {
-	return strings.ReplaceAll(printable(strings.ReplaceAll(s, "\n", " "), false), "`", "'")
+	return strings.ReplaceAll(Escape(strings.ReplaceAll(s, "\n", " ")), "`", "'")
 }
 
-// codeBlock fences text (printable, lines kept) with a fence longer than
+// codeBlock fences text (escaped, lines kept) with a fence longer than
 // any run of backticks in it, so nothing inside can close it.
 func codeBlock(lang, text string) string {
-	text = printable(text, true)
+	text = escapeLayout(text)
 	fence := "```"
 	for strings.Contains(text, fence) {
 		fence += "`"

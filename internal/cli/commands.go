@@ -283,14 +283,14 @@ func verboseProgress(w io.Writer, t probe.Target, timeout time.Duration, scan *p
 	return func(e engine.Event) {
 		switch {
 		case e.Stage == "probe" && !e.Done:
-			fmt.Fprintf(w, "tlsdoctor: probing %s:%d (timeout %s)\n", t.ConnectHost, t.ConnectPort, timeout)
+			fmt.Fprintf(w, "tlsdoctor: probing %s:%d (timeout %s)\n", report.Escape(t.ConnectHost), t.ConnectPort, timeout)
 		case e.Stage == "probe":
 			if how := describeConnect(e.Record); how != "" {
-				fmt.Fprintf(w, "tlsdoctor: connected %s\n", how)
+				fmt.Fprintf(w, "tlsdoctor: connected %s\n", report.Escape(how))
 			}
 			revocationProgress(w, e.Record)
 		case e.Stage == "scan" && !e.Done:
-			fmt.Fprintf(w, "tlsdoctor: scanning %s (max %d connections, delay %s)\n", e.Record.Target.Input, scan.MaxConns, scan.Delay)
+			fmt.Fprintf(w, "tlsdoctor: scanning %s (max %d connections, delay %s)\n", report.Escape(e.Record.Target.Input), scan.MaxConns, scan.Delay)
 		case e.Stage == "scan" && e.Record.Scan != nil:
 			fmt.Fprintf(w, "tlsdoctor: scan done: %d handshakes in %.0f ms\n", e.Record.Scan.Handshakes, e.Record.Scan.DurationMS)
 		}

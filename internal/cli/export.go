@@ -11,6 +11,7 @@ import (
 	"github.com/tlsdoctor/tlsdoctor/inspect"
 	"github.com/tlsdoctor/tlsdoctor/internal/inputfile"
 	"github.com/tlsdoctor/tlsdoctor/probe"
+	"github.com/tlsdoctor/tlsdoctor/report"
 	"github.com/tlsdoctor/tlsdoctor/truststore"
 )
 
@@ -100,7 +101,7 @@ func (e *exportOptions) write(rec *probe.Record, stores []checks.Truststore, env
 		return &inputError{err: fmt.Errorf("--export-truststore: cannot write %s: %w", e.file, unwrapPath(err))}
 	}
 	w := env.Stderr
-	fmt.Fprintf(w, "tlsdoctor: wrote %d certificate(s) to %s (%s", len(certs), e.file, e.format)
+	fmt.Fprintf(w, "tlsdoctor: wrote %d certificate(s) to %s (%s", len(certs), report.Escape(e.file), e.format)
 	if e.format != truststore.FormatPEM {
 		fmt.Fprintf(w, ", password %s", e.pwSource)
 	}
@@ -113,11 +114,11 @@ func (e *exportOptions) write(rec *probe.Record, stores []checks.Truststore, env
 		case tr.Anchor != nil && tr.Anchor.Equal(c) && !containsCert(in.Chain, c):
 			src = "from " + tr.Store.Name
 		}
-		fmt.Fprintf(w, "  %s  %s (%s)\n      SHA-256 %s\n", aliases[i], c.Subject.String(), src, inspect.SHA256Fingerprint(c))
+		fmt.Fprintf(w, "  %s  %s (%s)\n      SHA-256 %s\n", aliases[i], report.Escape(c.Subject.String()), report.Escape(src), inspect.SHA256Fingerprint(c))
 	}
 	top := path[len(path)-1]
 	if tr.Anchor == nil && !isSelfSignedCert(top) {
-		fmt.Fprintf(w, "tlsdoctor: note: no root was found for %q (its issuer %q was neither sent, fetched nor in %s): the file anchors trust at that intermediate, which Java accepts; OpenSSL and curl accept it only with partial-chain verification\n", checks.Name(top), top.Issuer.String(), tr.Store.Name)
+		fmt.Fprintf(w, "tlsdoctor: note: no root was found for %q (its issuer %q was neither sent, fetched nor in %s): the file anchors trust at that intermediate, which Java accepts; OpenSSL and curl accept it only with partial-chain verification\n", checks.Name(top), top.Issuer.String(), report.Escape(tr.Store.Name))
 	}
 	if e.includeLeaf {
 		fmt.Fprintf(w, "tlsdoctor: warning: the leaf %q is in the file (--include-leaf): trusting a leaf pins this exact certificate, and clients fail when it is renewed\n", checks.Name(path[0]))

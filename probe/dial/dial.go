@@ -255,13 +255,17 @@ func (d *Dialer) network() string {
 	return "tcp"
 }
 
-// bound sets c's deadline for an exchange from ctx (ten seconds without
-// one) and makes a cancelled ctx end any read at once. The returned stop
-// must be called when the exchange is over.
+// exchangeTimeout bounds an exchange before TLS (proxy, STARTTLS) when
+// the caller's context has no deadline. Tests shorten it.
+var exchangeTimeout = 10 * time.Second
+
+// bound sets c's deadline for an exchange from ctx (exchangeTimeout
+// without one) and makes a cancelled ctx end any read at once. The
+// returned stop must be called when the exchange is over.
 func bound(ctx context.Context, c net.Conn) (stop func()) {
 	dl, ok := ctx.Deadline()
 	if !ok {
-		dl = time.Now().Add(10 * time.Second)
+		dl = time.Now().Add(exchangeTimeout)
 	}
 	_ = c.SetDeadline(dl)
 	unwatch := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })

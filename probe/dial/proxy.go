@@ -143,6 +143,10 @@ type recordingDialer struct {
 	log  *ProxyExchange
 	err  error
 	conn net.Conn
+	// bounded makes DialContext bound the exchange on the connection to
+	// the proxy (see bound) as soon as it exists; stop ends that.
+	bounded bool
+	stop    func()
 }
 
 func (r *recordingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -154,6 +158,9 @@ func (r *recordingDialer) DialContext(ctx context.Context, network, addr string)
 	}
 	r.log.ProxyAddr = c.RemoteAddr().String()
 	r.conn = c
+	if r.bounded {
+		r.stop = bound(ctx, c)
+	}
 	return c, nil
 }
 
@@ -245,9 +252,15 @@ func (p *proxySpec) socks5(ctx context.Context, fwd *recordingDialer, dest strin
 	if !ok {
 		return nil, &Error{Stage: StageProxy, Msg: "SOCKS5 dialer without context support"}
 	}
-	// The SOCKS exchange is bounded like any other: the connection to the
-	// proxy gets the context's deadline as soon as it exists.
+	// The SOCKS exchange is bounded like the CONNECT one: the connection
+	// to the proxy gets the context's deadline (exchangeTimeout without
+	// one) as soon as it exists, and a cancelled context ends it. x/net
+	// only applies a deadline the context has.
+	fwd.bounded = true
 	c, err := cd.DialContext(ctx, "tcp", dest)
+	if fwd.stop != nil {
+		fwd.stop()
+	}
 	if fwd.conn != nil && err != nil {
 		fwd.conn.Close()
 	}

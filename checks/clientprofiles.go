@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
+	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
 	"github.com/tlsdoctor/tlsdoctor/probe"
 )
 
@@ -99,7 +100,7 @@ var java17Default = suiteIDs(
 var (
 	openssl3Schemes = probe.ModernSigAlgs
 	java17Schemes   = []uint16{0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0402, 0x0303, 0x0301, 0x0302, 0x0203, 0x0201, 0x0202}
-	goSchemes       = []uint16{0x0804, 0x0403, 0x0807, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0503, 0x0603}
+	goSchemes       = legacytls.CryptoTLSSigAlgs
 )
 
 // Groups as documented by each implementation.

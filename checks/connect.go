@@ -450,9 +450,16 @@ func keystoreFailure(in *Input, a *probe.Attempt) (Finding, bool) {
 	}
 	tried := []string{fmt.Sprintf("offered %s with SNI %s: alert %s", versionRange(a.Offered), a.Offered.SNI, a.Error.Alert.Name),
 		fmt.Sprintf("offered %s without SNI: %s", versionRange(n.Offered), n.Error.Message)}
-	for _, purpose := range []string{probe.PurposeLegacy, probe.PurposeAllSuites} {
+	if wideAnswer(in) != nil {
+		return Finding{}, false // it wants what a wider TLS 1.3 hello offered (checks/wide13.go)
+	}
+	if w := in.Rec.Attempt(probe.PurposeWide13); w != nil && w.Outcome == "server-hello" {
+		tried = append(tried, fmt.Sprintf("offered TLS 1.3 with every group, suite and signature scheme, and with crypto/tls's schemes: "+
+			"the server asked for %s both times, before choosing a certificate (it says nothing of the key)", w.Group))
+	}
+	for _, purpose := range []string{probe.PurposeLegacy, probe.PurposeAllSuites, probe.PurposeWide13} {
 		r := in.Rec.Attempt(purpose)
-		if r == nil {
+		if r == nil || r.Purpose == probe.PurposeWide13 && r.Outcome == "server-hello" {
 			continue
 		}
 		if r.Outcome != "failed" || len(r.Certificates) > 0 {

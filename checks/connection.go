@@ -184,6 +184,11 @@ func handshakeFailed(in *Input) []Finding {
 	if _, kind := retryExplanation(in); kind != "" {
 		return nil
 	}
+	// Refused our TLS 1.3 hello but answered a wider one: a parameter
+	// crypto/tls lacks (checks/wide13.go).
+	if f, ok := wide13Failure(in, a); ok {
+		return []Finding{f}
+	}
 	// Refused with SNI and without, at every version: the server's
 	// keystore (checks/connect.go).
 	if f, ok := keystoreFailure(in, a); ok {

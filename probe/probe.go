@@ -225,19 +225,6 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 	}
 	defer direct.Wait()
 
-	// Refused with an alert before any certificate: one wide TLS 1.3
-	// hello, next to the legacy retry, tells a refusal of crypto/tls's
-	// parameters from a refusal of every hello (checks: handshake-failed).
-	var wide *Attempt
-	var wideDone sync.WaitGroup
-	if !opts.NoFallback && needsWide13(&primary, maxV) && ctx.Err() == nil {
-		wideDone.Add(1)
-		go func() {
-			defer wideDone.Done()
-			w := wide13Attempt(ctx, d, rec.Target, primary.Address, opts.Hosts)
-			wide = &w
-		}()
-	}
 	if !opts.NoFallback && needsLegacyRetry(&primary) && minV > tls.VersionTLS10 && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{
 			purpose: PurposeLegacy, target: rec.Target, dialer: d, addrs: []string{primary.Address}, hosts: opts.Hosts,
@@ -260,9 +247,12 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 			rec.Attempts = append(rec.Attempts, allSuitesAttempt(ctx, d, rec.Target, l.Address, l.VersionID, opts.Hosts))
 		}
 	}
-	wideDone.Wait()
-	if wide != nil {
-		rec.Attempts = append(rec.Attempts, *wide)
+	// Refused with an alert before any certificate, and no older version
+	// or other suite answered: one wide TLS 1.3 hello tells a refusal of
+	// crypto/tls's parameters from a refusal of every hello (checks:
+	// handshake-failed).
+	if !opts.NoFallback && needsWide13(&primary, maxV) && !anyAnswered(rec.Attempts) && ctx.Err() == nil {
+		rec.Attempts = append(rec.Attempts, wide13Attempts(ctx, d, rec.Target, primary.Address, opts.Hosts)...)
 	}
 	if !opts.NoFallback && opts.ClientCertificate != nil && needsNoClientCertAttempt(&primary) && ctx.Err() == nil {
 		rec.Attempts = append(rec.Attempts, attempt(ctx, attemptSpec{

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"crypto/tls"
+	"sync"
 	"time"
 
 	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
@@ -21,6 +22,13 @@ import (
 // the group and suite.
 const PurposeWide13 = "tls13-wide"
 
+// PurposeWide13GoSchemes is made next to PurposeWide13: the same hello
+// with crypto/tls's signature schemes. When the wide hello is answered
+// and this one is refused, the schemes are what the server refused ours
+// for; when both are answered, the server asks for a group before it
+// looks at them (Go and Java servers do so even with no usable key).
+const PurposeWide13GoSchemes = "tls13-wide-go-schemes"
+
 // needsWide13 says whether a failed primary attempt gets the wide TLS 1.3
 // hello: TLS 1.3 was offered and the server answered with an alert about
 // what it was offered, before any certificate.
@@ -37,11 +45,15 @@ func needsWide13(a *Attempt, maxV uint16) bool {
 }
 
 // wide13Attempt makes the PurposeWide13 attempt to addr.
-func wide13Attempt(ctx context.Context, d *dial.Dialer, t Target, addr string, hosts *Hosts) Attempt {
-	a := Attempt{Purpose: PurposeWide13, Outcome: "failed", Address: addr,
+func wide13Attempt(ctx context.Context, d *dial.Dialer, t Target, addr string, hosts *Hosts, purpose string) Attempt {
+	sigAlgs := legacytls.WideSigAlgs13
+	if purpose == PurposeWide13GoSchemes {
+		sigAlgs = legacytls.CryptoTLSSigAlgs
+	}
+	a := Attempt{Purpose: purpose, Outcome: "failed", Address: addr,
 		Offered: Offer{MinVersion: VersionName(tls.VersionTLS13), MaxVersion: VersionName(tls.VersionTLS13), SNI: t.SNI,
 			Suites: legacytls.WideSuites13, Groups: legacytls.WideGroups13}}
-	for _, id := range legacytls.WideSigAlgs13 {
+	for _, id := range sigAlgs {
 		a.Offered.SigAlgs = append(a.Offered.SigAlgs, SigAlgName(id))
 	}
 	release := hosts.acquire(ctx, addr, false)
@@ -53,7 +65,7 @@ func wide13Attempt(ctx context.Context, d *dial.Dialer, t Target, addr string, h
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	t0 := time.Now()
-	r := legacytls.WideHello13(hctx, connector(d, addr, &a.Dial), t.SNI)
+	r := legacytls.WideHello13(hctx, connector(d, addr, &a.Dial), t.SNI, sigAlgs)
 	a.Timings.HandshakeMS = ms(time.Since(t0))
 	switch {
 	case r.Answered:
@@ -70,4 +82,29 @@ func wide13Attempt(ctx context.Context, d *dial.Dialer, t Target, addr string, h
 		a.Error = classify(StageHandshake, r.Err, nil)
 	}
 	return a
+}
+
+// anyAnswered says whether some attempt got the server's hello.
+func anyAnswered(as []Attempt) bool {
+	for _, a := range as {
+		if a.Outcome == "ok" || a.Outcome == "server-hello" {
+			return true
+		}
+	}
+	return false
+}
+
+// wide13Attempts makes both wide TLS 1.3 hellos at once.
+func wide13Attempts(ctx context.Context, d *dial.Dialer, t Target, addr string, hosts *Hosts) []Attempt {
+	out := make([]Attempt, 2)
+	var wg sync.WaitGroup
+	for i, p := range []string{PurposeWide13, PurposeWide13GoSchemes} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = wide13Attempt(ctx, d, t, addr, hosts, p)
+		}()
+	}
+	wg.Wait()
+	return out
 }

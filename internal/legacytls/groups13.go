@@ -56,18 +56,28 @@ var (
 		0x081A, 0x081B, 0x081C, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201}
 )
 
+// CryptoTLSSigAlgs are the signature_algorithms crypto/tls offers by
+// default (Go 1.24+; SHA-1 is not offered).
+var CryptoTLSSigAlgs = []uint16{0x0804, 0x0403, 0x0807, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0503, 0x0603}
+
 // WideHello13 sends one TLS 1.3 ClientHello offering WideGroups13,
 // WideSuites13 and WideSigAlgs13, with no key share, and reads the
 // answer as GroupHello does: the group and suite the server picks, or
 // its alert. It tells a server that refuses a narrower hello (crypto/tls's)
 // for lack of a parameter from one that refuses every TLS 1.3 hello.
-func WideHello13(ctx context.Context, dial DialFunc, sni string) Result {
+//
+// sigAlgs, when set, replace WideSigAlgs13: with CryptoTLSSigAlgs the
+// hello differs from crypto/tls's in its groups and suites only.
+func WideHello13(ctx context.Context, dial DialFunc, sni string, sigAlgs []uint16) Result {
 	conn, err := open(ctx, dial, false)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}
 	defer conn.Close()
-	if _, err := conn.Write(tls13ClientHello(sni, WideGroups13, WideSuites13, WideSigAlgs13)); err != nil {
+	if sigAlgs == nil {
+		sigAlgs = WideSigAlgs13
+	}
+	if _, err := conn.Write(tls13ClientHello(sni, WideGroups13, WideSuites13, sigAlgs)); err != nil {
 		return Result{Err: err}
 	}
 	r := readTLS13Answer(conn)

@@ -416,6 +416,23 @@ func (s *scanner) hello(ctx context.Context, h legacytls.Hello, urgent bool) (le
 	}), true
 }
 
+// hello13 is a TLS 1.3 suite-elimination hello: every group a server may
+// take (tls13GroupCandidates) and no key share, so the server answers
+// with a HelloRetryRequest naming its suite whatever group it speaks. A
+// hello with key shares for a few groups only (zcrypto's) is refused by a
+// server that takes only X448 or FFDHE, which then looked as if it spoke
+// no TLS 1.3 at all.
+func (s *scanner) hello13(ctx context.Context, suites []uint16, urgent bool) (legacytls.Result, bool) {
+	release := s.slot(ctx, urgent)
+	if release == nil {
+		return legacytls.Result{}, false
+	}
+	defer release()
+	return s.exchange(ctx, func(hctx context.Context, halfClose bool) legacytls.Result {
+		return legacytls.GroupHello(hctx, s.dial, s.sni, tls13GroupCandidates, suites, halfClose)
+	}), true
+}
+
 // hello12 is a TLS 1.2 suite-elimination hello: it offers every group and
 // signature scheme, in the order the dimensions ask for, and tells them
 // what the server named.
@@ -502,8 +519,11 @@ func (s *scanner) version(ctx context.Context, v uint16) ScanVersion {
 		defer s.sigAlgs12.start()
 	}
 	ask := func(ctx context.Context, offer []uint16, urgent bool) (legacytls.Result, bool) {
-		if v == tls.VersionTLS12 {
+		switch v {
+		case tls.VersionTLS12:
 			return s.hello12(ctx, offer, urgent)
+		case tls.VersionTLS13:
+			return s.hello13(ctx, offer, urgent)
 		}
 		return s.hello(ctx, legacytls.Hello{Version: v, Suites: offer}, urgent)
 	}

@@ -361,7 +361,11 @@ func header(pg *page, r Report) {
 		if a.Resumed {
 			proto += ", resumed"
 		}
-		if a.Purpose != probe.PurposePrimary {
+		switch a.Purpose {
+		case probe.PurposePrimary:
+		case probe.PurposeWide13, probe.PurposeWide13GoSchemes:
+			proto += " (the server's pick for the " + Escape(a.Purpose) + " hello; no handshake completed)"
+		default:
 			proto += " (only on the " + Escape(a.Purpose) + " retry)"
 		}
 		pg.kv("negotiated", proto)

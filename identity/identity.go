@@ -203,7 +203,7 @@ func unsupported(flag, path string, k Kind) error {
 	switch k {
 	case KindJCEKS:
 		e.Msg = "is a JCEKS keystore, which tlsdoctor does not read"
-		e.Hint = "convert it: keytool -importkeystore -srckeystore " + path + " -srcstoretype JCEKS -destkeystore client.p12 -deststoretype PKCS12, then --keystore client.p12"
+		e.Hint = "convert it: keytool -importkeystore -srckeystore " + checks.ShellQuote(path) + " -srcstoretype JCEKS -destkeystore client.p12 -deststoretype PKCS12, then --keystore client.p12"
 	case KindBKS:
 		e.Msg = "looks like a BouncyCastle (BKS/UBER) keystore, which tlsdoctor does not read"
 		e.Hint = "convert it with keytool -importkeystore -srcstoretype BKS -providerpath bcprov.jar ... -deststoretype PKCS12"
@@ -212,13 +212,13 @@ func unsupported(flag, path string, k Kind) error {
 		e.Hint = "TLS needs a PEM key (PKCS#8 or PKCS#1); if this is the right key, convert a copy: ssh-keygen -p -m PKCS8 -f COPY"
 	case KindPuTTYKey:
 		e.Msg = "is a PuTTY private key, not a TLS key"
-		e.Hint = "export it as OpenSSL PEM: puttygen " + path + " -O private-openssh -o client.key"
+		e.Hint = "export it as OpenSSL PEM: puttygen " + checks.ShellQuote(path) + " -O private-openssh -o client.key"
 	case KindPKCS7:
 		e.Msg = "is a PKCS#7 certificate bundle (.p7b), which holds no private key"
-		e.Hint = "extract the certificates: openssl pkcs7 -print_certs -in " + path + " -out client.pem, then --cert client.pem --key client.key"
+		e.Hint = "extract the certificates: openssl pkcs7 -print_certs -in " + checks.ShellQuote(path) + " -out client.pem, then --cert client.pem --key client.key"
 	default:
 		e.Msg = "is not a certificate or key format tlsdoctor knows (not PEM, DER, PKCS#12 or JKS)"
-		e.Hint = "check the file with: openssl x509 -in " + path + " -noout -subject, or openssl pkcs12 -info -in " + path
+		e.Hint = "check the file with: openssl x509 -in " + checks.ShellQuote(path) + " -noout -subject, or openssl pkcs12 -info -in " + checks.ShellQuote(path)
 	}
 	return e
 }
@@ -236,7 +236,7 @@ func loadCert(o Options) (*Identity, error) {
 		return loadPKCS12(data, "--cert", o.CertFile, o.CertPassword, "--cert-password")
 	case KindJKS:
 		return nil, &Error{Flag: "--cert", File: o.CertFile, Msg: "is a JKS keystore, not a certificate", Err: ErrUnsupported,
-			Hint: "use --keystore " + o.CertFile + " --keystore-password ... [--alias NAME]"}
+			Hint: "use --keystore " + checks.ShellQuote(o.CertFile) + " --keystore-password ... [--alias NAME]"}
 	case KindPEM, KindDERCert:
 		return loadPEMPair(data, o)
 	case KindDERKey:
@@ -347,11 +347,11 @@ func parseKeyFile(data []byte, path string, password *string) (crypto.PrivateKey
 	case KindDERCert:
 		return nil, &Error{Flag: "--key", File: path, Msg: "is a certificate, not a private key", Err: ErrMissingKeyInput, Hint: "swap the files? --cert takes the certificate, --key the private key"}
 	case KindPKCS12:
-		return nil, &Error{Flag: "--key", File: path, Msg: "is a PKCS#12 file", Err: ErrUnsupported, Hint: "give it alone as --cert " + path + " --cert-password ..., without --key"}
+		return nil, &Error{Flag: "--key", File: path, Msg: "is a PKCS#12 file", Err: ErrUnsupported, Hint: "give it alone as --cert " + checks.ShellQuote(path) + " --cert-password ..., without --key"}
 	default:
 		if Detect(data) == KindUnknown && len(data) > 0 && data[0] == 0x30 {
 			return nil, &Error{Flag: "--key", File: path, Msg: "is DER data that is not a private key tlsdoctor can read (PKCS#1, PKCS#8 or SEC 1)", Err: ErrUnsupported,
-				Hint: "an encrypted DER key needs converting: openssl pkcs8 -in " + path + " -inform DER -out client.key"}
+				Hint: "an encrypted DER key needs converting: openssl pkcs8 -in " + checks.ShellQuote(path) + " -inform DER -out client.key"}
 		}
 		return nil, unsupported("--key", path, k)
 	}
@@ -379,7 +379,7 @@ func parseKeyBlock(b *pem.Block, flag, path string, password *string) (crypto.Pr
 	}
 	wrongPW := func(err error) error {
 		return &Error{Flag: flag, File: path, Msg: "wrong password: the key does not decrypt with the password given", Err: fmt.Errorf("%w: %v", ErrWrongPassword, err),
-			Hint: "check it with: openssl pkey -in " + path + " -noout"}
+			Hint: "check it with: openssl pkey -in " + checks.ShellQuote(path) + " -noout"}
 	}
 	der := b.Bytes
 	switch {
@@ -394,7 +394,7 @@ func parseKeyBlock(b *pem.Block, flag, path string, password *string) (crypto.Pr
 		if err != nil {
 			if isUnsupportedPKCS8(err) {
 				return nil, &Error{Flag: flag, File: path, Msg: "is an encrypted PKCS#8 key with an unsupported scheme (" + err.Error() + ")", Err: ErrUnsupported,
-					Hint: "re-encrypt a copy with a modern scheme: openssl pkcs8 -topk8 -v2 aes-256-cbc -in " + path + " -out client.key"}
+					Hint: "re-encrypt a copy with a modern scheme: openssl pkcs8 -topk8 -v2 aes-256-cbc -in " + checks.ShellQuote(path) + " -out client.key"}
 			}
 			return nil, wrongPW(err)
 		}
@@ -453,20 +453,20 @@ func loadPKCS12(data []byte, flag, path string, password *string, pwFlag string)
 		switch {
 		case errors.Is(err, pkcs12.ErrIncorrectPassword), errors.Is(err, pkcs12.ErrDecryption):
 			e := &Error{Flag: flag, File: path, Msg: "wrong password for this PKCS#12 file", Err: ErrWrongPassword,
-				Hint: "give the right one with " + pwFlag + "-file FILE, " + pwFlag + " or " + envFor(pwFlag) + "; check it with: openssl pkcs12 -info -noout -in " + path}
+				Hint: "give the right one with " + pwFlag + "-file FILE, " + pwFlag + " or " + envFor(pwFlag) + "; check it with: openssl pkcs12 -info -noout -in " + checks.ShellQuote(path)}
 			if password == nil {
 				e.Msg, e.Err = "needs a password (an empty one did not open it)", ErrNeedPassword
 			}
 			return nil, e
 		case strings.Contains(err.Error(), "expected exactly one key bag"):
 			return nil, &Error{Flag: flag, File: path, Msg: "holds more than one private key entry; tlsdoctor reads PKCS#12 files with one", Err: ErrUnsupported,
-				Hint: "export the one entry you need: keytool -importkeystore -srckeystore " + path + " -srcstoretype PKCS12 -srcalias NAME -destkeystore client.p12 -deststoretype PKCS12"}
+				Hint: "export the one entry you need: keytool -importkeystore -srckeystore " + checks.ShellQuote(path) + " -srcstoretype PKCS12 -srcalias NAME -destkeystore client.p12 -deststoretype PKCS12"}
 		case strings.Contains(err.Error(), "private key missing"), strings.Contains(err.Error(), "certificate missing"):
 			return nil, &Error{Flag: flag, File: path, Msg: "holds no private key entry (it is a truststore, or certificates only): " + err.Error(), Err: ErrNoPrivateKey,
 				Hint: "build a client keystore with the key: openssl pkcs12 -export -in client.crt -inkey client.key -certfile ca-chain.pem -out client.p12"}
 		default:
 			return nil, &Error{Flag: flag, File: path, Msg: "PKCS#12 file cannot be read: " + err.Error(), Err: err,
-				Hint: "list what it holds: openssl pkcs12 -info -noout -in " + path}
+				Hint: "list what it holds: openssl pkcs12 -info -noout -in " + checks.ShellQuote(path)}
 		}
 	}
 	id, err := newIdentity(append([]*x509.Certificate{leaf}, orderChain(leaf, cas)...), key, flag, path)
@@ -526,7 +526,7 @@ func loadKeystore(o Options) (*Identity, error) {
 		}
 		return loadPKCS12(data, "--keystore", o.Keystore, o.KeystorePassword, "--keystore-password")
 	case KindPEM, KindDERCert:
-		return nil, &Error{Flag: "--keystore", File: o.Keystore, Msg: "is a PEM/DER file, not a keystore", Err: ErrUnsupported, Hint: "use --cert " + o.Keystore + " --key client.key"}
+		return nil, &Error{Flag: "--keystore", File: o.Keystore, Msg: "is a PEM/DER file, not a keystore", Err: ErrUnsupported, Hint: "use --cert " + checks.ShellQuote(o.Keystore) + " --key client.key"}
 	default:
 		return nil, unsupported("--keystore", o.Keystore, k)
 	}
@@ -557,7 +557,7 @@ func loadPKCS12Alias(data []byte, o Options) (*Identity, error) {
 	}
 	if len(names) > 0 && !containsFold(names, o.Alias) {
 		return nil, &Error{Flag: "--alias", Msg: fmt.Sprintf("%q is not in %s; its private key entry is %s", o.Alias, o.Keystore, strings.Join(quoteAll(names), ", ")), Err: ErrAliasNotFound,
-			Hint: "use --alias " + names[0]}
+			Hint: "use --alias " + checks.ShellQuote(names[0])}
 	}
 	id.Source = o.Keystore + " alias " + o.Alias
 	return id, nil
@@ -578,7 +578,7 @@ func loadJKS(data []byte, o Options) (*Identity, error) {
 		}
 		// The entries parsed; only the keyed integrity digest failed.
 		return nil, &Error{Flag: "--keystore", File: o.Keystore, Msg: "wrong keystore password (the keystore's integrity check failed)", Err: ErrWrongPassword,
-			Hint: "check it with: keytool -list -keystore " + o.Keystore}
+			Hint: "check it with: keytool -list -keystore " + checks.ShellQuote(o.Keystore)}
 	}
 	aliases := ks.Aliases()
 	var keyAliases []string
@@ -595,15 +595,15 @@ func loadJKS(data []byte, o Options) (*Identity, error) {
 			Hint: "a client keystore needs a PrivateKeyEntry: keytool -importkeystore -srckeystore client.p12 -srcstoretype PKCS12 -destkeystore client.jks"}
 	case alias == "" && len(keyAliases) > 1:
 		return nil, &Error{Flag: "--alias", Msg: fmt.Sprintf("%s holds %d private key entries (%s); say which", o.Keystore, len(keyAliases), strings.Join(quoteAll(keyAliases), ", ")), Err: ErrAliasNotFound,
-			Hint: "add --alias " + keyAliases[0]}
+			Hint: "add --alias " + checks.ShellQuote(keyAliases[0])}
 	case alias == "":
 		alias = keyAliases[0]
 	case !ks.IsPrivateKeyEntry(alias) && ks.IsTrustedCertificateEntry(alias):
 		return nil, &Error{Flag: "--alias", Msg: fmt.Sprintf("%q in %s is a trusted certificate, not a private key entry; private key entries: %s", alias, o.Keystore, strings.Join(quoteAll(keyAliases), ", ")), Err: ErrNoPrivateKey,
-			Hint: "use --alias " + keyAliases[0]}
+			Hint: "use --alias " + checks.ShellQuote(keyAliases[0])}
 	case !ks.IsPrivateKeyEntry(alias):
 		return nil, &Error{Flag: "--alias", Msg: fmt.Sprintf("%q is not in %s; its aliases are %s", alias, o.Keystore, strings.Join(quoteAll(aliases), ", ")), Err: ErrAliasNotFound,
-			Hint: "use --alias " + keyAliases[0]}
+			Hint: "use --alias " + checks.ShellQuote(keyAliases[0])}
 	}
 	keyPW := *o.KeystorePassword
 	if o.KeyPassword != nil {

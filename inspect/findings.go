@@ -165,23 +165,23 @@ func keyMismatch(s *Store, e *Entry) checks.Finding {
 		Detail: "The certificate's public key and the private key stored with it are not a pair. A server with this keystore fails every handshake " +
 			"(OpenSSL-based servers refuse to start: \"key values mismatch\"); a client cannot prove it holds the certificate. Usually the certificate " +
 			"was renewed with a new key (or a CSR from another key) and the old key was kept.",
-		Evidence: []string{entryName(s, e), "certificate public key SHA-256: " + publicKeyHash(leaf), "private key's public key SHA-256: " + e.Key.PublicSHA256},
+		// Both hashes are of the DER SubjectPublicKeyInfo, written as
+		// openssl dgst -sha256 -c prints it, so that the commands below
+		// print exactly these.
+		Evidence: []string{entryName(s, e),
+			"certificate public key SHA-256 (DER SubjectPublicKeyInfo): " + spkiHash(leaf.PublicKey),
+			"private key's public key SHA-256 (DER SubjectPublicKeyInfo): " + keySPKIHash(e)},
 	}
-	f.Fix = []checks.Step{
-		checks.Say("Find the key that matches the certificate (compare the public key hashes) and store the two together; or issue a new certificate for this key."),
-		checks.Cmd("openssl", "openssl x509 -in cert.pem -noout -pubkey | openssl sha256"),
-		checks.Cmd("openssl", "openssl pkey -in key.pem -pubout | openssl sha256"),
+	cert, key := mismatchCommands(s, e)
+	if cert == nil {
+		f.Fix = []checks.Step{checks.Say("Find the key that matches the certificate (its public key SHA-256 is the certificate's, above) and store the two together; or issue a new certificate for this key.")}
+		return f
 	}
-	if s.Format == FormatPEM {
-		f.Fix = append(f.Fix[:1], checks.Say("Here both are in "+s.File+"; the two hashes above are what these commands print for its certificate and key."))
-	}
+	f.Fix = []checks.Step{checks.Say("Find the key that matches the certificate and store the two together; or issue a new certificate for this key. " +
+		"These commands print the two hashes above (SHA2-256(stdin)= …); run the second on a candidate key (openssl pkey -in KEY -pubout -outform DER | openssl dgst -sha256 -c) to find the one whose hash is the certificate's:")}
+	f.Fix = append(append(f.Fix, cert...), key...)
 	return f
 }
-
-func publicKeyHash(c *x509.Certificate) string {
-	return fingerprintSPKI(c.RawSubjectPublicKeyInfo)
-}
-
 func keyPasswordFinding(s *Store, e *Entry) checks.Finding {
 	f := checks.Finding{
 		ID: "keystore-key-password", Severity: checks.Error,
@@ -393,9 +393,8 @@ func quoteList(ss []string) string {
 }
 
 func duplicateFindings(s *Store) []checks.Finding {
-	seen := map[string][]string{}
+	seen := map[string][]*Entry{}
 	var order []string
-	certs := map[string]*x509.Certificate{}
 	for _, e := range s.Entries {
 		c := e.Leaf()
 		if c == nil {
@@ -405,25 +404,68 @@ func duplicateFindings(s *Store) []checks.Finding {
 		if _, ok := seen[fp]; !ok {
 			order = append(order, fp)
 		}
-		label := e.Alias
-		if label == "" {
-			label = e.Source
-		}
-		seen[fp] = append(seen[fp], label)
-		certs[fp] = c
+		seen[fp] = append(seen[fp], e)
 	}
 	var out []checks.Finding
 	for _, fp := range order {
-		if len(seen[fp]) < 2 {
+		es := seen[fp]
+		if len(es) < 2 {
 			continue
 		}
+		var labels []string
+		for _, e := range es {
+			label := e.Alias
+			if label == "" {
+				label = e.Source
+			}
+			labels = append(labels, label)
+		}
+		c := es[0].Leaf()
 		out = append(out, checks.Finding{ID: "keystore-duplicate-cert", Severity: checks.Info,
-			Title:    fmt.Sprintf("%s holds the certificate %q %d times", s.File, name(certs[fp]), len(seen[fp])),
+			Title:    fmt.Sprintf("%s holds the certificate %q %d times", s.File, name(c), len(es)),
 			Detail:   "The same certificate under several aliases (or several times in a bundle) is harmless for trust, but deleting one alias leaves the others, and reviews of the store count it twice.",
-			Evidence: []string{"entries: " + quoteList(seen[fp]), checks.Describe(certs[fp])},
-			Fix:      []checks.Step{checks.Say("Keep one: delete the others (keytool -delete -alias NAME -keystore " + s.File + ").")}})
+			Evidence: []string{"entries: " + quoteList(labels), checks.Describe(c)},
+			Fix:      duplicateFix(s, es)})
 	}
 	return out
+}
+
+// duplicateFix keeps one entry of es: a private key entry if there is
+// one (its key is not duplicated), else the first, and deletes the
+// other certificate entries with keytool. A second private key entry is
+// never deleted by a printed command: its key may be another one.
+func duplicateFix(s *Store, es []*Entry) []checks.Step {
+	switch s.Format {
+	case FormatJKS, FormatPKCS12, FormatJCEKS:
+	default:
+		return []checks.Step{checks.Say("Keep one: remove the other copies of its PEM block (SHA-256 " + SHA256Fingerprint(es[0].Leaf()) + ") from " + s.File + ".")}
+	}
+	keep := es[0]
+	for _, e := range es {
+		if e.Kind == KindPrivateKey {
+			keep = e
+			break
+		}
+	}
+	steps := []checks.Step{checks.Say(fmt.Sprintf("Keep %q and delete the other aliases:", keep.Alias))}
+	var keys []string
+	for _, e := range es {
+		switch {
+		case e == keep:
+		case e.Kind == KindPrivateKey:
+			keys = append(keys, e.Alias)
+		default:
+			steps = append(steps, checks.Cmd("keytool", "keytool -delete -alias "+checks.ShellQuote(e.Alias)+" -keystore "+s.arg()+" -storetype "+string(s.Format)+keytoolPass(s, "-storepass")))
+		}
+	}
+	keysSay := checks.Say("The private key entries " + quoteList(append([]string{keep.Alias}, keys...)) + " hold the same certificate: check which one the application uses (--alias) before deleting another with keytool -delete.")
+	switch {
+	case len(keys) > 0 && len(steps) == 1:
+		return []checks.Step{keysSay}
+	case len(keys) > 0:
+		steps = append(steps, keysSay)
+	}
+	return steps
 }
 
 func typeMismatchFinding(s *Store, m *TypeMismatch) checks.Finding {

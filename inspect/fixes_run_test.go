@@ -423,3 +423,54 @@ func TestFixRunsFromStdin(t *testing.T) {
 		t.Errorf("wrong password on stdin: %v, hint %q", err, ie.Hint)
 	}
 }
+
+// keystore-duplicate-cert: the printed keytool -delete removes the other
+// aliases of a certificate stored twice (a server key entry and a
+// trusted copy, and a trusted CA under two aliases), keeping the key
+// entry and the first CA alias.
+func TestFixRunsDuplicateDelete(t *testing.T) {
+	p := fixPKI(t)
+	for _, typ := range []string{"JKS", "PKCS12"} {
+		for _, pa := range passwordArgs {
+			t.Run(typ+" "+pa.name, func(t *testing.T) {
+				d := awkwardDir(t)
+				args := pa.args(d)
+				pass := storePass(args)
+				d.write("leaf.pem", p.PEMBundle("leaf"))
+				d.write("root.pem", p.PEMBundle("root"))
+				key, _ := p.KeyPEMAs("leaf", "pkcs8", "")
+				d.write("leaf.key", key)
+				d.write("chain.pem", p.PEMBundle("intermediate", "root"))
+				d.tool("openssl", "pkcs12", "-export", "-in", "leaf.pem", "-inkey", "leaf.key", "-certfile", "chain.pem", "-name", "server", "-out", "src.p12", "-passout", "pass:"+pass)
+				ks := "dup's store." + strings.ToLower(typ)
+				d.tool("keytool", "-importkeystore", "-noprompt", "-srckeystore", "src.p12", "-srcstoretype", "PKCS12", "-srcstorepass", pass,
+					"-destkeystore", ks, "-deststoretype", typ, "-deststorepass", pass, "-destkeypass", pass)
+				for _, a := range []struct{ alias, file string }{{"root ca", "root.pem"}, {"root's copy", "root.pem"}, {"server; copy", "leaf.pem"}} {
+					d.tool("keytool", "-importcert", "-noprompt", "-alias", a.alias, "-file", a.file, "-keystore", ks, "-storetype", typ, "-storepass", pass)
+				}
+				before := entrySummary(d.readStore(ks, pass))
+				rep := d.inspect(append([]string{d.path(ks)}, args...)...)
+				var dups []*checks.Finding
+				for i := range rep.Findings {
+					if rep.Findings[i].ID == "keystore-duplicate-cert" {
+						dups = append(dups, &rep.Findings[i])
+					}
+				}
+				if len(dups) != 2 {
+					t.Fatalf("%d keystore-duplicate-cert, want 2 (root, leaf): %v", len(dups), findingIDs(rep.Findings))
+				}
+				for _, f := range dups {
+					d.runFix(f)
+				}
+				rep = d.inspect(append([]string{d.path(ks)}, args...)...)
+				if f := finding(rep.Findings, "keystore-duplicate-cert"); f != nil {
+					t.Errorf("after the printed fix: %s", f.Title)
+				}
+				after := entrySummary(d.readStore(ks, pass))
+				if len(after) != 2 || after["server"] != before["server"] || after["root ca"] != before["root ca"] {
+					t.Errorf("after the printed fix the store holds %v; want server and root ca of %v", after, before)
+				}
+			})
+		}
+	}
+}

@@ -460,6 +460,15 @@ func TestSplitWords(t *testing.T) {
 	if _, err := splitWords(`"open`); err == nil {
 		t.Error("unterminated quote accepted")
 	}
+	// As the JVM splits JAVA_TOOL_OPTIONS (measured, Java 17): one quote
+	// inside the other is a character; \v, \f and \r separate words.
+	w, err = splitWords("-Djavax.net.ssl.trustStore=\"/opt/it's here/t.jks\"\v-Da='say \"hi\"'\r\f-Db")
+	if err != nil || len(w) != 3 || w[0] != "-Djavax.net.ssl.trustStore=/opt/it's here/t.jks" || w[1] != `-Da=say "hi"` || w[2] != "-Db" {
+		t.Errorf("%q %v", w, err)
+	}
+	if _, err := splitWords(`-Djavax.net.ssl.trustStore=/opt/it's/t.jks`); err == nil || !strings.Contains(err.Error(), "Unmatched quote") {
+		t.Errorf("an unquoted ' (the JVM refuses it): %v", err)
+	}
 }
 
 // TestChecksDocumented keeps docs/inspect.md's table true: every

@@ -324,8 +324,14 @@ func expandDisabled(sec map[string]string, key string) []string {
 	return out
 }
 
-// splitWords splits a JVM options string as a shell would: spaces
-// separate words, single and double quotes group them.
+// splitWords splits a JVM options string as the JVM splits
+// JAVA_TOOL_OPTIONS and _JAVA_OPTIONS (hotspot's parse_options_buffer)
+// and the launcher JDK_JAVA_OPTIONS: white space (isspace) separates
+// words, a single or double quote groups up to the same quote (the other
+// quote is a plain character: "/opt/it's/trust.jks" is one path), and
+// there is no backslash escape. An unmatched quote is an error, as it is
+// for the JVM, which then does not start (measured, Java 17: "Unmatched
+// quote in JAVA_TOOL_OPTIONS").
 func splitWords(s string) ([]string, error) {
 	var out []string
 	var cur strings.Builder
@@ -340,7 +346,7 @@ func splitWords(s string) ([]string, error) {
 			}
 		case r == '\'' || r == '"':
 			quote, in = r, true
-		case r == ' ' || r == '\t' || r == '\n':
+		case r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r':
 			if in {
 				out = append(out, cur.String())
 				cur.Reset()
@@ -352,7 +358,7 @@ func splitWords(s string) ([]string, error) {
 		}
 	}
 	if quote != 0 {
-		return nil, errors.New("unterminated quote")
+		return nil, fmt.Errorf("unmatched %c quote (the JVM does not start on one: \"Unmatched quote in ...\"); quote a value holding %c with the other quote", quote, quote)
 	}
 	if in {
 		out = append(out, cur.String())

@@ -7,7 +7,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -49,11 +48,6 @@ func matchesKey(c *x509.Certificate, k crypto.PrivateKey) bool {
 	type equaler interface{ Equal(crypto.PublicKey) bool }
 	pub, ok := c.PublicKey.(equaler)
 	return ok && pub.Equal(signer.Public())
-}
-
-func fingerprintSPKI(der []byte) string {
-	sum := sha256.Sum256(der)
-	return colonHex(sum[:])
 }
 
 // PublicKeyDesc names a public key as keytool and openssl do: "RSA 2048",

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"strings"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
 	"github.com/tlsdoctor/tlsdoctor/inspect"
@@ -19,7 +20,11 @@ import (
 func (o *inspectOptions) javaTrust(ctx context.Context, r *inspect.Report, j inspect.Judge, env Env) (int, error) {
 	jt, err := inspect.ResolveJava(inspect.JavaOptions{JavaHome: o.javaHome, JVMOptions: o.jvmOptions, Getenv: env.Getenv, LookPath: exec.LookPath})
 	if err != nil {
-		return 0, &usageError{msg: "--java: " + err.Error(), hint: "give the JDK your application runs on: --java-home /usr/lib/jvm/java-17-openjdk-amd64"}
+		hint := "give the JDK your application runs on: --java-home /usr/lib/jvm/java-17-openjdk-amd64"
+		if strings.Contains(err.Error(), "quote") {
+			hint = `--jvm-options takes the options as JAVA_TOOL_OPTIONS does: --jvm-options "-Djavax.net.ssl.trustStore=\"/opt/it's/trust.jks\""`
+		}
+		return 0, &usageError{msg: "--java: " + err.Error(), hint: hint}
 	}
 	r.Java = jt
 	if jt.TrustStore == "NONE" {

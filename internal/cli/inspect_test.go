@@ -126,7 +126,7 @@ func TestInspectStdinSecret(t *testing.T) {
 // certificates.
 func TestInspectFixesRun(t *testing.T) {
 	l := newLab(t)
-	dir := t.TempDir()
+	dir := awkwardTempDir(t)
 	writeFile(t, dir, "chain.pem", l.PKI.PEMBundle("intermediate", "root"))
 	fixtures.RunTool(t, dir, "openssl", "pkcs12", "-export", "-nokeys", "-in", "chain.pem", "-out", "ts.p12", "-passout", "pass:changeit")
 	ts := filepath.Join(dir, "ts.p12")
@@ -157,7 +157,8 @@ func TestInspectFixesRun(t *testing.T) {
 }
 
 // runPrinted runs one printed command as a user would: tlsdoctor lines
-// in-process (with "> FILE" redirection), others with sh in dir.
+// in-process (their words as sh splits them, with "> FILE" redirection
+// into dir), others with sh in dir.
 func runPrinted(t *testing.T, dir string, s checks.Step) {
 	t.Helper()
 	if s.For != "tlsdoctor" {
@@ -168,15 +169,48 @@ func runPrinted(t *testing.T, dir string, s checks.Step) {
 		}
 		return
 	}
-	line, redirect, _ := strings.Cut(s.Text, " > ")
-	words := strings.Fields(line)[1:]
+	if r := runPrintedTlsdoctor(t, dir, s.Text); r.code != ExitOK {
+		t.Fatalf("printed command failed (exit %d): %s\n%s", r.code, s.Text, r.stderr)
+	}
+}
+
+// awkwardTempDir is a temporary directory whose name a shell must be
+// given quoted: a space, both quotes, ";" and "$(...)" (which would create
+// "pwned" in it if a printed command ran it; checked at cleanup).
+func awkwardTempDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), `it's a "dir"; $(touch pwned)`)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
+			t.Error("a printed command ran $(touch pwned)")
+		}
+	})
+	return dir
+}
+
+// runPrintedTlsdoctor runs a printed "tlsdoctor ..." line in-process: sh's
+// parser and word expansion (mvdan.cc/sh) give its arguments, quotes
+// removed; a "> FILE" redirection writes stdout to FILE in dir. A line
+// that is not one plain tlsdoctor command fails the test.
+func runPrintedTlsdoctor(t *testing.T, dir, line string) result {
+	t.Helper()
+	words, redirect, err := tlsdoctorWords(line)
+	if err != nil {
+		t.Fatalf("printed command %q: %v", line, err)
+	}
 	r := invoke(t, nil, words...)
-	if r.code != ExitOK {
-		t.Fatalf("printed command failed: %s\n%s", s.Text, r.stderr)
-	}
 	if redirect != "" {
-		writeFile(t, dir, strings.TrimSpace(redirect), []byte(r.stdout))
+		if !filepath.IsAbs(redirect) {
+			redirect = filepath.Join(dir, redirect)
+		}
+		if err := os.WriteFile(redirect, []byte(r.stdout), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
+	return r
 }
 
 // alignProbe runs JSSE on both sides: for each case (server keystore,
@@ -540,7 +574,7 @@ func TestExpiredAnchorClients(t *testing.T) {
 // prints, then judges again: the gap is closed.
 func TestAlignmentFixesRun(t *testing.T) {
 	l := newLab(t)
-	dir := t.TempDir()
+	dir := awkwardTempDir(t)
 	// The server's keystore carries its root; the client trusts another.
 	ks := writeFile(t, dir, "server.jks", mustBytes(l.PKI.JKS("changeit", fixtures.JKSEntry{Alias: "server", Chain: []string{"leaf", "intermediate", "root"}})))
 	ts := writeFile(t, dir, "client-trust.jks", mustBytes(l.PKI.JKS("changeit", fixtures.JKSEntry{Alias: "other", Chain: []string{"other-root"}, Trusted: true})))
@@ -566,5 +600,31 @@ func TestAlignmentFixesRun(t *testing.T) {
 	rep, _ = inspectJSON(t, nil, args...)
 	if !rep.Alignment[0].OK {
 		t.Errorf("after the printed fix: %+v", rep.Alignment[0])
+	}
+}
+
+// TestAlignAliasHintRuns: when --alias names no key entry, the hint's
+// "tlsdoctor inspect KEYSTORE" (with the password file the user gave)
+// runs as printed on a keystore whose path holds a space, a quote and
+// "$(...)", and lists the entries.
+func TestAlignAliasHintRuns(t *testing.T) {
+	l := newLab(t)
+	dir := awkwardTempDir(t)
+	ks := writeFile(t, dir, "server keys.jks", mustBytes(l.PKI.JKS("s3cret pass", fixtures.JKSEntry{Alias: "server", Chain: []string{"leaf", "intermediate", "root"}})))
+	ts := writeFile(t, dir, "client trust.jks", mustBytes(l.PKI.JKS("s3cret pass", fixtures.JKSEntry{Alias: "root", Chain: []string{"root"}, Trusted: true})))
+	pwFile := writeFile(t, dir, "pass'word.txt", []byte("s3cret pass\n"))
+	r := invoke(t, nil, "inspect", "--keystore", ks, "--truststore", ts, "--keystore-password-file", pwFile, "--truststore-password-file", pwFile, "--alias", "nope")
+	if r.code != ExitUsage {
+		t.Fatalf("exit %d, want %d\n%s", r.code, ExitUsage, r.stderr)
+	}
+	_, after, ok := strings.Cut(r.stderr, "(tlsdoctor inspect ")
+	cmd, _, ok2 := strings.Cut(after, " lists them)")
+	if !ok || !ok2 {
+		t.Fatalf("no tlsdoctor inspect in the hint:\n%s", r.stderr)
+	}
+	cmd = "tlsdoctor inspect " + cmd
+	got := runPrintedTlsdoctor(t, dir, cmd)
+	if got.code != ExitOK && got.code != ExitFindings || !strings.Contains(got.stdout, `"server"`) {
+		t.Errorf("%s: exit %d\n%s\n%s", cmd, got.code, got.stdout, got.stderr)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/tlsdoctor/tlsdoctor/checks"
@@ -129,6 +130,43 @@ func literal(w *syntax.Word) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// tlsdoctorWords reads a printed "tlsdoctor ARGS [> FILE]" line as sh
+// would: the parser splits it and expand.Fields removes the quotes (with
+// no variables set, no command substitution and no globbing, so that
+// "$x", "$(...)" and "*" in it are errors or literal, never run). It
+// returns ARGS and FILE.
+func tlsdoctorWords(line string) (args []string, redirect string, err error) {
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangPOSIX)).Parse(strings.NewReader(line), "")
+	if err != nil {
+		return nil, "", err
+	}
+	if len(f.Stmts) != 1 {
+		return nil, "", fmt.Errorf("%d statements, want 1", len(f.Stmts))
+	}
+	st := f.Stmts[0]
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || st.Negated || st.Background || len(call.Assigns) > 0 {
+		return nil, "", errors.New("not one plain command")
+	}
+	cfg := &expand.Config{Env: expand.ListEnviron(), NoUnset: true}
+	words, err := expand.Fields(cfg, call.Args...)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(words) == 0 || words[0] != "tlsdoctor" {
+		return nil, "", fmt.Errorf("runs %q, not tlsdoctor", words)
+	}
+	for _, r := range st.Redirs {
+		if r.Op != syntax.RdrOut || r.N != nil || redirect != "" {
+			return nil, "", fmt.Errorf("redirection %s not handled", r.Op)
+		}
+		if redirect, err = expand.Literal(cfg, r.Word); err != nil {
+			return nil, "", err
+		}
+	}
+	return words[1:], redirect, nil
 }
 
 // shellResult is what a command line did.
@@ -268,5 +306,20 @@ func TestParseCommandRefuses(t *testing.T) {
 	}
 	if len(cmds) != 2 || cmds[0].redirs[0] != "</dev/null" || cmds[1].words[3] != "a b" || cmds[1].words[4] != "it's" {
 		t.Errorf("parsed %+v", cmds)
+	}
+}
+
+// TestTlsdoctorWords: a printed tlsdoctor line is read as sh reads it.
+func TestTlsdoctorWords(t *testing.T) {
+	args, redir, err := tlsdoctorWords(`tlsdoctor inspect '/tmp/it'\''s a "dir"; $(x)/ks.jks' --password-file "/a b/p'w" --extract AB:CD > 'ca file.pem'`)
+	want := []string{"inspect", `/tmp/it's a "dir"; $(x)/ks.jks`, "--password-file", "/a b/p'w", "--extract", "AB:CD"}
+	if err != nil || strings.Join(args, "|") != strings.Join(want, "|") || redir != "ca file.pem" {
+		t.Errorf("got %q > %q, %v; want %q > \"ca file.pem\"", args, redir, err, want)
+	}
+	for _, bad := range []string{"tlsdoctor inspect $(touch x)", "tlsdoctor inspect `touch x`", "tlsdoctor inspect $HOME", "tlsdoctor x; touch y",
+		"tlsdoctor x && y", "X=1 tlsdoctor x", "openssl x509", "tlsdoctor x | cat", "tlsdoctor x >> f", "tlsdoctor 'open"} {
+		if args, _, err := tlsdoctorWords(bad); err == nil {
+			t.Errorf("%q accepted: %q", bad, args)
+		}
 	}
 }

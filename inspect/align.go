@@ -218,13 +218,4 @@ func importStep(ts *Store, file, alias string) checks.Step {
 
 // tlsdoctorPass is the inspect password option that reopens s, as the
 // user gave it.
-func tlsdoctorPass(s *Store) string {
-	p := s.opened
-	switch {
-	case p.File != "":
-		return " --password-file " + checks.ShellQuote(p.File)
-	case p.Env != "" && p.Env != "TLSDOCTOR_PASSWORD":
-		return " --password-env " + p.Env
-	}
-	return ""
-}
+func tlsdoctorPass(s *Store) string { return s.opened.ReopenOption() }

@@ -22,6 +22,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/tlsdoctor/tlsdoctor/checks"
 )
 
 // MaxFileSize bounds every file inspect reads: a keystore or a secret is
@@ -66,6 +68,19 @@ type Password struct {
 	// environment variable, when it came from one.
 	File string
 	Env  string
+}
+
+// ReopenOption is the tlsdoctor inspect option that opens a store with
+// this password as the user gave it, by file or environment variable ("",
+// for a password typed on the command line, which is not repeated).
+func (p Password) ReopenOption() string {
+	switch {
+	case p.File != "":
+		return " --password-file " + checks.ShellQuote(p.File)
+	case p.Env != "" && p.Env != "TLSDOCTOR_PASSWORD":
+		return " --password-env " + checks.ShellQuote(p.Env)
+	}
+	return ""
 }
 
 // Options say how to read one file.

@@ -79,23 +79,36 @@ func LegacySigAlg(id uint16) bool { return id>>8 >= 1 && id>>8 <= 3 }
 // helloAttempt sends one zcrypto hello for an attempt on a connection
 // from d to addr and records the server's answer: its ServerHello fields,
 // or how it refused.
+// timedHello runs one hello to addr within the per-host cap and 5
+// seconds, recording its time in a; false (with a.Error set) when the
+// run ended before a connection slot was free.
+func timedHello(ctx context.Context, a *Attempt, addr string, hosts *Hosts, hello func(context.Context) legacytls.Result) (legacytls.Result, bool) {
+	release := hosts.acquire(ctx, addr, false)
+	if release == nil {
+		a.Error = classify(StageConnect, ctx.Err(), nil)
+		return legacytls.Result{}, false
+	}
+	defer release()
+	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	r := hello(hctx)
+	a.Timings.HandshakeMS = ms(time.Since(t0))
+	return r, true
+}
+
 func helloAttempt(ctx context.Context, a Attempt, d *dial.Dialer, addr string, h legacytls.Hello, hosts *Hosts) Attempt {
 	a.Offered.SigAlgs = nil
 	a.Offered.Suites = h.Suites
 	for _, id := range h.SigAlgs {
 		a.Offered.SigAlgs = append(a.Offered.SigAlgs, SigAlgName(id))
 	}
-	release := hosts.acquire(ctx, addr, false)
-	if release == nil {
-		a.Error = classify(StageConnect, ctx.Err(), nil)
+	r, ok := timedHello(ctx, &a, addr, hosts, func(hctx context.Context) legacytls.Result {
+		return legacytls.Send(hctx, connector(d, addr, &a.Dial), h)
+	})
+	if !ok {
 		return a
 	}
-	defer release()
-	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	t0 := time.Now()
-	r := legacytls.Send(hctx, connector(d, addr, &a.Dial), h)
-	a.Timings.HandshakeMS = ms(time.Since(t0))
 	if r.AlertSeen {
 		// Instead of a ServerHello, or after the first messages: for
 		// example with no signature scheme to sign the key exchange with.

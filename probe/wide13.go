@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"sync"
-	"time"
 
 	"github.com/tlsdoctor/tlsdoctor/internal/ciphersuite"
 	"github.com/tlsdoctor/tlsdoctor/internal/legacytls"
@@ -56,17 +55,12 @@ func wide13Attempt(ctx context.Context, d *dial.Dialer, t Target, addr string, h
 	for _, id := range sigAlgs {
 		a.Offered.SigAlgs = append(a.Offered.SigAlgs, SigAlgName(id))
 	}
-	release := hosts.acquire(ctx, addr, false)
-	if release == nil {
-		a.Error = classify(StageConnect, ctx.Err(), nil)
+	r, ok := timedHello(ctx, &a, addr, hosts, func(hctx context.Context) legacytls.Result {
+		return legacytls.WideHello13(hctx, connector(d, addr, &a.Dial), t.SNI, sigAlgs)
+	})
+	if !ok {
 		return a
 	}
-	defer release()
-	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	t0 := time.Now()
-	r := legacytls.WideHello13(hctx, connector(d, addr, &a.Dial), t.SNI, sigAlgs)
-	a.Timings.HandshakeMS = ms(time.Since(t0))
 	switch {
 	case r.Answered:
 		a.Outcome = "server-hello"

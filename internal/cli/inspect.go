@@ -299,7 +299,7 @@ func (o *inspectOptions) align(r *inspect.Report, j inspect.Judge, keyPW inspect
 		}
 		vs, err := inspect.Align(side.dir, ks, side.alias, ts, side.name, j.Now)
 		if err != nil {
-			return &usageError{msg: err.Error(), hint: "name a private key entry with --alias (tlsdoctor inspect " + checks.ShellQuote(side.ks) + reopenPassword(ksPW) + " lists them)"}
+			return &usageError{msg: err.Error(), hint: "name a private key entry with --alias (tlsdoctor inspect " + checks.ShellQuote(side.ks) + ksPW.ReopenOption() + " lists them)"}
 		}
 		sub := j
 		sub.Alias = side.alias
@@ -317,19 +317,6 @@ func (o *inspectOptions) align(r *inspect.Report, j inspect.Judge, keyPW inspect
 		}
 	}
 	return nil
-}
-
-// reopenPassword is the inspect option that opens a store with the
-// password the user gave for it, by file or environment variable (a
-// password given on the command line is not repeated).
-func reopenPassword(p inspect.Password) string {
-	switch {
-	case p.File != "":
-		return " --password-file " + checks.ShellQuote(p.File)
-	case p.Env != "" && p.Env != "TLSDOCTOR_PASSWORD":
-		return " --password-env " + p.Env
-	}
-	return ""
 }
 
 func hasStore(ss []*inspect.Store, file string) bool {

@@ -25,15 +25,21 @@ var helloRetryRandom = []byte{
 // suites, offered in that order (nil means the five TLS 1.3 suites,
 // TLS_AES_128_GCM_SHA256 first).
 func GroupHello(ctx context.Context, dial DialFunc, sni string, groups, suites []uint16, halfClose bool) Result {
+	if suites == nil {
+		suites = tls13Suites
+	}
+	return retryHello(ctx, dial, tls13ClientHello(sni, groups, suites, groupHelloSigAlgs), halfClose)
+}
+
+// retryHello sends one key-share-less TLS 1.3 ClientHello and reads the
+// server's first answer.
+func retryHello(ctx context.Context, dial DialFunc, hello []byte, halfClose bool) Result {
 	conn, err := open(ctx, dial, halfClose)
 	if err != nil {
 		return Result{Err: fmt.Errorf("connect: %w", err)}
 	}
 	defer conn.Close()
-	if suites == nil {
-		suites = tls13Suites
-	}
-	if _, err := conn.Write(tls13ClientHello(sni, groups, suites, groupHelloSigAlgs)); err != nil {
+	if _, err := conn.Write(hello); err != nil {
 		return Result{Err: err}
 	}
 	r := readTLS13Answer(conn)
@@ -69,20 +75,10 @@ var CryptoTLSSigAlgs = []uint16{0x0804, 0x0403, 0x0807, 0x0805, 0x0806, 0x0401, 
 // sigAlgs, when set, replace WideSigAlgs13: with CryptoTLSSigAlgs the
 // hello differs from crypto/tls's in its groups and suites only.
 func WideHello13(ctx context.Context, dial DialFunc, sni string, sigAlgs []uint16) Result {
-	conn, err := open(ctx, dial, false)
-	if err != nil {
-		return Result{Err: fmt.Errorf("connect: %w", err)}
-	}
-	defer conn.Close()
 	if sigAlgs == nil {
 		sigAlgs = WideSigAlgs13
 	}
-	if _, err := conn.Write(tls13ClientHello(sni, WideGroups13, WideSuites13, sigAlgs)); err != nil {
-		return Result{Err: err}
-	}
-	r := readTLS13Answer(conn)
-	r.Silent = conn.read == 0
-	return r
+	return retryHello(ctx, dial, tls13ClientHello(sni, WideGroups13, WideSuites13, sigAlgs), false)
 }
 
 func u16(b []byte, v int) []byte { return binary.BigEndian.AppendUint16(b, uint16(v)) }

@@ -53,6 +53,8 @@ func (n negotiation) how() string {
 		return "the hello offering every registered suite at " + versionRange(n.a.Offered)
 	case probe.PurposeModernSigAlgs:
 		return "the hello offering only current signature schemes"
+	case probe.PurposeWide13, probe.PurposeWide13GoSchemes:
+		return "the TLS 1.3 hello offering every group and suite (the server's pick, in its HelloRetryRequest)"
 	}
 	return "a handshake (" + n.a.Purpose + ")"
 }

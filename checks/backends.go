@@ -65,7 +65,7 @@ func attemptDiff(in *Input, p, b *probe.Attempt) ([]string, bool) {
 	case pOK && !bOK:
 		msg := "fails"
 		if b.Error != nil {
-			msg = "fails: " + string(b.Error.Kind) + ": " + b.Error.Message
+			msg = "fails: " + string(b.Error.Kind) + ": " + errText(b.Error)
 		}
 		return []string{msg}, true
 	case !pOK && bOK:

@@ -61,7 +61,7 @@ func firstNotLeaf(in *Input) []Finding {
 	sigFailed := false
 	if a := in.Rec.Primary(); a != nil && a.Error != nil && a.Error.Kind == probe.KindLocal && len(a.Certificates) > 0 {
 		sigFailed = true
-		f.Evidence = append(f.Evidence, "our handshake failed too: "+a.Error.Message+" (the server signs with the leaf's key, clients check #0's)")
+		f.Evidence = append(f.Evidence, "our handshake failed too: "+errText(a.Error)+" (the server signs with the leaf's key, clients check #0's)")
 	}
 	repl := []string{"HOST", name, "NAME0", Name(first)}
 	f.Clients = []ClientVerdict{pathClient("java-first-not-leaf", repl...)}

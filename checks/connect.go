@@ -32,7 +32,7 @@ func transcriptEvidence(d *probe.DialLog) []string {
 		if l.From == "client" {
 			arrow = "C:"
 		}
-		out = append(out, arrow+" "+l.Text)
+		out = append(out, arrow+" "+oneLine(l.Text))
 	}
 	if d.StartTLS.Truncated {
 		out = append(out, "(transcript cut: the server said more)")
@@ -54,7 +54,7 @@ func starttlsUnsupported(in *Input) []Finding {
 		proto = a.Dial.StartTLS.Protocol
 	}
 	where := hostPort(t.ConnectHost, t.ConnectPort)
-	f := Finding{Evidence: append([]string{e.Message}, transcriptEvidence(a.Dial)...)}
+	f := Finding{Evidence: append([]string{errText(e)}, transcriptEvidence(a.Dial)...)}
 	step := map[string]string{"greeting": "its greeting", "capabilities": "its capabilities", "upgrade": "the upgrade command"}[e.Step]
 	if step == "" {
 		step = "the exchange"
@@ -72,7 +72,7 @@ func starttlsUnsupported(in *Input) []Finding {
 		f.Fix = append(f.Fix, startTLSServerFix(proto)...)
 	default:
 		f.Title = fmt.Sprintf("the %s exchange with %s failed before TLS (%s)", proto, where, step)
-		f.Detail = "The plain-text exchange that precedes the upgrade did not complete: " + e.Message + ". The port may speak another protocol than " + proto + ", or the server closed or stalled the connection."
+		f.Detail = "The plain-text exchange that precedes the upgrade did not complete: " + errText(e) + ". The port may speak another protocol than " + proto + ", or the server closed or stalled the connection."
 		f.Fix = append(f.Fix, Say("Check that this port speaks "+proto+", or pick the protocol by port:"),
 			Cmd("tlsdoctor", "tlsdoctor "+ShellQuote(targetWord(t))+" --starttls auto"))
 	}
@@ -162,14 +162,14 @@ func proxyRefused(in *Input) []Finding {
 		proxy, source = px.Address, px.Source
 	}
 	dest := hostPort(t.ConnectHost, t.ConnectPort)
-	f := Finding{Evidence: []string{e.Message}}
+	f := Finding{Evidence: []string{errText(e)}}
 	if px != nil {
 		f.Evidence = append(f.Evidence, fmt.Sprintf("proxy %s://%s, from %s", px.Scheme, px.Address, px.Source))
 		if px.Request != "" {
 			f.Evidence = append(f.Evidence, "sent: "+px.Request+authNote(px))
 		}
 		if px.Status != "" {
-			f.Evidence = append(f.Evidence, "answer: "+px.Status)
+			f.Evidence = append(f.Evidence, "answer: "+oneLine(px.Status))
 		}
 		for _, h := range px.Headers {
 			if strings.HasPrefix(strings.ToLower(h), "proxy-authenticate:") || strings.HasPrefix(strings.ToLower(h), "via:") || strings.HasPrefix(strings.ToLower(h), "server:") || strings.HasPrefix(strings.ToLower(h), "x-squid-error:") {
@@ -208,9 +208,9 @@ func proxyRefused(in *Input) []Finding {
 		case code == 502 || code == 503 || code == 504:
 			f.Detail = fmt.Sprintf("The proxy answered %d: it could not reach %s itself (the name does not resolve from the proxy, nothing listens there, or the proxy's own firewall blocks it).", code, dest)
 		case px != nil && px.Scheme == "socks5":
-			f.Detail = "The SOCKS5 proxy refused the connection: " + px.Status + "."
+			f.Detail = "The SOCKS5 proxy refused the connection: " + oneLine(px.Status) + "."
 		default:
-			f.Detail = "The proxy did not open a tunnel: " + e.Message + "."
+			f.Detail = "The proxy did not open a tunnel: " + errText(e) + "."
 		}
 		f.Fix = []Step{Say("Ask the proxy's administrators to allow CONNECT to " + dest + ", or reach the server from a network without the proxy. To check the proxy alone:"),
 			curlCmd(in, "-v", "--proxy", urlArgAny(proxyURL(px)))}
@@ -224,7 +224,7 @@ func proxyRefused(in *Input) []Finding {
 			f.Detail = "The proxy accepted no connection, or accepted it and never answered CONNECT, before the timeout."
 		default:
 			f.Title = "the connection through the proxy " + proxy + " failed"
-			f.Detail = "The proxy exchange failed: " + e.Message + "."
+			f.Detail = "The proxy exchange failed: " + errText(e) + "."
 		}
 		f.Fix = []Step{Say("Check the proxy setting (" + orNone(source) + ") and that the proxy is reachable; without a proxy:"),
 			rerun(in, "--proxy", "none")}
@@ -249,7 +249,7 @@ func proxyRefusedClients(px *dial.ProxyExchange) []ClientVerdict {
 	_, codeReason, _ := strings.Cut(px.Status, " ")
 	return []ClientVerdict{
 		{Client: "curl", Fails: true, Message: fmt.Sprintf("curl: (56) CONNECT tunnel failed, response %d", px.StatusCode)},
-		{Client: "java", Fails: true, Message: "java.io.IOException: Unable to tunnel through proxy. Proxy returns \"" + px.Status + "\""},
+		{Client: "java", Fails: true, Message: "java.io.IOException: Unable to tunnel through proxy. Proxy returns \"" + oneLine(px.Status) + "\""},
 		{Client: "python", Fails: true, Message: "urllib.error.URLError: <urlopen error Tunnel connection failed: " + codeReason + ">"},
 		{Client: "python-requests", Fails: true, Message: "requests.exceptions.ProxyError: ... (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: " + codeReason + "')))"},
 	}
@@ -396,7 +396,7 @@ func sniRequired(in *Input) []Finding {
 	ev := []string{fmt.Sprintf("with SNI %s: %s", name, Describe(in.Chain[0]))}
 	switch {
 	case len(n.Certificates) == 0 && n.Error != nil && n.Error.Stage == probe.StageHandshake:
-		ev = append(ev, "without SNI: "+string(n.Error.Kind)+": "+n.Error.Message)
+		ev = append(ev, "without SNI: "+string(n.Error.Kind)+": "+errText(n.Error))
 		detail = "Without SNI the server refuses the handshake before sending any certificate"
 		if n.Error.Alert != nil {
 			detail += " (alert " + n.Error.Alert.Name + ")"
@@ -449,7 +449,7 @@ func keystoreFailure(in *Input, a *probe.Attempt) (Finding, bool) {
 		return Finding{}, false
 	}
 	tried := []string{fmt.Sprintf("offered %s with SNI %s: alert %s", versionRange(a.Offered), a.Offered.SNI, a.Error.Alert.Name),
-		fmt.Sprintf("offered %s without SNI: %s", versionRange(n.Offered), n.Error.Message)}
+		fmt.Sprintf("offered %s without SNI: %s", versionRange(n.Offered), errText(n.Error))}
 	if wideAnswer(in) != nil {
 		return Finding{}, false // it wants what a wider TLS 1.3 hello offered (checks/wide13.go)
 	}
@@ -467,7 +467,7 @@ func keystoreFailure(in *Input, a *probe.Attempt) (Finding, bool) {
 		}
 		msg := "failed"
 		if r.Error != nil {
-			msg = r.Error.Message
+			msg = errText(r.Error)
 		}
 		tried = append(tried, fmt.Sprintf("offered %s (%s): %s", versionRange(r.Offered), purpose, msg))
 	}

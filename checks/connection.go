@@ -16,7 +16,7 @@ func connectFailed(in *Input) []Finding {
 	if e := r.DNS.Error; e != nil {
 		f := Finding{
 			Title:    fmt.Sprintf("cannot resolve %s", t.ConnectHost),
-			Evidence: []string{"DNS lookup of " + t.ConnectHost + ": " + e.Message},
+			Evidence: []string{"DNS lookup of " + t.ConnectHost + ": " + errText(e)},
 		}
 		bypass := Say("To bypass DNS, give the server's address with --connect-to ADDRESS:" + strconv.Itoa(t.ConnectPort) + ".")
 		if e.Kind == probe.KindTimeout {
@@ -42,7 +42,7 @@ func connectFailed(in *Input) []Finding {
 		return nil
 	}
 	e := a.Error
-	f := Finding{Evidence: []string{"TCP connect to " + a.Address + ": " + e.Message}}
+	f := Finding{Evidence: []string{"TCP connect to " + a.Address + ": " + errText(e)}}
 	if len(r.DNS.Addresses) > 0 && !probe.IsIP(t.ConnectHost) {
 		f.Evidence = append(f.Evidence, t.ConnectHost+" resolves to "+strings.Join(r.DNS.Addresses, ", "))
 	}
@@ -75,7 +75,7 @@ func connectFailed(in *Input) []Finding {
 		}
 	default:
 		f.Title = "cannot connect to " + where
-		f.Detail = "The TCP connection failed: " + e.Message + "."
+		f.Detail = "The TCP connection failed: " + errText(e) + "."
 		f.Fix = []Step{
 			Say("Check that the host and port are right and reachable:"),
 			command("nc", "nc -vz -w 5", hostArg(t.ConnectHost), portArg(t.ConnectPort)),
@@ -219,7 +219,7 @@ func handshakeFailed(in *Input) []Finding {
 	case probe.KindTimeout:
 		f.Title = "the server accepted the connection but never completed the handshake"
 		f.Detail = "The TCP connection was accepted but no TLS answer came before the timeout. The service behind the port may be hung, expect a different protocol that waits for the client, or a middlebox swallows the ClientHello."
-		f.Evidence = append(f.Evidence, e.Message)
+		f.Evidence = append(f.Evidence, errText(e))
 		f.Fix = []Step{
 			Say("Check the service's health and logs on the server, and any load balancer or proxy in between that holds connections. To confirm with openssl:"),
 			sClient(in),
@@ -227,12 +227,12 @@ func handshakeFailed(in *Input) []Finding {
 	case probe.KindReset, probe.KindClosed:
 		f.Title = "the server dropped the connection during the handshake"
 		f.Detail = "The connection was closed (" + string(e.Kind) + ") without a TLS alert. Common causes: a firewall or IPS that filters on SNI, a server that speaks only old TLS versions and drops anything else, or a TLS terminator with no certificate for this name."
-		f.Evidence = append(f.Evidence, e.Message)
+		f.Evidence = append(f.Evidence, errText(e))
 		f.Fix = []Step{Say("Check the server's TLS configuration and logs for this name; run tlsdoctor again without SNI (--no-sni) or with another name (--sni NAME) to see if the name is the cause.")}
 	default:
 		f.Title = "the handshake failed"
-		f.Detail = "Our TLS client gave up: " + e.Message + "."
-		f.Evidence = append(f.Evidence, e.Message)
+		f.Detail = "Our TLS client gave up: " + errText(e) + "."
+		f.Evidence = append(f.Evidence, errText(e))
 		f.Fix = []Step{Say("Run tlsdoctor again with -v, and compare with openssl:"), sClient(in)}
 	}
 	if l := in.Rec.Attempt(probe.PurposeLegacy); l != nil {
@@ -243,7 +243,7 @@ func handshakeFailed(in *Input) []Finding {
 				Say("Only as a stop-gap on the client: Java, remove "+javaVersionName(l.Version)+" from jdk.tls.disabledAlgorithms in $JAVA_HOME/conf/security/java.security; openssl and curl, allow the old version at security level 0:"),
 				legacyClientCmd(in, l.Version))
 		} else if l.Error != nil {
-			f.Evidence = append(f.Evidence, fmt.Sprintf("retry offering %s with every cipher suite also failed: %s", versionRange(l.Offered), l.Error.Message))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("retry offering %s with every cipher suite also failed: %s", versionRange(l.Offered), errText(l.Error)))
 		}
 	}
 	return []Finding{f}

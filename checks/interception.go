@@ -163,7 +163,7 @@ func tlsInterceptionSuspected(in *Input) []Finding {
 			f.Detail += "Connecting directly shows the same certificate, so the proxy does not re-sign it: the server's own CA carries this name, or the interception is on both paths. "
 			f.Evidence = append(f.Evidence, "directly ("+d.Address+"): the same certificate")
 		case d != nil && d.Error != nil:
-			f.Evidence = append(f.Evidence, "directly: "+string(d.Error.Kind)+": "+d.Error.Message+" (no second path to compare)")
+			f.Evidence = append(f.Evidence, "directly: "+string(d.Error.Kind)+": "+errText(d.Error)+" (no second path to compare)")
 		}
 	}
 	if ca != nil {

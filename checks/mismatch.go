@@ -155,7 +155,7 @@ func versionMismatch(in *Input) []Finding {
 			Title:  "version mismatch: the server only speaks " + l.Version,
 			Detail: "Offered TLS 1.2–1.3 (what current clients send by default) the handshake failed; offered TLS 1.0–1.2 the server chose " + l.Version + ". Every client with TLS 1.0/1.1 disabled fails the same way. " + legacyClientsNote,
 			Evidence: []string{
-				fmt.Sprintf("offered %s: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+				fmt.Sprintf("offered %s: %s", versionRange(in.Rec.Primary().Offered), errText(in.Rec.Primary().Error)),
 				fmt.Sprintf("offered %s: negotiated %s, %s", versionRange(l.Offered), l.Version, l.CipherSuite),
 			},
 			Fix: append(append(enableModernTLS(false),
@@ -281,7 +281,7 @@ func cipherMismatch(in *Input) []Finding {
 			Title:  "cipher mismatch: the server only accepts suites Go's defaults do not offer, such as " + l.CipherSuite,
 			Detail: detail,
 			Evidence: []string{
-				fmt.Sprintf("offered %s with default suites: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+				fmt.Sprintf("offered %s with default suites: %s", versionRange(in.Rec.Primary().Offered), errText(in.Rec.Primary().Error)),
 				fmt.Sprintf("offered %s with every suite: %s chose %s, %s", versionRange(l.Offered), serverWord(l), l.Version, l.CipherSuite),
 			},
 			Fix: []Step{
@@ -312,9 +312,9 @@ func sigAlgMismatch(in *Input, a *probe.Attempt) []Finding {
 		Detail: "The suite is not the problem: " + a.CipherSuite + " is one current clients offer. The signature is: asked with every signature scheme, the server signed its key exchange with " + a.SigAlg +
 			", and asked with only the schemes OpenSSL 3 offers by default (SHA-224 and up, a superset of Go's) it refused. SHA-1 and MD5 handshake signatures are deprecated (RFC 9155): Go 1.25 and later and OpenSSL 3 at its default security level (curl, Python, Node, .NET on Linux) do not offer them, so the server finds nothing to sign with and aborts; Java 17 still offers SHA-1 (not MD5) and connects to a server that signs with it.",
 		Evidence: []string{
-			fmt.Sprintf("offered %s with Go's defaults: %s", versionRange(in.Rec.Primary().Offered), in.Rec.Primary().Error.Message),
+			fmt.Sprintf("offered %s with Go's defaults: %s", versionRange(in.Rec.Primary().Offered), errText(in.Rec.Primary().Error)),
 			fmt.Sprintf("offered every suite and every signature scheme (TLS 1.2): the ServerHello chose %s, %s, signed with %s", a.Version, a.CipherSuite, a.SigAlg),
-			fmt.Sprintf("offered %s with only %s: %s", a.CipherSuite, strings.Join(m.Offered.SigAlgs, ", "), m.Error.Message),
+			fmt.Sprintf("offered %s with only %s: %s", a.CipherSuite, strings.Join(m.Offered.SigAlgs, ", "), errText(m.Error)),
 		},
 		Fix:     sigAlgFix(in, ""),
 		Clients: clients,

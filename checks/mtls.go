@@ -68,7 +68,7 @@ func VerdictText(a *probe.Attempt) string {
 	case verdictRejected:
 		return "refused with alert " + a.Error.Alert.Name
 	case verdictHTTP400:
-		return "refused: the handshake completed, then the HTTP request got " + ph.HTTPStatus
+		return "refused: the handshake completed, then the HTTP request got " + oneLine(ph.HTTPStatus)
 	case verdictClosed:
 		return "closed the connection without an alert or an answer"
 	case verdictQuiet:
@@ -78,12 +78,12 @@ func VerdictText(a *probe.Attempt) string {
 		return "no objection (no alert within the wait)"
 	case verdictAccepted:
 		if ph != nil && ph.HTTPStatus != "" {
-			return "accepted (" + ph.HTTPStatus + ")"
+			return "accepted (" + oneLine(ph.HTTPStatus) + ")"
 		}
 		return "accepted (" + a.Version + " handshake completed)"
 	case verdictUnknown:
 		if a.Error != nil {
-			return "failed: " + a.Error.Message
+			return "failed: " + errText(a.Error)
 		}
 	}
 	return "no client certificate was requested"
@@ -229,9 +229,9 @@ func (m *mtls) chainComplete() bool {
 func (m *mtls) rootName() string {
 	top := m.linked[len(m.linked)-1]
 	if isSelfSigned(top) {
-		return top.Subject.String()
+		return oneLine(top.Subject.String())
 	}
-	return top.Issuer.String()
+	return oneLine(top.Issuer.String())
 }
 
 // rootCert is our chain's root when we know it: the top certificate when
@@ -254,7 +254,7 @@ func mtlsExplainsFailure(in *Input) bool {
 func caNames(req *probe.CertificateRequest) []string {
 	var out []string
 	for _, dn := range req.AcceptableCAs {
-		out = append(out, dn.Text)
+		out = append(out, oneLine(dn.Text))
 	}
 	return out
 }
@@ -265,7 +265,7 @@ func caListEvidence(req *probe.CertificateRequest) []string {
 	}
 	var out []string
 	for _, dn := range req.AcceptableCAs {
-		out = append(out, "server accepts client certificates issued by: "+dn.Text)
+		out = append(out, "server accepts client certificates issued by: "+oneLine(dn.Text))
 	}
 	if len(req.SignatureSchemes) > 0 {
 		out = append(out, "signature schemes it verifies: "+schemeNames.Replace(strings.Join(req.SignatureSchemes, ", ")))
@@ -304,7 +304,7 @@ func verdictEvidence(a *probe.Attempt, label string) string {
 		return label + ": the handshake completed, then the server closed the connection without an alert or an answer (servers that refuse a client certificate silently do this)"
 	case verdictUnknown:
 		if a.Error != nil {
-			return fmt.Sprintf("%s: failed (%s)", label, a.Error.Message)
+			return fmt.Sprintf("%s: failed (%s)", label, errText(a.Error))
 		}
 		return label + ": the server closed the connection after the handshake without an alert"
 	}

@@ -33,7 +33,7 @@ func clientCAListEmpty(in *Input) []Finding {
 			Detail: "Offering TLS 1.3, our TLS stack (Go crypto/tls) aborted with decode_error on the server's encrypted handshake, before the server's certificate; in TLS 1.3 only EncryptedExtensions and the CertificateRequest come before it. " +
 				"The known cause is a CertificateRequest whose certificate_authorities extension is present but empty, which RFC 8446 forbids (it must name at least one CA): OpenSSL 3.0 servers send it with `-no_ca_names` (SSL_OP_DISABLE_TLSEXT_CA_NAMES; `openssl s_client -trace` shows `certificate_authorities(47), length=2`), and other stacks may when their client-CA list is empty. " +
 				"Go and Java clients abort on it (Java 17: `Invalid certificate_authorities extension: insufficient data`); OpenSSL and curl tolerate it and go on.",
-			Evidence: []string{fmt.Sprintf("TLS 1.3 attempt: we sent alert decode_error (%s) before receiving any server certificate", in.Rec.Primary().Error.Message)},
+			Evidence: []string{fmt.Sprintf("TLS 1.3 attempt: we sent alert decode_error (%s) before receiving any server certificate", errText(in.Rec.Primary().Error))},
 			Fix: []Step{
 				Say("Server side: name the client CAs instead of an empty list. OpenSSL-based servers: drop -no_ca_names (SSL_OP_DISABLE_TLSEXT_CA_NAMES) and load the CA list; Java servers: put the client CA in the server's truststore."),
 				Set("nginx", "ssl_client_certificate /etc/nginx/ca.pem;"),
@@ -59,7 +59,7 @@ func clientCAListEmpty(in *Input) []Finding {
 				Set("java", "-Djdk.tls.client.protocols=TLSv1.2"),
 				Set("go", "tls.Config{MaxVersion: tls.VersionTLS12}"))
 		case l != nil && l.Error != nil:
-			f.Evidence = append(f.Evidence, "TLS 1.2 retry failed: "+l.Error.Message)
+			f.Evidence = append(f.Evidence, "TLS 1.2 retry failed: "+errText(l.Error))
 			f.Detail += " The server speaks only TLS 1.3 (a TLS 1.2 retry failed), so this could not be confirmed at TLS 1.2; `openssl s_client -connect " + target(in) + " -tls1_3 -trace` shows the CertificateRequest."
 			f.Fix = append(f.Fix, Say("The server speaks only TLS 1.3, so Go and Java clients have no workaround: the fix is on the server."))
 		default:

@@ -28,7 +28,7 @@ func clientCertRequired(in *Input) []Finding {
 	}
 	if a.Purpose == probe.PurposeLegacy {
 		p := in.Rec.Primary()
-		f.Evidence = append([]string{fmt.Sprintf("the default handshake (%s) failed before any CertificateRequest (%s); a retry offering %s got one", versionRange(p.Offered), p.Error.Message, versionRange(a.Offered))}, f.Evidence...)
+		f.Evidence = append([]string{fmt.Sprintf("the default handshake (%s) failed before any CertificateRequest (%s); a retry offering %s got one", versionRange(p.Offered), errText(p.Error), versionRange(a.Offered))}, f.Evidence...)
 		if malformed, _ := malformedCAList(in); malformed {
 			f.Detail += " The TLS 1.3 handshake hides this (see client-ca-list-empty: its CertificateRequest is malformed); the retry at " + a.Version + " shows the server refusing a client without a certificate."
 			f.Clients = malformedCAListClients()

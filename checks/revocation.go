@@ -312,11 +312,11 @@ func fetchProblem(e *probe.ProbeError) string {
 	case probe.KindTimeout:
 		return "no answer before the time limit"
 	case probe.KindDNS:
-		return "the name does not resolve: " + e.Message
+		return "the name does not resolve: " + errText(e)
 	case probe.KindCancelled:
 		return "cancelled"
 	}
-	return e.Message
+	return errText(e)
 }
 
 // judgeOCSP validates an OCSP response about cert: signed by issuer or by

@@ -281,12 +281,13 @@ func Role(i int, c *x509.Certificate) string {
 	return "intermediate"
 }
 
-// Name is a certificate's most readable name: its CN, else its subject.
+// Name is a certificate's most readable name: its CN, else its subject,
+// on one line (see recordtext.go).
 func Name(c *x509.Certificate) string {
 	if c.Subject.CommonName != "" {
-		return c.Subject.CommonName
+		return oneLine(c.Subject.CommonName)
 	}
-	return c.Subject.String()
+	return oneLine(c.Subject.String())
 }
 
 // StoreVerdict is the trust verdict for one truststore, for the
@@ -373,9 +374,9 @@ func joinReason(a, b string) string {
 
 func issuerName(c *x509.Certificate) string {
 	if c.Issuer.CommonName != "" {
-		return c.Issuer.CommonName
+		return oneLine(c.Issuer.CommonName)
 	}
-	return c.Issuer.String()
+	return oneLine(c.Issuer.String())
 }
 
 // FixBundle returns the full chain the server should send, in order (leaf,

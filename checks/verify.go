@@ -58,9 +58,9 @@ func (g *GoVerdict) Message() string {
 	case g.OK():
 		return ""
 	case g.ParseErr != nil:
-		return "tls: failed to parse certificate from server: " + g.ParseErr.Error()
+		return "tls: failed to parse certificate from server: " + oneLine(g.ParseErr.Error())
 	}
-	return "tls: failed to verify certificate: " + g.Err().Error()
+	return "tls: failed to verify certificate: " + oneLine(g.Err().Error())
 }
 
 // GoVerify runs crypto/x509.Verify for the i-th truststore (once).
@@ -218,7 +218,7 @@ func describeGo(g *GoVerdict, store string) string {
 	if g.OK() {
 		return fmt.Sprintf("Go crypto/x509.Verify against %s: valid (%s)", store, pathNames(g.Chains[0]))
 	}
-	return fmt.Sprintf("Go crypto/x509.Verify against %s: %v", store, g.Err())
+	return fmt.Sprintf("Go crypto/x509.Verify against %s: %s", store, oneLine(g.Err().Error()))
 }
 
 // goPathFindings are the findings about whether the path reaches a trust

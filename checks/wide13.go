@@ -66,7 +66,7 @@ func wide13Failure(in *Input, a *probe.Attempt) (Finding, bool) {
 	}
 	for _, r := range in.Rec.Attempts[1:] {
 		if r.Purpose != probe.PurposeWide13 && r.Purpose != probe.PurposeWide13GoSchemes && r.Error != nil && len(r.Certificates) == 0 {
-			ev = append(ev, fmt.Sprintf("offered %s (%s): %s", versionRange(r.Offered), r.Purpose, r.Error.Message))
+			ev = append(ev, fmt.Sprintf("offered %s (%s): %s", versionRange(r.Offered), r.Purpose, errText(r.Error)))
 		}
 	}
 	f := Finding{Evidence: ev, Clients: alertVerdicts(in, a)}
@@ -93,7 +93,7 @@ func wide13Failure(in *Input, a *probe.Attempt) (Finding, bool) {
 		}
 	default:
 		g := in.Rec.Attempt(probe.PurposeWide13GoSchemes)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("offered the same with crypto/tls's signature schemes (%s): %s", probe.PurposeWide13GoSchemes, g.Error.Message))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("offered the same with crypto/tls's signature schemes (%s): %s", probe.PurposeWide13GoSchemes, errText(g.Error)))
 		f.Title = "the server's certificate needs a signature scheme our client does not offer"
 		f.Detail = fmt.Sprintf("The server asked for %s with %s, both of which we offered, when a TLS 1.3 hello offered every signature scheme, "+
 			"and refused the same hello with crypto/tls's schemes: its key signs only with a scheme crypto/tls (Go) does not implement "+

@@ -68,10 +68,8 @@ func TestNoForgedLines(t *testing.T) {
 		poisonFields(reflect.ValueOf(rec), forge, nil)
 		fs := checks.Run(rec, env)
 		for i := range fs {
-			// A check writes record strings into its Detail (prose, whose
-			// newlines the report keeps), so there a server's newline can
-			// start an indented line: left to the checks, not tested here.
-			fs[i].Detail = ""
+			// Detail is prose (its newlines are kept): the checks wrote the
+			// record's strings into it on one line (checks/recordtext.go).
 			poisonFields(reflect.ValueOf(&fs[i]), forge, prose)
 		}
 		trust := checks.StoreVerdicts(checks.NewInput(rec, env))
@@ -92,7 +90,7 @@ func TestNoForgedLines(t *testing.T) {
 	}
 	fleet.Targets = append(fleet.Targets, Target{Input: "broken" + forge, Err: "internal" + forge})
 	fleet.Asked, fleet.FailOn = len(fleet.Targets), checks.Error
-	fleet.Baseline, fleet.Gone = "base.json"+forge, []string{"gone"+forge}
+	fleet.Baseline, fleet.Gone = "base.json"+forge, []string{"gone" + forge}
 	renders := map[string]func(*bytes.Buffer) error{
 		"fleet": func(b *bytes.Buffer) error {
 			return FleetText(b, fleet, FleetTextOptions{Details: DetailsAll, TextOptions: TextOptions{Verbose: true}})

@@ -58,7 +58,7 @@ func connectLines(kv func(k, v string), rec *probe.Record) {
 			} else if b.Version != "" {
 				r = b.Version
 			}
-			parts = append(parts, b.Address+" "+r)
+			parts = append(parts, Escape(b.Address)+" "+Escape(r))
 		}
 		kv("backends", strings.Join(parts, " · "))
 	}
@@ -77,7 +77,7 @@ func extraAttempts(kv func(k, v string), rec *probe.Record) {
 		} else if at.Version != "" {
 			res += ": " + Escape(at.Version) + " " + Escape(at.CipherSuite)
 		}
-		kv(at.Purpose, fmt.Sprintf("%s → %s", at.Address, res))
+		kv(Escape(at.Purpose), fmt.Sprintf("%s → %s", Escape(at.Address), res))
 	}
 	if a := rec.Primary(); a != nil && a.Dial != nil && a.Dial.StartTLS != nil {
 		for _, l := range a.Dial.StartTLS.Transcript {

@@ -60,6 +60,12 @@ func TestNoForgedLines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if rec.SNICheck == nil && len(rec.Attempts) > 0 {
+			// The handshakes kept outside Attempts, which -v lists.
+			n, b := rec.Attempts[0], rec.Attempts[0]
+			n.Purpose, b.Purpose = probe.PurposeNoSNI, probe.PurposeBackend
+			rec.SNICheck, rec.Backends = &n, []probe.Attempt{b}
+		}
 		env := checks.Env{Now: rec.StartedAt}
 		for _, rt := range rec.Truststores {
 			ts, _ := checks.RecordedTruststore(rt)

@@ -339,6 +339,9 @@ func alertVerdicts(in *Input, a *probe.Attempt) []ClientVerdict {
 					v.Message = m.Message
 				}
 			}
+			if d.name == "python" {
+				v.Message = pythonAlert(alerts[0])
+			}
 		}
 		if v.Message == "" {
 			v.Message = "fails: the server refuses what it offers, with alert " + strings.Join(alerts, " or ")

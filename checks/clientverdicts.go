@@ -307,7 +307,7 @@ func badGenerator(dh *probe.DHParams) bool {
 // profile each is judged by: the clients whose messages are measured
 // (shared/client-errors.md).
 var defaultClients = []struct{ name, profile string }{
-	{"java", "java17"}, {"curl", "curl"}, {"openssl", "openssl3"}, {"go", "go"},
+	{"java", "java17"}, {"curl", "curl"}, {"openssl", "openssl3"}, {"python", "python"}, {"go", "go"},
 }
 
 // negotiationClients are the per-client lines of a protocol or cipher
@@ -384,10 +384,17 @@ func failMessage(o outcome, family string) string {
 		if family == "java" || family == "go" {
 			msg = pick(alertMessages("protocol_version", 70, false))
 		}
+		if family == "python" {
+			// Python 3.11 against the TLS 1.0-only fixture (TLS 1.2 minimum).
+			msg = pythonAlert("protocol_version")
+		}
 	case failNewServer:
 		msg = pick(alertMessages("protocol_version", 70, false))
 	case failSuite, failSigAlg, failGroup:
 		msg = pick(alertMessages("handshake_failure", 40, false))
+		if family == "python" {
+			msg = pythonAlert("handshake_failure")
+		}
 	case failLegacySig:
 		msg = map[string]string{
 			"curl":    "curl: (35) OpenSSL/3.0: error:0A00014D:SSL routines::legacy sigalg disallowed or unsupported",

@@ -335,36 +335,50 @@ func nginxServe(t *testing.T, sites [][2][]byte) []int {
 	if err := os.Mkdir(filepath.Join(dir, "tmp"), 0o777); err != nil {
 		t.Fatal(err)
 	}
-	var servers strings.Builder
-	var ports []int
-	for i, s := range sites {
-		port := freePort(t)
-		ports = append(ports, port)
-		crt := writeFile(t, dir, fmt.Sprintf("site%d.pem", i), s[0])
-		key := writeFile(t, dir, fmt.Sprintf("site%d.key", i), s[1])
-		fmt.Fprintf(&servers, "  server {\n    listen 127.0.0.1:%d ssl;\n    ssl_certificate %s;\n    ssl_certificate_key %s;\n    location / { return 200 \"ok\\n\"; }\n  }\n", port, crt, key)
-	}
-	conf := fmt.Sprintf(`worker_processes 1;
-error_log %[1]s/error.log;
+	// A port freePort saw free may be taken before nginx binds it (by
+	// another test's listener or outgoing connection): then nginx logs
+	// bind() and exits while waitPort finds the other socket. Try again
+	// with other ports rather than test someone else's server.
+	for try := 0; ; try++ {
+		var servers strings.Builder
+		var ports []int
+		for i, s := range sites {
+			port := freePort(t)
+			ports = append(ports, port)
+			crt := writeFile(t, dir, fmt.Sprintf("site%d.pem", i), s[0])
+			key := writeFile(t, dir, fmt.Sprintf("site%d.key", i), s[1])
+			fmt.Fprintf(&servers, "  server {\n    listen 127.0.0.1:%d ssl;\n    ssl_certificate %s;\n    ssl_certificate_key %s;\n    location / { return 200 \"ok\\n\"; }\n  }\n", port, crt, key)
+		}
+		errLog := filepath.Join(dir, fmt.Sprintf("error%d.log", try))
+		conf := fmt.Sprintf(`worker_processes 1;
+error_log %[1]s;
 events { worker_connections 64; }
 http {
   access_log off;
-  client_body_temp_path %[1]s/tmp;
-  proxy_temp_path %[1]s/tmp;
-  fastcgi_temp_path %[1]s/tmp;
-  uwsgi_temp_path %[1]s/tmp;
-  scgi_temp_path %[1]s/tmp;
-%[2]s}
-`, dir, servers.String())
-	writeFile(t, dir, "nginx.conf", []byte(conf))
-	out := startProcess(t, bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", filepath.Join(dir, "error.log"), "-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+";")
-	for _, p := range ports {
-		waitPort(t, p, func() string {
-			b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+  client_body_temp_path %[2]s/tmp;
+  proxy_temp_path %[2]s/tmp;
+  fastcgi_temp_path %[2]s/tmp;
+  uwsgi_temp_path %[2]s/tmp;
+  scgi_temp_path %[2]s/tmp;
+%[3]s}
+`, errLog, dir, servers.String())
+		writeFile(t, dir, "nginx.conf", []byte(conf))
+		out := startProcess(t, bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", errLog, "-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+";")
+		logs := func() string {
+			b, _ := os.ReadFile(errLog)
 			return out.String() + string(b)
-		})
+		}
+		for _, p := range ports {
+			waitPort(t, p, logs)
+		}
+		time.Sleep(50 * time.Millisecond) // a failed bind() is logged at once
+		if !strings.Contains(logs(), "bind()") {
+			return ports
+		}
+		if try == 2 {
+			t.Fatalf("nginx could not bind its ports three times:\n%s", logs())
+		}
 	}
-	return ports
 }
 
 // TestNginxChains: nginx serving a leaf-only chain and a wrong-order

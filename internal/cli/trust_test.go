@@ -288,6 +288,24 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// distinctPorts are n free ports, all different: freePort twice may give
+// the same port back, and nginx then serves both sites on it, the first
+// as the default (TestNginxChains once got the leaf-only site's chain on
+// the wrong-order site's port).
+func distinctPorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
 func waitPort(t *testing.T, port int, logf func() string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -341,10 +359,9 @@ func nginxServe(t *testing.T, sites [][2][]byte) []int {
 	// with other ports rather than test someone else's server.
 	for try := 0; ; try++ {
 		var servers strings.Builder
-		var ports []int
+		ports := distinctPorts(t, len(sites))
 		for i, s := range sites {
-			port := freePort(t)
-			ports = append(ports, port)
+			port := ports[i]
 			crt := writeFile(t, dir, fmt.Sprintf("site%d.pem", i), s[0])
 			key := writeFile(t, dir, fmt.Sprintf("site%d.key", i), s[1])
 			fmt.Fprintf(&servers, "  server {\n    listen 127.0.0.1:%d ssl;\n    ssl_certificate %s;\n    ssl_certificate_key %s;\n    location / { return 200 \"ok\\n\"; }\n  }\n", port, crt, key)

@@ -316,8 +316,8 @@ func alertVerdicts(in *Input, a *probe.Attempt) []ClientVerdict {
 		return alertMessages(al.Name, al.Code, after)
 	}
 	var out []ClientVerdict
-	for _, d := range defaultClients {
-		p, _ := LookupClient(d.profile)
+	for _, d := range lineClients(in) {
+		p := d.profile
 		if len(a.Certificates) > 0 {
 			out = append(out, ClientVerdict{Client: d.name, Unknown: true, Message: fmt.Sprintf(
 				"cannot tell from this record: the server sent alert %s after its certificate, answering what our client sent then; whether %s gets it depends on what it sends", al.Name, d.name)})
@@ -335,11 +335,11 @@ func alertVerdicts(in *Input, a *probe.Attempt) []ClientVerdict {
 				code = alertCode(alerts[0])
 			}
 			for _, m := range alertMessages(alerts[0], code, false) {
-				if m.Client == d.name {
+				if m.Client == d.family {
 					v.Message = m.Message
 				}
 			}
-			if d.name == "python" {
+			if d.family == "python" {
 				v.Message = pythonAlert(alerts[0])
 			}
 		}
@@ -347,6 +347,26 @@ func alertVerdicts(in *Input, a *probe.Attempt) []ClientVerdict {
 			v.Message = "fails: the server refuses what it offers, with alert " + strings.Join(alerts, " or ")
 		}
 		out = append(out, v)
+	}
+	return out
+}
+
+// lineClient is a client a finding has a line for: its line's name,
+// whose messages it prints, and its profile.
+type lineClient struct {
+	name, family string
+	profile      ClientProfile
+}
+
+// lineClients are the default clients, or the one --client names.
+func lineClients(in *Input) []lineClient {
+	if c := in.Env.Client; c != nil {
+		return []lineClient{{c.Name, clientFamily(c), *c}}
+	}
+	var out []lineClient
+	for _, d := range defaultClients {
+		p, _ := LookupClient(d.profile)
+		out = append(out, lineClient{d.name, d.name, p})
 	}
 	return out
 }

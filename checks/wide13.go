@@ -140,18 +140,13 @@ func opensslGroupName(id uint16) string {
 // record proves no more (the probe stops at the server's first answer).
 func wideClients(in *Input, w *probe.Attempt, lines []ClientVerdict) []ClientVerdict {
 	out := slices.Clone(lines)
+	profiles := map[string]ClientProfile{}
+	for _, c := range lineClients(in) {
+		profiles[c.name] = c.profile
+	}
 	for i, v := range out {
-		if !v.Unknown {
-			continue
-		}
-		var prof string
-		for _, d := range defaultClients {
-			if d.name == v.Client {
-				prof = d.profile
-			}
-		}
-		p, ok := LookupClient(prof)
-		if !ok || !slices.Contains(p.Versions, tls.VersionTLS13) {
+		p, ok := profiles[v.Client]
+		if !v.Unknown || !ok || !slices.Contains(p.Versions, tls.VersionTLS13) {
 			continue
 		}
 		offersSuite := slices.Contains(usableSuites(&p, tls.VersionTLS13, ""), w.CipherID)

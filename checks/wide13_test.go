@@ -43,6 +43,7 @@ func TestWide13TellsParameterFromKeystore(t *testing.T) {
 	}
 	ecCrt, ecKey := gen("ec", "ec:"+ecParams(t, dir))
 	edCrt, edKey := gen("ed448", "ed448")
+	var last *probe.Record
 	probeAt := func(port int) []checks.Finding {
 		pctx, pcancel := context.WithTimeout(ctx, 20*time.Second)
 		defer pcancel()
@@ -51,6 +52,7 @@ func TestWide13TellsParameterFromKeystore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		last = rec
 		return checks.Run(rec, checks.Env{Now: time.Now()})
 	}
 	for _, c := range []struct {
@@ -79,6 +81,12 @@ func TestWide13TellsParameterFromKeystore(t *testing.T) {
 				if want != "" && !strings.HasPrefix(v.Message, want) {
 					t.Errorf("%s: %q, want it to start %q", v.Client, v.Message, want)
 				}
+			}
+			// --client java17: that client's line only, judged the same.
+			p, _ := checks.LookupClient("java17")
+			named := find(checks.Run(last, checks.Env{Now: time.Now(), Client: &p}), "handshake-failed")
+			if named == nil || len(named.Clients) != 1 || named.Clients[0].Client != "java17" || !strings.HasPrefix(named.Clients[0].Message, c.java) {
+				t.Errorf("--client java17: lines %+v, want one java17 line starting %q", named, c.java)
 			}
 		})
 	}

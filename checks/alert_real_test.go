@@ -38,7 +38,8 @@ func TestAlertRealClients(t *testing.T) {
 	// Self-signed server certificates, generated now: RSA and Ed448
 	// (crypto/x509 cannot make an Ed448 key).
 	gen := func(alg string) (certPEM, keyPEM []byte) {
-		c, k := filepath.Join(dir, alg+".crt"), filepath.Join(dir, alg+".key")
+		name := strings.NewReplacer(":", "-", "/", "-").Replace(alg)
+		c, k := filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
 		args := []string{"req", "-x509", "-newkey", alg, "-nodes", "-keyout", k, "-out", c, "-subj", "/CN=localhost",
 			"-addext", "subjectAltName=DNS:localhost", "-days", "2"}
 		if out, err := exec.CommandContext(ctx, "openssl", args...).CombinedOutput(); err != nil {
@@ -50,6 +51,9 @@ func TestAlertRealClients(t *testing.T) {
 	}
 	rsaCrt, rsaKey := gen("rsa:2048")
 	edCrt, edKey := gen("ed448")
+	// An ECDSA key: a TLS 1.2 server with it has no static-RSA suite to
+	// fall back on, so X448-only refuses every ECDHE hello without X448.
+	ecCrt, ecKey := gen("ec:" + ecParams(t, dir))
 	var java *fixtures.JavaClient
 	if jc, err := fixtures.NewJavaClient(ctx, t.TempDir()); err == nil {
 		java = jc
@@ -66,6 +70,7 @@ func TestAlertRealClients(t *testing.T) {
 		{"x448-only", rsaCrt, rsaKey, []string{"-groups", "X448", "-tls1_3"}, "the server takes TLS 1.3 only with key exchange group X448"},
 		{"ed448-key", edCrt, edKey, nil, "the server aborted the handshake with alert handshake_failure"},
 		{"ccm-only", rsaCrt, rsaKey, []string{"-tls1_3", "-ciphersuites", "TLS_AES_128_CCM_SHA256"}, "the server takes TLS 1.3 only with cipher suite TLS_AES_128_CCM_SHA256"},
+		{"tls12-x448-only", ecCrt, ecKey, []string{"-groups", "X448", "-tls1_2"}, "the server takes TLS 1.2 only with key exchange group X448"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sdir := t.TempDir()

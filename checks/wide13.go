@@ -30,9 +30,18 @@ var goSuites13 = []uint16{0x1301, 0x1302, 0x1303}
 // one is answered too, the server asks for a group before it looks at
 // anything else (Go and Java servers do so even with no usable key) and
 // the answer explains nothing: nil.
+//
+// At TLS 1.2 the all-suites hello plays that part for the group: it
+// offers X448 and the brainpool curves too, and when the server takes
+// one of them with a suite crypto/tls's retry offered, the group is what
+// our hellos lacked.
 func wideAnswer(in *Input) *probe.Attempt {
 	w := in.Rec.Attempt(probe.PurposeWide13)
 	if w == nil || w.Outcome != "server-hello" || w.VersionID != tls.VersionTLS13 || w.GroupID == 0 {
+		if all := in.Rec.Attempt(probe.PurposeAllSuites); all != nil && all.Outcome == "server-hello" && all.VersionID == tls.VersionTLS12 &&
+			all.GroupID != 0 && !slices.Contains(goGroups, all.GroupID) && slices.Contains(legacyOffer(), all.CipherID) {
+			return all
+		}
 		return nil
 	}
 	if slices.Contains(goGroups, w.GroupID) && slices.Contains(goSuites13, w.CipherID) {
@@ -48,13 +57,16 @@ func wideAnswer(in *Input) *probe.Attempt {
 // any certificate, when the wide TLS 1.3 hello was answered.
 func wide13Failure(in *Input, a *probe.Attempt) (Finding, bool) {
 	w := wideAnswer(in)
-	if w == nil || len(a.Certificates) > 0 || a.Error == nil || a.Error.Alert == nil || versionID(a.Offered.MaxVersion) < tls.VersionTLS13 {
+	if w == nil || len(a.Certificates) > 0 || a.Error == nil || a.Error.Alert == nil || versionID(a.Offered.MaxVersion) < w.VersionID {
 		return Finding{}, false
 	}
-	group, suite := w.Group, ciphersuite.Name(w.CipherID)
-	var goGroupNames, goSuiteNames []string
+	group, suite, version := w.Group, ciphersuite.Name(w.CipherID), probe.VersionName(w.VersionID)
+	var goGroupNames, goSuiteNames, goGroupsAt []string
 	for _, g := range goGroups {
 		goGroupNames = append(goGroupNames, probe.GroupName(g))
+		if g != 4588 || w.VersionID == tls.VersionTLS13 { // X25519MLKEM768 only with TLS 1.3
+			goGroupsAt = append(goGroupsAt, probe.GroupName(g))
+		}
 	}
 	for _, s := range goSuites13 {
 		goSuiteNames = append(goSuiteNames, ciphersuite.Name(s))
@@ -62,19 +74,23 @@ func wide13Failure(in *Input, a *probe.Attempt) (Finding, bool) {
 	ev := []string{
 		fmt.Sprintf("offered %s with crypto/tls's groups (%s) and TLS 1.3 suites (%s): alert %s",
 			versionRange(a.Offered), strings.Join(goGroupNames, ", "), strings.Join(goSuiteNames, ", "), a.Error.Alert.Name),
-		fmt.Sprintf("offered TLS 1.3 with every group, suite and signature scheme (%s): the server asked for %s with %s", probe.PurposeWide13, group, suite),
+	}
+	if w.Purpose == probe.PurposeAllSuites {
+		ev = append(ev, fmt.Sprintf("offered TLS 1.2 with every suite, signature scheme and ECDHE group (%s): the server chose %s with %s", w.Purpose, suite, group))
+	} else {
+		ev = append(ev, fmt.Sprintf("offered TLS 1.3 with every group, suite and signature scheme (%s): the server asked for %s with %s", w.Purpose, group, suite))
 	}
 	for _, r := range in.Rec.Attempts[1:] {
-		if r.Purpose != probe.PurposeWide13 && r.Purpose != probe.PurposeWide13GoSchemes && r.Error != nil && len(r.Certificates) == 0 {
+		if r.Purpose != w.Purpose && r.Purpose != probe.PurposeWide13GoSchemes && r.Error != nil && len(r.Certificates) == 0 {
 			ev = append(ev, fmt.Sprintf("offered %s (%s): %s", versionRange(r.Offered), r.Purpose, errText(r.Error)))
 		}
 	}
 	f := Finding{Evidence: ev, Clients: alertVerdicts(in, a)}
 	switch {
 	case !slices.Contains(goGroups, w.GroupID):
-		f.Title = fmt.Sprintf("the server takes TLS 1.3 only with key exchange group %s, which our client does not offer", group)
-		f.Detail = fmt.Sprintf("The server refused our TLS 1.3 hello, which offered %s, and asked for %s when a hello offered every group: "+
-			"it accepts none of the groups most clients offer first. %s.", strings.Join(goGroupNames, ", "), group, lacksGroup(w.GroupID))
+		f.Title = fmt.Sprintf("the server takes %s only with key exchange group %s, which our client does not offer", version, group)
+		f.Detail = fmt.Sprintf("The server refused our %s hello, which offered %s, and took %s when a hello offered every group: "+
+			"it accepts none of the groups most clients offer first. %s.", version, strings.Join(goGroupsAt, ", "), group, lacksGroup(w.GroupID))
 		f.Fix = []Step{
 			Say("Server: accept the groups every client offers, next to " + group + ":"),
 			Set("nginx", "ssl_ecdh_curve X25519:prime256v1:secp384r1:"+opensslGroupName(w.GroupID)+";"),
@@ -146,15 +162,15 @@ func wideClients(in *Input, w *probe.Attempt, lines []ClientVerdict) []ClientVer
 	}
 	for i, v := range out {
 		p, ok := profiles[v.Client]
-		if !v.Unknown || !ok || !slices.Contains(p.Versions, tls.VersionTLS13) {
+		if !v.Unknown || !ok || !slices.Contains(p.Versions, w.VersionID) {
 			continue
 		}
-		offersSuite := slices.Contains(usableSuites(&p, tls.VersionTLS13, ""), w.CipherID)
+		offersSuite := slices.Contains(usableSuites(&p, w.VersionID, ""), w.CipherID)
 		offersGroup := slices.Contains(p.Groups, w.GroupID)
 		switch {
 		case offersSuite && offersGroup:
-			out[i].Message = fmt.Sprintf("likely connects: it offers %s and %s, which the server asked for (not proven: the probe stops at the server's first answer)", w.Group, ciphersuite.Name(w.CipherID))
-		case !offersSuite && !slices.ContainsFunc(usableSuites(&p, tls.VersionTLS13, ""), func(s uint16) bool { return !slices.Contains(goSuites13, s) }):
+			out[i].Message = fmt.Sprintf("likely connects: it offers %s and %s, which the server chose (not proven: the probe stops at the server's first answer)", w.Group, ciphersuite.Name(w.CipherID))
+		case w.VersionID == tls.VersionTLS13 && !offersSuite && !slices.ContainsFunc(usableSuites(&p, tls.VersionTLS13, ""), func(s uint16) bool { return !slices.Contains(goSuites13, s) }):
 			// It offers no TLS 1.3 suite that our refused hello lacked.
 			out[i] = ClientVerdict{Client: v.Client, Unknown: true, Message: fmt.Sprintf(
 				"likely fails: the server chose %s, which %s does not offer, and refused our hello, which offered every TLS 1.3 suite %s does", ciphersuite.Name(w.CipherID), v.Client, v.Client)}

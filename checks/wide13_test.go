@@ -65,6 +65,9 @@ func TestWide13TellsParameterFromKeystore(t *testing.T) {
 		{"x448-only", ecCrt, ecKey, []string{"-groups", "X448", "-tls1_3"}, "the server takes TLS 1.3 only with key exchange group X448", "likely connects", "likely connects"},
 		{"ccm-only", ecCrt, ecKey, []string{"-tls1_3", "-ciphersuites", "TLS_AES_128_CCM_SHA256"}, "the server takes TLS 1.3 only with cipher suite TLS_AES_128_CCM_SHA256", "likely fails", "likely fails"},
 		{"ed448-key", edCrt, edKey, []string{"-tls1_3"}, "the server's certificate needs a signature scheme our client does not offer", "cannot tell", "cannot tell"},
+		// TLS 1.2: the all-suites hello offers X448 too (it was "check its
+		// keystore"; curl connects).
+		{"tls12-x448-only", ecCrt, ecKey, []string{"-groups", "X448", "-tls1_2"}, "the server takes TLS 1.2 only with key exchange group X448", "likely connects", "likely connects"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv, err := fixtures.SServerChain(ctx, t.TempDir(), c.crt, c.key, nil, c.args...)

@@ -40,9 +40,19 @@ func allSuitesAttempt(ctx context.Context, d *dial.Dialer, t Target, addr string
 		}
 	}
 	// Every signature scheme too, so that a server that only signs with
-	// SHA-1 (or DSA, MD5) answers.
-	return helloAttempt(ctx, a, d, addr, legacytls.Hello{Version: v, Suites: suites, SNI: t.SNI, SigAlgs: legacytls.SigAlgs()}, hosts)
+	// SHA-1 (or DSA, MD5) answers; and every ECDHE group, so that one
+	// that takes only X448 or brainpool curves does (crypto/tls offers
+	// neither: otherwise its refusal looked like a refusal of everything).
+	a.Offered.Groups = allSuitesGroups
+	return helloAttempt(ctx, a, d, addr, legacytls.Hello{Version: v, Suites: suites, SNI: t.SNI, SigAlgs: legacytls.SigAlgs(), Groups: allSuitesGroups}, hosts)
 }
+
+// allSuitesGroups are the supported_groups of the all-suites hello:
+// crypto/tls's ECDHE curves first (a server that picks by the client's
+// order picks as before), then X448 and the brainpool curves. No FFDHE
+// code points: an RFC 7919 server would then pick a named group for DHE
+// instead of the parameters it gives other clients.
+var allSuitesGroups = []uint16{29, 23, 24, 25, 30, 26, 27, 28}
 
 // ModernSigAlgs are the TLS 1.2 signature_algorithms OpenSSL 3.0 offers at
 // its default security level (measured from the ClientHello of openssl

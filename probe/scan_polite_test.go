@@ -110,8 +110,11 @@ func TestScanRespectsMaxConnsAndDelay(t *testing.T) {
 		}
 		// Individual gaps jitter with scheduling (TestSlotBounds checks
 		// them exactly); the whole run cannot be shorter than the delays.
-		if n := len(srv.starts); tt.delay > 0 && n > 1 {
-			if span := srv.starts[n-1].Sub(srv.starts[0]); span < time.Duration(n-1)*tt.delay-10*time.Millisecond {
+		// The relay stamps a start when it gets to run, so on a loaded
+		// machine the first stamp can come late: one delay of slack (an
+		// ungated scanner starts them all within a few ms).
+		if n := len(srv.starts); tt.delay > 0 && n > 2 {
+			if span := srv.starts[n-1].Sub(srv.starts[0]); span < time.Duration(n-2)*tt.delay-10*time.Millisecond {
 				t.Errorf("--delay %v: %d connections started within %v", tt.delay, n, span)
 			}
 		}

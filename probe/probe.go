@@ -248,7 +248,7 @@ func Run(ctx context.Context, opts Options) (*Record, error) {
 		}
 	}
 	// Refused with an alert before any certificate, and no older version
-	// or other suite answered: one wide TLS 1.3 hello tells a refusal of
+	// or other suite answered: two wide TLS 1.3 hellos tell a refusal of
 	// crypto/tls's parameters from a refusal of every hello (checks:
 	// handshake-failed).
 	if !opts.NoFallback && needsWide13(&primary, maxV) && !anyAnswered(rec.Attempts) && ctx.Err() == nil {

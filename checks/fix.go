@@ -66,6 +66,22 @@ func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// JVMOptionQuote quotes one JVM option so that it is one word both on a
+// java command line (sh) and in JAVA_TOOL_OPTIONS, which the JVM splits
+// on whitespace with single or double quotes grouping and no escapes:
+// plain when safe; in double quotes when it holds no character sh treats
+// specially inside them (a path with ' or a space); else as ShellQuote
+// does (a JVM then cannot take it unless it has no ').
+func JVMOptionQuote(s string) string {
+	if q := ShellQuote(s); q == s || !strings.Contains(s, "'") {
+		return q
+	}
+	if !strings.ContainsAny(s, "\"$`\\!") {
+		return `"` + s + `"`
+	}
+	return ShellQuote(s)
+}
+
 // programLabels are how report/ and FixText name the program a setting
 // belongs to.
 var programLabels = map[string]string{

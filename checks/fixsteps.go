@@ -149,7 +149,7 @@ func trustSteps(in *Input, file, alias string) []Step {
 	if storeFile != "" && printableWord(storeFile) {
 		steps = append(steps,
 			Say("Then run the Java client with that truststore:"),
-			Set("java", ShellQuote("-Djavax.net.ssl.trustStore="+storeFile)+" -Djavax.net.ssl.trustStorePassword=PASSWORD"),
+			Set("java", JVMOptionQuote("-Djavax.net.ssl.trustStore="+storeFile)+" -Djavax.net.ssl.trustStorePassword=PASSWORD"),
 			Say("A Spring Boot (3.1+) client: declare it as an SSL bundle and apply the bundle to the client (for example RestTemplateBuilder.setSslBundle(sslBundles.getBundle(\"partner\"))); server.ssl.* would configure Spring's own embedded server, not its clients."),
 			Set("spring", "spring.ssl.bundle.jks.partner.truststore.location=file:"+storeFile+"\n"+
 				"spring.ssl.bundle.jks.partner.truststore.password=PASSWORD\n"+

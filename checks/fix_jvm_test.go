@@ -11,8 +11,8 @@ import (
 
 // TestJVMOptionQuote: the quoted option is one word for sh (a java
 // command line) and for the JVM's own JAVA_TOOL_OPTIONS splitter, which
-// refused ShellQuote's '…'\''…' for a path holding a single quote
-// ("Unmatched quote in JAVA_TOOL_OPTIONS").
+// refused ShellQuote's form of a path holding a single quote (it closes
+// the quote, escapes one, reopens: "Unmatched quote in JAVA_TOOL_OPTIONS").
 func TestJVMOptionQuote(t *testing.T) {
 	java, err := exec.LookPath("java")
 	if err != nil {
